@@ -23,7 +23,9 @@ pub enum HostPortError {
 impl fmt::Display for HostPortError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HostPortError::WrongFieldCount(n) => write!(f, "expected 6 comma-separated numbers, got {n}"),
+            HostPortError::WrongFieldCount(n) => {
+                write!(f, "expected 6 comma-separated numbers, got {n}")
+            }
             HostPortError::BadNumber(field) => write!(f, "{field:?} is not a number from 0 to 255"),
             HostPortError::BadExtended(why) => write!(f, "bad extended address: {why}"),
             HostPortError::NotFound => f.write_str("no address found in the reply"),
@@ -49,14 +51,18 @@ pub fn decode_port(text: &str) -> Result<SocketAddrV4, HostPortError> {
     let mut numbers = [0u8; 6];
     for (slot, field) in numbers.iter_mut().zip(&fields) {
         let field = field.trim();
-        let valid = !field.is_empty() && field.len() <= 3 && field.bytes().all(|b| b.is_ascii_digit());
+        let valid =
+            !field.is_empty() && field.len() <= 3 && field.bytes().all(|b| b.is_ascii_digit());
         *slot = valid
             .then(|| field.parse::<u8>().ok())
             .flatten()
             .ok_or_else(|| HostPortError::BadNumber(field.to_string()))?;
     }
     let [h1, h2, h3, h4, p1, p2] = numbers;
-    Ok(SocketAddrV4::new(Ipv4Addr::new(h1, h2, h3, h4), u16::from_be_bytes([p1, p2])))
+    Ok(SocketAddrV4::new(
+        Ipv4Addr::new(h1, h2, h3, h4),
+        u16::from_be_bytes([p1, p2]),
+    ))
 }
 
 /// The text of a 227 reply, as the brief gives it: `Entering Passive Mode (h1,h2,h3,h4,p1,p2)`.
@@ -110,8 +116,14 @@ pub fn decode_eprt(text: &str) -> Result<SocketAddr, HostPortError> {
         return Err(bad("expected <d>proto<d>address<d>port<d>"));
     }
     let ip: IpAddr = match protocol {
-        "1" => address.parse::<Ipv4Addr>().map(IpAddr::V4).map_err(|_| bad("not an IPv4 address"))?,
-        "2" => address.parse::<Ipv6Addr>().map(IpAddr::V6).map_err(|_| bad("not an IPv6 address"))?,
+        "1" => address
+            .parse::<Ipv4Addr>()
+            .map(IpAddr::V4)
+            .map_err(|_| bad("not an IPv4 address"))?,
+        "2" => address
+            .parse::<Ipv6Addr>()
+            .map(IpAddr::V6)
+            .map_err(|_| bad("not an IPv6 address"))?,
         _ => return Err(bad("protocol must be 1 (IPv4) or 2 (IPv6)")),
     };
     let port = parse_port_number(port).ok_or_else(|| bad("port must be 1..=65535"))?;
@@ -126,7 +138,10 @@ pub fn epsv_reply_text(port: u16) -> String {
 /// Finds the port in a 229 reply text: `(<d><d><d>port<d>)`.
 pub fn decode_epsv_reply(text: &str) -> Result<u16, HostPortError> {
     let open = text.find('(').ok_or(HostPortError::NotFound)?;
-    let close = text[open..].find(')').map(|offset| open + offset).ok_or(HostPortError::NotFound)?;
+    let close = text[open..]
+        .find(')')
+        .map(|offset| open + offset)
+        .ok_or(HostPortError::NotFound)?;
     let inner = &text[open + 1..close];
     let mut chars = inner.chars();
     let delimiter = chars.next().ok_or(HostPortError::NotFound)?;
@@ -139,7 +154,10 @@ pub fn decode_epsv_reply(text: &str) -> Result<u16, HostPortError> {
 
 fn parse_port_number(text: &str) -> Option<u16> {
     let valid = !text.is_empty() && text.len() <= 5 && text.bytes().all(|b| b.is_ascii_digit());
-    valid.then(|| text.parse::<u16>().ok()).flatten().filter(|port| *port != 0)
+    valid
+        .then(|| text.parse::<u16>().ok())
+        .flatten()
+        .filter(|port| *port != 0)
 }
 
 #[cfg(test)]
@@ -152,7 +170,10 @@ mod tests {
     fn brief_example() {
         let addr = decode_port("166,111,80,233,128,79").unwrap();
         assert_eq!(addr, "166.111.80.233:32847".parse().unwrap());
-        assert_eq!(pasv_reply_text(addr), "Entering Passive Mode (166,111,80,233,128,79)");
+        assert_eq!(
+            pasv_reply_text(addr),
+            "Entering Passive Mode (166,111,80,233,128,79)"
+        );
     }
 
     #[rstest]
@@ -177,7 +198,10 @@ mod tests {
     #[case("=127,0,0,1,4,1")]
     #[case("Entering Passive Mode (127,0,0,1,4,1).")]
     fn pasv_reply_variants(#[case] text: &str) {
-        assert_eq!(decode_pasv_reply(text).unwrap(), "127.0.0.1:1025".parse().unwrap());
+        assert_eq!(
+            decode_pasv_reply(text).unwrap(),
+            "127.0.0.1:1025".parse().unwrap()
+        );
     }
 
     #[rstest]

@@ -26,7 +26,10 @@ impl fmt::Display for ReplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReplyError::MalformedStart(line) => {
-                write!(f, "malformed reply line (expected `xyz text` or `xyz-text`): {line:?}")
+                write!(
+                    f,
+                    "malformed reply line (expected `xyz text` or `xyz-text`): {line:?}"
+                )
             }
         }
     }
@@ -37,7 +40,10 @@ impl std::error::Error for ReplyError {}
 impl Reply {
     /// A single-line reply.
     pub fn new(code: u16, text: impl Into<String>) -> Reply {
-        Reply { code, lines: vec![text.into()] }
+        Reply {
+            code,
+            lines: vec![text.into()],
+        }
     }
 
     /// A reply of several lines; the last one carries the closing `xyz ` mark.
@@ -85,7 +91,8 @@ impl Reply {
                 out.push_str(&format!("{}-{}\r\n", self.code, line));
             } else {
                 // RFC 959 §4.2 lets middle lines start with anything but `xyz `, so that form is shifted.
-                let needs_shift = starts_with_code(&line) && matches!(line.as_bytes().get(3), None | Some(b' '));
+                let needs_shift =
+                    starts_with_code(&line) && matches!(line.as_bytes().get(3), None | Some(b' '));
                 let prefix = if needs_shift { " " } else { "" };
                 out.push_str(&format!("{}-{prefix}{}\r\n", self.code, line));
             }
@@ -108,7 +115,9 @@ fn strip_line_breaks(line: &str) -> String {
 }
 
 fn starts_with_code(line: &str) -> bool {
-    line.as_bytes().get(..3).is_some_and(|digits| digits.iter().all(u8::is_ascii_digit))
+    line.as_bytes()
+        .get(..3)
+        .is_some_and(|digits| digits.iter().all(u8::is_ascii_digit))
 }
 
 /// Splits a reply's opening line into its code and separator: `Some((code, '-' | ' ' | None))`.
@@ -118,7 +127,9 @@ fn opening(line: &str) -> Option<(u16, Option<u8>)> {
     if !digits.iter().all(u8::is_ascii_digit) || !(b'1'..=b'5').contains(&digits[0]) {
         return None;
     }
-    let code = digits.iter().fold(0u16, |acc, digit| acc * 10 + u16::from(digit - b'0'));
+    let code = digits
+        .iter()
+        .fold(0u16, |acc, digit| acc * 10 + u16::from(digit - b'0'));
     match bytes.get(3) {
         None => Some((code, None)),
         Some(b' ') => Some((code, Some(b' '))),
@@ -160,7 +171,10 @@ impl ReplyParser {
         }
         match opening(line) {
             Some((code, Some(b'-'))) => {
-                self.open = Some(Reply { code, lines: vec![line[4..].to_string()] });
+                self.open = Some(Reply {
+                    code,
+                    lines: vec![line[4..].to_string()],
+                });
                 Ok(None)
             }
             Some((code, _)) => Ok(Some(Reply::new(code, line.get(4..).unwrap_or("")))),
@@ -176,13 +190,21 @@ mod tests {
 
     fn parse_all(wire: &str) -> Vec<Reply> {
         let mut parser = ReplyParser::new();
-        wire.split_inclusive('\n').filter_map(|line| parser.feed(line).ok().flatten()).collect()
+        wire.split_inclusive('\n')
+            .filter_map(|line| parser.feed(line).ok().flatten())
+            .collect()
     }
 
     #[test]
     fn single_line() {
-        assert_eq!(Reply::new(200, "Type set to I.").to_wire(), "200 Type set to I.\r\n");
-        assert_eq!(parse_all("215 UNIX Type: L8\r\n"), vec![Reply::new(215, "UNIX Type: L8")]);
+        assert_eq!(
+            Reply::new(200, "Type set to I.").to_wire(),
+            "200 Type set to I.\r\n"
+        );
+        assert_eq!(
+            parse_all("215 UNIX Type: L8\r\n"),
+            vec![Reply::new(215, "UNIX Type: L8")]
+        );
     }
 
     #[test]
@@ -197,7 +219,10 @@ mod tests {
 
     #[test]
     fn middle_line_that_looks_like_a_closing_line_is_shifted() {
-        let reply = Reply::multi(230, vec!["Welcome".into(), "230 not the end".into(), "Done.".into()]);
+        let reply = Reply::multi(
+            230,
+            vec!["Welcome".into(), "230 not the end".into(), "Done.".into()],
+        );
         let wire = reply.to_wire();
         assert_eq!(wire, "230-Welcome\r\n230- 230 not the end\r\n230 Done.\r\n");
         assert_eq!(parse_all(&wire)[0].lines.len(), 3);

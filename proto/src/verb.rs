@@ -37,7 +37,10 @@ verbs! {
 impl Verb {
     /// Parses a verb in any letter case; `None` for an unknown word.
     pub fn parse(word: &str) -> Option<Verb> {
-        Verb::ALL.iter().copied().find(|verb| verb.as_str().eq_ignore_ascii_case(word))
+        Verb::ALL
+            .iter()
+            .copied()
+            .find(|verb| verb.as_str().eq_ignore_ascii_case(word))
     }
 }
 
@@ -55,7 +58,10 @@ mod tests {
     fn parses_any_case_and_round_trips() {
         for verb in Verb::ALL {
             assert_eq!(Verb::parse(verb.as_str()), Some(*verb));
-            assert_eq!(Verb::parse(&verb.as_str().to_ascii_lowercase()), Some(*verb));
+            assert_eq!(
+                Verb::parse(&verb.as_str().to_ascii_lowercase()),
+                Some(*verb)
+            );
         }
         assert_eq!(Verb::parse("ReTr"), Some(Verb::Retr));
         assert_eq!(Verb::parse("BOGUS"), None);

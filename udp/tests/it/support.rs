@@ -42,7 +42,11 @@ impl Shared {
     /// How many copies of the next datagram to forward.
     fn copies(&self) -> usize {
         let n = self.stats.seen.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.faults.drop_every.is_some_and(|every| n.checked_rem(every) == Some(0)) {
+        if self
+            .faults
+            .drop_every
+            .is_some_and(|every| n.checked_rem(every) == Some(0))
+        {
             self.stats.dropped.fetch_add(1, Ordering::SeqCst);
             return 0;
         }

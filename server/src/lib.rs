@@ -1,0 +1,26 @@
+//! `ftp-server`: an anonymous FTP server (RFC 959, with RFC 2428 and RFC 3659 extensions) on tokio.
+//!
+//! Layout, edge to core:
+//! - [`config`]: validated settings ([`Config`]), built by `main` from the command line or by tests.
+//! - [`server`]: [`Server::bind`], [`Server::local_addr`], [`Server::run`]: accepting, connection limit,
+//!   graceful shutdown.
+//! - `session`: one client's control connection: login, the command loop, one handler per command.
+//! - `line`: control-connection lines with a length limit; `command`: lines become typed commands.
+//! - `jail`: [`jail::VirtualPath`] and [`jail::Jail`], the only way from a client's path to a real one.
+//! - `data_channel`: PORT/PASV plans and opening data connections; `transfer`: the data side of
+//!   RETR/STOR/LIST as tasks; `listing`: `ls -l` lines.
+//!
+//! Wire formats (replies, host-port encodings) come from the shared `ftp-proto` crate.
+
+pub mod command;
+pub mod config;
+mod data_channel;
+pub mod jail;
+mod line;
+mod listing;
+pub mod server;
+mod session;
+mod transfer;
+
+pub use config::{Config, FaultPlan, PortRange};
+pub use server::{Server, StartError};

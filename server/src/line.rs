@@ -1,0 +1,128 @@
+//! Reads control-connection lines with a hard length limit.
+//!
+//! A line ends at LF (a preceding CR is dropped, bare LF is accepted). A line longer than [`MAX_LINE`] is
+//! never buffered whole: once the limit is passed the rest is discarded up to its LF and the caller is told
+//! [`Line::TooLong`]. Reading is cancel-safe, so the session can `select!` on it.
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// The longest line accepted, LF included.
+pub const MAX_LINE: usize = 4096;
+
+/// What the next read produced.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A line without its line ending.
+    Complete(Vec<u8>),
+    /// A line over the limit, discarded.
+    TooLong,
+    /// The peer closed the connection (a partial last line is dropped).
+    Closed,
+}
+
+/// Splits a byte stream into lines; counts every byte read, for the session statistics.
+pub struct LineReader<R> {
+    reader: R,
+    buffer: Vec<u8>,
+    discarding: bool,
+    bytes_read: u64,
+}
+
+impl<R: AsyncRead + Unpin> LineReader<R> {
+    pub fn new(reader: R) -> LineReader<R> {
+        LineReader {
+            reader,
+            buffer: Vec::with_capacity(256),
+            discarding: false,
+            bytes_read: 0,
+        }
+    }
+
+    /// Total bytes read from the connection so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// The next line. Cancel-safe: state changes only after a read completes.
+    pub async fn next_line(&mut self) -> std::io::Result<Line> {
+        loop {
+            if let Some(end) = self.buffer.iter().position(|byte| *byte == b'\n') {
+                let mut line: Vec<u8> = self.buffer.drain(..=end).collect();
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                if std::mem::take(&mut self.discarding) {
+                    return Ok(Line::TooLong);
+                }
+                return Ok(Line::Complete(line));
+            }
+            if self.buffer.len() >= MAX_LINE {
+                self.discarding = true;
+                self.buffer.clear();
+            }
+            let mut chunk = [0u8; 1024];
+            let read = self.reader.read(&mut chunk).await?;
+            if read == 0 {
+                return Ok(Line::Closed);
+            }
+            self.bytes_read += read as u64;
+            self.buffer.extend_from_slice(&chunk[..read]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn lines(input: &[u8]) -> Vec<Line> {
+        let mut reader = LineReader::new(input);
+        let mut out = Vec::new();
+        for _ in 0..100 {
+            let line = reader.next_line().await.unwrap();
+            let closed = line == Line::Closed;
+            out.push(line);
+            if closed {
+                break;
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn crlf_and_bare_lf() {
+        assert_eq!(
+            lines(b"NOOP\r\nSYST\nPWD").await,
+            vec![
+                Line::Complete(b"NOOP".to_vec()),
+                Line::Complete(b"SYST".to_vec()),
+                Line::Closed
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn long_line_is_discarded_and_the_next_one_read() {
+        let mut input = vec![b'A'; 10_000];
+        input.extend_from_slice(b"\r\nNOOP\r\n");
+        assert_eq!(
+            lines(&input).await,
+            vec![
+                Line::TooLong,
+                Line::Complete(b"NOOP".to_vec()),
+                Line::Closed
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_line_of_exactly_the_limit_is_accepted() {
+        let mut input = vec![b'A'; MAX_LINE - 2];
+        input.extend_from_slice(b"\r\n");
+        assert_eq!(
+            lines(&input).await[0],
+            Line::Complete(vec![b'A'; MAX_LINE - 2])
+        );
+    }
+}

@@ -1,0 +1,129 @@
+//! USER, PASS and QUIT, and the commands that only report or set session options (FEAT, HELP, OPTS, TYPE).
+
+use std::io;
+
+use ftp_proto::Reply;
+use tokio::io::AsyncWriteExt;
+
+use super::{Flow, Login, Session};
+use crate::command::TransferType;
+
+/// User names that log in as the anonymous guest.
+const ANONYMOUS_USERS: [&str; 2] = ["anonymous", "ftp"];
+
+impl Session {
+    pub(super) async fn user(&mut self, name: &str) -> io::Result<Flow> {
+        if self.login == Login::LoggedIn {
+            return self
+                .send(Reply::new(530, "Can't change to another user."))
+                .await;
+        }
+        if ANONYMOUS_USERS
+            .iter()
+            .any(|anonymous| anonymous.eq_ignore_ascii_case(name))
+        {
+            self.login = Login::AwaitingPassword;
+            return self
+                .send(Reply::new(
+                    331,
+                    "Guest login ok, send your complete e-mail address as password.",
+                ))
+                .await;
+        }
+        self.login = Login::AwaitingUser;
+        self.send(Reply::new(530, "This FTP server is anonymous only."))
+            .await
+    }
+
+    /// Any password is accepted for the guest: by custom it is an e-mail address, which is not checked.
+    pub(super) async fn pass(&mut self) -> io::Result<Flow> {
+        match self.login {
+            Login::LoggedIn => self.send(Reply::new(230, "Already logged in.")).await,
+            Login::AwaitingUser => self.send(Reply::new(503, "Login with USER first.")).await,
+            Login::AwaitingPassword => {
+                self.login = Login::LoggedIn;
+                let mut lines = self.shared.config.welcome.clone();
+                lines.push("Guest login ok, access restrictions apply.".to_string());
+                tracing::info!(peer = %self.control.peer, "anonymous login");
+                self.send(Reply::multi(230, lines)).await
+            }
+        }
+    }
+
+    /// Ends the session: any running transfer is aborted and its data connection closed first.
+    pub(super) async fn quit(&mut self) -> io::Result<Flow> {
+        if let Some(running) = self.transfer.take() {
+            let bytes = running.abort().await;
+            self.statistics.data_bytes += bytes;
+            self.statistics.transfers += 1;
+        }
+        self.plan = None;
+        let s = &self.statistics;
+        let traffic = s.control_read + s.control_written + s.data_bytes;
+        let lines = vec![
+            format!(
+                "You have transferred {} bytes in {} files.",
+                s.file_bytes, s.files
+            ),
+            format!(
+                "Total traffic for this session was {traffic} bytes in {} transfers.",
+                s.transfers
+            ),
+            format!(
+                "Thank you for using the FTP service on {}.",
+                self.shared.config.server_name
+            ),
+            "Goodbye.".to_string(),
+        ];
+        self.send(Reply::multi(221, lines)).await?;
+        let _ = self.writer.shutdown().await;
+        Ok(Flow::Close)
+    }
+
+    pub(super) async fn feat(&mut self) -> io::Result<Flow> {
+        let features = [
+            "Features:",
+            " EPRT",
+            " EPSV",
+            " MDTM",
+            " PASV",
+            " REST STREAM",
+            " SIZE",
+            " UTF8",
+            "End",
+        ];
+        self.send(Reply::multi(211, features.map(String::from).to_vec()))
+            .await
+    }
+
+    pub(super) async fn help(&mut self) -> io::Result<Flow> {
+        let lines = vec![
+            "The following commands are recognized.".to_string(),
+            " ABOR ALLO CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD  MODE NLST NOOP OPTS"
+                .to_string(),
+            " PASS PASV PORT PWD  QUIT REST RETR RMD  RNFR RNTO SIZE STOR STRU SYST TYPE USER"
+                .to_string(),
+            "Help OK.".to_string(),
+        ];
+        self.send(Reply::multi(214, lines)).await
+    }
+
+    /// Names are sent as the file system has them; UTF-8 is what clients asking this expect (RFC 2640).
+    pub(super) async fn opts(&mut self, option: &str) -> io::Result<Flow> {
+        if option.eq_ignore_ascii_case("UTF8 ON") || option.eq_ignore_ascii_case("UTF8") {
+            self.send(Reply::new(200, "Always in UTF8 mode.")).await
+        } else {
+            self.send(Reply::new(501, "Option not understood.")).await
+        }
+    }
+
+    pub(super) async fn set_type(&mut self, kind: TransferType) -> io::Result<Flow> {
+        self.transfer_type = kind;
+        let letter = match kind {
+            TransferType::Ascii => "A",
+            TransferType::Image => "I",
+        };
+        self.send(Reply::new(200, format!("Type set to {letter}.")))
+            .await
+    }
+}

@@ -1,0 +1,345 @@
+//! One client's control connection: its state, its loop, and the dispatch of commands to handlers.
+//!
+//! The loop is a `select!` over the next command line, the running transfer, the idle timer and shutdown.
+//! While a transfer runs, only ABOR and QUIT are acted on; every other line is read and ignored, as the
+//! brief asks. Handlers live by topic in the submodules, one function per command, each sending its own
+//! replies; failures from the file system become replies in one place, [`fs_failure`].
+//!
+//! - [`login`]: USER, PASS, QUIT and the commands that only set or report session state.
+//! - [`navigation`]: CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM.
+//! - [`data_setup`]: PORT, EPRT, PASV, EPSV, REST.
+//! - [`transfers`]: RETR, STOR, LIST, NLST, ABOR and the end of a transfer.
+
+mod data_setup;
+mod login;
+mod navigation;
+mod transfers;
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use ftp_proto::Reply;
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::command::{self, Command, TransferType};
+use crate::config::Config;
+use crate::data_channel::{ControlAddrs, DataPlan};
+use crate::jail::{Jail, JailError, VirtualPath};
+use crate::line::{Line, LineReader};
+use transfers::RunningTransfer;
+
+/// What every session shares: the settings and the jail.
+#[derive(Debug)]
+pub struct Shared {
+    pub config: Config,
+    pub jail: Jail,
+    /// Numbers temporary upload files and passive-port start points uniquely across sessions.
+    pub sequence: AtomicU64,
+}
+
+/// Whether the loop goes on after a command.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Close,
+}
+
+/// Where the login dialogue stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Login {
+    AwaitingUser,
+    AwaitingPassword,
+    LoggedIn,
+}
+
+/// The figures of the 221 goodbye.
+#[derive(Debug, Default)]
+struct Statistics {
+    /// Bytes of completed file transfers (RETR and STOR).
+    file_bytes: u64,
+    /// Completed file transfers.
+    files: u64,
+    /// Bytes over data connections of every kind, including listings and aborted transfers.
+    data_bytes: u64,
+    /// Data connections made.
+    transfers: u64,
+    /// Bytes received on the control connection.
+    control_read: u64,
+    /// Bytes sent on the control connection.
+    control_written: u64,
+}
+
+/// A connected client.
+pub struct Session {
+    shared: Arc<Shared>,
+    control: ControlAddrs,
+    writer: OwnedWriteHalf,
+    login: Login,
+    cwd: VirtualPath,
+    transfer_type: TransferType,
+    plan: Option<DataPlan>,
+    epsv_all: bool,
+    restart_offset: u64,
+    rename_from: Option<std::path::PathBuf>,
+    transfer: Option<RunningTransfer>,
+    statistics: Statistics,
+}
+
+impl Session {
+    /// Serves one client until it quits, idles out, or the server shuts down.
+    pub async fn serve(
+        shared: Arc<Shared>,
+        stream: TcpStream,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
+            return;
+        };
+        let (reader, writer) = stream.into_split();
+        let mut lines = LineReader::new(reader);
+        let mut session = Session {
+            shared,
+            control: ControlAddrs { local, peer },
+            writer,
+            login: Login::AwaitingUser,
+            cwd: VirtualPath::root(),
+            transfer_type: TransferType::Image,
+            plan: None,
+            epsv_all: false,
+            restart_offset: 0,
+            rename_from: None,
+            transfer: None,
+            statistics: Statistics::default(),
+        };
+        tracing::info!(%peer, "session opened");
+        let greeting = format!("{} FTP server ready.", session.shared.config.server_name);
+        if session.send(Reply::new(220, greeting)).await.is_ok() {
+            session.run(&mut lines, &mut shutdown).await;
+        }
+        let s = &session.statistics;
+        tracing::info!(%peer, files = s.files, file_bytes = s.file_bytes, transfers = s.transfers, "session closed");
+    }
+
+    async fn run(
+        &mut self,
+        lines: &mut LineReader<tokio::net::tcp::OwnedReadHalf>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) {
+        let idle_timeout = self.shared.config.idle_timeout;
+        let mut idle_deadline = Instant::now() + idle_timeout;
+        let mut draining = *shutdown.borrow();
+        if draining {
+            let _ = self
+                .send(Reply::new(
+                    421,
+                    "Service not available, server shutting down.",
+                ))
+                .await;
+            return;
+        }
+        loop {
+            let step = tokio::select! {
+                line = lines.next_line() => {
+                    idle_deadline = Instant::now() + idle_timeout;
+                    self.statistics.control_read = lines.bytes_read();
+                    match line {
+                        Ok(Line::Complete(bytes)) => self.on_line(&bytes).await,
+                        Ok(Line::TooLong) if self.transfer.is_some() => Ok(Flow::Continue),
+                        Ok(Line::TooLong) => self.send(Reply::new(500, "Command line too long.")).await,
+                        Ok(Line::Closed) | Err(_) => Ok(Flow::Close),
+                    }
+                }
+                outcome = transfers::finished(&mut self.transfer) => {
+                    idle_deadline = Instant::now() + idle_timeout;
+                    match self.end_transfer(outcome).await {
+                        Ok(Flow::Continue) if draining => self.send_shutdown_notice().await,
+                        other => other,
+                    }
+                }
+                () = tokio::time::sleep_until(idle_deadline), if self.transfer.is_none() => {
+                    let _ = self.send(Reply::new(421, "Timeout: closing control connection.")).await;
+                    Ok(Flow::Close)
+                }
+                _ = shutdown.changed(), if !draining => {
+                    draining = true;
+                    if self.transfer.is_some() { Ok(Flow::Continue) } else { self.send_shutdown_notice().await }
+                }
+            };
+            if !matches!(step, Ok(Flow::Continue)) {
+                break;
+            }
+        }
+    }
+
+    async fn send_shutdown_notice(&mut self) -> io::Result<Flow> {
+        self.send(Reply::new(
+            421,
+            "Service not available, server shutting down.",
+        ))
+        .await?;
+        Ok(Flow::Close)
+    }
+
+    /// Handles one complete line.
+    async fn on_line(&mut self, line: &[u8]) -> io::Result<Flow> {
+        let parsed = command::parse(line);
+        if self.transfer.is_some() {
+            return match parsed {
+                Ok(Command::Abor) => self.abor().await,
+                Ok(Command::Quit) => self.quit().await,
+                // The brief: while RETR/STOR runs, everything else from this client is ignored.
+                _ => Ok(Flow::Continue),
+            };
+        }
+        let command = match parsed {
+            Ok(command) => command,
+            Err(error) => return self.send(Reply::new(error.code(), error.text())).await,
+        };
+        if self.login != Login::LoggedIn && !allowed_before_login(&command) {
+            return self
+                .send(Reply::new(530, "Please login with USER and PASS."))
+                .await;
+        }
+        if !matches!(command, Command::Rnto(_)) {
+            self.rename_from = None;
+        }
+        self.dispatch(command).await
+    }
+
+    async fn dispatch(&mut self, command: Command) -> io::Result<Flow> {
+        match command {
+            Command::User(name) => self.user(&name).await,
+            Command::Pass => self.pass().await,
+            Command::Quit => self.quit().await,
+            Command::Syst => self.send(Reply::new(215, "UNIX Type: L8")).await,
+            Command::Noop => self.send(Reply::new(200, "NOOP ok.")).await,
+            Command::Feat => self.feat().await,
+            Command::Help => self.help().await,
+            Command::Opts(option) => self.opts(&option).await,
+            Command::Type(kind) => self.set_type(kind).await,
+            Command::Mode => self.send(Reply::new(200, "Mode set to S.")).await,
+            Command::Stru => self.send(Reply::new(200, "Structure set to F.")).await,
+            Command::Allo => self.send(Reply::new(202, "ALLO command ignored.")).await,
+            Command::Port(addr) => self.port(addr.into(), "PORT").await,
+            Command::Eprt(addr) => self.port(addr, "EPRT").await,
+            Command::Pasv => self.pasv().await,
+            Command::Epsv(argument) => self.epsv(argument).await,
+            Command::Rest(offset) => self.rest(offset).await,
+            Command::Retr(path) => self.retr(&path).await,
+            Command::Stor(path) => self.stor(&path).await,
+            Command::List(argument) => self.list(&argument, transfers::ListingStyle::Long).await,
+            Command::Nlst(argument) => {
+                self.list(&argument, transfers::ListingStyle::NamesOnly)
+                    .await
+            }
+            Command::Mkd(path) => self.mkd(&path).await,
+            Command::Rmd(path) => self.rmd(&path).await,
+            Command::Cwd(path) => self.cwd(&path.0).await,
+            Command::Cdup => self.cwd(b"..").await,
+            Command::Pwd => self.pwd().await,
+            Command::Dele(path) => self.dele(&path).await,
+            Command::Rnfr(path) => self.rnfr(&path).await,
+            Command::Rnto(path) => self.rnto(&path).await,
+            Command::Size(path) => self.size(&path).await,
+            Command::Mdtm(path) => self.mdtm(&path).await,
+            Command::Abor => self.abor().await,
+        }
+    }
+
+    /// Sends a reply; an error means the control connection is gone.
+    async fn send(&mut self, reply: Reply) -> io::Result<Flow> {
+        let wire = reply.to_wire();
+        self.send_bytes(wire.as_bytes()).await
+    }
+
+    /// Sends a reply given as raw bytes (replies that echo non-UTF-8 names).
+    async fn send_bytes(&mut self, wire: &[u8]) -> io::Result<Flow> {
+        self.writer.write_all(wire).await?;
+        self.statistics.control_written += wire.len() as u64;
+        Ok(Flow::Continue)
+    }
+
+    /// The next unique number for this server (temporary names, port offsets).
+    fn next_sequence(&self) -> u64 {
+        self.shared.sequence.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn writable(&self) -> bool {
+        self.shared.config.writable
+    }
+}
+
+/// RFC 959 lets these through before login; everything else gets 530.
+fn allowed_before_login(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::User(_)
+            | Command::Pass
+            | Command::Quit
+            | Command::Noop
+            | Command::Feat
+            | Command::Help
+            | Command::Syst
+            | Command::Opts(_)
+    )
+}
+
+/// The one mapping from file-system failures to replies.
+fn fs_failure(error: &JailError) -> Reply {
+    use io::ErrorKind::*;
+    let error = match error {
+        JailError::Escapes => return Reply::new(550, "Permission denied."),
+        JailError::Io(error) => error,
+    };
+    match error.kind() {
+        NotFound => Reply::new(550, "No such file or directory."),
+        PermissionDenied => Reply::new(550, "Permission denied."),
+        AlreadyExists => Reply::new(550, "File exists."),
+        DirectoryNotEmpty => Reply::new(550, "Directory not empty."),
+        NotADirectory => Reply::new(550, "Not a directory."),
+        IsADirectory => Reply::new(550, "Is a directory."),
+        InvalidFilename | InvalidInput => Reply::new(553, "File name not allowed."),
+        StorageFull => Reply::new(452, "Insufficient storage space."),
+        FileTooLarge | QuotaExceeded => Reply::new(552, "Exceeded storage allocation."),
+        _ => Reply::new(451, "Requested action aborted: local error in processing."),
+    }
+}
+
+/// A path for a reply, quoted per RFC 959 Appendix II: `"` inside the name is doubled.
+fn quoted(path: &VirtualPath) -> Vec<u8> {
+    let mut out = vec![b'"'];
+    for byte in path.to_bytes() {
+        if byte == b'"' {
+            out.push(b'"');
+        }
+        // A CR inside a name is sent as CR NUL (RFC 959 §4.1.3 on pathnames); a LF would end the reply
+        // line early and has no escape, so it is shown as `?`.
+        match byte {
+            b'\r' => out.extend_from_slice(b"\r\0"),
+            b'\n' => out.push(b'?'),
+            _ => out.push(byte),
+        }
+    }
+    out.push(b'"');
+    out
+}
+
+/// A single-line reply made of raw bytes.
+fn raw_reply(code: u16, parts: &[&[u8]]) -> Vec<u8> {
+    let mut wire = format!("{code} ").into_bytes();
+    for part in parts {
+        wire.extend_from_slice(part);
+    }
+    wire.extend_from_slice(b"\r\n");
+    wire
+}
+
+/// The counter a new transfer adds its bytes to.
+fn new_counter() -> Arc<AtomicU64> {
+    Arc::new(AtomicU64::new(0))
+}
