@@ -18,3 +18,4 @@
 //! only parse the command line.
 
 pub mod echo;
+pub mod tftp;

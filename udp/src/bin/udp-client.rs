@@ -6,13 +6,21 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
 use udp_tools::echo::{EchoClient, RetryPolicy};
+use udp_tools::tftp::client::{self as tftp, ClientConfig};
+use udp_tools::tftp::options::Requested;
+use udp_tools::tftp::packet::Mode as TftpMode;
 
 const EXAMPLES: &str = "\
 Examples:
   udp-client echo 127.0.0.1:9000 hello     # prints HELLO
   printf 'a\\nb\\n' | udp-client echo 127.0.0.1:9000
-  udp-client echo [::1]:9000 --timeout-ms 200 --retries 5 hi";
+  udp-client echo [::1]:9000 --timeout-ms 200 --retries 5 hi
+  udp-client tftp get 127.0.0.1:6969 big.iso                       # saves ./big.iso
+  udp-client tftp get 127.0.0.1:6969 notes.txt n.txt --mode netascii
+  udp-client tftp put 127.0.0.1:6969 up.bin ./local.bin --blksize 1428 --windowsize 16";
 
 /// UDP clients: echo, chat and TFTP.
 #[derive(Parser)]
@@ -38,6 +46,129 @@ enum Mode {
         #[arg(long, default_value_t = 3)]
         retries: u32,
     },
+    /// Download (get) or upload (put) a file over TFTP.
+    #[command(after_help = EXAMPLES)]
+    Tftp {
+        #[command(subcommand)]
+        direction: Direction,
+    },
+}
+
+#[derive(Subcommand)]
+enum Direction {
+    /// Download REMOTE into LOCAL (default: REMOTE's file name).
+    Get(TftpArgs),
+    /// Upload LOCAL (default: REMOTE's file name) as REMOTE.
+    Put(TftpArgs),
+}
+
+#[derive(clap::Args)]
+struct TftpArgs {
+    /// Server address, e.g. 127.0.0.1:69.
+    server: SocketAddr,
+    /// File name on the server.
+    remote: String,
+    /// Local file.
+    local: Option<PathBuf>,
+    /// Transfer mode.
+    #[arg(long, value_enum, default_value = "octet")]
+    mode: ModeArg,
+    /// Request this block size (RFC 2348, 8-65464).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(8..=65464))]
+    blksize: Option<u16>,
+    /// Request this window size (RFC 7440, 1-65535).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    windowsize: Option<u16>,
+    /// Request this retransmission timeout in seconds (RFC 2349, 1-255).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..))]
+    timeout: Option<u8>,
+    /// Ask for / announce the transfer size (RFC 2349).
+    #[arg(long)]
+    tsize: bool,
+    /// Local retransmission timeout in milliseconds when no timeout is negotiated.
+    #[arg(long, default_value_t = 1000)]
+    retransmit_ms: u64,
+    /// Retransmissions before giving up.
+    #[arg(long, default_value_t = 5)]
+    retries: u32,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ModeArg {
+    Octet,
+    Netascii,
+}
+
+async fn run_tftp(direction: Direction) -> Result<(), Box<dyn std::error::Error>> {
+    let (is_get, args) = match direction {
+        Direction::Get(a) => (true, a),
+        Direction::Put(a) => (false, a),
+    };
+    let local =
+        match args.local {
+            Some(l) => l,
+            None => PathBuf::from(std::path::Path::new(&args.remote).file_name().ok_or_else(
+                || {
+                    format!(
+                        "cannot derive a local name from {:?}; give LOCAL",
+                        args.remote
+                    )
+                },
+            )?),
+        };
+    let mode = match args.mode {
+        ModeArg::Octet => TftpMode::Octet,
+        ModeArg::Netascii => TftpMode::Netascii,
+    };
+    let mut config = ClientConfig {
+        mode,
+        options: Requested {
+            blksize: args.blksize,
+            windowsize: args.windowsize,
+            timeout: args.timeout,
+            tsize: None,
+        },
+        timeout: Duration::from_millis(args.retransmit_ms.max(1)),
+        retries: args.retries,
+    };
+    let started = std::time::Instant::now();
+    let outcome = if is_get {
+        config.options.tsize = args.tsize.then_some(0);
+        // Download into a temporary name first so a failed transfer leaves no partial file.
+        let partial = local.with_extension("tftp-part");
+        let file = tokio::fs::File::create(&partial)
+            .await
+            .map_err(|e| format!("{}: {e}", partial.display()))?;
+        match tftp::get(args.server, &args.remote, file, &config).await {
+            Ok(o) => {
+                tokio::fs::rename(&partial, &local).await?;
+                o
+            }
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                return Err(e.into());
+            }
+        }
+    } else {
+        let file = tokio::fs::File::open(&local)
+            .await
+            .map_err(|e| format!("{}: {e}", local.display()))?;
+        if args.tsize {
+            config.options.tsize = Some(file.metadata().await?.len());
+        }
+        tftp::put(args.server, &args.remote, file, &config).await?
+    };
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    eprintln!(
+        "{} {} bytes in {:.3} s ({:.2} MB/s, blksize {}, windowsize {})",
+        if is_get { "received" } else { "sent" },
+        outcome.bytes,
+        secs,
+        outcome.bytes as f64 / secs / 1e6,
+        outcome.negotiated.blksize,
+        outcome.negotiated.windowsize
+    );
+    Ok(())
 }
 
 async fn run_echo(
@@ -77,6 +208,7 @@ async fn main() -> ExitCode {
             };
             run_echo(server, text, policy).await
         }
+        Mode::Tftp { direction } => run_tftp(direction).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,14 +5,21 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
 use tokio::net::UdpSocket;
+
 use udp_tools::echo::{self, EchoMode};
+use udp_tools::tftp::jail::Root;
+use udp_tools::tftp::server::{self as tftp_server, ServerConfig};
 
 const EXAMPLES: &str = "\
 Examples:
   udp-server echo --port 9000              # reply with the text upper-cased
   udp-server echo --port 9000 --plain      # reply verbatim
-  udp-server echo --port 0                 # any free port; prints `listening on IP:PORT`";
+  udp-server echo --port 0                 # any free port; prints `listening on IP:PORT`
+  udp-server tftp --port 6969 --root ./srv            # read-only TFTP
+  udp-server tftp --port 6969 --root ./srv --write    # also accept uploads";
 
 /// UDP servers: echo, chat relay and TFTP.
 #[derive(Parser)]
@@ -43,6 +50,24 @@ enum Mode {
         /// Reply with the datagram unchanged instead of upper-casing it.
         #[arg(long)]
         plain: bool,
+    },
+    /// Serve files from DIR over TFTP (RFC 1350, options 2347-2349, windowsize 7440).
+    #[command(after_help = EXAMPLES)]
+    Tftp {
+        #[command(flatten)]
+        listen: Listen,
+        /// Directory to serve; requests cannot leave it.
+        #[arg(long)]
+        root: PathBuf,
+        /// Accept uploads (WRQ); without it they get "access violation".
+        #[arg(long)]
+        write: bool,
+        /// Retransmission timeout in milliseconds unless the client negotiates one.
+        #[arg(long, default_value_t = 1000)]
+        timeout_ms: u64,
+        /// Largest windowsize granted.
+        #[arg(long, default_value_t = 64)]
+        max_windowsize: u16,
     },
 }
 
@@ -78,6 +103,28 @@ async fn main() -> ExitCode {
                 echo::serve(socket, mode, shutdown_signal()).await
             }
             Err(e) => Err(e),
+        },
+        Mode::Tftp {
+            listen,
+            root,
+            write,
+            timeout_ms,
+            max_windowsize,
+        } => match Root::new(&root) {
+            Err(e) => Err(std::io::Error::new(
+                e.kind(),
+                format!("--root {}: {e}", root.display()),
+            )),
+            Ok(root) => match bind(&listen).await {
+                Ok(socket) => {
+                    let mut config = ServerConfig::new(root);
+                    config.allow_write = write;
+                    config.timeout = Duration::from_millis(timeout_ms.max(1));
+                    config.limits.max_windowsize = max_windowsize.max(1);
+                    tftp_server::serve(socket, config, shutdown_signal()).await
+                }
+                Err(e) => Err(e),
+            },
         },
     };
     match result {

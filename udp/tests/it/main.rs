@@ -7,3 +7,4 @@
 mod cli;
 mod echo;
 mod support;
+mod tftp;

@@ -1,0 +1,249 @@
+//! The TFTP server: the main socket only takes requests; each request gets its own socket
+//! (a new transfer id, RFC 1350 §4) and its own task, so many transfers run at once.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::UdpSocket;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::blocks::{BlockSink, BlockSource};
+use super::jail::Root;
+use super::options::{negotiate, ServerLimits};
+use super::packet::{ErrorCode, Mode, Packet, Request};
+use super::transfer::{self, Link, Start, TransferError};
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub root: Root,
+    /// Accept write requests (uploads).
+    pub allow_write: bool,
+    /// Retransmission timeout unless the client negotiates one.
+    pub timeout: Duration,
+    /// Retransmissions before a transfer is abandoned.
+    pub retries: u32,
+    pub limits: ServerLimits,
+    /// Transfers running at once; more requests get ERROR 0 "server busy".
+    pub max_transfers: usize,
+}
+
+impl ServerConfig {
+    pub fn new(root: Root) -> Self {
+        ServerConfig {
+            root,
+            allow_write: false,
+            timeout: Duration::from_secs(1),
+            retries: 5,
+            limits: ServerLimits {
+                max_blksize: 65464,
+                max_windowsize: 64,
+            },
+            max_transfers: 256,
+        }
+    }
+}
+
+/// Serve TFTP on `socket` until `shutdown` completes; running transfers are then cancelled.
+pub async fn serve(
+    socket: UdpSocket,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let config = Arc::new(config);
+    let local_ip = socket.local_addr()?.ip();
+    let permits = Arc::new(Semaphore::new(config.max_transfers));
+    let mut transfers = JoinSet::new();
+    let mut buf = transfer::packet_buffer();
+    tokio::pin!(shutdown);
+    loop {
+        let (len, peer) = tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            Some(_) = transfers.join_next(), if !transfers.is_empty() => continue,
+            r = socket.recv_from(&mut buf) => match r {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::debug!("tftp: receive failed: {e}");
+                    continue;
+                }
+            },
+        };
+        let (is_read, request) = match Packet::parse(&buf[..len]) {
+            Ok(Packet::Rrq(r)) => (true, r),
+            Ok(Packet::Wrq(r)) => (false, r),
+            // Never answer an error with an error: two confused peers would ping-pong forever.
+            Ok(Packet::Error { .. }) => continue,
+            Ok(_) => {
+                reply_error(
+                    &socket,
+                    peer,
+                    ErrorCode::IllegalOperation,
+                    "expected RRQ or WRQ",
+                )
+                .await;
+                continue;
+            }
+            Err(e) => {
+                reply_error(
+                    &socket,
+                    peer,
+                    ErrorCode::IllegalOperation,
+                    &format!("malformed request: {e}"),
+                )
+                .await;
+                continue;
+            }
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            reply_error(
+                &socket,
+                peer,
+                ErrorCode::NotDefined,
+                "server busy, try again later",
+            )
+            .await;
+            continue;
+        };
+        let transfer_socket = match UdpSocket::bind(SocketAddr::new(local_ip, 0)).await {
+            Ok(s) => s,
+            Err(e) => {
+                reply_error(
+                    &socket,
+                    peer,
+                    ErrorCode::NotDefined,
+                    &format!("no socket: {e}"),
+                )
+                .await;
+                continue;
+            }
+        };
+        let config = config.clone();
+        transfers.spawn(async move {
+            let _permit = permit;
+            let what = if is_read { "read" } else { "write" };
+            let name = request.filename.clone();
+            let result = if is_read {
+                handle_read(&transfer_socket, peer, request, &config).await
+            } else {
+                handle_write(&transfer_socket, peer, request, &config).await
+            };
+            match result {
+                Ok(bytes) => tracing::info!("{peer}: {what} {name:?}: {bytes} bytes"),
+                Err(e) => tracing::info!("{peer}: {what} {name:?} failed: {e}"),
+            }
+        });
+    }
+}
+
+async fn reply_error(socket: &UdpSocket, peer: SocketAddr, code: ErrorCode, message: &str) {
+    let _ = socket.send_to(&Packet::error(code, message), peer).await;
+}
+
+fn link<'a>(
+    socket: &'a UdpSocket,
+    peer: SocketAddr,
+    config: &ServerConfig,
+    timeout: Option<Duration>,
+) -> Link<'a> {
+    Link {
+        socket,
+        peer,
+        timeout: timeout.unwrap_or(config.timeout),
+        retries: config.retries,
+    }
+}
+
+async fn handle_read(
+    socket: &UdpSocket,
+    peer: SocketAddr,
+    req: Request,
+    config: &ServerConfig,
+) -> Result<u64, TransferError> {
+    let early = link(socket, peer, config, None);
+    let path = match config.root.for_read(&req.filename) {
+        Ok(p) => p,
+        Err(e) => {
+            let (code, message) = e.wire();
+            early.abort(code, &message).await;
+            return Err(TransferError::Protocol(message));
+        }
+    };
+    let file = match tokio::fs::File::open(path.as_path()).await {
+        Ok(f) => f,
+        Err(e) => return Err(early.local(e).await),
+    };
+    // tsize counts octets on the wire; in netascii that is not the file size, so leave it out.
+    let size = match file.metadata().await {
+        Ok(m) if req.mode == Mode::Octet => Some(m.len()),
+        _ => None,
+    };
+    let (params, ack) = negotiate(&req.options, config.limits, true, size);
+    let oack = (!ack.is_empty()).then(|| Packet::Oack { options: ack }.encode());
+    let link = link(socket, peer, config, params.timeout);
+    let mut source = BlockSource::new(file, req.mode);
+    transfer::send(&link, &mut source, &params, oack).await
+}
+
+async fn handle_write(
+    socket: &UdpSocket,
+    peer: SocketAddr,
+    req: Request,
+    config: &ServerConfig,
+) -> Result<u64, TransferError> {
+    let early = link(socket, peer, config, None);
+    if !config.allow_write {
+        let message = "access violation: uploads are disabled (server started without --write)";
+        early.abort(ErrorCode::AccessViolation, message).await;
+        return Err(TransferError::Protocol(message.to_owned()));
+    }
+    let path = match config.root.for_write(&req.filename) {
+        Ok(p) => p,
+        Err(e) => {
+            let (code, message) = e.wire();
+            early.abort(code, &message).await;
+            return Err(TransferError::Protocol(message));
+        }
+    };
+    // Receive into a hidden file next to the target and rename at the end, so a failed or
+    // concurrent upload never leaves a half-written file under the real name.
+    let local_port = socket.local_addr().map(|a| a.port()).unwrap_or_default();
+    let temp = path.as_path().with_file_name(format!(
+        ".{}.tftp-part-{local_port}",
+        path.as_path()
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    let file = match tokio::fs::File::create(&temp).await {
+        Ok(f) => f,
+        Err(e) => return Err(early.local(e).await),
+    };
+    let (params, ack) = negotiate(&req.options, config.limits, false, None);
+    let first = if ack.is_empty() {
+        Packet::Ack { block: 0 }
+    } else {
+        Packet::Oack { options: ack }
+    };
+    let link = link(socket, peer, config, params.timeout);
+    let mut sink = BlockSink::new(file, req.mode);
+    let result =
+        transfer::receive(&link, &mut sink, &params, Start::Handshake(first.encode())).await;
+    drop(sink);
+    let received = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(e);
+        }
+    };
+    if let Err(e) = tokio::fs::rename(&temp, path.as_path()).await {
+        let _ = tokio::fs::remove_file(&temp).await;
+        return Err(link.local(e).await);
+    }
+    transfer::finish(&link, received.last_block, true).await?;
+    Ok(received.bytes)
+}
