@@ -6,6 +6,9 @@
 //! - [`hostport`]: the address encodings of PORT/227 (RFC 959 §4.1.2), EPRT/229 (RFC 2428).
 //! - [`verb`]: the command verbs this toolkit knows, by their wire names.
 
+// In unit tests a panic is the failure report.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod hostport;
 pub mod reply;
 pub mod verb;

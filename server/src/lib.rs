@@ -12,6 +12,9 @@
 //!
 //! Wire formats (replies, host-port encodings) come from the shared `ftp-proto` crate.
 
+// In unit tests a panic is the failure report.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod command;
 pub mod config;
 mod data_channel;

@@ -1,0 +1,82 @@
+//! Login sequences and the commands that only set or report state, with their reply codes.
+
+use rstest::rstest;
+
+use crate::support::TestServer;
+
+#[tokio::test]
+async fn login_sequences() {
+    let server = TestServer::start().await;
+    let mut control = server.connect().await;
+    control.expect("PASS secret", 503).await;
+    control.expect("PWD", 530).await;
+    control.expect("LIST", 530).await;
+    control.expect("RETR x", 530).await;
+    control.expect("USER root", 530).await;
+    control.expect("PASS secret", 503).await;
+    control.expect("USER ftp", 331).await;
+    control.expect("PWD", 530).await;
+    control.expect("PASS x@y", 230).await;
+    control.expect("PWD", 257).await;
+    control.expect("USER anonymous", 530).await;
+    control.expect("PASS again", 230).await;
+}
+
+#[tokio::test]
+async fn verbs_are_case_insensitive_and_bare_lf_is_accepted() {
+    let server = TestServer::start().await;
+    let mut control = server.connect().await;
+    control.send_raw(b"user anonymous\n").await;
+    assert_eq!(control.reply().await.code, 331);
+    control.send_raw(b"pAsS me@example.com\n").await;
+    assert_eq!(control.reply().await.code, 230);
+    control.send_raw(b"syst\n").await;
+    assert_eq!(control.reply().await.text(), "UNIX Type: L8");
+}
+
+#[rstest]
+#[case("SYST", 215, "UNIX Type: L8")]
+#[case("TYPE I", 200, "Type set to I.")]
+#[case("TYPE A", 200, "Type set to A.")]
+#[case("TYPE L 8", 200, "Type set to I.")]
+#[case("TYPE E", 504, "TYPE not implemented for that parameter.")]
+#[case("TYPE X", 504, "TYPE not implemented for that parameter.")]
+#[case("TYPE", 501, "TYPE needs an argument.")]
+#[case("MODE S", 200, "Mode set to S.")]
+#[case("MODE B", 504, "MODE not implemented for that parameter.")]
+#[case("MODE", 501, "MODE needs an argument.")]
+#[case("STRU F", 200, "Structure set to F.")]
+#[case("STRU R", 504, "STRU not implemented for that parameter.")]
+#[case("NOOP", 200, "NOOP ok.")]
+#[case("ALLO 100", 202, "ALLO command ignored.")]
+#[case("OPTS UTF8 ON", 200, "Always in UTF8 mode.")]
+#[case("OPTS MLST type", 501, "Option not understood.")]
+#[case("FROB", 500, "Unknown command \"FROB\".")]
+#[case("SITE CHMOD 644 x", 502, "SITE not implemented.")]
+#[case("STOU", 502, "STOU not implemented.")]
+#[case("PASV extra", 501, "Illegal PASV command: takes no argument.")]
+#[case("REST abc", 501, "Illegal REST command: \"abc\" is not a byte offset.")]
+#[case("REST 10", 350, "Restart position accepted (10).")]
+#[tokio::test]
+async fn replies_to_simple_commands(#[case] line: &str, #[case] code: u16, #[case] text: &str) {
+    let server = TestServer::start().await;
+    let mut control = server.login().await;
+    let reply = control.command(line).await;
+    assert_eq!((reply.code, reply.text()), (code, text), "{line}");
+    control.expect("NOOP", 200).await;
+}
+
+#[tokio::test]
+async fn feat_and_help_are_multi_line() {
+    let server = TestServer::start().await;
+    let mut control = server.connect().await;
+    let feat = control.expect("FEAT", 211).await;
+    for feature in ["EPSV", "PASV", "SIZE", "REST STREAM", "MDTM"] {
+        assert!(
+            feat.lines.iter().any(|line| line.trim() == feature),
+            "{feature} in {feat:?}"
+        );
+    }
+    let help = control.expect("HELP", 214).await;
+    assert!(help.lines.len() > 2);
+}

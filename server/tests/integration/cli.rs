@@ -1,0 +1,125 @@
+//! The built binary: help, argument errors (exit 2, one line), the `listening on` line, SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+use assert_cmd::Command as AssertCommand;
+use predicates::prelude::*;
+
+fn server() -> AssertCommand {
+    AssertCommand::cargo_bin("ftp-server").unwrap()
+}
+
+#[test]
+fn help_shows_examples() {
+    server().arg("--help").assert().success().stdout(
+        predicate::str::contains("Examples:")
+            .and(predicate::str::contains("--port 2121 --root"))
+            .and(predicate::str::contains("--pasv-ports")),
+    );
+}
+
+#[test]
+fn a_missing_root_is_a_one_line_error_with_exit_2() {
+    server()
+        .args(["--port", "0", "--root", "/definitely/not/here"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "ftp-server: --root /definitely/not/here: not an existing directory",
+        ));
+}
+
+#[test]
+fn a_file_as_root_is_refused() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    server()
+        .args(["--port", "0", "--root"])
+        .arg(file.path())
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path().to_str().unwrap();
+    for args in [
+        vec!["--port", "0", "--root", root, "--pasv-ports", "9000-8000"],
+        vec!["--port", "0", "--root", root, "--pasv-ports", "x"],
+        vec!["--port", "70000", "--root", root],
+        vec!["--port", "0", "--root", root, "--idle-timeout", "0"],
+        vec!["--port", "0", "--root", root, "--pasv-address", "::1"],
+        vec!["--root", root],
+    ] {
+        server()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::is_empty().not());
+    }
+}
+
+#[test]
+fn a_busy_port_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let root = tempfile::tempdir().unwrap();
+    server()
+        .args(["--port", &port, "--root"])
+        .arg(root.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "cannot listen on 127.0.0.1:{port}"
+        )));
+}
+
+#[test]
+fn serves_prints_its_address_and_exits_0_on_sigterm() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("hello.txt"), b"hello").unwrap();
+    let mut child = Command::cargo_bin("ftp-server")
+        .unwrap()
+        .args(["--port", "0", "-q", "--root"])
+        .arg(root.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+
+    let mut control = TcpStream::connect(&addr).unwrap();
+    control
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    control.write_all(b"QUIT\r\n").unwrap();
+    let mut dialogue = String::new();
+    control.read_to_string(&mut dialogue).unwrap();
+    assert!(
+        dialogue.starts_with("220 ") && dialogue.contains("221 Goodbye.\r\n"),
+        "{dialogue}"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0));
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "", "exactly one line on stdout");
+}

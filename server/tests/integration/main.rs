@@ -1,0 +1,17 @@
+//! Integration tests: the real server in-process on 127.0.0.1:0, spoken to over raw TCP.
+//! One binary, one module per topic; `support` starts servers and speaks the protocol.
+
+// In tests a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod basic_commands;
+mod brief_session;
+mod cli;
+mod concurrency;
+mod directories;
+mod lifecycle;
+mod malformed_input;
+mod security;
+mod support;
+mod transfer_errors;
+mod transfers;
