@@ -1,0 +1,321 @@
+//! [`Client`]: one logged-in FTP session and the commands users run on it.
+//!
+//! Each method sends its command(s), checks the reply code it needs and turns any other reply into an
+//! [`Error`] naming the command and the reply. Transfers live in [`crate::transfer`].
+
+use std::time::Duration;
+
+use ftp_proto::Reply;
+
+use crate::control::{Control, Transcript};
+use crate::data::{DataMode, Fallbacks};
+use crate::error::{Error, Result};
+
+/// How transfers are represented on the wire (RFC 959 §3.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferType {
+    /// TYPE I: bytes as they are. The default.
+    Binary,
+    /// TYPE A: text with CRLF line ends on the wire.
+    Ascii,
+}
+
+/// Settings of a [`Client`], all changeable later.
+#[derive(Clone)]
+pub struct Options {
+    /// Connect, reply and data timeout.
+    pub timeout: Duration,
+    pub mode: DataMode,
+    pub transfer_type: TransferType,
+    /// Where the dialogue goes (`-v`); `None` to keep quiet.
+    pub transcript: Option<Transcript>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            timeout: Duration::from_secs(30),
+            mode: DataMode::Passive,
+            transfer_type: TransferType::Binary,
+            transcript: None,
+        }
+    }
+}
+
+/// An FTP session.
+pub struct Client {
+    pub(crate) control: Control,
+    pub(crate) options: Options,
+    pub(crate) fallbacks: Fallbacks,
+    /// The TYPE the server was last told, so that TYPE is sent only when it changes.
+    pub(crate) sent_type: Option<TransferType>,
+    greeting: Reply,
+}
+
+impl Client {
+    /// Connects and reads the greeting (waiting through a 120 "ready in a moment").
+    pub async fn connect(host: &str, port: u16, options: Options) -> Result<Client> {
+        let mut control = Control::connect(host, port, options.timeout).await?;
+        control.set_transcript(options.transcript.clone());
+        let mut greeting = control.reply().await?;
+        if greeting.code == 120 {
+            greeting = control.reply().await?;
+        }
+        if greeting.code != 220 {
+            return Err(Error::Refused {
+                command: "the connection".into(),
+                reply: greeting,
+            });
+        }
+        Ok(Client {
+            control,
+            options,
+            fallbacks: Fallbacks::default(),
+            sent_type: None,
+            greeting,
+        })
+    }
+
+    /// The 220 greeting.
+    pub fn greeting(&self) -> &Reply {
+        &self.greeting
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    pub fn set_mode(&mut self, mode: DataMode) {
+        self.options.mode = mode;
+    }
+
+    pub fn set_transfer_type(&mut self, transfer_type: TransferType) {
+        self.options.transfer_type = transfer_type;
+    }
+
+    pub fn set_transcript(&mut self, transcript: Option<Transcript>) {
+        self.control.set_transcript(transcript.clone());
+        self.options.transcript = transcript;
+    }
+
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.control.set_timeout(timeout);
+        self.options.timeout = timeout;
+    }
+
+    /// The server's address.
+    pub fn peer(&self) -> std::net::SocketAddr {
+        self.control.peer()
+    }
+
+    /// Sends a raw command and returns its reply, whatever the code (421 aside).
+    pub async fn raw(&mut self, command: &str) -> Result<Reply> {
+        self.control.command(command).await
+    }
+
+    /// USER, then PASS when asked (331). Any refusal is [`Error::LoginDenied`].
+    pub async fn login(&mut self, user: &str, password: &str) -> Result<()> {
+        let reply = self.control.command(&format!("USER {user}")).await?;
+        let reply = match reply.code {
+            230 => return Ok(()),
+            331 => self.control.command(&format!("PASS {password}")).await?,
+            _ => return Err(Error::LoginDenied(reply)),
+        };
+        match reply.code {
+            230 | 202 => Ok(()),
+            _ => Err(Error::LoginDenied(reply)),
+        }
+    }
+
+    /// Sends `command` and wants a reply with one of `codes`; 550 becomes [`Error::NotFound`] on `path`.
+    async fn expect_on(
+        &mut self,
+        command: String,
+        codes: &[u16],
+        path: Option<&str>,
+    ) -> Result<Reply> {
+        let reply = self.control.command(&command).await?;
+        if codes.contains(&reply.code) {
+            return Ok(reply);
+        }
+        Err(refusal(&command, path, reply))
+    }
+
+    /// PWD: the current directory.
+    pub async fn pwd(&mut self) -> Result<String> {
+        let reply = self.expect_on("PWD".into(), &[257], None).await?;
+        quoted_path(reply.text()).ok_or_else(|| {
+            Error::Protocol(format!(
+                "no quoted path in the 257 reply {:?}",
+                reply.text()
+            ))
+        })
+    }
+
+    /// CWD `path`.
+    pub async fn cwd(&mut self, path: &str) -> Result<()> {
+        self.expect_on(format!("CWD {path}"), &[200, 250], Some(path))
+            .await
+            .map(drop)
+    }
+
+    /// CDUP: to the parent directory.
+    pub async fn cdup(&mut self) -> Result<()> {
+        self.expect_on("CDUP".into(), &[200, 250], None)
+            .await
+            .map(drop)
+    }
+
+    /// MKD `path`; returns the created directory's name as the server gives it (or `path`).
+    pub async fn mkdir(&mut self, path: &str) -> Result<String> {
+        let reply = self
+            .expect_on(format!("MKD {path}"), &[257, 250], None)
+            .await?;
+        Ok(quoted_path(reply.text()).unwrap_or_else(|| path.to_string()))
+    }
+
+    /// RMD `path`.
+    pub async fn rmdir(&mut self, path: &str) -> Result<()> {
+        self.expect_on(format!("RMD {path}"), &[250, 200], Some(path))
+            .await
+            .map(drop)
+    }
+
+    /// DELE `path`.
+    pub async fn delete(&mut self, path: &str) -> Result<()> {
+        self.expect_on(format!("DELE {path}"), &[250, 200], Some(path))
+            .await
+            .map(drop)
+    }
+
+    /// RNFR `from`, RNTO `to`.
+    pub async fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        self.expect_on(format!("RNFR {from}"), &[350], Some(from))
+            .await?;
+        self.expect_on(format!("RNTO {to}"), &[250, 200], None)
+            .await
+            .map(drop)
+    }
+
+    /// SIZE `path` in bytes (RFC 3659 §4), in the current TYPE.
+    pub async fn size(&mut self, path: &str) -> Result<u64> {
+        let reply = self
+            .expect_on(format!("SIZE {path}"), &[213], Some(path))
+            .await?;
+        reply
+            .text()
+            .trim()
+            .parse()
+            .map_err(|_| Error::Protocol(format!("the 213 reply {:?} is not a size", reply.text())))
+    }
+
+    /// FEAT (RFC 2389): the features, one per line; empty when the server does not know FEAT.
+    pub async fn feat(&mut self) -> Result<Vec<String>> {
+        let reply = self.control.command("FEAT").await?;
+        if reply.code != 211 {
+            return Ok(Vec::new());
+        }
+        let inner = reply.lines.len().saturating_sub(1);
+        Ok(reply
+            .lines
+            .iter()
+            .skip(1)
+            .take(inner.saturating_sub(1))
+            .map(|line| line.trim().to_string())
+            .collect())
+    }
+
+    /// NOOP, to keep the session or check it is alive.
+    pub async fn noop(&mut self) -> Result<()> {
+        self.expect_on("NOOP".into(), &[200], None).await.map(drop)
+    }
+
+    /// Sends TYPE if the server's current type differs from the wanted one.
+    pub(crate) async fn ensure_type(&mut self, wanted: TransferType) -> Result<()> {
+        if self.sent_type == Some(wanted) {
+            return Ok(());
+        }
+        let letter = match wanted {
+            TransferType::Binary => "I",
+            TransferType::Ascii => "A",
+        };
+        self.expect_on(format!("TYPE {letter}"), &[200], None)
+            .await?;
+        self.sent_type = Some(wanted);
+        Ok(())
+    }
+
+    /// QUIT and close. A server that hangs up without 221 is not an error: the session is over either way.
+    pub async fn quit(mut self) -> Result<()> {
+        self.control.send("QUIT").await?;
+        let result = match self.control.raw_reply().await {
+            Ok(_) | Err(Error::ConnectionLost(_)) => Ok(()),
+            Err(error) => Err(error),
+        };
+        self.control.shutdown().await;
+        result
+    }
+}
+
+/// The error for a refused `command`: 550 (and 450) on a named path is "not found".
+pub(crate) fn refusal(command: &str, path: Option<&str>, reply: Reply) -> Error {
+    let verb = command.split(' ').next().unwrap_or(command).to_string();
+    match (reply.code, path) {
+        (530 | 532, _) => Error::LoginDenied(reply),
+        (550 | 450, Some(path)) => Error::NotFound {
+            path: path.to_string(),
+            reply,
+        },
+        _ => Error::Refused {
+            command: verb,
+            reply,
+        },
+    }
+}
+
+/// The path in a 257 reply: `"name" ...` with `""` standing for one quote (RFC 959 Appendix II).
+pub fn quoted_path(text: &str) -> Option<String> {
+    let start = text.find('"')? + 1;
+    let mut out = String::new();
+    let mut chars = text[start..].chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                out.push('"');
+            } else {
+                return Some(out);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_paths_from_rfc959_appendix_ii() {
+        assert_eq!(
+            quoted_path("\"/usr/dm\" created.").as_deref(),
+            Some("/usr/dm")
+        );
+        assert_eq!(
+            quoted_path("\"/usr/dm/foo\"\"bar\" created").as_deref(),
+            Some("/usr/dm/foo\"bar")
+        );
+        assert_eq!(quoted_path("no quotes"), None);
+        assert_eq!(quoted_path("\"unterminated"), None);
+    }
+
+    #[test]
+    fn refusals_map_by_code() {
+        let not_found = refusal("RETR x", Some("x"), Reply::new(550, "No such file."));
+        assert!(matches!(not_found, Error::NotFound { .. }));
+        let refused = refusal("MKD x", None, Reply::new(550, "File exists."));
+        assert!(matches!(refused, Error::Refused { ref command, .. } if command == "MKD"));
+    }
+}

@@ -1,0 +1,193 @@
+//! The control connection: sending commands, reading whole replies, timeouts and the verbose transcript.
+//!
+//! Replies are assembled with the shared [`ftp_proto::ReplyParser`], so a multi-line reply of any length
+//! is read to its closing line. A 421 is the server closing the session (RFC 959 §4.2.1): it becomes
+//! [`Error::ServiceClosing`] wherever it shows up, answered or unsolicited.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ftp_proto::{Reply, ReplyParser};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+
+use crate::error::{Error, Result};
+
+/// A longer reply line than this is cut (it is still read to its end), so a hostile server cannot make
+/// the client buffer without bound.
+const MAX_LINE: usize = 8 * 1024;
+/// A reply with more lines than this is refused as a protocol error, for the same reason.
+const MAX_REPLY_LINES: usize = 10_000;
+
+/// Receives each line of the dialogue: `-> USER anonymous`, `<- 230 Login successful.`
+pub type Transcript = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// One control connection.
+pub struct Control {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    timeout: Duration,
+    transcript: Option<Transcript>,
+    peer: SocketAddr,
+    local: SocketAddr,
+}
+
+impl Control {
+    /// Connects to `host:port` (trying each resolved address) within `timeout`.
+    pub async fn connect(host: &str, port: u16, timeout: Duration) -> Result<Control> {
+        let address = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let connecting = TcpStream::connect(address.as_str());
+        let stream = match tokio::time::timeout(timeout, connecting).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(source)) => return Err(Error::Connect { address, source }),
+            Err(_) => return Err(Error::Timeout(format!("connecting to {address}"))),
+        };
+        let peer = stream.peer_addr().map_err(Error::ConnectionLost)?;
+        let local = stream.local_addr().map_err(Error::ConnectionLost)?;
+        let (read, writer) = stream.into_split();
+        Ok(Control {
+            reader: BufReader::new(read),
+            writer,
+            timeout,
+            transcript: None,
+            peer,
+            local,
+        })
+    }
+
+    /// The server's address on this connection: where passive data connections go.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// This end's address: where active-mode listeners are bound.
+    pub fn local(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The timeout for each reply and each data read or write.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    pub fn set_transcript(&mut self, transcript: Option<Transcript>) {
+        self.transcript = transcript;
+    }
+
+    /// Passes a line to the transcript, if there is one.
+    pub fn note(&self, line: &str) {
+        if let Some(transcript) = &self.transcript {
+            transcript(line);
+        }
+    }
+
+    /// Sends one command line. The password of PASS never reaches the transcript.
+    pub async fn send(&mut self, command: &str) -> Result<()> {
+        if command.contains(['\r', '\n']) {
+            return Err(Error::Usage(format!(
+                "a command cannot contain a line break: {command:?}"
+            )));
+        }
+        let shown = if command.len() >= 5 && command[..5].eq_ignore_ascii_case("PASS ") {
+            "PASS ****"
+        } else {
+            command
+        };
+        self.note(&format!("-> {shown}"));
+        let line = format!("{command}\r\n");
+        let writing = self.writer.write_all(line.as_bytes());
+        match tokio::time::timeout(self.timeout, writing).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(Error::ConnectionLost(error)),
+            Err(_) => Err(Error::Timeout(format!("sending {shown}"))),
+        }
+    }
+
+    /// Reads one whole reply. A 421 is turned into [`Error::ServiceClosing`].
+    pub async fn reply(&mut self) -> Result<Reply> {
+        let reply = self.raw_reply().await?;
+        if reply.code == 421 {
+            return Err(Error::ServiceClosing(reply));
+        }
+        Ok(reply)
+    }
+
+    /// Reads one whole reply, 421 included (for QUIT and the greeting).
+    pub async fn raw_reply(&mut self) -> Result<Reply> {
+        let timeout = self.timeout;
+        match tokio::time::timeout(timeout, self.read_reply()).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout(format!(
+                "waiting {}s for a reply",
+                timeout.as_secs_f32()
+            ))),
+        }
+    }
+
+    async fn read_reply(&mut self) -> Result<Reply> {
+        let mut parser = ReplyParser::new();
+        for _ in 0..MAX_REPLY_LINES {
+            let line = self.read_line().await?;
+            self.note(&format!("<- {line}"));
+            match parser.feed(&line) {
+                Ok(Some(reply)) => return Ok(reply),
+                Ok(None) => {}
+                Err(error) => return Err(Error::Protocol(error.to_string())),
+            }
+        }
+        Err(Error::Protocol(format!(
+            "a reply of more than {MAX_REPLY_LINES} lines"
+        )))
+    }
+
+    /// One line without its line ending, lossily decoded; EOF is a lost connection.
+    async fn read_line(&mut self) -> Result<String> {
+        let mut bytes = Vec::new();
+        loop {
+            let buffer = self
+                .reader
+                .fill_buf()
+                .await
+                .map_err(Error::ConnectionLost)?;
+            if buffer.is_empty() {
+                return Err(Error::ConnectionLost(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the server closed the control connection",
+                )));
+            }
+            let (used, done) = match buffer.iter().position(|b| *b == b'\n') {
+                Some(at) => (at + 1, true),
+                None => (buffer.len(), false),
+            };
+            let room = MAX_LINE.saturating_sub(bytes.len());
+            bytes.extend_from_slice(&buffer[..used.min(room)]);
+            self.reader.consume(used);
+            if done {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        Ok(text.trim_end_matches(['\r', '\n']).to_string())
+    }
+
+    /// Sends a command and reads its reply.
+    pub async fn command(&mut self, command: &str) -> Result<Reply> {
+        self.send(command).await?;
+        self.reply().await
+    }
+
+    /// Closes the write side so the server sees EOF.
+    pub async fn shutdown(&mut self) {
+        let _ = self.writer.shutdown().await;
+    }
+}

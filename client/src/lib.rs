@@ -1,0 +1,38 @@
+//! `ftp-client`: an FTP client on tokio (RFC 959, RFC 2428 EPSV/EPRT, RFC 3659 SIZE/REST), with no FTP
+//! library underneath: replies and host-port encodings come from the shared `ftp-proto` codec.
+//!
+//! Layout, wire to user:
+//! - [`control`]: the control connection: commands out, whole replies in, timeouts, the `-v` transcript
+//!   (PASS masked), 421 as [`Error::ServiceClosing`].
+//! - [`data`]: data connections: EPSV → PASV fallback, EPRT → PORT with a local listener, the 227 address
+//!   replaced by the control peer's.
+//! - [`client`]: [`Client`]: login and the directory and file commands.
+//! - [`transfer`]: RETR/STOR/LIST/NLST as streams with a progress callback and REST offsets;
+//!   [`files`]: whole local files, `get -c` resume.
+//! - [`error`]: the [`Error`] enum and its one mapping to exit codes.
+//! - [`url`], [`netrc`], [`login`]: where host, user and password come from.
+//! - [`oneshot`]: the `get`/`put`/`ls`/`mkdir`/`rmdir`/`rm` subcommands.
+//! - [`progress`]: the indicatif bar, only on a terminal; [`shell`]: the interactive shell and script mode.
+//!
+//! `main.rs` is the command line and nothing else.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod client;
+pub mod control;
+pub mod data;
+pub mod error;
+pub mod files;
+pub mod login;
+pub mod netrc;
+pub mod oneshot;
+pub mod progress;
+pub mod shell;
+pub mod transfer;
+pub mod url;
+
+pub use client::{Client, Options, TransferType};
+pub use data::DataMode;
+pub use error::{Error, Result};
+pub use transfer::{Progress, Transfer};
+pub use url::FtpUrl;

@@ -1,0 +1,202 @@
+//! `ftp-client`: the command line. Parses arguments into a validated request once, then hands it to the
+//! library (`ftp_client::oneshot` or the shell). Exit codes are `ftp_client::error::exit`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use ftp_client::error::exit;
+use ftp_client::login::LoginSources;
+use ftp_client::oneshot::OneShot;
+use ftp_client::shell::{self, session::stderr_transcript, Session};
+use ftp_client::{DataMode, Error, FtpUrl, Options};
+
+const AFTER_HELP: &str = "\
+Examples:
+  ftp-client ftp://ftp.example.org/pub          interactive shell in /pub (anonymous)
+  ftp-client ftp://alice@host:2121/             shell as alice (password asked, or from ~/.netrc)
+  echo 'ls' | ftp-client ftp://host/            the same commands as a script from stdin
+  ftp-client get ftp://host/pub/file.iso -c     resume a download into ./file.iso
+  ftp-client put report.pdf ftp://host/incoming/
+  ftp-client ls ftp://host/pub
+
+Exit codes: 0 ok, 1 command refused by the server, 2 usage, 3 connection failure or timeout,
+4 login denied, 5 remote file or directory not found, 6 transfer failed, 7 local I/O error.";
+
+/// An FTP client: interactive shell, scripts on stdin, and one-shot commands.
+#[derive(Parser, Debug)]
+#[command(
+    name = "ftp-client",
+    version,
+    after_help = AFTER_HELP,
+    allow_external_subcommands = true,
+    override_usage = "ftp-client [OPTIONS] [URL]\n       ftp-client [OPTIONS] <COMMAND>"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Args, Debug)]
+struct Global {
+    /// Log in as USER (or USER:PASSWORD); the URL's user wins.
+    #[arg(long, global = true, value_name = "USER[:PASSWORD]")]
+    user: Option<String>,
+    /// Read credentials from FILE instead of ~/.netrc.
+    #[arg(long, global = true, value_name = "FILE")]
+    netrc: Option<PathBuf>,
+    /// Active mode: the server connects back (EPRT/PORT). Passive (EPSV/PASV) is the default.
+    #[arg(long, global = true)]
+    active: bool,
+    /// Seconds to wait for a connection, a reply or data.
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    timeout: u64,
+    /// Print the FTP dialogue on stderr (password masked).
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Transfer in ASCII mode (TYPE A) instead of binary.
+    #[arg(long, global = true)]
+    ascii: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Download a file.
+    #[command(
+        after_help = "Examples:\n  ftp-client get ftp://host/pub/a.bin\n  ftp-client get ftp://host/pub/a.bin -o /tmp/a.bin -c\n  ftp-client get ftp://host/notes.txt -o -"
+    )]
+    Get {
+        url: String,
+        /// Where to write it (default: the remote file's name; `-` for stdout).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Continue a partial local file (REST); a full download if the server cannot resume.
+        #[arg(short = 'c', long = "continue")]
+        resume: bool,
+    },
+    /// Upload a file (into the URL's directory when it is one).
+    #[command(
+        after_help = "Examples:\n  ftp-client put a.bin ftp://host/incoming/\n  ftp-client put a.bin ftp://host/incoming/renamed.bin"
+    )]
+    Put { file: PathBuf, url: String },
+    /// List a directory.
+    #[command(after_help = "Example:\n  ftp-client ls ftp://host/pub")]
+    Ls { url: String },
+    /// Create a directory.
+    #[command(after_help = "Example:\n  ftp-client mkdir ftp://host/incoming/new")]
+    Mkdir { url: String },
+    /// Remove an empty directory.
+    #[command(after_help = "Example:\n  ftp-client rmdir ftp://host/incoming/new")]
+    Rmdir { url: String },
+    /// Delete a file.
+    #[command(after_help = "Example:\n  ftp-client rm ftp://host/incoming/a.bin")]
+    Rm { url: String },
+    /// A URL instead of a command: open a shell on ftp://[user[:password]@]host[:port][/path]. Without
+    /// one the shell starts unconnected (use `open`).
+    #[command(external_subcommand)]
+    Shell(Vec<String>),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    std::process::exit(run(cli));
+}
+
+fn run(cli: Cli) -> i32 {
+    let interactive = std::io::stdin().is_terminal();
+    let global = &cli.global;
+    let options = Options {
+        timeout: Duration::from_secs(global.timeout.max(1)),
+        mode: if global.active {
+            DataMode::Active
+        } else {
+            DataMode::Passive
+        },
+        transfer_type: if global.ascii {
+            ftp_client::TransferType::Ascii
+        } else {
+            ftp_client::TransferType::Binary
+        },
+        transcript: global.verbose.then(stderr_transcript),
+    };
+    let sources = LoginSources {
+        user: global.user.clone(),
+        netrc: global.netrc.clone(),
+        may_prompt: interactive,
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return shell::report(&Error::local("the async runtime", error), None),
+    };
+    let (parsed, shell_url) = match cli.command {
+        Some(Command::Shell(words)) => match &words[..] {
+            [url] => (Ok(None), Some(url.clone())),
+            _ => (
+                Err(Error::Usage(format!(
+                    "expected one URL or a command, got {words:?}"
+                ))),
+                None,
+            ),
+        },
+        Some(command) => (one_shot(command).map(Some), None),
+        None => (Ok(None), None),
+    };
+    match parsed {
+        Err(error) => shell::report(&error, None),
+        Ok(Some(command)) => {
+            let progress = std::io::stderr().is_terminal();
+            match runtime.block_on(ftp_client::oneshot::run(
+                command, &sources, options, progress,
+            )) {
+                Ok(()) => exit::OK,
+                Err(error) => shell::report(&error, None),
+            }
+        }
+        Ok(None) => {
+            let names = Arc::new(Mutex::new(Vec::new()));
+            let cache = interactive.then(|| names.clone());
+            let mut session = Session::new(sources, options, interactive, cache);
+            if let Some(url) = &shell_url {
+                let opened = FtpUrl::parse(url).and_then(|url| runtime.block_on(session.open(url)));
+                if let Err(error) = opened {
+                    return shell::report(&error, None);
+                }
+            }
+            if interactive {
+                shell::run_interactive(&runtime, &mut session, names)
+            } else {
+                shell::run_script(&runtime, &mut session, std::io::stdin().lock())
+            }
+        }
+    }
+}
+
+fn one_shot(command: Command) -> Result<OneShot, Error> {
+    Ok(match command {
+        Command::Get {
+            url,
+            output,
+            resume,
+        } => OneShot::Get {
+            url: FtpUrl::parse(&url)?,
+            output,
+            resume,
+        },
+        Command::Put { file, url } => OneShot::Put {
+            file,
+            url: FtpUrl::parse(&url)?,
+        },
+        Command::Ls { url } => OneShot::Ls(FtpUrl::parse(&url)?),
+        Command::Mkdir { url } => OneShot::Mkdir(FtpUrl::parse(&url)?),
+        Command::Rmdir { url } => OneShot::Rmdir(FtpUrl::parse(&url)?),
+        Command::Rm { url } => OneShot::Rm(FtpUrl::parse(&url)?),
+        Command::Shell(_) => return Err(Error::Usage("a URL opens the shell".into())),
+    })
+}

@@ -1,0 +1,330 @@
+//! What each shell command does: one `match` over [`ShellCommand`], shared by the interactive shell and
+//! script mode. Output goes to stdout, the dialogue (`verbose`) and progress bars to stderr.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::client::{Client, Options, TransferType};
+use crate::data::DataMode;
+use crate::error::{Error, Result};
+use crate::login::{connect_and_login, LoginSources};
+use crate::progress::Bar;
+use crate::shell::command::{help, ShellCommand};
+use crate::url::FtpUrl;
+
+/// Whether the shell goes on after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+/// Remote names of the current directory, for tab completion.
+pub type NameCache = Arc<Mutex<Vec<String>>>;
+
+/// The shell's state: the connection (if any) and the settings the next connection gets.
+pub struct Session {
+    client: Option<Client>,
+    url: Option<FtpUrl>,
+    sources: LoginSources,
+    options: Options,
+    verbose: bool,
+    progress: bool,
+    names: Option<NameCache>,
+}
+
+/// The transcript that prints the dialogue on stderr.
+pub fn stderr_transcript() -> crate::control::Transcript {
+    Arc::new(|line: &str| eprintln!("{line}"))
+}
+
+impl Session {
+    /// A shell with no connection yet. `names`, when given, is kept filled for completion.
+    pub fn new(
+        sources: LoginSources,
+        options: Options,
+        progress: bool,
+        names: Option<NameCache>,
+    ) -> Session {
+        let verbose = options.transcript.is_some();
+        Session {
+            client: None,
+            url: None,
+            sources,
+            options,
+            verbose,
+            progress,
+            names,
+        }
+    }
+
+    fn client(&mut self) -> Result<&mut Client> {
+        self.client.as_mut().ok_or(Error::NotConnected)
+    }
+
+    /// Connects to `url`, logs in and changes to its path, if any.
+    pub async fn open(&mut self, url: FtpUrl) -> Result<()> {
+        if let Some(old) = self.client.take() {
+            let _ = old.quit().await;
+        }
+        let mut client = connect_and_login(&url, &self.sources, self.options.clone()).await?;
+        println!("Connected to {} ({}).", url.host, client.peer());
+        if !url.path.is_empty() {
+            client.cwd(&url.path).await?;
+        }
+        self.client = Some(client);
+        self.url = Some(url);
+        self.refresh_names().await;
+        Ok(())
+    }
+
+    /// Refills the completion cache; a failure only leaves completion without remote names.
+    async fn refresh_names(&mut self) {
+        let Some(cache) = self.names.clone() else {
+            return;
+        };
+        let Some(client) = self.client.as_mut() else {
+            return;
+        };
+        let names = client.nlst(None).await.unwrap_or_default();
+        if let Ok(mut slot) = cache.lock() {
+            *slot = names;
+        };
+    }
+
+    /// Runs one command.
+    pub async fn execute(&mut self, command: ShellCommand) -> Result<Flow> {
+        let changes_names = matches!(
+            command,
+            ShellCommand::Cd(_)
+                | ShellCommand::Cdup
+                | ShellCommand::Mkdir(_)
+                | ShellCommand::Rmdir(_)
+                | ShellCommand::Rm(_)
+                | ShellCommand::Rename { .. }
+                | ShellCommand::Put { .. }
+                | ShellCommand::Mput(_)
+        );
+        let flow = self.run(command).await?;
+        if changes_names {
+            self.refresh_names().await;
+        }
+        Ok(flow)
+    }
+
+    async fn run(&mut self, command: ShellCommand) -> Result<Flow> {
+        match command {
+            ShellCommand::Open(text) => self.open(FtpUrl::parse(&text)?).await?,
+            ShellCommand::User { name, password } => {
+                let url = self.url.clone().ok_or(Error::NotConnected)?;
+                let url = FtpUrl {
+                    user: Some(name),
+                    password,
+                    ..url
+                };
+                let sources = self.sources.clone();
+                let (user, password) = crate::login::credentials(&url, &sources)?;
+                self.client()?.login(&user, &password).await?;
+                println!("Logged in as {user}.");
+            }
+            ShellCommand::Ls(path) => print!("{}", self.client()?.list(path.as_deref()).await?),
+            ShellCommand::Nlist(path) => {
+                for name in self.client()?.nlst(path.as_deref()).await? {
+                    println!("{name}");
+                }
+            }
+            ShellCommand::Cd(path) => self.client()?.cwd(&path).await?,
+            ShellCommand::Cdup => self.client()?.cdup().await?,
+            ShellCommand::Pwd => println!("{}", self.client()?.pwd().await?),
+            ShellCommand::Mkdir(path) => println!("created {}", self.client()?.mkdir(&path).await?),
+            ShellCommand::Rmdir(path) => self.client()?.rmdir(&path).await?,
+            ShellCommand::Get {
+                remote,
+                local,
+                resume,
+            } => {
+                let local = local
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from(base_name(&remote)));
+                self.get(&remote, &local, resume).await?;
+            }
+            ShellCommand::Put { local, remote } => {
+                let remote = remote.unwrap_or_else(|| base_name(&local).to_string());
+                self.put(Path::new(&local), &remote).await?;
+            }
+            ShellCommand::Mget(patterns) => self.mget(&patterns).await?,
+            ShellCommand::Mput(patterns) => self.mput(&patterns).await?,
+            ShellCommand::Rm(path) => self.client()?.delete(&path).await?,
+            ShellCommand::Rename { from, to } => self.client()?.rename(&from, &to).await?,
+            ShellCommand::Binary => self.set_type(TransferType::Binary),
+            ShellCommand::Ascii => self.set_type(TransferType::Ascii),
+            ShellCommand::Passive => self.set_mode(DataMode::Passive),
+            ShellCommand::Active => self.set_mode(DataMode::Active),
+            ShellCommand::Verbose(on) => {
+                self.verbose = on.unwrap_or(!self.verbose);
+                let transcript = self.verbose.then(stderr_transcript);
+                self.options.transcript = transcript.clone();
+                if let Some(client) = self.client.as_mut() {
+                    client.set_transcript(transcript);
+                }
+                println!("verbose {}", if self.verbose { "on" } else { "off" });
+            }
+            ShellCommand::Status => self.status(),
+            ShellCommand::Help(topic) => println!("{}", help(topic.as_deref())?),
+            ShellCommand::Quit => {
+                if let Some(client) = self.client.take() {
+                    client.quit().await?;
+                }
+                return Ok(Flow::Quit);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn set_type(&mut self, transfer_type: TransferType) {
+        self.options.transfer_type = transfer_type;
+        if let Some(client) = self.client.as_mut() {
+            client.set_transfer_type(transfer_type);
+        }
+        println!("transfer type {transfer_type:?}");
+    }
+
+    fn set_mode(&mut self, mode: DataMode) {
+        self.options.mode = mode;
+        if let Some(client) = self.client.as_mut() {
+            client.set_mode(mode);
+        }
+        println!("data connections: {mode:?}");
+    }
+
+    fn status(&self) {
+        match (&self.client, &self.url) {
+            (Some(client), Some(url)) => {
+                println!("Connected to {}:{} ({})", url.host, url.port, client.peer())
+            }
+            _ => println!("Not connected."),
+        }
+        println!(
+            "Mode: {:?}; type: {:?}; verbose: {}; timeout: {}s",
+            self.options.mode,
+            self.options.transfer_type,
+            self.verbose,
+            self.options.timeout.as_secs()
+        );
+    }
+
+    async fn get(&mut self, remote: &str, local: &Path, resume: bool) -> Result<()> {
+        let bar = Bar::new(remote, self.progress);
+        let started = std::time::Instant::now();
+        let result = self
+            .client()?
+            .get_file(remote, local, resume, &mut |p| bar.update(p))
+            .await;
+        bar.finish();
+        let done = result?;
+        let from = if done.offset > 0 {
+            format!(" (resumed at {})", done.offset)
+        } else {
+            String::new()
+        };
+        println!(
+            "{remote} -> {}: {} bytes{from} in {:.2}s",
+            local.display(),
+            done.received,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    }
+
+    async fn put(&mut self, local: &Path, remote: &str) -> Result<()> {
+        let bar = Bar::new(remote, self.progress);
+        let started = std::time::Instant::now();
+        let result = self
+            .client()?
+            .put_file(local, remote, &mut |p| bar.update(p))
+            .await;
+        bar.finish();
+        let sent = result?;
+        println!(
+            "{} -> {remote}: {sent} bytes in {:.2}s",
+            local.display(),
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    }
+
+    async fn mget(&mut self, patterns: &[String]) -> Result<()> {
+        for pattern in patterns {
+            let (dir, name_pattern) = match pattern.rsplit_once('/') {
+                Some((dir, name)) => (Some(dir.to_string()), name.to_string()),
+                None => (None, pattern.clone()),
+            };
+            let matcher = glob::Pattern::new(&name_pattern)
+                .map_err(|error| Error::Usage(format!("bad pattern {pattern:?}: {error}")))?;
+            let names = self.client()?.nlst(dir.as_deref()).await?;
+            let mut matched: Vec<String> = names
+                .iter()
+                .map(|name| base_name(name).to_string())
+                .filter(|name| matcher.matches(name))
+                .collect();
+            matched.sort();
+            if matched.is_empty() {
+                return Err(Error::Usage(format!("no remote file matches {pattern:?}")));
+            }
+            for name in matched {
+                let remote = match &dir {
+                    Some(dir) => format!("{dir}/{name}"),
+                    None => name.clone(),
+                };
+                self.get(&remote, Path::new(&name), false).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn mput(&mut self, patterns: &[String]) -> Result<()> {
+        for pattern in patterns {
+            let paths = glob::glob(pattern)
+                .map_err(|error| Error::Usage(format!("bad pattern {pattern:?}: {error}")))?;
+            let mut files = Vec::new();
+            for path in paths {
+                let path = path.map_err(|error| {
+                    Error::local(
+                        error.path().to_path_buf(),
+                        std::io::Error::other(error.to_string()),
+                    )
+                })?;
+                if path.is_file() {
+                    files.push(path);
+                }
+            }
+            if files.is_empty() {
+                return Err(Error::Usage(format!("no local file matches {pattern:?}")));
+            }
+            for path in files {
+                let remote = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.put(&path, &remote).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Logs out, if connected; for the end of input.
+    pub async fn close(&mut self) -> Result<()> {
+        match self.client.take() {
+            Some(client) => client.quit().await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// The last component of a `/`-separated path.
+pub fn base_name(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+}

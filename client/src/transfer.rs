@@ -1,0 +1,288 @@
+//! Transfers: RETR, STOR, LIST and NLST as streams with a progress callback, REST for resume.
+//!
+//! The order on the wire: TYPE (when it changes), SIZE (for RETR, to know the total), REST (when resuming),
+//! EPSV/PASV or EPRT/PORT, then the transfer command. The final reply is read only after the data
+//! connection has closed. A transfer counts as done only when that reply is 2yz *and*, when the size was
+//! known, every byte arrived: a server that closes the data connection early and still says 226 gets a
+//! transfer error, not a silently short file.
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::client::{refusal, Client, TransferType};
+use crate::data;
+use crate::error::{Error, Result};
+
+const CHUNK: usize = 64 * 1024;
+
+/// Where a transfer stands, for progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes of the file done so far, counting a resumed-from offset.
+    pub done: u64,
+    /// The whole file's size, when known.
+    pub total: Option<u64>,
+}
+
+/// An open data connection for one transfer. Read or write through it, then [`Transfer::finish`].
+pub struct Transfer<'a> {
+    client: &'a mut Client,
+    stream: TcpStream,
+    what: String,
+    /// Where in the file the data starts (REST accepted), else 0.
+    offset: u64,
+    total: Option<u64>,
+    moved: u64,
+}
+
+impl Transfer<'_> {
+    /// The offset the server agreed to start at: 0 when REST was refused or not asked for.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The whole file's size when the server told it (SIZE).
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    fn progress(&self) -> Progress {
+        Progress {
+            done: self.offset + self.moved,
+            total: self.total,
+        }
+    }
+
+    fn broken(&self, why: String) -> Error {
+        Error::Transfer {
+            what: self.what.clone(),
+            reason: why,
+        }
+    }
+
+    /// Reads the next chunk; 0 at the end of the data.
+    pub async fn read(&mut self, buffer: &mut [u8]) -> Result<usize> {
+        let timeout = self.client.control.timeout();
+        match tokio::time::timeout(timeout, self.stream.read(buffer)).await {
+            Ok(Ok(count)) => {
+                self.moved += count as u64;
+                Ok(count)
+            }
+            Ok(Err(error)) => Err(self.broken(format!("data connection broke: {error}"))),
+            Err(_) => Err(Error::Timeout(format!("waiting for data of {}", self.what))),
+        }
+    }
+
+    /// Writes a whole chunk.
+    pub async fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        let timeout = self.client.control.timeout();
+        match tokio::time::timeout(timeout, self.stream.write_all(bytes)).await {
+            Ok(Ok(())) => {
+                self.moved += bytes.len() as u64;
+                Ok(())
+            }
+            Ok(Err(error)) => Err(self.broken(format!("data connection broke: {error}"))),
+            Err(_) => Err(Error::Timeout(format!("sending data of {}", self.what))),
+        }
+    }
+
+    /// Closes the data connection and reads the final reply; checks the byte count against the size.
+    pub async fn finish(mut self) -> Result<u64> {
+        let _ = self.stream.shutdown().await;
+        drop(self.stream);
+        let reply = self.client.control.reply().await?;
+        if !reply.is_completion() {
+            return Err(Error::Transfer {
+                what: self.what,
+                reason: format!(
+                    "the server replied \"{} {}\" ({})",
+                    reply.code,
+                    reply.text(),
+                    crate::error::meaning(reply.code)
+                ),
+            });
+        }
+        if let Some(total) = self.total {
+            let done = self.offset + self.moved;
+            if done != total {
+                return Err(Error::Transfer {
+                    what: self.what,
+                    reason: format!(
+                        "only {done} of {total} bytes arrived, though the server replied {}",
+                        reply.code
+                    ),
+                });
+            }
+        }
+        Ok(self.moved)
+    }
+
+    /// On a failure mid-stream, still read the server's final word so the session stays in step; the
+    /// first error is the one reported.
+    pub(crate) async fn abandon(self, error: Error) -> Error {
+        drop(self.stream);
+        match (self.client.control.reply().await, error) {
+            (Ok(reply), Error::Transfer { what, reason }) if reply.is_negative() => {
+                Error::Transfer {
+                    what,
+                    reason: format!(
+                        "{reason}; the server replied \"{} {}\" ({})",
+                        reply.code,
+                        reply.text(),
+                        crate::error::meaning(reply.code)
+                    ),
+                }
+            }
+            (_, error) => error,
+        }
+    }
+}
+
+impl Client {
+    /// Opens a transfer: `verb` (RETR, STOR, APPE, LIST, NLST) on `path`, resuming at `offset` if > 0.
+    pub async fn open_transfer(
+        &mut self,
+        verb: &str,
+        path: Option<&str>,
+        offset: u64,
+    ) -> Result<Transfer<'_>> {
+        let is_file = matches!(verb, "RETR" | "STOR" | "APPE");
+        let wanted = if is_file {
+            self.options.transfer_type
+        } else {
+            TransferType::Ascii
+        };
+        self.ensure_type(wanted).await?;
+        let total = match (verb, path) {
+            ("RETR", Some(path)) => self.size(path).await.ok(),
+            _ => None,
+        };
+        let mut start = 0;
+        if offset > 0 {
+            let reply = self.control.command(&format!("REST {offset}")).await?;
+            if reply.code == 350 {
+                start = offset;
+            } else {
+                self.control.note(&format!(
+                    "-- REST refused ({}): transferring from the start",
+                    reply.code
+                ));
+            }
+        }
+        let mode = self.options.mode;
+        let pending = data::prepare(&mut self.control, mode, &mut self.fallbacks).await?;
+        let command = match path {
+            Some(path) => format!("{verb} {path}"),
+            None => verb.to_string(),
+        };
+        let reply = self.control.command(&command).await?;
+        if !reply.is_preliminary() {
+            return Err(refusal(&command, path.filter(|_| verb != "STOR"), reply));
+        }
+        let timeout = self.control.timeout();
+        let stream = pending.establish(timeout).await?;
+        let what = path.unwrap_or(".").to_string();
+        Ok(Transfer {
+            client: self,
+            stream,
+            what,
+            offset: start,
+            total,
+            moved: 0,
+        })
+    }
+
+    /// RETR `path` into `sink`, calling `progress` after each chunk. Returns the bytes received.
+    pub async fn retrieve<W: AsyncWrite + Unpin>(
+        &mut self,
+        path: &str,
+        sink: &mut W,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<u64> {
+        let transfer = self.open_transfer("RETR", Some(path), 0).await?;
+        pump_down(transfer, sink, "the output", progress).await
+    }
+
+    /// STOR `source` as `path`; `total` is only for progress. Returns the bytes sent.
+    pub async fn store<R: AsyncRead + Unpin>(
+        &mut self,
+        path: &str,
+        source: &mut R,
+        total: Option<u64>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<u64> {
+        let mut transfer = self.open_transfer("STOR", Some(path), 0).await?;
+        transfer.total = None;
+        let mut buffer = vec![0u8; CHUNK];
+        loop {
+            let count = match source.read(&mut buffer).await {
+                Ok(count) => count,
+                Err(error) => {
+                    let error = Error::local("the input", error);
+                    return Err(transfer.abandon(error).await);
+                }
+            };
+            if count == 0 {
+                break;
+            }
+            if let Err(error) = transfer.write_all(&buffer[..count]).await {
+                return Err(transfer.abandon(error).await);
+            }
+            progress(Progress {
+                done: transfer.moved,
+                total,
+            });
+        }
+        transfer.finish().await
+    }
+
+    /// LIST `path` (or the current directory): the server's listing text.
+    pub async fn list(&mut self, path: Option<&str>) -> Result<String> {
+        let bytes = self.listing("LIST", path).await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// NLST `path` (or the current directory): the names, one per entry.
+    pub async fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
+        let bytes = self.listing("NLST", path).await?;
+        let text = String::from_utf8_lossy(&bytes);
+        Ok(text
+            .lines()
+            .map(|line| line.trim_end_matches('\r').to_string())
+            .filter(|line| !line.is_empty())
+            .collect())
+    }
+
+    async fn listing(&mut self, verb: &str, path: Option<&str>) -> Result<Vec<u8>> {
+        let transfer = self.open_transfer(verb, path, 0).await?;
+        let mut out = Vec::new();
+        pump_down(transfer, &mut out, "the listing", &mut |_| {}).await?;
+        Ok(out)
+    }
+}
+
+/// Copies a download to `sink`, then finishes it.
+pub(crate) async fn pump_down<W: AsyncWrite + Unpin>(
+    mut transfer: Transfer<'_>,
+    sink: &mut W,
+    sink_name: &str,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<u64> {
+    let mut buffer = vec![0u8; CHUNK];
+    loop {
+        let count = match transfer.read(&mut buffer).await {
+            Ok(0) => break,
+            Ok(count) => count,
+            Err(error) => return Err(transfer.abandon(error).await),
+        };
+        if let Err(error) = sink.write_all(&buffer[..count]).await {
+            let error = Error::local(sink_name, error);
+            return Err(transfer.abandon(error).await);
+        }
+        progress(transfer.progress());
+    }
+    if let Err(error) = sink.flush().await {
+        return Err(transfer.abandon(Error::local(sink_name, error)).await);
+    }
+    transfer.finish().await
+}
