@@ -17,5 +17,6 @@
 //! tests bind `127.0.0.1:0` in-process and read `local_addr()`. The binaries in `src/bin`
 //! only parse the command line.
 
+pub mod chat;
 pub mod echo;
 pub mod tftp;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+use udp_tools::chat::client::{ChatClient, ClientConfig as ChatConfig, Event};
 use udp_tools::echo::{EchoClient, RetryPolicy};
 use udp_tools::tftp::client::{self as tftp, ClientConfig};
 use udp_tools::tftp::options::Requested;
@@ -18,6 +19,7 @@ Examples:
   udp-client echo 127.0.0.1:9000 hello     # prints HELLO
   printf 'a\\nb\\n' | udp-client echo 127.0.0.1:9000
   udp-client echo [::1]:9000 --timeout-ms 200 --retries 5 hi
+  udp-client chat 127.0.0.1:9001 --nick ann          # type lines; /who, /quit
   udp-client tftp get 127.0.0.1:6969 big.iso                       # saves ./big.iso
   udp-client tftp get 127.0.0.1:6969 notes.txt n.txt --mode netascii
   udp-client tftp put 127.0.0.1:6969 up.bin ./local.bin --blksize 1428 --windowsize 16";
@@ -45,6 +47,15 @@ enum Mode {
         /// Resends before reporting the datagram lost.
         #[arg(long, default_value_t = 3)]
         retries: u32,
+    },
+    /// Chat through a relay: stdin lines are sent, others' messages printed; /who, /quit.
+    #[command(after_help = EXAMPLES)]
+    Chat {
+        /// Relay address, e.g. 127.0.0.1:9001.
+        server: SocketAddr,
+        /// Your nickname (1-32 bytes, no spaces); must be unique on the relay.
+        #[arg(long)]
+        nick: String,
     },
     /// Download (get) or upload (put) a file over TFTP.
     #[command(after_help = EXAMPLES)]
@@ -97,6 +108,41 @@ struct TftpArgs {
 enum ModeArg {
     Octet,
     Netascii,
+}
+
+async fn run_chat(server: SocketAddr, nick: String) -> Result<(), Box<dyn std::error::Error>> {
+    use tokio::io::AsyncBufReadExt;
+    let (client, mut events) = ChatClient::join(server, &nick, ChatConfig::default()).await?;
+    println!("* joined as {nick}; /who lists members, /quit leaves");
+    let printer = tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                Event::Message { nick, text } => println!("<{nick}> {text}"),
+                Event::Joined { nick } => println!("* {nick} joined"),
+                Event::Left { nick, reason } => println!("* {nick} left ({reason})"),
+            }
+        }
+    });
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await? {
+        match line.trim_end() {
+            "/quit" => break,
+            "/who" => match client.who().await {
+                Ok(nicks) => println!("* members: {}", nicks.join(", ")),
+                Err(e) => eprintln!("udp-client: {e}"),
+            },
+            "" => {}
+            text => {
+                // A refused or lost message is reported and the session goes on.
+                if let Err(e) = client.say(text).await {
+                    eprintln!("udp-client: {e}");
+                }
+            }
+        }
+    }
+    printer.abort();
+    client.leave().await?;
+    Ok(())
 }
 
 async fn run_tftp(direction: Direction) -> Result<(), Box<dyn std::error::Error>> {
@@ -208,6 +254,7 @@ async fn main() -> ExitCode {
             };
             run_echo(server, text, policy).await
         }
+        Mode::Chat { server, nick } => run_chat(server, nick).await,
         Mode::Tftp { direction } => run_tftp(direction).await,
     };
     match result {

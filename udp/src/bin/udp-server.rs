@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::net::UdpSocket;
 
+use udp_tools::chat::server::{self as chat_server, ChatConfig};
 use udp_tools::echo::{self, EchoMode};
 use udp_tools::tftp::jail::Root;
 use udp_tools::tftp::server::{self as tftp_server, ServerConfig};
@@ -18,6 +19,7 @@ Examples:
   udp-server echo --port 9000              # reply with the text upper-cased
   udp-server echo --port 9000 --plain      # reply verbatim
   udp-server echo --port 0                 # any free port; prints `listening on IP:PORT`
+  udp-server chat --port 9001              # chat relay
   udp-server tftp --port 6969 --root ./srv            # read-only TFTP
   udp-server tftp --port 6969 --root ./srv --write    # also accept uploads";
 
@@ -50,6 +52,15 @@ enum Mode {
         /// Reply with the datagram unchanged instead of upper-casing it.
         #[arg(long)]
         plain: bool,
+    },
+    /// Relay chat messages between members (join, relay, keepalive, member list).
+    #[command(after_help = EXAMPLES)]
+    Chat {
+        #[command(flatten)]
+        listen: Listen,
+        /// Drop a member not heard from for this many seconds.
+        #[arg(long, default_value_t = 15)]
+        drop_after_secs: u64,
     },
     /// Serve files from DIR over TFTP (RFC 1350, options 2347-2349, windowsize 7440).
     #[command(after_help = EXAMPLES)]
@@ -101,6 +112,19 @@ async fn main() -> ExitCode {
                     EchoMode::Upper
                 };
                 echo::serve(socket, mode, shutdown_signal()).await
+            }
+            Err(e) => Err(e),
+        },
+        Mode::Chat {
+            listen,
+            drop_after_secs,
+        } => match bind(&listen).await {
+            Ok(socket) => {
+                let config = ChatConfig {
+                    drop_after: Duration::from_secs(drop_after_secs.max(1)),
+                    ..ChatConfig::default()
+                };
+                chat_server::serve(socket, config, shutdown_signal()).await
             }
             Err(e) => Err(e),
         },

@@ -88,3 +88,87 @@ fn echo_client_reports_loss_and_fails() {
         .failure()
         .stderr(contains("no reply after 2 attempts"));
 }
+
+#[test]
+fn chat_end_to_end_with_two_clients() {
+    let server = ServerProcess::start(&["chat", "--port", "0", "--bind", "127.0.0.1"]);
+    let addr = server.addr.to_string();
+    // ann joins first and stays until bob's message reached her, then quits.
+    let mut ann = Command::cargo_bin("udp-client")
+        .unwrap()
+        .args(["chat", &addr, "--nick", "ann"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ann_out = BufReader::new(ann.stdout.take().unwrap());
+    let mut line = String::new();
+    ann_out.read_line(&mut line).unwrap();
+    assert!(line.contains("joined as ann"), "{line}");
+    assert_cmd::Command::cargo_bin("udp-client")
+        .unwrap()
+        .args(["chat", &addr, "--nick", "bob"])
+        .write_stdin("/who\nhello ann\n/quit\n")
+        .assert()
+        .success()
+        .stdout(contains("* members: ann, bob"));
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        line.clear();
+        ann_out.read_line(&mut line).unwrap();
+        seen.push(line.trim_end().to_owned());
+    }
+    assert_eq!(
+        seen,
+        ["* bob joined", "<bob> hello ann", "* bob left (quit)"]
+    );
+    drop(ann.stdin.take());
+    assert!(ann.wait().unwrap().success());
+}
+
+#[test]
+fn tftp_end_to_end_put_then_get() {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(local.path().join("src.bin"), &data).unwrap();
+    let server = ServerProcess::start(&[
+        "tftp",
+        "--port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--root",
+        root.path().to_str().unwrap(),
+        "--write",
+    ]);
+    let addr = server.addr.to_string();
+    let client = |args: &[&str]| {
+        let mut c = assert_cmd::Command::cargo_bin("udp-client").unwrap();
+        c.current_dir(local.path()).arg("tftp").args(args);
+        c
+    };
+    client(&[
+        "put",
+        &addr,
+        "up.bin",
+        "src.bin",
+        "--blksize",
+        "1428",
+        "--windowsize",
+        "8",
+        "--tsize",
+    ])
+    .assert()
+    .success()
+    .stderr(contains("sent 70000 bytes"));
+    client(&["get", &addr, "up.bin", "--windowsize", "4"])
+        .assert()
+        .success();
+    assert!(std::fs::read(local.path().join("up.bin")).unwrap() == data);
+    client(&["get", &addr, "missing.bin"])
+        .assert()
+        .failure()
+        .stderr(contains("error 1"));
+    assert!(!local.path().join("missing.bin").exists());
+}

@@ -4,6 +4,7 @@
 // Tests fail loudly on purpose: an unwrap here is an assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod chat;
 mod cli;
 mod echo;
 mod support;
