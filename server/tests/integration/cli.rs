@@ -123,3 +123,51 @@ fn serves_prints_its_address_and_exits_0_on_sigterm() {
     stdout.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "", "exactly one line on stdout");
 }
+
+#[test]
+fn welcome_file_lines_form_the_230_reply() {
+    let root = tempfile::tempdir().unwrap();
+    let welcome = root.path().join("welcome.txt");
+    std::fs::write(&welcome, "Hello from the test\nSecond line\n").unwrap();
+    let mut child = Command::cargo_bin("ftp-server")
+        .unwrap()
+        .args(["--port", "0", "-q", "--name", "ftp.ssast.org", "--root"])
+        .arg(root.path())
+        .arg("--welcome")
+        .arg(&welcome)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let mut control = TcpStream::connect(&addr).unwrap();
+    control
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    control
+        .write_all(b"USER anonymous\r\nPASS me@example.com\r\nQUIT\r\n")
+        .unwrap();
+    let mut dialogue = String::new();
+    control.read_to_string(&mut dialogue).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        dialogue.starts_with("220 ftp.ssast.org FTP server ready.\r\n"),
+        "{dialogue}"
+    );
+    assert!(
+        dialogue.contains(
+            "230-Hello from the test\r\n230-Second line\r\n230 Guest login ok, access restrictions apply.\r\n"
+        ),
+        "{dialogue}"
+    );
+    assert!(dialogue.contains("221-Thank you for using the FTP service on ftp.ssast.org.\r\n"));
+}
