@@ -19,7 +19,8 @@ pub struct Config {
     pub pasv_ports: Option<PortRange>,
     /// Address announced in 227 replies instead of the control connection's local address (NAT).
     pub pasv_address: Option<IpAddr>,
-    /// A session with no command for this long gets 421 and is closed.
+    /// A session with no command for this long gets 421 and is closed; a data connection that moves no
+    /// byte for this long is given up with 426.
     pub idle_timeout: Duration,
     /// How long to wait for a data connection to be made (either direction) before 425.
     pub data_timeout: Duration,

@@ -40,7 +40,8 @@ struct Cli {
     /// IPv4 address to announce in 227 replies (when behind NAT).
     #[arg(long, value_name = "IP")]
     pasv_address: Option<IpAddr>,
-    /// Close a session idle this many seconds (421).
+    /// Close a session idle this many seconds (421); a transfer that moves no byte for this long is
+    /// given up (426).
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
     /// Give up on a data connection not made within this many seconds (425).

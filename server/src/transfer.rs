@@ -55,17 +55,72 @@ impl Outcome {
 pub struct DataLink {
     pub plan: DataPlan,
     pub control: ControlAddrs,
+    /// How long making the connection may take.
     pub timeout: Duration,
+    /// How long the connection may go without moving a byte before the transfer is given up (426),
+    /// so that a peer that stops reading or sending cannot hold its session forever.
+    pub stall_limit: Duration,
     pub counter: Arc<AtomicU64>,
 }
 
 impl DataLink {
-    async fn open(self) -> Result<(TcpStream, Arc<AtomicU64>), Outcome> {
+    async fn open(self) -> Result<(DataStream, Arc<AtomicU64>), Outcome> {
         match data_channel::open(self.plan, self.control, self.timeout).await {
-            Ok(stream) => Ok((stream, self.counter)),
+            Ok(stream) => Ok((
+                DataStream {
+                    stream,
+                    stall_limit: self.stall_limit,
+                },
+                self.counter,
+            )),
             Err(error) => Err(Outcome::NoConnection(error)),
         }
     }
+}
+
+/// A data connection whose every read and write must make progress within the stall limit.
+struct DataStream {
+    stream: TcpStream,
+    stall_limit: Duration,
+}
+
+impl DataStream {
+    async fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let limit = self.stall_limit;
+        tokio::time::timeout(limit, self.stream.read(buffer))
+            .await
+            .unwrap_or_else(|_| Err(stalled(limit)))
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        // Write in pieces so that the limit applies to progress, not to the whole buffer.
+        for piece in bytes.chunks(BUFFER_SIZE) {
+            let limit = self.stall_limit;
+            tokio::time::timeout(limit, self.stream.write_all(piece))
+                .await
+                .unwrap_or_else(|_| Err(stalled(limit)))?;
+        }
+        Ok(())
+    }
+
+    /// Closes our side so the client sees end-of-file; only then is the transfer complete.
+    async fn finish(mut self) -> Outcome {
+        let limit = self.stall_limit;
+        match tokio::time::timeout(limit, self.stream.shutdown())
+            .await
+            .unwrap_or_else(|_| Err(stalled(limit)))
+        {
+            Ok(()) => Outcome::Complete,
+            Err(error) => Outcome::ConnectionBroken(error),
+        }
+    }
+}
+
+fn stalled(limit: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("no progress on the data connection for {limit:?}"),
+    )
 }
 
 /// RETR: sends `length` bytes of `file`. A file that ends early (it shrank under the transfer) is a read
@@ -100,7 +155,7 @@ pub async fn send_file(link: DataLink, file: File, length: u64, ascii: bool) -> 
         let why = format!("file ended after {sent_from_file} of {length} bytes");
         return Outcome::ReadFailed(io::Error::new(io::ErrorKind::UnexpectedEof, why));
     }
-    finish(stream).await
+    stream.finish().await
 }
 
 /// STOR: receives into the upload's temporary file until the client closes, then moves it into place.
@@ -185,15 +240,7 @@ pub async fn send_listing(
         return Outcome::ConnectionBroken(error);
     }
     counter.fetch_add(text.len() as u64, Ordering::Relaxed);
-    finish(stream).await
-}
-
-/// Closes our side so the client sees end-of-file; only then is the transfer complete.
-async fn finish(mut stream: TcpStream) -> Outcome {
-    match stream.shutdown().await {
-        Ok(()) => Outcome::Complete,
-        Err(error) => Outcome::ConnectionBroken(error),
-    }
+    stream.finish().await
 }
 
 /// An upload written aside: a hidden temporary file in the target's directory, renamed over the target

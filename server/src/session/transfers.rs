@@ -250,6 +250,7 @@ impl Session {
             plan,
             control: self.control,
             timeout: self.shared.config.data_timeout,
+            stall_limit: self.shared.config.idle_timeout,
             counter: new_counter(),
         })
     }

@@ -163,3 +163,17 @@ async fn a_long_upload_can_be_followed_by_a_listing_in_the_same_session() {
     assert_eq!(read_to_end(&mut data).await, b"a.bin\r\n");
     control.expect_reply(226).await;
 }
+
+#[tokio::test]
+async fn a_transfer_the_client_stops_reading_is_given_up_with_426() {
+    let server =
+        TestServer::start_with(|config| config.idle_timeout = std::time::Duration::from_secs(1))
+            .await;
+    sparse_file(&server.path("big"), 256 * 1024 * 1024);
+    let mut control = server.login().await;
+    let _data = control.pasv().await;
+    control.expect("RETR big", 150).await;
+    let reply = control.expect_reply(426).await;
+    assert_eq!(reply.text(), "Connection closed; transfer aborted.");
+    control.expect("NOOP", 200).await;
+}
