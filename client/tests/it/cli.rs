@@ -1,0 +1,321 @@
+//! The `ftp-client` binary: one-shot subcommands, script mode on stdin, exit codes and messages.
+
+use assert_cmd::Command;
+use ftp_client::error::exit;
+use predicates::prelude::*;
+
+use crate::support::{pattern, scripted, sha256, Background, TestServer};
+
+struct Fixture {
+    server: TestServer,
+    work: tempfile::TempDir,
+    // Dropped last: the server's tasks run on it.
+    _background: Background,
+}
+
+fn fixture() -> Fixture {
+    let background = Background::new();
+    let server = background.runtime.block_on(TestServer::start());
+    Fixture {
+        server,
+        work: tempfile::tempdir().unwrap(),
+        _background: background,
+    }
+}
+
+impl Fixture {
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("ftp-client").unwrap();
+        cmd.current_dir(self.work.path())
+            .env("HOME", self.work.path())
+            .args(["--timeout", "20"])
+            .timeout(std::time::Duration::from_secs(60));
+        cmd
+    }
+}
+
+#[test]
+fn one_shot_commands_round_trip() {
+    let f = fixture();
+    let data = pattern(300_000);
+    std::fs::write(f.work.path().join("local.bin"), &data).unwrap();
+
+    f.cmd()
+        .args(["mkdir", &f.server.url("dir")])
+        .assert()
+        .success();
+    assert!(f.server.root.path().join("dir").is_dir());
+    // Into a directory named without a trailing slash, then under another name.
+    f.cmd()
+        .args(["put", "local.bin", &f.server.url("dir")])
+        .assert()
+        .success();
+    f.cmd()
+        .args([
+            "--active",
+            "put",
+            "local.bin",
+            &f.server.url("dir/other.bin"),
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        sha256(&std::fs::read(f.server.root.path().join("dir/local.bin")).unwrap()),
+        sha256(&data)
+    );
+    f.cmd()
+        .args(["ls", &f.server.url("dir")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("local.bin").and(predicate::str::contains("other.bin")));
+    f.cmd()
+        .args(["get", &f.server.url("dir/other.bin"), "-o", "back.bin"])
+        .assert()
+        .success()
+        .stdout("");
+    assert_eq!(
+        sha256(&std::fs::read(f.work.path().join("back.bin")).unwrap()),
+        sha256(&data)
+    );
+    f.cmd()
+        .args(["get", &f.server.url("dir/local.bin"), "-o", "-"])
+        .assert()
+        .success()
+        .stdout(predicate::function(|out: &[u8]| out == data.as_slice()));
+    f.cmd()
+        .args(["rm", &f.server.url("dir/local.bin")])
+        .assert()
+        .success();
+    f.cmd()
+        .args(["rm", &f.server.url("dir/other.bin")])
+        .assert()
+        .success();
+    f.cmd()
+        .args(["rmdir", &f.server.url("dir")])
+        .assert()
+        .success();
+    assert!(!f.server.root.path().join("dir").exists());
+}
+
+#[test]
+fn get_dash_c_finishes_a_partial_file() {
+    let f = fixture();
+    let data = pattern(1_000_000);
+    std::fs::write(f.server.root.path().join("file.bin"), &data).unwrap();
+    std::fs::write(f.work.path().join("file.bin"), &data[..400_000]).unwrap();
+    f.cmd()
+        .args(["-v", "get", "-c", &f.server.url("file.bin")])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("-> REST 400000").and(predicate::str::contains("<- 350")));
+    assert_eq!(
+        sha256(&std::fs::read(f.work.path().join("file.bin")).unwrap()),
+        sha256(&data)
+    );
+}
+
+#[test]
+fn exit_codes_name_each_failure() {
+    let f = fixture();
+    f.cmd()
+        .args(["get", "http://example/x"])
+        .assert()
+        .code(exit::USAGE)
+        .stderr(predicate::str::contains("not ftp"));
+    f.cmd().args(["get", "--bogus"]).assert().code(exit::USAGE);
+    f.cmd()
+        .args(["get", &f.server.url("missing.bin")])
+        .assert()
+        .code(exit::NOT_FOUND)
+        .stderr(predicate::str::contains("missing.bin").and(predicate::str::contains("550")));
+    f.cmd()
+        .args(["--user", "alice:pw", "ls", &f.server.url("")])
+        .assert()
+        .code(exit::LOGIN)
+        .stderr(predicate::str::contains("login denied").and(predicate::str::contains("530")));
+    f.cmd()
+        .args(["put", "no-such-local-file", &f.server.url("")])
+        .assert()
+        .code(exit::LOCAL_IO)
+        .stderr(predicate::str::contains("no-such-local-file"));
+    f.cmd()
+        .args(["mkdir", &f.server.url("taken")])
+        .assert()
+        .success();
+    f.cmd()
+        .args(["mkdir", &f.server.url("taken")])
+        .assert()
+        .code(exit::REFUSED)
+        .stderr(predicate::str::contains("MKD").and(predicate::str::contains("550")));
+    // A port nobody listens on: bind one, then free it.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    f.cmd()
+        .args(["ls", &format!("ftp://127.0.0.1:{closed}/")])
+        .assert()
+        .code(exit::CONNECTION)
+        .stderr(predicate::str::contains("could not connect"));
+}
+
+#[test]
+fn a_transfer_cut_short_exits_with_the_transfer_code() {
+    let background = Background::new();
+    let (addr, _script) = background.runtime.block_on(scripted(|mut peer| async move {
+        peer.login().await;
+        let listener = peer.passive_setup(Some(100)).await;
+        peer.expect("RETR").await;
+        let data = crate::support::accept(&listener).await;
+        peer.send("150 go\r\n").await;
+        drop(data);
+        peer.send("426 Connection closed; transfer aborted.\r\n")
+            .await;
+        peer.finish().await;
+    }));
+    let work = tempfile::tempdir().unwrap();
+    Command::cargo_bin("ftp-client")
+        .unwrap()
+        .current_dir(work.path())
+        .env("HOME", work.path())
+        .args(["get", &format!("ftp://127.0.0.1:{}/f.bin", addr.port())])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(exit::TRANSFER)
+        .stderr(predicate::str::contains("transfer failed").and(predicate::str::contains("426")));
+}
+
+#[test]
+fn script_mode_runs_commands_and_stops_at_the_first_failure() {
+    let f = fixture();
+    std::fs::write(f.work.path().join("a.txt"), b"alpha").unwrap();
+    std::fs::write(f.work.path().join("b.txt"), b"beta").unwrap();
+    let script = "# a comment\nmkdir d\ncd d\npwd\nmput *.txt\nnlist\nget b.txt copy.txt\nrename a.txt c.txt\n\
+                  rm nothere\nmkdir never\n";
+    f.cmd()
+        .arg(f.server.url(""))
+        .write_stdin(script)
+        .assert()
+        .code(exit::NOT_FOUND)
+        .stdout(predicate::str::contains("/d\n").and(predicate::str::contains("a.txt\nb.txt\n")))
+        .stderr(predicate::str::contains("line 9").and(predicate::str::contains("nothere")));
+    assert_eq!(
+        std::fs::read(f.work.path().join("copy.txt")).unwrap(),
+        b"beta"
+    );
+    assert!(f.server.root.path().join("d/c.txt").is_file());
+    assert!(
+        !f.server.root.path().join("d/never").exists(),
+        "nothing runs after the failure"
+    );
+
+    // And a script that ends well exits 0; mget and ascii/active/status along the way.
+    f.cmd()
+        .write_stdin(format!(
+            "open {}\nactive\nascii\nbinary\nstatus\ncd d\nmget *.txt\nrmdir ../nope\n",
+            f.server.url("")
+        ))
+        .assert()
+        .code(exit::NOT_FOUND);
+    assert_eq!(
+        std::fs::read(f.work.path().join("c.txt")).unwrap(),
+        b"alpha"
+    );
+    f.cmd()
+        .write_stdin(
+            "open ".to_string()
+                + &f.server.url("d")
+                + "\nrm b.txt\nrm c.txt\ncdup\nrmdir d\nquit\nmkdir after-quit\n",
+        )
+        .assert()
+        .success();
+    assert!(!f.server.root.path().join("d").exists());
+    assert!(!f.server.root.path().join("after-quit").exists());
+}
+
+#[test]
+fn script_mode_refuses_unknown_commands_with_the_usage_code() {
+    let f = fixture();
+    f.cmd()
+        .write_stdin("help\nfrobnicate\n")
+        .assert()
+        .code(exit::USAGE)
+        .stdout(predicate::str::contains("mget"))
+        .stderr(predicate::str::contains("line 2").and(predicate::str::contains("frobnicate")));
+    f.cmd()
+        .write_stdin("pwd\n")
+        .assert()
+        .code(exit::CONNECTION)
+        .stderr(predicate::str::contains("not connected"));
+}
+
+#[test]
+fn verbose_shows_the_dialogue_with_the_password_masked() {
+    let f = fixture();
+    f.cmd()
+        .args([
+            "-v",
+            "--user",
+            "anonymous:sekrit-pw",
+            "ls",
+            &f.server.url(""),
+        ])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("-> PASS ****")
+                .and(predicate::str::contains("<- 230"))
+                .and(predicate::str::contains("-> EPSV"))
+                .and(predicate::str::contains("sekrit").not()),
+        );
+}
+
+#[test]
+fn netrc_supplies_the_login() {
+    let f = fixture();
+    let netrc = f.work.path().join("creds");
+    std::fs::write(&netrc, "machine 127.0.0.1 login alice password a-secret\n").unwrap();
+    // Our server is anonymous-only, so alice from the netrc is denied: proof the netrc was used.
+    f.cmd()
+        .args([
+            "-v",
+            "--netrc",
+            netrc.to_str().unwrap(),
+            "ls",
+            &f.server.url(""),
+        ])
+        .assert()
+        .code(exit::LOGIN)
+        .stderr(
+            predicate::str::contains("-> USER alice")
+                .and(predicate::str::contains("a-secret").not()),
+        );
+    // ~/.netrc is read by default (HOME is the work dir).
+    std::fs::write(
+        f.work.path().join(".netrc"),
+        "default login anonymous password me@\n",
+    )
+    .unwrap();
+    f.cmd()
+        .args(["-v", "ls", &f.server.url("")])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("-> USER anonymous"));
+}
+
+#[test]
+fn help_has_examples_for_each_subcommand() {
+    let bin = || Command::cargo_bin("ftp-client").unwrap();
+    bin()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes").and(predicate::str::contains("Examples")));
+    for sub in ["get", "put", "ls", "mkdir", "rmdir", "rm"] {
+        bin().args([sub, "--help"]).assert().success().stdout(
+            predicate::str::contains("Example")
+                .and(predicate::str::contains(format!("  ftp-client {sub} "))),
+        );
+    }
+}

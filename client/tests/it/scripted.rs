@@ -1,0 +1,270 @@
+//! The client against a scripted misbehaving server (in the spirit of curl's test server): each test
+//! writes the server's side of the dialogue, so odd replies are exact and the client's commands are
+//! checked in order.
+
+use ftp_client::{Client, Error};
+use tokio::io::AsyncWriteExt;
+
+use crate::support::{accept, options, scripted, Peer};
+
+async fn client_for(addr: std::net::SocketAddr) -> Client {
+    let mut client = Client::connect("127.0.0.1", addr.port(), options())
+        .await
+        .unwrap();
+    client.login("anonymous", "x").await.unwrap();
+    client
+}
+
+/// Sends `body` on a data connection from `listener` after 150, closes it, then sends `closing`.
+async fn serve_download(
+    peer: &mut Peer,
+    listener: &tokio::net::TcpListener,
+    body: &[u8],
+    closing: &str,
+) {
+    let mut data = accept(listener).await;
+    peer.send("150 here it comes\r\n").await;
+    data.write_all(body).await.unwrap();
+    drop(data);
+    peer.send(closing).await;
+}
+
+#[tokio::test]
+async fn epsv_refused_then_pasv_with_a_private_address_uses_the_control_peer() {
+    let (addr, script) = scripted(|mut peer| async move {
+        peer.login().await;
+        peer.expect("TYPE").await;
+        peer.send("200 ok\r\n").await;
+        peer.expect("SIZE").await;
+        peer.send("213 5\r\n").await;
+        peer.expect("EPSV").await;
+        peer.send("500 EPSV not understood\r\n").await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // A NATed server announcing its private address: the client must not go there.
+        peer.expect("PASV").await;
+        peer.send(&format!(
+            "227 Entering Passive Mode (10,1,2,3,{},{})\r\n",
+            port >> 8,
+            port & 255
+        ))
+        .await;
+        assert_eq!(peer.expect("RETR").await, "f.txt");
+        serve_download(&mut peer, &listener, b"hello", "226 done\r\n").await;
+        // EPSV was refused once: the next transfer goes straight to PASV.
+        peer.expect("SIZE").await;
+        peer.send("213 2\r\n").await;
+        peer.expect("PASV").await;
+        peer.send(&format!("227 =10,1,2,3,{},{}\r\n", port >> 8, port & 255))
+            .await;
+        peer.expect("RETR").await;
+        serve_download(&mut peer, &listener, b"ok", "226 done\r\n").await;
+        peer.finish().await;
+    })
+    .await;
+    let mut client = client_for(addr).await;
+    let mut out = Vec::new();
+    client
+        .retrieve("f.txt", &mut out, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(out, b"hello");
+    out.clear();
+    client
+        .retrieve("g.txt", &mut out, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(out, b"ok");
+    client.quit().await.unwrap();
+    script.await.unwrap();
+}
+
+#[tokio::test]
+async fn odd_multi_line_replies_are_read_to_their_closing_line() {
+    // Inner lines that start with digits or another code, an empty line and non-UTF-8 bytes; a
+    // 500-line 230; a 257 whose path has a doubled quote.
+    let (addr, script) = scripted(|mut peer| async move {
+        peer.send_bytes(b"220-Welcome\r\n  220 indented\r\n230 another code\r\n\r\n\xff\xfe latin\r\n220-still going\r\n220 ready\r\n").await;
+        peer.expect("USER").await;
+        peer.send("331 pw\r\n").await;
+        peer.expect("PASS").await;
+        let mut long = String::new();
+        for index in 0..500 {
+            long.push_str(&format!("230-line {index}\r\n"));
+        }
+        long.push_str("230 logged in\r\n");
+        peer.send(&long).await;
+        peer.expect("PWD").await;
+        peer.send("257-\"/odd\"\"dir\" is current\r\n257 \"/odd\"\"dir\" is current\r\n").await;
+        peer.expect("FEAT").await;
+        peer.send("211-Features:\r\n EPSV\r\n SIZE\r\n211 End\r\n").await;
+        peer.finish().await;
+    })
+    .await;
+    let mut client = Client::connect("127.0.0.1", addr.port(), options())
+        .await
+        .unwrap();
+    assert_eq!(client.greeting().lines.len(), 7, "{:?}", client.greeting());
+    assert_eq!(client.greeting().text(), "ready");
+    client.login("anonymous", "x").await.unwrap();
+    assert_eq!(client.pwd().await.unwrap(), "/odd\"dir");
+    assert_eq!(client.feat().await.unwrap(), ["EPSV", "SIZE"]);
+    client.quit().await.unwrap();
+    script.await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unsolicited_421_ends_the_session_with_a_connection_error() {
+    let (addr, script) = scripted(|mut peer| async move {
+        peer.login().await;
+        peer.send("421 Timeout: closing control connection.\r\n")
+            .await;
+        // The server hangs up; the client's next command meets the 421 waiting for it.
+    })
+    .await;
+    let mut client = client_for(addr).await;
+    script.await.unwrap();
+    let error = client.pwd().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::ServiceClosing(reply) if reply.code == 421),
+        "{error:?}"
+    );
+    assert_eq!(error.exit_code(), ftp_client::error::exit::CONNECTION);
+    assert!(error.to_string().contains("421 Timeout"), "{error}");
+}
+
+#[tokio::test]
+async fn a_data_connection_closed_early_with_226_is_a_short_transfer() {
+    let (addr, script) = scripted(|mut peer| async move {
+        peer.login().await;
+        let listener = peer.passive_setup(Some(1000)).await;
+        peer.expect("RETR").await;
+        serve_download(
+            &mut peer,
+            &listener,
+            &[7u8; 10],
+            "226 all good (not really)\r\n",
+        )
+        .await;
+        peer.expect("PWD").await;
+        peer.send("257 \"/\"\r\n").await;
+        peer.finish().await;
+    })
+    .await;
+    let mut client = client_for(addr).await;
+    let work = tempfile::tempdir().unwrap();
+    let error = client
+        .get_file("f", &work.path().join("f"), false, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Transfer { reason, .. } if reason.contains("10 of 1000")),
+        "{error}"
+    );
+    assert_eq!(error.exit_code(), ftp_client::error::exit::TRANSFER);
+    assert_eq!(
+        client.pwd().await.unwrap(),
+        "/",
+        "the control connection stays in step"
+    );
+    client.quit().await.unwrap();
+    script.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_server_that_drops_mid_transfer_with_426_fails_the_transfer() {
+    let (addr, script) = scripted(|mut peer| async move {
+        peer.login().await;
+        // No SIZE: the client cannot know the length, so only the 426 tells it.
+        let listener = peer.passive_setup(None).await;
+        peer.expect("RETR").await;
+        serve_download(
+            &mut peer,
+            &listener,
+            &[1u8; 4096],
+            "426 Connection closed; transfer aborted.\r\n",
+        )
+        .await;
+        peer.finish().await;
+    })
+    .await;
+    let mut client = client_for(addr).await;
+    let mut out = Vec::new();
+    let error = client
+        .retrieve("f", &mut out, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Transfer { reason, .. } if reason.contains("426")),
+        "{error}"
+    );
+    client.quit().await.unwrap();
+    script.await.unwrap();
+}
+
+#[tokio::test]
+async fn rest_refused_falls_back_to_a_full_download() {
+    let full = b"hello, whole world";
+    let (addr, script) = scripted(move |mut peer| async move {
+        peer.login().await;
+        // The client checks the size first to see whether the local part is already whole.
+        peer.expect("SIZE").await;
+        peer.send(&format!("213 {}\r\n", full.len())).await;
+        peer.expect("TYPE").await;
+        peer.send("200 ok\r\n").await;
+        peer.expect("SIZE").await;
+        peer.send(&format!("213 {}\r\n", full.len())).await;
+        assert_eq!(peer.expect("REST").await, "5");
+        peer.send("502 REST not implemented\r\n").await;
+        let listener = peer.epsv().await;
+        peer.expect("RETR").await;
+        serve_download(&mut peer, &listener, full, "226 done\r\n").await;
+        peer.finish().await;
+    })
+    .await;
+    let mut client = client_for(addr).await;
+    let work = tempfile::tempdir().unwrap();
+    let target = work.path().join("f");
+    std::fs::write(&target, b"XXXXX").unwrap();
+    let done = client
+        .get_file("f", &target, true, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(done.offset, 0);
+    assert_eq!(std::fs::read(&target).unwrap(), full);
+    client.quit().await.unwrap();
+    script.await.unwrap();
+}
+
+#[tokio::test]
+async fn active_mode_falls_back_from_eprt_to_port() {
+    let (addr, script) = scripted(|mut peer| async move {
+        peer.login().await;
+        peer.expect("TYPE").await;
+        peer.send("200 ok\r\n").await;
+        peer.expect("EPRT").await;
+        peer.send("502 EPRT not implemented\r\n").await;
+        let target = ftp_proto::hostport::decode_port(&peer.expect("PORT").await).unwrap();
+        assert!(target.ip().is_loopback());
+        peer.send("200 PORT ok\r\n").await;
+        peer.expect("STOR").await;
+        peer.send("150 send it\r\n").await;
+        let mut data = tokio::net::TcpStream::connect(target).await.unwrap();
+        let mut received = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut data, &mut received)
+            .await
+            .unwrap();
+        assert_eq!(received, b"uploaded");
+        peer.send("226 stored\r\n").await;
+        peer.finish().await;
+    })
+    .await;
+    let mut client = client_for(addr).await;
+    client.set_mode(ftp_client::DataMode::Active);
+    client
+        .store("f", &mut &b"uploaded"[..], Some(8), &mut |_| {})
+        .await
+        .unwrap();
+    client.quit().await.unwrap();
+    script.await.unwrap();
+}
