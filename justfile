@@ -7,3 +7,11 @@ test:
 # Serve ./fixtures/root on port 2121 (read-only; add --write to allow uploads).
 serve *ARGS:
     cargo run -p ftp-server -- --port 2121 --root ./fixtures/root {{ARGS}}
+
+# Run ftp-client against vsftpd, pure-ftpd and proftpd (login, ls, mkdir, put, get byte-exact,
+# resume, active mode, shell script, rm, rmdir); prints a PASS/FAIL table per server (needs root).
+interop-client:
+    bash client/scripts/interop.sh
+
+# Interop checks against third-party servers (recipes add themselves here).
+interop: interop-client

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Interop: run ftp-client's one-shot commands (and a short shell script) against vsftpd, pure-ftpd
+# and proftpd on loopback, using scripts/interop/{install,start,stop}.sh. Prints a PASS/FAIL table,
+# one row per server with the first failing step; exits non-zero if any server failed.
+#
+#   client/scripts/interop.sh [NAME...]        default: vsftpd pure-ftpd proftpd
+#
+# Needs root (the server scripts do). Servers run in this script's own run directory, so servers
+# started by hand or by other scripts are left alone, and a trap stops ours on every exit path.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+INTEROP="$REPO/scripts/interop"
+[ -x "$INTEROP/start.sh" ] || { echo "interop-client: $INTEROP/start.sh missing" >&2; exit 1; }
+export FTP_INTEROP_DIR="${FTP_INTEROP_DIR:-/tmp/ftp-interop}"
+export FTP_INTEROP_RUN="$FTP_INTEROP_DIR/client-run"
+SERVERS=("$@")
+[ "${#SERVERS[@]}" -gt 0 ] || SERVERS=(vsftpd pure-ftpd proftpd)
+
+echo "== building ftp-client"
+(cd "$REPO" && cargo build -q -p ftp-client)
+CLIENT="${CARGO_TARGET_DIR:-$REPO/target}/debug/ftp-client"
+[ -x "$CLIENT" ] || { echo "interop-client: no binary at $CLIENT" >&2; exit 1; }
+
+echo "== installing servers"
+"$INTEROP/install.sh" "${SERVERS[@]}" >/dev/null
+
+SCRATCH="$(mktemp -d /tmp/ftp-client-interop.XXXXXX)"
+# mktemp makes it 0700; the servers' unprivileged ftp user must be able to reach the roots inside.
+chmod 755 "$SCRATCH"
+cleanup() {
+  "$INTEROP/stop.sh" "${SERVERS[@]}" >/dev/null 2>&1 || true
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT INT TERM
+
+# One client call, bounded in time; its output goes to the server's log.
+ftpc() {
+  timeout 120 "$CLIENT" --timeout 20 "$@" >>"$LOG" 2>&1 </dev/null
+}
+
+# Runs the steps against one server; echoes the first failing step, or nothing.
+check_server() {
+  local name="$1" url="$2" work="$3"
+  local base="${url%/}" dir="ftpc-$$"
+  head -c $((3 * 1024 * 1024 + 123)) /dev/urandom >"$work/data.bin"
+  : >"$work/empty.bin"
+  local want
+  want="$(sha256sum <"$work/data.bin" | cut -d' ' -f1)"
+  ftpc ls "$base/" || { echo "login+ls"; return; }
+  ftpc mkdir "$base/$dir" || { echo "mkdir"; return; }
+  ftpc put "$work/data.bin" "$base/$dir/" || { echo "put"; return; }
+  ftpc put "$work/empty.bin" "$base/$dir/" || { echo "put 0-byte"; return; }
+  timeout 120 "$CLIENT" --timeout 20 ls "$base/$dir" >"$work/ls.txt" 2>>"$LOG" </dev/null &&
+    grep -q "data.bin" "$work/ls.txt" && grep -q "empty.bin" "$work/ls.txt" || { echo "ls after put"; return; }
+  ftpc get "$base/$dir/data.bin" -o "$work/got.bin" || { echo "get"; return; }
+  [ "$(sha256sum <"$work/got.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get sha256"; return; }
+  ftpc get "$base/$dir/empty.bin" -o "$work/got-empty.bin" && [ ! -s "$work/got-empty.bin" ] || { echo "get 0-byte"; return; }
+  truncate -s 1000000 "$work/got.bin"
+  ftpc get -c "$base/$dir/data.bin" -o "$work/got.bin" || { echo "get -c"; return; }
+  [ "$(sha256sum <"$work/got.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get -c sha256"; return; }
+  ftpc --active get "$base/$dir/data.bin" -o "$work/active.bin" || { echo "active get"; return; }
+  [ "$(sha256sum <"$work/active.bin" | cut -d' ' -f1)" = "$want" ] || { echo "active get sha256"; return; }
+  # The shell in script mode: cd, rename, nlist, mget, then clean up through it.
+  (cd "$work" && mkdir -p shell && cd shell &&
+    printf 'cd %s\nrename data.bin renamed.bin\nnlist\nmget renamed*\npwd\n' "$dir" |
+    timeout 120 "$CLIENT" --timeout 20 "$base/" >>"$LOG" 2>&1) || { echo "shell script"; return; }
+  [ "$(sha256sum <"$work/shell/renamed.bin" | cut -d' ' -f1)" = "$want" ] || { echo "shell mget sha256"; return; }
+  ftpc rm "$base/$dir/renamed.bin" || { echo "rm"; return; }
+  ftpc rm "$base/$dir/empty.bin" || { echo "rm 0-byte"; return; }
+  ftpc rmdir "$base/$dir" || { echo "rmdir"; return; }
+}
+
+declare -A RESULT
+failed=0
+for name in "${SERVERS[@]}"; do
+  work="$SCRATCH/$name-work"
+  mkdir -p "$work"
+  LOG="$SCRATCH/$name.log"
+  : >"$LOG"
+  echo "== $name"
+  if ! url="$("$INTEROP/start.sh" "$name" "$SCRATCH/$name-root" 2>>"$LOG")"; then
+    RESULT[$name]="FAIL (server did not start)"
+    failed=1
+    continue
+  fi
+  step="$(check_server "$name" "$url" "$work")"
+  # A missing file must give the documented "not found" code (5).
+  if [ -z "$step" ]; then
+    set +e
+    timeout 60 "$CLIENT" --timeout 20 get "${url%/}/no-such-file.bin" -o "$work/x" >>"$LOG" 2>&1 </dev/null
+    code=$?
+    set -e
+    [ "$code" -eq 5 ] || step="missing file exit code $code (want 5)"
+  fi
+  "$INTEROP/stop.sh" "$name" >/dev/null 2>&1 || true
+  if [ -z "$step" ]; then
+    RESULT[$name]="PASS"
+  else
+    RESULT[$name]="FAIL at: $step"
+    failed=1
+    echo "---- $name log (last 40 lines)"
+    tail -n 40 "$LOG"
+  fi
+done
+
+echo
+printf '%-10s %s\n' "server" "ftp-client result"
+for name in "${SERVERS[@]}"; do
+  printf '%-10s %s\n' "$name" "${RESULT[$name]}"
+done
+exit "$failed"
