@@ -105,7 +105,20 @@ impl Session {
                 | ShellCommand::Put { .. }
                 | ShellCommand::Mput(_)
         );
-        let flow = self.run(command).await?;
+        let flow = match self.run(command).await {
+            Ok(flow) => flow,
+            Err(error) => {
+                // After a 421, a broken connection or a timeout the session is out of step: drop it, so
+                // the next command says "not connected" instead of failing obscurely.
+                if matches!(
+                    error,
+                    Error::ServiceClosing(_) | Error::ConnectionLost(_) | Error::Timeout(_)
+                ) {
+                    self.client = None;
+                }
+                return Err(error);
+            }
+        };
         if changes_names {
             self.refresh_names().await;
         }
