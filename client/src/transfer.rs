@@ -33,6 +33,9 @@ pub struct Transfer<'a> {
     offset: u64,
     total: Option<u64>,
     moved: u64,
+    /// TYPE A file transfer: line ends are CRLF on the wire and local ones (LF) on disk, and the
+    /// wire byte count differs from SIZE, so the short-transfer check is off.
+    ascii: bool,
 }
 
 impl Transfer<'_> {
@@ -153,8 +156,9 @@ impl Client {
             TransferType::Ascii
         };
         self.ensure_type(wanted).await?;
+        let ascii = is_file && wanted == TransferType::Ascii;
         let total = match (verb, path) {
-            ("RETR", Some(path)) => self.size(path).await.ok(),
+            ("RETR", Some(path)) if !ascii => self.size(path).await.ok(),
             _ => None,
         };
         let mut start = 0;
@@ -189,6 +193,7 @@ impl Client {
             offset: start,
             total,
             moved: 0,
+            ascii,
         })
     }
 
@@ -214,6 +219,8 @@ impl Client {
         let mut transfer = self.open_transfer("STOR", Some(path), 0).await?;
         transfer.total = None;
         let mut buffer = vec![0u8; CHUNK];
+        let mut wire = Vec::new();
+        let mut previous = 0u8;
         loop {
             let count = match source.read(&mut buffer).await {
                 Ok(count) => count,
@@ -225,7 +232,13 @@ impl Client {
             if count == 0 {
                 break;
             }
-            if let Err(error) = transfer.write_all(&buffer[..count]).await {
+            let chunk = if transfer.ascii {
+                lf_to_crlf(&buffer[..count], &mut previous, &mut wire);
+                &wire[..]
+            } else {
+                &buffer[..count]
+            };
+            if let Err(error) = transfer.write_all(chunk).await {
                 return Err(transfer.abandon(error).await);
             }
             progress(Progress {
@@ -269,20 +282,86 @@ pub(crate) async fn pump_down<W: AsyncWrite + Unpin>(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<u64> {
     let mut buffer = vec![0u8; CHUNK];
+    let mut local = Vec::new();
+    let mut pending_cr = false;
     loop {
         let count = match transfer.read(&mut buffer).await {
             Ok(0) => break,
             Ok(count) => count,
             Err(error) => return Err(transfer.abandon(error).await),
         };
-        if let Err(error) = sink.write_all(&buffer[..count]).await {
+        let chunk = if transfer.ascii {
+            crlf_to_lf(&buffer[..count], &mut pending_cr, &mut local);
+            &local[..]
+        } else {
+            &buffer[..count]
+        };
+        if let Err(error) = sink.write_all(chunk).await {
             let error = Error::local(sink_name, error);
             return Err(transfer.abandon(error).await);
         }
         progress(transfer.progress());
     }
+    if pending_cr {
+        if let Err(error) = sink.write_all(b"\r").await {
+            return Err(transfer.abandon(Error::local(sink_name, error)).await);
+        }
+    }
     if let Err(error) = sink.flush().await {
         return Err(transfer.abandon(Error::local(sink_name, error)).await);
     }
     transfer.finish().await
+}
+
+/// TYPE A upload: LF becomes CRLF (a CR already before an LF is kept as it is).
+/// `previous` is the last byte of the chunk before, so a CRLF split across chunks stays one.
+fn lf_to_crlf(input: &[u8], previous: &mut u8, out: &mut Vec<u8>) {
+    out.clear();
+    for &byte in input {
+        if byte == b'\n' && *previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(byte);
+        *previous = byte;
+    }
+}
+
+/// TYPE A download: CRLF becomes LF. A CR at the end of a chunk waits in `pending_cr` for the next one.
+fn crlf_to_lf(input: &[u8], pending_cr: &mut bool, out: &mut Vec<u8>) {
+    out.clear();
+    for &byte in input {
+        if *pending_cr {
+            *pending_cr = false;
+            if byte != b'\n' {
+                out.push(b'\r');
+            }
+        }
+        if byte == b'\r' {
+            *pending_cr = true;
+        } else {
+            out.push(byte);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_ends_convert_across_chunk_boundaries() {
+        let (mut out, mut previous, mut wire) = (Vec::new(), 0u8, Vec::new());
+        for chunk in [&b"a\nb\r"[..], b"\nc"] {
+            lf_to_crlf(chunk, &mut previous, &mut out);
+            wire.extend_from_slice(&out);
+        }
+        assert_eq!(wire, b"a\r\nb\r\nc");
+        let (mut pending, mut all) = (false, Vec::new());
+        for chunk in [&b"a\r"[..], b"\nb\r", b"x\r\n"] {
+            crlf_to_lf(chunk, &mut pending, &mut out);
+            all.extend_from_slice(&out);
+        }
+        assert_eq!(all, b"a\nb\rx\n");
+        assert!(!pending);
+    }
 }

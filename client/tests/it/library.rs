@@ -220,3 +220,26 @@ async fn an_upload_the_server_cannot_store_is_a_transfer_failure() {
     // The control connection is still in step.
     assert_eq!(client.pwd().await.unwrap(), "/");
 }
+
+#[tokio::test]
+async fn ascii_mode_uses_local_line_ends() {
+    let server = TestServer::start().await;
+    let mut client = server.client_with(options()).await;
+    client.set_transfer_type(ftp_client::TransferType::Ascii);
+    let text = b"one\ntwo\n\nthree";
+    client
+        .store("t.txt", &mut &text[..], None, &mut |_| {})
+        .await
+        .unwrap();
+    // The server stores text with its own (LF) line ends.
+    assert_eq!(
+        std::fs::read(server.root.path().join("t.txt")).unwrap(),
+        text
+    );
+    let mut out = Vec::new();
+    client
+        .retrieve("t.txt", &mut out, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(out, text);
+}
