@@ -8,10 +8,15 @@ test:
 serve *ARGS:
     cargo run -p ftp-server -- --port 2121 --root ./fixtures/root {{ARGS}}
 
+# Install vsftpd, pure-ftpd and proftpd (extracted from Debian, no service
+# started) and smoke-test each one on loopback (needs root).
+interop-servers:
+    bash scripts/interop/smoke.sh
+
+# Interop checks against third-party servers (recipes add themselves here).
+interop: interop-servers interop-client
+
 # Run ftp-client against vsftpd, pure-ftpd and proftpd (login, ls, mkdir, put, get byte-exact,
 # resume, active mode, shell script, rm, rmdir); prints a PASS/FAIL table per server (needs root).
 interop-client:
     bash client/scripts/interop.sh
-
-# Interop checks against third-party servers (recipes add themselves here).
-interop: interop-client

@@ -1,0 +1,53 @@
+# shellcheck shell=bash disable=SC2034
+# Shared settings for the interop scripts; sourced, never run.
+# FTP_INTEROP_DIR holds the downloaded .debs (debs/), the extracted servers
+# (pkg/NAME/) and the run state of started servers (run/, see FTP_INTEROP_RUN).
+
+INTEROP_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+INTEROP_REPO="$(cd "$INTEROP_SCRIPTS/../.." && pwd)"
+INTEROP_FIXTURES="$INTEROP_REPO/fixtures/interop"
+FTP_INTEROP_DIR="${FTP_INTEROP_DIR:-/tmp/ftp-interop}"
+FTP_INTEROP_RUN="${FTP_INTEROP_RUN:-$FTP_INTEROP_DIR/run}"
+INTEROP_SERVERS=(vsftpd pure-ftpd proftpd)
+
+# The unprivileged account anonymous sessions run as (created by install.sh).
+INTEROP_FTP_USER=ftp
+
+# server name -> Debian packages to extract (space separated)
+interop_packages() {
+  case "$1" in
+    vsftpd) echo "vsftpd" ;;
+    pure-ftpd) echo "pure-ftpd" ;;
+    proftpd) echo "proftpd-core" ;;
+    *) return 1 ;;
+  esac
+}
+
+# server name -> binaries (relative to the extracted tree) that must run
+interop_binaries() {
+  case "$1" in
+    vsftpd) echo "usr/sbin/vsftpd" ;;
+    pure-ftpd) echo "usr/sbin/pure-ftpd usr/sbin/pure-authd" ;;
+    proftpd) echo "usr/sbin/proftpd" ;;
+    *) return 1 ;;
+  esac
+}
+
+interop_pkgdir() { echo "$FTP_INTEROP_DIR/pkg/$1"; }
+
+interop_die() { echo "interop: $*" >&2; exit 1; }
+
+interop_check_name() {
+  case "$1" in
+    vsftpd|pure-ftpd|proftpd) ;;
+    *) interop_die "unknown server '$1' (expected one of: ${INTEROP_SERVERS[*]})" ;;
+  esac
+}
+
+# True if process PID exists and is not a zombie (a zombie left by a killed
+# server may linger until the init process reaps it).
+interop_alive() { ps -o stat= -p "$1" 2>/dev/null | grep -qv '^Z'; }
+
+# True if process group PGID has a member that is not a zombie.
+# shellcheck disable=SC2009
+interop_group_alive() { ps -o stat= -g "$1" 2>/dev/null | grep -qv '^Z'; }

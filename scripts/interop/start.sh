@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Start one third-party FTP server for interop tests.
+#
+#   scripts/interop/start.sh NAME ROOT        NAME: vsftpd | pure-ftpd | proftpd
+#
+# Serves ROOT (created if missing) to anonymous logins (any password) on
+# 127.0.0.1 at a free high port, with passive data ports in a free high range
+# on 127.0.0.1, and waits (at most $FTP_INTEROP_START_TIMEOUT s, default 10)
+# for the 220 greeting.  On success prints exactly one line on stdout:
+#
+#   ftp://anonymous@127.0.0.1:PORT/WRITABLE_DIR
+#
+# where WRITABLE_DIR is the directory, relative to the FTP root, in which
+# uploads, MKD, DELE, RMD and RNFR/RNTO are allowed: /upload for vsftpd
+# (ROOT/upload), / for pure-ftpd and proftpd (ROOT itself).
+#
+# The server runs detached in its own process group (leader = the server).
+# State, all under $FTP_INTEROP_RUN (default /tmp/ftp-interop/run):
+#   NAME.pid   the server's PID (= its process group id)
+#   NAME.env   shell-sourceable PORT, PASV_MIN, PASV_MAX, ROOT, WRITABLE_DIR
+#              (host path), URL_PATH, URL, PID, LOG_DIR
+#   NAME/      rendered config, logs (NAME/stdout.log and server logs)
+# Stop it with scripts/interop/stop.sh NAME (or with no argument: all).
+# Needs root and scripts/interop/install.sh to have run.
+set -euo pipefail
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+[ "$#" -eq 2 ] || interop_die "usage: start.sh vsftpd|pure-ftpd|proftpd ROOT"
+NAME="$1"
+interop_check_name "$NAME"
+[ "$(id -u)" = 0 ] || interop_die "start.sh must run as root"
+case "$2" in *[[:space:]]*) interop_die "ROOT must not contain whitespace: '$2'" ;; esac
+mkdir -p "$2"
+ROOT="$(cd "$2" && pwd -P)"
+[ "$ROOT" != / ] || interop_die "refusing to serve /"
+
+PKG="$(interop_pkgdir "$NAME")"
+for b in $(interop_binaries "$NAME"); do
+  [ -x "$PKG/$b" ] || interop_die "$PKG/$b missing: run scripts/interop/install.sh first"
+done
+getent passwd "$INTEROP_FTP_USER" >/dev/null ||
+  interop_die "no user $INTEROP_FTP_USER: run scripts/interop/install.sh first"
+FTP_UID="$(id -u "$INTEROP_FTP_USER")"
+FTP_GID="$(id -g "$INTEROP_FTP_USER")"
+FTP_GROUP="$(id -gn "$INTEROP_FTP_USER")"
+
+RUN="$FTP_INTEROP_RUN/$NAME"
+PIDFILE="$FTP_INTEROP_RUN/$NAME.pid"
+ENVFILE="$FTP_INTEROP_RUN/$NAME.env"
+if [ -s "$PIDFILE" ] && interop_group_alive "$(head -n1 "$PIDFILE")"; then
+  interop_die "$NAME already running (pid $(head -n1 "$PIDFILE")): scripts/interop/stop.sh $NAME first"
+fi
+rm -f "$PIDFILE" "$ENVFILE"
+rm -rf "$RUN"
+mkdir -p "$RUN"
+chmod 755 "$FTP_INTEROP_RUN" "$RUN"
+
+TIMEOUT="${FTP_INTEROP_START_TIMEOUT:-10}"
+# pure-ftpd caps its client count at half its passive range: 64 ports, 32 clients.
+PASV_COUNT=64
+
+# Print "PORT PASV_MIN PASV_MAX": a control port followed by PASV_COUNT
+# passive ports, all free on 127.0.0.1, below Linux's ephemeral range so that
+# client sockets never take them.
+pick_ports() {
+  python3 - "$PASV_COUNT" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+rng = random.SystemRandom()
+for _ in range(500):
+    base = rng.randrange(20000, 32000 - n - 1)
+    socks = []
+    try:
+        for p in range(base, base + n + 1):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(s)
+            s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(base, base + 1, base + n)
+    sys.exit(0)
+sys.exit("no free port block found")
+PY
+}
+
+# True once 127.0.0.1:$1 greets with 220.
+greets() {
+  python3 - "$1" <<'PY' 2>/dev/null
+import socket, sys
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
+        line = s.makefile("rb").readline()
+except OSError:
+    sys.exit(1)
+sys.exit(0 if line.startswith(b"220") else 1)
+PY
+}
+
+sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
+
+# render TEMPLATE OUT: fill the @PLACEHOLDERS@.
+render() {
+  sed -e "s|@PORT@|$PORT|g" \
+      -e "s|@PASV_MIN@|$PASV_MIN|g" \
+      -e "s|@PASV_MAX@|$PASV_MAX|g" \
+      -e "s|@ROOT@|$(sed_escape "$ROOT")|g" \
+      -e "s|@RUN@|$(sed_escape "$RUN")|g" \
+      -e "s|@FTP_USER@|$INTEROP_FTP_USER|g" \
+      -e "s|@FTP_GROUP@|$FTP_GROUP|g" \
+      -e "s|@UID@|$FTP_UID|g" \
+      -e "s|@GID@|$FTP_GID|g" \
+      "$1" >"$2"
+  if grep -q '@[A-Z_]*@' "$2"; then interop_die "unfilled placeholder in $2"; fi
+}
+
+# Directory layout and ownership per server.
+case "$NAME" in
+  vsftpd)
+    # vsftpd refuses an anonymous chroot its session user can write.
+    chown root:root "$ROOT"
+    chmod 755 "$ROOT"
+    mkdir -p "$ROOT/upload"
+    WRITABLE="$ROOT/upload"
+    URL_PATH=/upload
+    mkdir -p "$RUN/empty"
+    chmod 755 "$RUN/empty"
+    ;;
+  pure-ftpd|proftpd)
+    WRITABLE="$ROOT"
+    URL_PATH=/
+    ;;
+esac
+chown -R "$INTEROP_FTP_USER:$FTP_GROUP" "$WRITABLE"
+chmod 755 "$WRITABLE"
+
+# proftpd opens the anonymous root as the session user, before any chroot:
+# every directory above ROOT must be searchable by that user.  Scratch
+# parents made by `mktemp -d` (0700) under a temp dir or target/ get o+x;
+# anything else (e.g. /root) is left alone and start.sh fails.
+ftp_can_reach() {
+  python3 -c '
+import os, sys
+os.setgroups([]); os.setgid(int(sys.argv[2])); os.setuid(int(sys.argv[1]))
+sys.exit(0 if os.access(sys.argv[3], os.R_OK | os.X_OK) else 1)' "$FTP_UID" "$FTP_GID" "$1"
+}
+if [ "$NAME" = proftpd ] && ! ftp_can_reach "$ROOT"; then
+  d="$(dirname "$ROOT")"
+  while [ "$d" != / ]; do
+    case "$d/" in
+      /tmp/*|/var/tmp/*|"${TMPDIR:-/tmp}"/*|"$INTEROP_REPO"/target/*)
+        if [ $(( 0$(stat -c %a "$d") & 1 )) -eq 0 ]; then
+          chmod o+x "$d"
+          echo "interop: chmod o+x $d (so that user $INTEROP_FTP_USER can reach ROOT)" >&2
+        fi ;;
+    esac
+    d="$(dirname "$d")"
+  done
+  ftp_can_reach "$ROOT" ||
+    interop_die "proftpd: user $INTEROP_FTP_USER cannot reach $ROOT (a parent directory is not searchable, e.g. /root is 0700); use a ROOT under /tmp"
+fi
+
+launch() {
+  case "$NAME" in
+    vsftpd)
+      render "$INTEROP_FIXTURES/vsftpd/vsftpd.conf" "$RUN/vsftpd.conf"
+      chmod 600 "$RUN/vsftpd.conf"
+      setsid "$PKG/usr/sbin/vsftpd" "$RUN/vsftpd.conf" \
+        </dev/null >"$RUN/stdout.log" 2>&1 &
+      ;;
+    pure-ftpd)
+      render "$INTEROP_FIXTURES/pure-ftpd/authd.sh" "$RUN/authd.sh"
+      chmod 700 "$RUN/authd.sh"
+      render "$INTEROP_FIXTURES/pure-ftpd/pure-ftpd.args" "$RUN/pure-ftpd.args"
+      # pure-authd and pure-ftpd share one process group; its leader (the
+      # recorded PID) is pure-ftpd, exec'd by the shell once the socket exists.
+      # shellcheck disable=SC2016
+      setsid bash -c '
+        pkg="$1"; run="$2"
+        "$pkg/usr/sbin/pure-authd" --socket="$run/authd.sock" --run="$run/authd.sh" &
+        for _ in $(seq 100); do [ -S "$run/authd.sock" ] && break; sleep 0.05; done
+        mapfile -t args < <(grep -v -e "^#" -e "^[[:space:]]*$" "$run/pure-ftpd.args")
+        exec "$pkg/usr/sbin/pure-ftpd" "${args[@]}"
+      ' pure-ftpd "$PKG" "$RUN" </dev/null >"$RUN/stdout.log" 2>&1 &
+      ;;
+    proftpd)
+      render "$INTEROP_FIXTURES/proftpd/proftpd.conf" "$RUN/proftpd.conf"
+      setsid "$PKG/usr/sbin/proftpd" --nodaemon --quiet --config "$RUN/proftpd.conf" \
+        </dev/null >"$RUN/stdout.log" 2>&1 &
+      ;;
+  esac
+  PID=$!
+}
+
+# A few attempts, each on new ports, in case another process took a port
+# between pick_ports and the server's bind.
+for attempt in 1 2 3; do
+  read -r PORT PASV_MIN PASV_MAX < <(pick_ports)
+  launch
+  deadline=$(( $(date +%s) + TIMEOUT ))
+  up=0
+  while [ "$(date +%s)" -le "$deadline" ]; do
+    if ! interop_alive "$PID"; then break; fi
+    if greets "$PORT"; then up=1; break; fi
+    sleep 0.1
+  done
+  if [ "$up" = 1 ]; then break; fi
+  if interop_alive "$PID"; then
+    kill -TERM -- "-$PID" 2>/dev/null || kill -TERM "$PID" 2>/dev/null || true
+    echo "interop: $NAME did not greet on port $PORT within ${TIMEOUT}s" >&2
+    tail -n 20 "$RUN"/*.log >&2 2>/dev/null || true
+    exit 1
+  fi
+  wait "$PID" 2>/dev/null || true
+  echo "interop: $NAME exited during start (attempt $attempt, port $PORT):" >&2
+  tail -n 20 "$RUN"/*.log >&2 2>/dev/null || true
+  [ "$attempt" -lt 3 ] || exit 1
+done
+
+URL="ftp://anonymous@127.0.0.1:$PORT$URL_PATH"
+echo "$PID" >"$PIDFILE"
+cat >"$ENVFILE" <<ENV
+NAME=$NAME
+PID=$PID
+PORT=$PORT
+PASV_MIN=$PASV_MIN
+PASV_MAX=$PASV_MAX
+ROOT=$ROOT
+WRITABLE_DIR=$WRITABLE
+URL_PATH=$URL_PATH
+URL=$URL
+LOG_DIR=$RUN
+ENV
+echo "$URL"
