@@ -264,6 +264,14 @@ impl Session {
         Ok(Flow::Continue)
     }
 
+    /// Sends `success` when a file-system change worked, else the failure's reply.
+    async fn answer(&mut self, result: Result<(), JailError>, success: Reply) -> io::Result<Flow> {
+        match result {
+            Ok(()) => self.send(success).await,
+            Err(error) => self.send(fs_failure(&error)).await,
+        }
+    }
+
     /// The next unique number for this server (temporary names, port offsets).
     fn next_sequence(&self) -> u64 {
         self.shared.sequence.fetch_add(1, Ordering::Relaxed)

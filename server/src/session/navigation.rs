@@ -80,13 +80,11 @@ impl Session {
             Ok(real) => tokio::fs::remove_dir(&real).await.map_err(JailError::Io),
             Err(error) => Err(error),
         };
-        match removed {
-            Ok(()) => {
-                self.send(Reply::new(250, "Remove directory operation successful."))
-                    .await
-            }
-            Err(error) => self.send(fs_failure(&error)).await,
-        }
+        self.answer(
+            removed,
+            Reply::new(250, "Remove directory operation successful."),
+        )
+        .await
     }
 
     pub(super) async fn dele(&mut self, argument: &PathArg) -> io::Result<Flow> {
@@ -104,13 +102,8 @@ impl Session {
             Ok(real) => tokio::fs::remove_file(&real).await.map_err(JailError::Io),
             Err(error) => Err(error),
         };
-        match deleted {
-            Ok(()) => {
-                self.send(Reply::new(250, "Delete operation successful."))
-                    .await
-            }
-            Err(error) => self.send(fs_failure(&error)).await,
-        }
+        self.answer(deleted, Reply::new(250, "Delete operation successful."))
+            .await
     }
 
     pub(super) async fn rnfr(&mut self, argument: &PathArg) -> io::Result<Flow> {
@@ -139,10 +132,8 @@ impl Session {
                 .map_err(JailError::Io),
             Err(error) => Err(error),
         };
-        match renamed {
-            Ok(()) => self.send(Reply::new(250, "Rename successful.")).await,
-            Err(error) => self.send(fs_failure(&error)).await,
-        }
+        self.answer(renamed, Reply::new(250, "Rename successful."))
+            .await
     }
 
     pub(super) async fn size(&mut self, argument: &PathArg) -> io::Result<Flow> {
