@@ -1,0 +1,43 @@
+//! The cases, one module per RFC section (h2spec style), and the registry of all of them in report order.
+//!
+//! - [`rfc959_4_2_replies`]: greeting and reply grammar (RFC 959 §4.2).
+//! - [`rfc959_4_1_1_access`]: USER, PASS, QUIT and the login sequence (§4.1.1).
+//! - [`rfc959_4_1_2_transfer_params`]: TYPE, MODE, STRU, PORT, PASV (§4.1.2).
+//! - [`rfc959_4_1_3_service`]: transfers, directories, ABOR, NOOP, sessions side by side (§4.1.3).
+//! - [`rfc959_5_3_syntax`]: command syntax: case, line ends, empty and over-long lines (§5.3).
+//! - [`rfc959_5_4_data_errors`]: the data-connection error replies 425, 426, 451 (§5.4 and the brief).
+//! - [`rfc2577_security`]: FTP bounce, data-connection theft, escaping the root (RFC 2577).
+//! - [`rfc2428_extended`]: EPSV and EPRT (RFC 2428), [`rfc3659_size`]: SIZE (RFC 3659).
+//! - [`brief`]: the brief's example session and its ignore-during-transfer rule.
+//! - [`util`]: steps several cases share (a stalled RETR).
+
+pub mod brief;
+pub mod rfc2428_extended;
+pub mod rfc2577_security;
+pub mod rfc3659_size;
+pub mod rfc959_4_1_1_access;
+pub mod rfc959_4_1_2_transfer_params;
+pub mod rfc959_4_1_3_service;
+pub mod rfc959_4_2_replies;
+pub mod rfc959_5_3_syntax;
+pub mod rfc959_5_4_data_errors;
+pub mod util;
+
+use crate::case::Case;
+
+/// Every case, in the order reports list them.
+pub fn all() -> Vec<Case> {
+    [
+        rfc959_4_2_replies::CASES,
+        rfc959_4_1_1_access::CASES,
+        rfc959_4_1_2_transfer_params::CASES,
+        rfc959_4_1_3_service::CASES,
+        rfc959_5_3_syntax::CASES,
+        rfc959_5_4_data_errors::CASES,
+        rfc2577_security::CASES,
+        rfc2428_extended::CASES,
+        rfc3659_size::CASES,
+        brief::CASES,
+    ]
+    .concat()
+}

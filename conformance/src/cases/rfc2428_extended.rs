@@ -1,0 +1,74 @@
+//! RFC 2428, FTP extensions for IPv6 and NATs: EPSV and EPRT, run when FEAT advertises them.
+
+use crate::case::{Case, Outcome, Step};
+use crate::data;
+use crate::target::Ctx;
+
+pub const CASES: &[Case] = &[
+    crate::case!("rfc2428/3/epsv-229", Must, "EPSV's 229 port accepts and serves a listing", "RFC 2428 §3: \"The response to this command includes only the TCP port number of the listening connection\": 229 Entering Extended Passive Mode (|||port|)", epsv),
+    crate::case!("rfc2428/2/eprt", Must, "EPRT |1|addr|port| is accepted and the server connects there", "RFC 2428 §2: \"The EPRT command allows for the specification of an extended address for the data connection\": EPRT<space><d><net-prt><d><net-addr><d><tcp-port><d>", eprt),
+    crate::case!("rfc2428/2/eprt-unsupported-522", Should, "EPRT with an unknown network protocol gets 522", "RFC 2428 §2: \"If the server does not support the network protocol ... the server returns 522 Network protocol not supported, use (1,2)\"", eprt_522),
+];
+
+async fn epsv(cx: Ctx) -> Step<Outcome> {
+    cx.require_feature("EPSV")?;
+    let mut control = cx.login("c1").await?;
+    let addr = data::epsv(&mut control).await?;
+    let mut stream = data::connect(
+        addr,
+        None,
+        false,
+        "c1-data",
+        cx.transcript.clone(),
+        control.reply_timeout,
+    )
+    .await?;
+    let reply = control.cmd("NLST").await?;
+    cx.expect("NLST", &reply, &[150, 125], &[])?;
+    let (_, end) = stream.read_to_end(1 << 24, control.reply_timeout).await;
+    if end != data::End::Eof {
+        return Err(Outcome::fail(
+            &["the listing, then end of file"],
+            format!("{end:?}"),
+        ));
+    }
+    let reply = control.reply().await?;
+    cx.expect("NLST", &reply, &[226, 250], &[])?;
+    Ok(Outcome::Pass)
+}
+
+async fn eprt(cx: Ctx) -> Step<Outcome> {
+    cx.require_feature("EPRT")?;
+    let mut control = cx.login("c1").await?;
+    let listener = data::listen(control.local.ip(), false)?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Outcome::error(e.to_string()))?;
+    let reply = control
+        .cmd(&format!("EPRT {}", ftp_proto::hostport::encode_eprt(addr)))
+        .await?;
+    cx.expect("EPRT", &reply, &[200], &[])?;
+    let reply = control.cmd("NLST").await?;
+    cx.expect("NLST", &reply, &[150, 125], &[])?;
+    let mut stream = data::Prepared::Active(listener)
+        .open(&control, false)
+        .await?;
+    let (_, end) = stream.read_to_end(1 << 24, control.reply_timeout).await;
+    if end != data::End::Eof {
+        return Err(Outcome::fail(
+            &["the listing, then end of file"],
+            format!("{end:?}"),
+        ));
+    }
+    let reply = control.reply().await?;
+    cx.expect("NLST", &reply, &[226, 250], &[])?;
+    Ok(Outcome::Pass)
+}
+
+async fn eprt_522(cx: Ctx) -> Step<Outcome> {
+    cx.require_feature("EPRT")?;
+    let mut control = cx.login("c1").await?;
+    let reply = control.cmd("EPRT |9|127.0.0.1|5000|").await?;
+    cx.expect("EPRT with protocol 9", &reply, &[522], &[500, 501])?;
+    Ok(Outcome::Pass)
+}

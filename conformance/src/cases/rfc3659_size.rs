@@ -1,0 +1,32 @@
+//! RFC 3659, extensions to FTP: SIZE, run when FEAT advertises it.
+
+use crate::case::{Case, Outcome, Step};
+use crate::conn::show;
+use crate::data::Mode;
+use crate::ops;
+use crate::target::{pattern, Ctx};
+
+pub const CASES: &[Case] = &[crate::case!(
+    "rfc3659/4/size",
+    Must,
+    "SIZE in TYPE I gives the exact byte count; a missing file gets 550",
+    "RFC 3659 §4.2: \"the server-PI will respond with a 213 reply giving the transfer size of the file\"; \"550 ... if the file does not exist\"",
+    size
+)];
+
+async fn size(cx: Ctx) -> Step<Outcome> {
+    cx.require_feature("SIZE")?;
+    let mut control = cx.login("c1").await?;
+    let path = cx.scratch_path("sized.bin")?;
+    let reply = control.cmd("TYPE I").await?;
+    cx.expect("TYPE I", &reply, &[200], &[])?;
+    ops::upload(&mut control, &path, &pattern(65_537), Mode::Passive).await?;
+    let reply = control.cmd(&format!("SIZE {path}")).await?;
+    cx.expect("SIZE", &reply, &[213], &[])?;
+    if reply.text().trim() != "65537" {
+        return Err(Outcome::fail(&["SIZE: 213 65537"], show(&reply)));
+    }
+    let reply = control.cmd("SIZE ftp-conformance-no-such-file").await?;
+    cx.expect("SIZE of a missing file", &reply, &[550], &[])?;
+    Ok(Outcome::Pass)
+}

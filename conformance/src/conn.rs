@@ -1,0 +1,295 @@
+//! A raw control connection for the suite: sends any bytes (malformed ones included), reads replies with
+//! the shared [`ReplyParser`], records every line both ways in the case's transcript, and checks the reply
+//! grammar of RFC 959 §4.2 on every reply it reads (three digits, space or hyphen, CRLF line ends, a
+//! multi-line reply closed by its own code), so that any case fails on a malformed reply.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ftp_proto::{Reply, ReplyParser};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::case::{Outcome, Step};
+
+/// The wire transcript of one case, shared by all its connections.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript(Arc<Mutex<Vec<String>>>);
+
+impl Transcript {
+    pub fn push(&self, line: impl Into<String>) {
+        if let Ok(mut lines) = self.0.lock() {
+            // Bounded: a flood of replies must not eat the memory of a long run.
+            if lines.len() < 400 {
+                lines.push(line.into());
+            } else if lines.len() == 400 {
+                lines.push("... (transcript truncated)".into());
+            }
+        }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().map(|lines| lines.clone()).unwrap_or_default()
+    }
+}
+
+/// A reply as one line for Expected/Actual: `226 Transfer complete.` (multi-line texts joined by ` | `).
+pub fn show(reply: &Reply) -> String {
+    format!("{} {}", reply.code, reply.lines.join(" | "))
+}
+
+/// Shows bytes as text, with control characters escaped and long runs cut.
+pub fn printable(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String = text
+        .chars()
+        .take(160)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    if text.chars().count() > 160 {
+        out.push_str(&format!("... ({} bytes)", bytes.len()));
+    }
+    out
+}
+
+/// The longest reply line accepted before the server is judged to flood.
+const MAX_REPLY_LINE: usize = 8192;
+
+/// A control connection under test.
+pub struct Control {
+    stream: TcpStream,
+    label: String,
+    transcript: Transcript,
+    buffer: Vec<u8>,
+    parser: ReplyParser,
+    /// How long to wait for a reply before the case fails.
+    pub reply_timeout: Duration,
+    /// Bytes sent and received so far (the brief's 221 statistics are checked against them).
+    pub sent: u64,
+    pub received: u64,
+    pub local: SocketAddr,
+    pub peer: SocketAddr,
+}
+
+impl Control {
+    /// Connects; an unreachable server is an error of the case, not a failure.
+    pub async fn connect(
+        addr: SocketAddr,
+        label: &str,
+        transcript: Transcript,
+        reply_timeout: Duration,
+    ) -> Step<Control> {
+        let stream = tokio::time::timeout(reply_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| Outcome::error(format!("connecting to {addr} timed out")))?
+            .map_err(|e| Outcome::error(format!("cannot connect to {addr}: {e}")))?;
+        let local = stream
+            .local_addr()
+            .map_err(|e| Outcome::error(e.to_string()))?;
+        let peer = stream
+            .peer_addr()
+            .map_err(|e| Outcome::error(e.to_string()))?;
+        transcript.push(format!("{label}: connected {local} -> {peer}"));
+        Ok(Control {
+            stream,
+            label: label.to_string(),
+            transcript,
+            buffer: Vec::new(),
+            parser: ReplyParser::new(),
+            reply_timeout,
+            sent: 0,
+            received: 0,
+            local,
+            peer,
+        })
+    }
+
+    /// Sends a command line; CRLF is added.
+    pub async fn send(&mut self, line: &str) -> Step<()> {
+        self.send_raw(format!("{line}\r\n").as_bytes()).await
+    }
+
+    /// Sends bytes exactly as given.
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Step<()> {
+        self.transcript
+            .push(format!("{}> {}", self.label, printable(bytes)));
+        self.stream.write_all(bytes).await.map_err(|e| {
+            Outcome::fail(
+                &["the server to read the command"],
+                format!("send failed: {e}"),
+            )
+        })?;
+        self.sent += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Sends a command and reads its reply.
+    pub async fn cmd(&mut self, line: &str) -> Step<Reply> {
+        self.send(line).await?;
+        self.reply().await
+    }
+
+    /// The next reply; no reply within the timeout, a closed connection or a malformed reply fail the case.
+    pub async fn reply(&mut self) -> Step<Reply> {
+        match self.reply_within(self.reply_timeout).await? {
+            Some(reply) => Ok(reply),
+            None if self.parser.in_multiline() => Err(Outcome::fail(
+                &["a multi-line reply closed by a line `xyz text` with its own code"],
+                format!(
+                    "the multi-line reply was still open after {:?}",
+                    self.reply_timeout
+                ),
+            )),
+            None => Err(Outcome::fail(
+                &["a reply"],
+                format!("no reply within {:?}", self.reply_timeout),
+            )),
+        }
+    }
+
+    /// The next reply, or `None` when none completes within `wait` (for checks that nothing is sent).
+    pub async fn reply_within(&mut self, wait: Duration) -> Step<Option<Reply>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let Some(line) = self.line_until(deadline).await? else {
+                return Ok(None);
+            };
+            check_line_grammar(&line, self.parser.in_multiline())?;
+            match self.parser.feed(&String::from_utf8_lossy(&line)) {
+                Ok(Some(reply)) => return Ok(Some(reply)),
+                Ok(None) => continue,
+                Err(error) => {
+                    return Err(Outcome::fail(
+                        &["a reply line `xyz text` or `xyz-text` (RFC 959 §4.2)"],
+                        error.to_string(),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// One raw line with its line end, or `None` at the deadline. Cancel-safe: bytes are kept in `buffer`.
+    async fn line_until(&mut self, deadline: tokio::time::Instant) -> Step<Option<Vec<u8>>> {
+        loop {
+            if let Some(end) = self.buffer.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = self.buffer.drain(..=end).collect();
+                self.transcript
+                    .push(format!("{}< {}", self.label, printable(&line)));
+                return Ok(Some(line));
+            }
+            if self.buffer.len() > MAX_REPLY_LINE {
+                return Err(Outcome::fail(
+                    &["reply lines of a sane length"],
+                    format!("a reply line over {MAX_REPLY_LINE} bytes"),
+                ));
+            }
+            let mut chunk = [0u8; 4096];
+            let read = match tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await {
+                Err(_) => return Ok(None),
+                Ok(Ok(read)) => read,
+                Ok(Err(e)) => {
+                    self.transcript
+                        .push(format!("{}: read error: {e}", self.label));
+                    return Err(Outcome::fail(
+                        &["a reply"],
+                        format!("control connection error: {e}"),
+                    ));
+                }
+            };
+            if read == 0 {
+                self.transcript
+                    .push(format!("{}: closed by the server", self.label));
+                let partial = if self.buffer.is_empty() {
+                    String::new()
+                } else {
+                    format!(" after a partial line {:?}", printable(&self.buffer))
+                };
+                return Err(Outcome::fail(
+                    &["a reply"],
+                    format!("the server closed the control connection{partial}"),
+                ));
+            }
+            self.received += read as u64;
+            self.buffer.extend_from_slice(&chunk[..read]);
+        }
+    }
+
+    /// True when the server closes the connection within `wait` (bytes before the close are discarded).
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let mut chunk = [0u8; 4096];
+            match tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await {
+                Err(_) => return false,
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    self.transcript
+                        .push(format!("{}: closed by the server", self.label));
+                    return true;
+                }
+                Ok(Ok(read)) => {
+                    self.received += read as u64;
+                    self.transcript
+                        .push(format!("{}< {}", self.label, printable(&chunk[..read])));
+                }
+            }
+        }
+    }
+
+    /// Logs in; a refused login is an error of the case (the suite cannot go on), not a failure.
+    pub async fn login(&mut self, user: &str, pass: &str) -> Step<()> {
+        let reply = self.cmd(&format!("USER {user}")).await?;
+        let reply = match reply.code {
+            230 => return Ok(()),
+            331 | 332 => self.cmd(&format!("PASS {pass}")).await?,
+            _ => {
+                return Err(Outcome::error(format!(
+                    "login refused at USER: {}",
+                    show(&reply)
+                )))
+            }
+        };
+        match reply.code {
+            230 | 202 => Ok(()),
+            _ => Err(Outcome::error(format!(
+                "login refused at PASS: {}",
+                show(&reply)
+            ))),
+        }
+    }
+
+    /// The transcript this connection writes to.
+    pub fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+}
+
+/// RFC 959 §4.2: each line ends in CRLF; a reply opens with `xyz ` or `xyz-`.
+fn check_line_grammar(line: &[u8], in_multiline: bool) -> Step<()> {
+    if !line.ends_with(b"\r\n") {
+        return Err(Outcome::fail(
+            &["reply lines ending in CRLF (RFC 959 §4.2)"],
+            format!("a line ending in a bare LF: {:?}", printable(line)),
+        ));
+    }
+    if in_multiline {
+        return Ok(());
+    }
+    let opening = line.get(..4).unwrap_or(line);
+    let well_formed = opening.len() == 4
+        && (b'1'..=b'5').contains(&opening[0])
+        && opening[1..3].iter().all(u8::is_ascii_digit)
+        && (opening[3] == b' ' || opening[3] == b'-');
+    if !well_formed {
+        return Err(Outcome::fail(
+            &["`xyz text` or `xyz-text` with a code 100-599 (RFC 959 §4.2)"],
+            format!("{:?}", printable(line)),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! Data connections driven at will: PASV/EPSV addresses decoded with the shared codec and connected to
+//! (optionally from a chosen source address), PORT/EPRT listeners the server connects to, full reads,
+//! partial reads that then stall (a small receive buffer so the server's writes block early), and drops.
+
+use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+use std::time::Duration;
+
+use ftp_proto::hostport;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+
+use crate::case::{Outcome, Step};
+use crate::conn::{show, Control, Transcript};
+
+/// Receive buffer of stalled data connections: small, so that the server blocks after a few MiB at most.
+const STALL_RCVBUF: u32 = 32 * 1024;
+
+/// How a data connection is to be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Passive,
+    Active,
+}
+
+/// An open data connection.
+pub struct Data {
+    pub stream: TcpStream,
+    label: String,
+    transcript: Transcript,
+}
+
+/// A prepared data connection: either the address to connect to, or a listener waiting for the server.
+pub enum Prepared {
+    Passive(SocketAddr),
+    Active(TcpListener),
+}
+
+/// PASV: expects 227, decodes the address with the shared codec.
+pub async fn pasv(control: &mut Control) -> Step<SocketAddr> {
+    let reply = control.cmd("PASV").await?;
+    if reply.code != 227 {
+        return Err(Outcome::fail(
+            &["PASV: 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)"],
+            show(&reply),
+        ));
+    }
+    let addr = hostport::decode_pasv_reply(reply.text()).map_err(|e| {
+        Outcome::fail(
+            &["a 227 text holding h1,h2,h3,h4,p1,p2"],
+            format!("{}: {e}", show(&reply)),
+        )
+    })?;
+    Ok(SocketAddr::V4(addr))
+}
+
+/// EPSV: expects 229, connects to its port on the control connection's peer (RFC 2428 §3).
+pub async fn epsv(control: &mut Control) -> Step<SocketAddr> {
+    let reply = control.cmd("EPSV").await?;
+    if reply.code != 229 {
+        return Err(Outcome::fail(
+            &["EPSV: 229 Entering Extended Passive Mode (|||port|)"],
+            show(&reply),
+        ));
+    }
+    let port = hostport::decode_epsv_reply(reply.text()).map_err(|e| {
+        Outcome::fail(
+            &["a 229 text holding (|||port|)"],
+            format!("{}: {e}", show(&reply)),
+        )
+    })?;
+    Ok(SocketAddr::new(control.peer.ip(), port))
+}
+
+/// A listener on the control connection's local address, announced with PORT; expects 200.
+pub async fn port(control: &mut Control, small_buffer: bool) -> Step<TcpListener> {
+    let listener = listen(control.local.ip(), small_buffer)?;
+    let addr = local_v4(&listener)?;
+    let reply = control
+        .cmd(&format!("PORT {}", hostport::encode_port(addr)))
+        .await?;
+    if reply.code != 200 {
+        return Err(Outcome::fail(&["PORT: 200"], show(&reply)));
+    }
+    Ok(listener)
+}
+
+/// Prepares the next data connection in the given mode.
+pub async fn prepare(control: &mut Control, mode: Mode, small_buffer: bool) -> Step<Prepared> {
+    Ok(match mode {
+        Mode::Passive => Prepared::Passive(pasv(control).await?),
+        Mode::Active => Prepared::Active(port(control, small_buffer).await?),
+    })
+}
+
+/// A listener on `ip`, any port; its accepted sockets inherit the receive buffer size.
+pub fn listen(ip: IpAddr, small_buffer: bool) -> Step<TcpListener> {
+    let setup = || -> std::io::Result<TcpListener> {
+        let socket = if ip.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        if small_buffer {
+            socket.set_recv_buffer_size(STALL_RCVBUF)?;
+        }
+        socket.bind(SocketAddr::new(ip, 0))?;
+        socket.listen(8)
+    };
+    setup().map_err(|e| Outcome::error(format!("cannot listen on {ip}: {e}")))
+}
+
+/// The IPv4 address of a listener (PORT carries IPv4 only).
+pub fn local_v4(listener: &TcpListener) -> Step<SocketAddrV4> {
+    match listener.local_addr() {
+        Ok(SocketAddr::V4(addr)) => Ok(addr),
+        Ok(other) => Err(Outcome::skip(format!(
+            "PORT needs IPv4, the control connection is {other}"
+        ))),
+        Err(e) => Err(Outcome::error(e.to_string())),
+    }
+}
+
+impl Prepared {
+    /// Makes the data connection: connects (passive) or waits for the server (active).
+    pub async fn open(self, control: &Control, small_buffer: bool) -> Step<Data> {
+        let label = format!("{}-data", control.label());
+        let transcript = control.transcript().clone();
+        let wait = control.reply_timeout;
+        match self {
+            Prepared::Passive(addr) => {
+                connect(addr, None, small_buffer, &label, transcript, wait).await
+            }
+            Prepared::Active(listener) => {
+                let (stream, peer) = tokio::time::timeout(wait, listener.accept())
+                    .await
+                    .map_err(|_| {
+                        Outcome::fail(
+                            &["the server connects to the PORT address"],
+                            format!("no connection within {wait:?}"),
+                        )
+                    })?
+                    .map_err(|e| Outcome::error(format!("accept failed: {e}")))?;
+                transcript.push(format!("{label}: server connected from {peer}"));
+                Ok(Data {
+                    stream,
+                    label,
+                    transcript,
+                })
+            }
+        }
+    }
+}
+
+/// Connects to a passive data port, from `source` when given (to test who may connect).
+pub async fn connect(
+    addr: SocketAddr,
+    source: Option<IpAddr>,
+    small_buffer: bool,
+    label: &str,
+    transcript: Transcript,
+    wait: Duration,
+) -> Step<Data> {
+    let attempt = async {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        if small_buffer {
+            socket.set_recv_buffer_size(STALL_RCVBUF)?;
+        }
+        if let Some(source) = source {
+            socket.bind(SocketAddr::new(source, 0))?;
+        }
+        socket.connect(addr).await
+    };
+    let stream = tokio::time::timeout(wait, attempt)
+        .await
+        .map_err(|_| {
+            Outcome::fail(
+                &["the passive port accepts a connection"],
+                format!("connecting to {addr} timed out"),
+            )
+        })?
+        .map_err(|e| {
+            Outcome::fail(
+                &["the passive port accepts a connection"],
+                format!("connecting to {addr}: {e}"),
+            )
+        })?;
+    transcript.push(format!("{label}: connected to {addr}"));
+    Ok(Data {
+        stream,
+        label: label.to_string(),
+        transcript,
+    })
+}
+
+/// How a read of a data connection ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum End {
+    /// Orderly end of file.
+    Eof,
+    /// Reset or another error.
+    Broken(String),
+    /// Nothing more within the wait.
+    Timeout,
+}
+
+impl Data {
+    /// Reads until end of file (or error, or `wait` without progress ending the read); at most `limit` bytes.
+    pub async fn read_to_end(&mut self, limit: usize, wait: Duration) -> (Vec<u8>, End) {
+        let mut out = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        let end = loop {
+            match tokio::time::timeout(wait, self.stream.read(&mut chunk)).await {
+                Err(_) => break End::Timeout,
+                Ok(Ok(0)) => break End::Eof,
+                Ok(Ok(read)) => {
+                    out.extend_from_slice(&chunk[..read]);
+                    if out.len() > limit {
+                        break End::Broken(format!("more than {limit} bytes"));
+                    }
+                }
+                Ok(Err(e)) => break End::Broken(e.to_string()),
+            }
+        };
+        self.transcript.push(format!(
+            "{}: read {} bytes, then {end:?}",
+            self.label,
+            out.len()
+        ));
+        (out, end)
+    }
+
+    /// Reads at least `count` bytes (or until the end), then stops reading: the server's writes stall.
+    pub async fn read_some(&mut self, count: usize, wait: Duration) -> Step<usize> {
+        let mut total = 0;
+        let mut chunk = vec![0u8; 16 * 1024];
+        while total < count {
+            match tokio::time::timeout(wait, self.stream.read(&mut chunk)).await {
+                Err(_) => {
+                    return Err(Outcome::fail(
+                        &["data to flow"],
+                        format!("no data within {wait:?} after {total} bytes"),
+                    ))
+                }
+                Ok(Ok(0)) => break,
+                Ok(Ok(read)) => total += read,
+                Ok(Err(e)) => {
+                    return Err(Outcome::fail(
+                        &["data to flow"],
+                        format!("data connection error after {total} bytes: {e}"),
+                    ))
+                }
+            }
+        }
+        self.transcript
+            .push(format!("{}: read {total} bytes, now stalling", self.label));
+        Ok(total)
+    }
+
+    /// Sends all bytes, then closes our side so the server sees end of file.
+    pub async fn write_and_close(mut self, bytes: &[u8]) -> Step<()> {
+        let result = async {
+            self.stream.write_all(bytes).await?;
+            self.stream.shutdown().await
+        }
+        .await;
+        self.transcript.push(format!(
+            "{}: wrote {} bytes and closed",
+            self.label,
+            bytes.len()
+        ));
+        result.map_err(|e| {
+            Outcome::fail(
+                &["the server to read the upload"],
+                format!("data connection error: {e}"),
+            )
+        })
+    }
+
+    /// Closes at once, as a client that gives up does; with unread data in the receive buffer, the
+    /// kernel answers with a reset, so the server's next write fails.
+    pub fn drop_hard(self) {
+        self.transcript
+            .push(format!("{}: closed (reset) by the suite", self.label));
+    }
+}

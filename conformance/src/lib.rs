@@ -1,0 +1,28 @@
+//! `ftp-conformance`: validates any FTP server against RFC 959 (and RFC 2577, RFC 2428, RFC 3659) and the
+//! brief's dialogue, in the manner of h2spec: every case is data with an id by RFC section, a quoted
+//! requirement, a level and a run function that drives the server over raw TCP.
+//!
+//! - [`case`]: the case model ([`case::Case`], [`case::Level`]) and its verdicts ([`case::Outcome`]).
+//! - [`conn`]: a raw control connection that records the wire transcript and checks the reply grammar of
+//!   every reply it reads.
+//! - [`data`]: data connections: PASV/EPSV connect, PORT listeners, reading, stalling and dropping at will.
+//! - [`ops`]: the few multi-step dialogues many cases share (upload, download, listing).
+//! - [`table`]: RFC 959 §5.4, the command-reply table reply codes are judged against.
+//! - [`target`]: the server under test: URL, credentials, FEAT, scratch directory and its lifecycle.
+//! - [`cases`]: the cases, one module per RFC section.
+//! - [`runner`]: selection by glob and level, parallel runs, per-case time limits.
+//! - [`report`]: text, JSON and JUnit reports; [`matrix`] turns JSON reports of several servers into the
+//!   case x server table, judged against [`deviations`].
+
+pub mod case;
+pub mod cases;
+pub mod conn;
+pub mod data;
+pub mod deviations;
+pub mod glob;
+pub mod matrix;
+pub mod ops;
+pub mod report;
+pub mod runner;
+pub mod table;
+pub mod target;

@@ -1,0 +1,213 @@
+//! `ftp-conformance` command line: parses the arguments, runs the suite (or builds the matrix) and maps
+//! the result to an exit code: 0 all passed, 1 something failed, 2 usage or connection error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ftp_conformance::target::{Options, Profile};
+use ftp_conformance::{cases, deviations, matrix, report, runner};
+
+const EXAMPLES: &str = "\
+Examples:
+  Everything against a local server (anonymous login, scratch directory under /upload):
+    ftp-conformance ftp://127.0.0.1:2121/upload
+  With SHOULD-level cases, the brief's exact texts, and JUnit for CI:
+    ftp-conformance ftp://127.0.0.1:2121/ --strict --profile brief --format junit --output report.xml
+  One case, or a group, by id glob:
+    ftp-conformance ftp://user:secret@ftp.example.com/ --case 'rfc959/4.1.3/abor-*'
+  A read-only server, reading an existing file:
+    ftp-conformance ftp://127.0.0.1:2121/ --retr-file pub/README
+  All cases and their levels:
+    ftp-conformance --list
+  The matrix of several JSON reports:
+    ftp-conformance matrix vsftpd.json proftpd.json --deviations conformance/known-deviations.toml";
+
+/// Validates an FTP server against RFC 959 (with RFC 2577, 2428, 3659) and the brief, case by case.
+#[derive(Parser, Debug)]
+#[command(name = "ftp-conformance", version, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// The server: ftp://[user[:pass]@]host[:port][/dir] (anonymous without a user).
+    url: Option<String>,
+    /// List the cases (id, level, title) and exit.
+    #[arg(long)]
+    list: bool,
+    /// Run only cases whose id matches this glob (repeatable; chooses regardless of level).
+    #[arg(long = "case", value_name = "GLOB")]
+    cases: Vec<String>,
+    /// Also run SHOULD-level cases, and count non-strict outcomes as failures.
+    #[arg(long)]
+    strict: bool,
+    /// `brief` adds the brief's exact texts and its ignore-during-transfer rule.
+    #[arg(long, value_enum, default_value = "rfc")]
+    profile: Profile,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Limit for one case, in seconds (replies are waited for a quarter of it, 1-15 s).
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
+    /// Cases run at once, each on its own connections.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    jobs: u64,
+    /// An existing file (path relative to the URL's directory) for the read cases on a read-only server.
+    #[arg(long, value_name = "PATH")]
+    retr_file: Option<String>,
+    /// A local file inside the server's root the suite may write and truncate mid-RETR (the 451 case).
+    #[arg(long, value_name = "PATH")]
+    fault_file: Option<PathBuf>,
+    /// The FTP path of --fault-file (default: its file name in the URL's directory).
+    #[arg(long, value_name = "PATH", requires = "fault_file")]
+    fault_remote: Option<String>,
+    /// The server's name in reports and known deviations (default: host:port).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Build the case x server matrix (Markdown) from JSON reports; exit 1 on failures not listed as
+    /// known deviations.
+    Matrix {
+        /// JSON reports written with --format json.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// The known deviations.
+        #[arg(long, default_value = "conformance/known-deviations.toml")]
+        deviations: PathBuf,
+        /// Write the matrix to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Matrix {
+        reports,
+        deviations,
+        output,
+    }) = cli.command
+    {
+        return build_matrix(&reports, &deviations, output.as_ref());
+    }
+    if cli.list {
+        for case in cases::all() {
+            println!("{:<48} {:<6} {}", case.id, case.level.as_str(), case.title);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some(url) = cli.url else {
+        eprintln!("ftp-conformance: a URL is needed (ftp://host:port/dir); see --help");
+        return ExitCode::from(2);
+    };
+    let options = Options {
+        url,
+        name: cli.name,
+        profile: cli.profile,
+        strict: cli.strict,
+        case_timeout: Duration::from_secs(cli.timeout),
+        retr_file: cli.retr_file,
+        fault_file: cli.fault_file,
+        fault_remote: cli.fault_remote,
+    };
+    let run = match runner::run_suite(&options, cli.cases, cli.jobs as usize).await {
+        Ok(run) => run,
+        Err(error) => {
+            eprintln!("ftp-conformance: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = match cli.format {
+        Format::Text => report::text::render(&run),
+        Format::Json => report::json::render(&run),
+        Format::Junit => report::junit::render(&run),
+    };
+    if let Err(code) = emit(&text, cli.output.as_ref()) {
+        return code;
+    }
+    if run.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Writes to the file, or to standard output.
+fn emit(text: &str, output: Option<&PathBuf>) -> Result<(), ExitCode> {
+    match output {
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            eprintln!("ftp-conformance: cannot write {}: {e}", path.display());
+            ExitCode::from(2)
+        }),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn build_matrix(
+    reports: &[PathBuf],
+    deviations_file: &PathBuf,
+    output: Option<&PathBuf>,
+) -> ExitCode {
+    let known = match std::fs::read_to_string(deviations_file)
+        .map_err(|e| e.to_string())
+        .and_then(|t| deviations::parse(&t))
+    {
+        Ok(known) => known,
+        Err(error) => {
+            eprintln!("ftp-conformance: {}: {error}", deviations_file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut columns = Vec::new();
+    for path in reports {
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| matrix::column(&t))
+        {
+            Ok(column) => columns.push(column),
+            Err(error) => {
+                eprintln!("ftp-conformance: {}: {error}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let levels = cases::all()
+        .iter()
+        .map(|c| {
+            (
+                c.id.to_string(),
+                (c.level.as_str().to_string(), c.title.to_string()),
+            )
+        })
+        .collect();
+    let (markdown, unlisted) = matrix::render(&columns, &known, &levels);
+    if let Err(code) = emit(&markdown, output) {
+        return code;
+    }
+    if unlisted.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        for line in &unlisted {
+            eprintln!("ftp-conformance: unlisted failure: {line}");
+        }
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,140 @@
+//! Runs cases: selection (by glob, or by level and profile), `--jobs` cases at once, each on its own
+//! connections and under its own time limit so that a hanging server never hangs the suite.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::case::{Case, CaseReport, Level, Outcome};
+use crate::glob;
+use crate::target::{Ctx, Profile, Target};
+
+/// Which cases a run includes.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Globs over case ids; when given they choose regardless of level ("run this one case").
+    pub globs: Vec<String>,
+    pub strict: bool,
+    pub profile: Profile,
+}
+
+impl Selection {
+    /// True when `case` is part of the run.
+    pub fn includes(&self, case: &Case) -> bool {
+        if !self.globs.is_empty() {
+            return self.globs.iter().any(|g| glob::matches(g, case.id));
+        }
+        match case.level {
+            Level::Must => true,
+            Level::Should => self.strict,
+            Level::Brief => self.profile == Profile::Brief,
+        }
+    }
+
+    /// The selected cases, in registry order.
+    pub fn pick(&self, cases: &[Case]) -> Vec<Case> {
+        cases
+            .iter()
+            .filter(|case| self.includes(case))
+            .copied()
+            .collect()
+    }
+}
+
+/// Runs `cases` against `target`, `jobs` at a time; reports come back in the order of `cases`.
+pub async fn run(target: Arc<Target>, cases: Vec<Case>, jobs: usize) -> Vec<CaseReport> {
+    let permits = Arc::new(Semaphore::new(jobs.max(1)));
+    let mut set = JoinSet::new();
+    for (index, case) in cases.iter().copied().enumerate() {
+        let target = target.clone();
+        let permits = permits.clone();
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            (index, run_one(target, case).await)
+        });
+    }
+    let mut reports: Vec<Option<CaseReport>> = vec![None; cases.len()];
+    while let Some(joined) = set.join_next().await {
+        if let Ok((index, report)) = joined {
+            reports[index] = Some(report);
+        }
+    }
+    // A case task that panicked left no report: it is an error of the suite, shown as such.
+    reports
+        .into_iter()
+        .zip(cases)
+        .map(|(report, case)| {
+            report.unwrap_or_else(|| {
+                report_of(
+                    &case,
+                    Outcome::error("the case panicked"),
+                    Vec::new(),
+                    Default::default(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Runs one case within the target's time limit.
+pub async fn run_one(target: Arc<Target>, case: Case) -> CaseReport {
+    let cx = Ctx::new(target.clone());
+    let started = Instant::now();
+    let limit = target.case_timeout;
+    let outcome = match tokio::time::timeout(limit, (case.run)(cx.clone())).await {
+        Ok(Ok(outcome)) | Ok(Err(outcome)) => cx.finish(outcome),
+        Err(_) => Outcome::fail(
+            &["the case to complete"],
+            format!("no progress: the case was stopped after {limit:?}"),
+        ),
+    };
+    report_of(&case, outcome, cx.transcript.lines(), started.elapsed())
+}
+
+fn report_of(
+    case: &Case,
+    outcome: Outcome,
+    transcript: Vec<String>,
+    duration: std::time::Duration,
+) -> CaseReport {
+    CaseReport {
+        id: case.id.to_string(),
+        title: case.title.to_string(),
+        level: case.level,
+        requirement: case.requirement.to_string(),
+        outcome,
+        transcript,
+        duration,
+    }
+}
+
+/// Prepares the target, runs the selected cases and removes the scratch directory (also after
+/// failures). `Err` means the suite could not start: no connection, no login.
+pub async fn run_suite(
+    options: &crate::target::Options,
+    globs: Vec<String>,
+    jobs: usize,
+) -> Result<crate::report::Run, String> {
+    let started = Instant::now();
+    let target = Target::prepare(options).await?;
+    let selection = Selection {
+        globs,
+        strict: options.strict,
+        profile: options.profile,
+    };
+    let cases = selection.pick(&crate::cases::all());
+    let reports = run(target.clone(), cases, jobs).await;
+    if let Err(leftover) = target.cleanup().await {
+        eprintln!("ftp-conformance: warning: {leftover}");
+    }
+    Ok(crate::report::Run::new(
+        target.name.clone(),
+        options.url.clone(),
+        options.profile,
+        options.strict,
+        reports,
+        started.elapsed().as_millis() as u64,
+    ))
+}

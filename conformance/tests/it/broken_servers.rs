@@ -1,0 +1,96 @@
+//! A check that cannot fail is worthless: each flaw of the scripted server must make exactly the cases
+//! meant to catch it fail, while the same cases pass against the flawless mock.
+
+use ftp_conformance::case::Outcome;
+use ftp_conformance::target::Profile;
+
+use crate::mock::{self, Flaw};
+use crate::support::{ids_with, options, run};
+
+/// Runs `cases` against the mock with `flaw`; returns the ids that failed and the runs' actual texts.
+async fn failures(flaw: Flaw, cases: &[&str]) -> (Vec<String>, String) {
+    let addr = mock::start(flaw).await;
+    let run = run(&options(addr, Profile::Brief, false), cases).await;
+    let actuals: Vec<String> = run
+        .cases
+        .iter()
+        .filter_map(|c| match &c.outcome {
+            Outcome::Fail { actual, .. } => Some(format!("{}: {actual}", c.id)),
+            _ => None,
+        })
+        .collect();
+    (ids_with(&run, "fail"), actuals.join("\n"))
+}
+
+const CAUGHT: &[(Flaw, &[&str], &str)] = &[
+    (
+        Flaw::WrongCodes,
+        &["rfc959/4.1.3/syst-215", "rfc959/4.1.3/noop-200"],
+        "250",
+    ),
+    (
+        Flaw::UnclosedMultiline,
+        &["rfc959/4.2/reply-grammar"],
+        "multi-line reply was still open",
+    ),
+    (
+        Flaw::BareLf,
+        &["rfc959/4.1.3/syst-215", "rfc959/4.2/reply-grammar"],
+        "bare LF",
+    ),
+    (
+        Flaw::Bounce,
+        &["rfc2577/3/port-bounce"],
+        "connected to 127.0.0.2",
+    ),
+    (
+        Flaw::AnswersNoopMidTransfer,
+        &[
+            "rfc959/4.1.3/noop-during-transfer",
+            "brief/noop-ignored-during-transfer",
+        ],
+        "200 NOOP ok.",
+    ),
+];
+
+#[tokio::test]
+async fn the_flawless_mock_passes_the_cases_that_catch_flaws() {
+    let all: Vec<&str> = CAUGHT
+        .iter()
+        .flat_map(|(_, cases, _)| cases.iter().copied())
+        .collect();
+    let (failed, actuals) = failures(Flaw::None, &all).await;
+    assert!(failed.is_empty(), "{actuals}");
+}
+
+#[tokio::test]
+async fn each_flaw_fails_its_cases() {
+    for (flaw, cases, evidence) in CAUGHT {
+        let (failed, actuals) = failures(*flaw, cases).await;
+        let mut expected: Vec<String> = cases.iter().map(|c| c.to_string()).collect();
+        expected.sort();
+        let mut failed = failed;
+        failed.sort();
+        assert_eq!(failed, expected, "{flaw:?}: {actuals}");
+        assert!(actuals.contains(evidence), "{flaw:?}: {actuals}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_codes_do_not_fail_unrelated_cases() {
+    let (failed, actuals) = failures(
+        Flaw::WrongCodes,
+        &[
+            "rfc959/4.2/greeting-220",
+            "rfc959/4.1.2/pasv-227",
+            "rfc959/4.1.1/pass-without-user-503",
+        ],
+    )
+    .await;
+    // The mock answers PASS without USER with 230, a real failure of its own; the other two pass.
+    assert_eq!(
+        failed,
+        vec!["rfc959/4.1.1/pass-without-user-503".to_string()],
+        "{actuals}"
+    );
+}

@@ -1,0 +1,11 @@
+//! Tests of the suite itself, one binary split by topic: the suite against this project's server
+//! (it must pass), against small scripted servers with deliberate flaws (the right cases must fail),
+//! snapshots of the server's replies, and property tests of the codecs and PORT/PASV channels.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod broken_servers;
+mod mock;
+mod own_server;
+mod properties;
+mod snapshots;
+mod support;

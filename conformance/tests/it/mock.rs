@@ -1,0 +1,187 @@
+//! A small scripted FTP server for tests of the suite: correct enough for the suite to run, with one
+//! deliberate [`Flaw`] at a time, so that a test can show that the case meant to catch it fails.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use ftp_proto::hostport;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// What the mock gets wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flaw {
+    /// Nothing: the control, proving the cases can pass.
+    None,
+    /// SYST answers 200 and NOOP answers 250.
+    WrongCodes,
+    /// HELP sends a multi-line reply that is never closed.
+    UnclosedMultiline,
+    /// SYST's reply ends in a bare LF.
+    BareLf,
+    /// PORT to any address is accepted and connected to (FTP bounce).
+    Bounce,
+    /// NOOP is answered while a transfer runs.
+    AnswersNoopMidTransfer,
+}
+
+type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
+
+/// Starts the mock on 127.0.0.1:0.
+pub async fn start(flaw: Flaw) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let files: Files = Arc::default();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(session(stream, flaw, files.clone()));
+        }
+    });
+    addr
+}
+
+enum Plan {
+    None,
+    Passive(TcpListener),
+    Active(SocketAddr),
+}
+
+async fn open(plan: Plan) -> Option<TcpStream> {
+    match plan {
+        Plan::None => None,
+        Plan::Passive(listener) => listener.accept().await.ok().map(|(s, _)| s),
+        Plan::Active(addr) => TcpStream::connect(addr).await.ok(),
+    }
+}
+
+async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
+    let peer = stream.peer_addr().unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    let _ = write.write_all(b"220 mock FTP server ready.\r\n").await;
+    let mut plan = Plan::None;
+    let mut transfer: Option<JoinHandle<&'static str>> = None;
+    loop {
+        let mut line = String::new();
+        let done = async {
+            match transfer.as_mut() {
+                Some(handle) => handle.await.unwrap_or("426 Aborted.\r\n"),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            read = lines.read_line(&mut line) => {
+                if !matches!(read, Ok(n) if n > 0) { return; }
+            }
+            reply = done => {
+                transfer = None;
+                let _ = write.write_all(reply.as_bytes()).await;
+                continue;
+            }
+        }
+        let line = line.trim_end().to_string();
+        let (verb, arg) = line.split_once(' ').unwrap_or((&line, ""));
+        let verb = verb.to_ascii_uppercase();
+        if let Some(running) = &transfer {
+            match verb.as_str() {
+                "ABOR" => {
+                    running.abort();
+                    transfer = None;
+                    let _ = write.write_all(b"426 Aborted.\r\n226 Abort ok.\r\n").await;
+                }
+                "NOOP" if flaw == Flaw::AnswersNoopMidTransfer => {
+                    let _ = write.write_all(b"200 NOOP ok.\r\n").await;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let reply: String = match verb.as_str() {
+            "USER" => "331 Password please.\r\n".into(),
+            "PASS" => "230 Logged in.\r\n".into(),
+            "SYST" if flaw == Flaw::WrongCodes => "200 UNIX Type: L8\r\n".into(),
+            "SYST" if flaw == Flaw::BareLf => "215 UNIX Type: L8\n".into(),
+            "SYST" => "215 UNIX Type: L8\r\n".into(),
+            "NOOP" if flaw == Flaw::WrongCodes => "250 NOOP ok.\r\n".into(),
+            "NOOP" => "200 NOOP ok.\r\n".into(),
+            "HELP" if flaw == Flaw::UnclosedMultiline => "214-Help\r\n214-never closed\r\n".into(),
+            "HELP" => "214-Help\r\n NOOP\r\n214 Ok.\r\n".into(),
+            "FEAT" => "211-Features:\r\n PASV\r\n211 End\r\n".into(),
+            "TYPE" | "MODE" | "STRU" => "200 Ok.\r\n".into(),
+            "PWD" => "257 \"/\" is the current directory.\r\n".into(),
+            "CWD" => "250 Ok.\r\n".into(),
+            "MKD" => format!("257 \"/{arg}\" created.\r\n"),
+            "RMD" | "DELE" => {
+                files
+                    .lock()
+                    .unwrap()
+                    .retain(|name, _| name != arg && !name.starts_with(&format!("{arg}/")));
+                "250 Ok.\r\n".into()
+            }
+            "PASV" => {
+                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let SocketAddr::V4(addr) = listener.local_addr().unwrap() else {
+                    unreachable!()
+                };
+                plan = Plan::Passive(listener);
+                format!("227 {}\r\n", hostport::pasv_reply_text(addr))
+            }
+            "PORT" => match hostport::decode_port(arg) {
+                Ok(addr) if flaw == Flaw::Bounce || SocketAddr::V4(addr).ip() == peer.ip() => {
+                    plan = Plan::Active(SocketAddr::V4(addr));
+                    "200 PORT ok.\r\n".into()
+                }
+                Ok(_) => "500 Not your address.\r\n".into(),
+                Err(_) => "501 Bad PORT.\r\n".into(),
+            },
+            "LIST" | "NLST" | "RETR" | "STOR" => {
+                let taken = std::mem::replace(&mut plan, Plan::None);
+                if matches!(taken, Plan::None) {
+                    "425 Use PORT or PASV first.\r\n".into()
+                } else {
+                    let (files, verb, arg) = (files.clone(), verb.clone(), arg.to_string());
+                    transfer = Some(tokio::spawn(async move {
+                        let Some(mut data) = open(taken).await else {
+                            return "425 No connection.\r\n";
+                        };
+                        match verb.as_str() {
+                            "STOR" => {
+                                let mut bytes = Vec::new();
+                                let _ = data.read_to_end(&mut bytes).await;
+                                files.lock().unwrap().insert(arg, bytes);
+                            }
+                            "RETR" => {
+                                let bytes =
+                                    files.lock().unwrap().get(&arg).cloned().unwrap_or_default();
+                                if data.write_all(&bytes).await.is_err() {
+                                    return "426 Broken.\r\n";
+                                }
+                            }
+                            _ => {
+                                let names: String = files
+                                    .lock()
+                                    .unwrap()
+                                    .keys()
+                                    .map(|n| format!("{n}\r\n"))
+                                    .collect();
+                                let _ = data.write_all(names.as_bytes()).await;
+                            }
+                        }
+                        let _ = data.shutdown().await;
+                        "226 Transfer complete.\r\n"
+                    }));
+                    "150 Opening data connection.\r\n".into()
+                }
+            }
+            "ABOR" => "225 Nothing to abort.\r\n".into(),
+            "QUIT" => {
+                let _ = write.write_all(b"221 Bye.\r\n").await;
+                return;
+            }
+            _ => "500 Unknown command.\r\n".into(),
+        };
+        let _ = write.write_all(reply.as_bytes()).await;
+    }
+}

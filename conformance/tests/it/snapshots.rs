@@ -1,0 +1,73 @@
+//! Snapshots of this project's server's replies: the brief's example session and each error-code
+//! dialogue, taken from the suite's own transcripts. Every snapshot goes through [`assert_dialogue!`],
+//! the one redaction helper, so that addresses, ports, byte counts and names that change from run to
+//! run never show; a changed reply shows as a snapshot diff.
+
+use ftp_conformance::target::Profile;
+
+use crate::support::{options, own_server, run};
+
+/// Snapshots a transcript with the project's redactions.
+macro_rules! assert_dialogue {
+    ($name:expr, $lines:expr) => {
+        insta::with_settings!({
+            filters => vec![
+                (r"\d+\.\d+\.\d+\.\d+:\d+", "[ADDR]"),
+                (r"\(\d+,\d+,\d+,\d+,\d+,\d+\)", "([PASV])"),
+                (r"PORT \d+,\d+,\d+,\d+,\d+,\d+", "PORT [PORT]"),
+                (r"\|1\|[0-9.]+\|\d+\|", "|1|[EPRT]|"),
+                (r"\|\|\|\d+\|", "|||[EPSV]|"),
+                (r"ftp-conformance-\d+-\d+", "[SCRATCH]"),
+                (r"/c\d+-", "/[CASE]-"),
+                (r"read \d+ bytes", "read [BYTES] bytes"),
+                (r"was \d+ bytes", "was [BYTES] bytes"),
+                (r"/tmp/\S+/fault\.bin", "[ROOT]/fault.bin"),
+                (r"\d+\.\d+ MB/s", "[RATE]"),
+                (r"\d{14}", "[TIME]"),
+            ],
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($name, $lines.join("\n"));
+        });
+    };
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dialogues_of_the_project_server() {
+    let server = own_server().await;
+    let mut options = options(server.addr, Profile::Brief, false);
+    options.fault_file = Some(server.root.path().join("fault.bin"));
+    let dialogues = [
+        "brief/example-session",
+        "rfc959/4.1.1/pass-without-user-503",
+        "rfc959/4.1.1/commands-before-login-530",
+        "rfc959/5.3/unknown-command-500",
+        "rfc959/4.1.2/port-syntax-501",
+        "rfc959/5.4/425-no-port-pasv",
+        "rfc959/5.4/425-port-closed",
+        "rfc959/5.4/425-reuse-after-transfer",
+        "rfc959/5.4/426-client-closes",
+        "rfc959/5.4/451-read-failure",
+        "rfc959/4.1.3/abor-mid-transfer",
+        "rfc2577/3/port-bounce",
+    ];
+    let run = run(&options, &dialogues).await;
+    assert_eq!(run.cases.len(), dialogues.len());
+    for case in &run.cases {
+        assert_eq!(
+            case.outcome.class(),
+            "pass",
+            "{}: {:?}",
+            case.id,
+            case.outcome
+        );
+        // Lines of the stalled transfers' byte counts and the big upload are not the dialogue.
+        let lines: Vec<String> = case
+            .transcript
+            .iter()
+            .filter(|l| !l.starts_with("big-upload"))
+            .cloned()
+            .collect();
+        assert_dialogue!(case.id.replace('/', "__"), lines);
+    }
+}

@@ -1,0 +1,71 @@
+//! Test support: this project's server in-process on 127.0.0.1:0 with a temporary root, and running
+//! the suite (the library, in-process) against an address.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ftp_conformance::report::Run;
+use ftp_conformance::runner;
+use ftp_conformance::target::{Options, Profile};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub struct OwnServer {
+    pub addr: SocketAddr,
+    pub root: TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+/// Starts `ftp-server`, writable, named `test.example`.
+pub async fn own_server() -> OwnServer {
+    let root = tempfile::tempdir().unwrap();
+    let mut config = ftp_server::Config::new(root.path());
+    config.writable = true;
+    config.server_name = "test.example".into();
+    // The welcome names the host by default; snapshots must not depend on the machine.
+    config.welcome = ftp_server::config::default_welcome("test.example");
+    config.data_timeout = Duration::from_secs(5);
+    let server = ftp_server::Server::bind("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let addr = server.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    OwnServer {
+        addr,
+        root,
+        _stop: stop,
+    }
+}
+
+/// Options for a run against `addr`.
+pub fn options(addr: SocketAddr, profile: Profile, strict: bool) -> Options {
+    Options {
+        url: format!("ftp://127.0.0.1:{}/", addr.port()),
+        name: Some("under-test".into()),
+        profile,
+        strict,
+        case_timeout: Duration::from_secs(30),
+        retr_file: None,
+        fault_file: None,
+        fault_remote: None,
+    }
+}
+
+/// Runs the cases matching `globs` (all selected by level when empty).
+pub async fn run(options: &Options, globs: &[&str]) -> Run {
+    runner::run_suite(options, globs.iter().map(|g| g.to_string()).collect(), 4)
+        .await
+        .unwrap()
+}
+
+/// The ids of cases with the given outcome class.
+pub fn ids_with(run: &Run, class: &str) -> Vec<String> {
+    run.cases
+        .iter()
+        .filter(|c| c.outcome.class() == class)
+        .map(|c| c.id.clone())
+        .collect()
+}
