@@ -37,8 +37,8 @@ struct Listen {
     /// UDP port to listen on; 0 picks a free one (printed on stdout).
     #[arg(long, short)]
     port: u16,
-    /// Address to bind.
-    #[arg(long, default_value = "0.0.0.0")]
+    /// Address to bind (0.0.0.0 or :: to serve other hosts).
+    #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
 }
 
