@@ -30,3 +30,6 @@ interop-udp:
 # ratios (BENCH_SIZE_MB=64 by default; needs root to unpack tftpd-hpa).
 bench-udp:
     bash udp/scripts/bench.sh
+
+# All benchmarks: each prints its figures and ratios against a peer measured in the same run.
+bench: bench-udp
