@@ -14,7 +14,7 @@ interop-servers:
     bash scripts/interop/smoke.sh
 
 # Interop checks against third-party servers (recipes add themselves here).
-interop: interop-servers interop-client interop-udp
+interop: interop-servers interop-client interop-udp interop-conformance
 
 # Run ftp-client against vsftpd, pure-ftpd and proftpd (login, ls, mkdir, put, get byte-exact,
 # resume, active mode, shell script, rm, rmdir); prints a PASS/FAIL table per server (needs root).
@@ -33,3 +33,15 @@ bench-udp:
 
 # All benchmarks: each prints its figures and ratios against a peer measured in the same run.
 bench: bench-udp
+
+# Run ftp-conformance. No argument: build, start this project's server on a temporary root at port 0
+# and run `--profile brief --strict` (with a fault file, so the 451 case runs); with a URL (and any
+# ftp-conformance options): run against that server. `just conformance --help` lists the options.
+conformance *ARGS:
+    bash conformance/scripts/conformance.sh {{ARGS}}
+
+# The conformance matrix: ftp-conformance against vsftpd, pure-ftpd, proftpd and this project's
+# server; writes docs/conformance-matrix.md and fails on a failure not in
+# conformance/known-deviations.toml (needs root).
+interop-conformance:
+    bash conformance/scripts/matrix.sh

@@ -82,7 +82,7 @@ pub fn render(
                 None => "–".to_string(),
                 Some((class, detail)) => match class.as_str() {
                     "pass" => "✔".into(),
-                    "non-strict" => "~".into(),
+                    "non-strict" | "non_strict" => "~".into(),
                     "skip" => "skip".into(),
                     _ => match deviations::find(known, &column.server, id) {
                         Some(deviation) => {

@@ -354,6 +354,9 @@ impl Ctx {
         if self.target.scratch.is_ok() {
             let path = self.scratch_path("readable.txt")?;
             let contents = b"ftp-conformance test file\r\n".to_vec();
+            // In TYPE A a server may rewrite line ends; the file must arrive as sent.
+            let reply = control.cmd("TYPE I").await?;
+            ops::require("TYPE I", &reply, &[200])?;
             ops::upload(control, &path, &contents, crate::data::Mode::Passive).await?;
             return Ok((path, Some(contents)));
         }

@@ -80,14 +80,9 @@ async fn pasv_foreign(cx: Ctx) -> Step<Outcome> {
         control.reply_timeout,
     )
     .await;
-    let first = control.cmd("NLST").await?;
-    if first.code == 425 {
-        // Refusing the whole transfer is acceptable, as long as the thief got nothing.
-        return judge_thief(thief).await;
-    }
-    if !first.is_preliminary() {
-        return Err(Outcome::fail(&["NLST: 150 (or 425)"], show(&first)));
-    }
+    control.send("NLST").await?;
+    // The client's own connection comes right after the thief's (a server may send 150 only once it
+    // has a connection it accepts), so the thief is first in the listen queue.
     let own = data::connect(
         addr,
         None,
@@ -97,6 +92,14 @@ async fn pasv_foreign(cx: Ctx) -> Step<Outcome> {
         control.reply_timeout,
     )
     .await;
+    let first = control.reply().await?;
+    if first.code == 425 {
+        // Refusing the whole transfer is acceptable, as long as the thief got nothing.
+        return judge_thief(thief).await;
+    }
+    if !first.is_preliminary() {
+        return Err(Outcome::fail(&["NLST: 150 (or 425)"], show(&first)));
+    }
     let done = control.reply().await?;
     judge_thief(thief).await?;
     match done.code {

