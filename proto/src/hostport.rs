@@ -14,8 +14,10 @@ pub enum HostPortError {
     WrongFieldCount(usize),
     /// A field is not a decimal number 0..=255.
     BadNumber(String),
-    /// EPRT/EPSV framing is wrong (delimiter, protocol number, address form).
+    /// EPRT/EPSV framing is wrong (delimiter, address form, port).
     BadExtended(String),
+    /// EPRT names a network protocol other than 1 (IPv4) or 2 (IPv6): RFC 2428 §2 wants 522 for this.
+    UnsupportedProtocol(String),
     /// No address was found in a 227/229 reply text.
     NotFound,
 }
@@ -28,6 +30,9 @@ impl fmt::Display for HostPortError {
             }
             HostPortError::BadNumber(field) => write!(f, "{field:?} is not a number from 0 to 255"),
             HostPortError::BadExtended(why) => write!(f, "bad extended address: {why}"),
+            HostPortError::UnsupportedProtocol(protocol) => {
+                write!(f, "network protocol {protocol:?} not supported")
+            }
             HostPortError::NotFound => f.write_str("no address found in the reply"),
         }
     }
@@ -124,7 +129,7 @@ pub fn decode_eprt(text: &str) -> Result<SocketAddr, HostPortError> {
             .parse::<Ipv6Addr>()
             .map(IpAddr::V6)
             .map_err(|_| bad("not an IPv6 address"))?,
-        _ => return Err(bad("protocol must be 1 (IPv4) or 2 (IPv6)")),
+        _ => return Err(HostPortError::UnsupportedProtocol(protocol.to_string())),
     };
     let port = parse_port_number(port).ok_or_else(|| bad("port must be 1..=65535"))?;
     Ok(SocketAddr::new(ip, port))
@@ -210,6 +215,14 @@ mod tests {
     #[case("!1!127.0.0.1!21!", "127.0.0.1:21")]
     fn eprt_examples_from_rfc2428(#[case] text: &str, #[case] expected: &str) {
         assert_eq!(decode_eprt(text).unwrap(), expected.parse().unwrap());
+    }
+
+    #[test]
+    fn eprt_with_an_unknown_network_protocol() {
+        assert_eq!(
+            decode_eprt("|3|1.2.3.4|5|"),
+            Err(HostPortError::UnsupportedProtocol("3".into()))
+        );
     }
 
     #[rstest]

@@ -6,7 +6,7 @@
 
 use std::net::{SocketAddr, SocketAddrV4};
 
-use ftp_proto::{hostport, Verb};
+use ftp_proto::{hostport, HostPortError, Verb};
 
 /// A client's path argument, raw bytes, never empty and free of NUL bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +90,8 @@ pub enum CommandError {
     BadArgument(Verb, String),
     /// 504: the argument is well-formed but not supported (e.g. `TYPE E`, `MODE B`).
     UnsupportedParameter(Verb),
+    /// 522: EPRT names a network protocol other than IPv4 or IPv6 (RFC 2428 §2).
+    UnsupportedNetworkProtocol,
 }
 
 impl CommandError {
@@ -100,6 +102,7 @@ impl CommandError {
             CommandError::NotImplemented(_) => 502,
             CommandError::MissingArgument(_) | CommandError::BadArgument(..) => 501,
             CommandError::UnsupportedParameter(_) => 504,
+            CommandError::UnsupportedNetworkProtocol => 522,
         }
     }
 
@@ -113,6 +116,9 @@ impl CommandError {
             CommandError::BadArgument(verb, why) => format!("Illegal {verb} command: {why}."),
             CommandError::UnsupportedParameter(verb) => {
                 format!("{verb} not implemented for that parameter.")
+            }
+            CommandError::UnsupportedNetworkProtocol => {
+                "Network protocol not supported, use (1,2).".into()
             }
         }
     }
@@ -166,7 +172,10 @@ pub fn parse(line: &[u8]) -> Result<Command, CommandError> {
             .map_err(|error| CommandError::BadArgument(verb, error.to_string())),
         Verb::Eprt => hostport::decode_eprt(&required_text()?)
             .map(Command::Eprt)
-            .map_err(|error| CommandError::BadArgument(verb, error.to_string())),
+            .map_err(|error| match error {
+                HostPortError::UnsupportedProtocol(_) => CommandError::UnsupportedNetworkProtocol,
+                other => CommandError::BadArgument(verb, other.to_string()),
+            }),
         Verb::Pasv => no_argument(Command::Pasv),
         Verb::Epsv => match text().as_deref().map(str::to_ascii_uppercase).as_deref() {
             None | Some("1") | Some("2") => Ok(Command::Epsv(EpsvArg::Open)),
@@ -321,7 +330,8 @@ mod tests {
     #[case(b"PORT 1,2,3", 501)]
     #[case(b"PORT 300,0,0,1,4,1", 501)]
     #[case(b"PORT a,b,c,d,e,f", 501)]
-    #[case(b"EPRT |9|x|1|", 501)]
+    #[case(b"EPRT |9|127.0.0.1|5000|", 522)]
+    #[case(b"EPRT |1|x|1|", 501)]
     #[case(b"EPSV 7", 504)]
     #[case(b"PASV now", 501)]
     #[case(b"RETR", 501)]
