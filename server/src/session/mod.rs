@@ -100,6 +100,12 @@ impl Session {
         let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
             return;
         };
+        // Clients send ABOR after Telnet IP and Synch, the Synch's DM byte as TCP urgent data (RFC 959
+        // §4.1.3). Left out of band, the urgent mark now and then stalls the plain reads that follow it;
+        // inline, the DM is one more Telnet byte before the verb, which the command parser skips.
+        if let Err(error) = socket2::SockRef::from(&stream).set_out_of_band_inline(true) {
+            tracing::debug!(%error, "SO_OOBINLINE not set; urgent bytes stay out of band");
+        }
         let (reader, writer) = stream.into_split();
         let mut lines = LineReader::new(reader);
         let mut session = Session {
@@ -188,6 +194,13 @@ impl Session {
     /// Handles one complete line.
     async fn on_line(&mut self, line: &[u8]) -> io::Result<Flow> {
         let parsed = command::parse(line);
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let shown = match parsed {
+                Ok(Command::Pass) => "PASS ****".into(),
+                _ => String::from_utf8_lossy(line).escape_debug().to_string(),
+            };
+            tracing::debug!(peer = %self.control.peer, busy = self.transfer.is_some(), "<- {shown}");
+        }
         if self.transfer.is_some() {
             return match parsed {
                 Ok(Command::Abor) => self.abor().await,
