@@ -54,6 +54,11 @@ pub fn printable(bytes: &[u8]) -> String {
     out
 }
 
+/// Telnet bytes of the ABOR preamble (RFC 854): Interpret As Command, Interrupt Process, Data Mark.
+const IAC: u8 = 0xFF;
+const IP: u8 = 0xF4;
+const DM: u8 = 0xF2;
+
 /// The longest reply line accepted before the server is judged to flood.
 const MAX_REPLY_LINE: usize = 8192;
 
@@ -85,6 +90,9 @@ impl Control {
             .await
             .map_err(|_| Outcome::error(format!("connecting to {addr} timed out")))?
             .map_err(|e| Outcome::error(format!("cannot connect to {addr}: {e}")))?;
+        // Commands are small and each waits for its reply: Nagle's algorithm would only hold them back
+        // (and hold ABOR behind its Telnet preamble until the server acknowledges it).
+        let _ = stream.set_nodelay(true);
         let local = stream
             .local_addr()
             .map_err(|e| Outcome::error(e.to_string()))?;
@@ -123,6 +131,21 @@ impl Control {
         })?;
         self.sent += bytes.len() as u64;
         Ok(())
+    }
+
+    /// Sends ABOR as RFC 959 §4.1.3 asks a user-FTP to: the Telnet "Interrupt Process" signal, then the
+    /// Telnet "Synch" (IAC DM with the DM byte sent as TCP urgent data), then the command. Servers that
+    /// watch for urgent data while a transfer runs (vsftpd, proftpd) only notice an ABOR sent this way.
+    pub async fn abort(&mut self) -> Step<Reply> {
+        self.send_raw(&[IAC, IP, IAC]).await?;
+        socket2::SockRef::from(&self.stream)
+            .send_out_of_band(&[DM])
+            .map_err(|e| {
+                Outcome::error(format!("cannot send the Telnet Synch as urgent data: {e}"))
+            })?;
+        self.transcript.push(format!("{}> (urgent) DM", self.label));
+        self.sent += 1;
+        self.cmd("ABOR").await
     }
 
     /// Sends a command and reads its reply.

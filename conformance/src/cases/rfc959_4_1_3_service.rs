@@ -227,7 +227,7 @@ async fn abor_idle(cx: Ctx) -> Step<Outcome> {
 async fn abor_mid(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let (mut data, _) = stalled_retr(&cx, &mut control).await?;
-    let first = control.cmd("ABOR").await?;
+    let first = control.abort().await?;
     match first.code {
         426 | 425 | 451 => {
             let second = control.reply().await?;
