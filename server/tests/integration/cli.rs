@@ -129,25 +129,11 @@ fn welcome_file_lines_form_the_230_reply() {
     let root = tempfile::tempdir().unwrap();
     let welcome = root.path().join("welcome.txt");
     std::fs::write(&welcome, "Hello from the test\nSecond line\n").unwrap();
-    let mut child = Command::cargo_bin("ftp-server")
-        .unwrap()
-        .args(["--port", "0", "-q", "--name", "ftp.ssast.org", "--root"])
-        .arg(root.path())
-        .arg("--welcome")
-        .arg(&welcome)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    let welcome_arg = welcome.to_str().unwrap();
+    let (mut child, addr) = spawn_server(
+        root.path(),
+        &["--name", "ftp.ssast.org", "--welcome", welcome_arg],
+    );
     let mut control = TcpStream::connect(&addr).unwrap();
     control
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
