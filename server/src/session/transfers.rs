@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ftp_proto::Reply;
+use tokio::io::AsyncSeekExt;
 use tokio::task::JoinHandle;
 
 use super::{fs_failure, new_counter, Flow, Session};
@@ -64,7 +65,7 @@ impl Session {
             Ok(real) => open_plain_file(&real).await,
             Err(error) => Err(fs_failure(&error)),
         };
-        let (file, size) = match opened {
+        let (mut file, size) = match opened {
             Ok(opened) => opened,
             Err(reply) => return self.send(reply).await,
         };
@@ -76,9 +77,7 @@ impl Session {
                 ))
                 .await;
         }
-        let mut file = file;
         if offset > 0 {
-            use tokio::io::AsyncSeekExt;
             if let Err(error) = file.seek(io::SeekFrom::Start(offset)).await {
                 return self.send(fs_failure(&JailError::Io(error))).await;
             }
