@@ -1,6 +1,7 @@
 //! RFC 2428, FTP extensions for IPv6 and NATs: EPSV and EPRT, run when FEAT advertises them.
 
 use crate::case::{Case, Outcome, Step};
+use crate::conn::Control;
 use crate::data;
 use crate::target::Ctx;
 
@@ -25,16 +26,7 @@ async fn epsv(cx: Ctx) -> Step<Outcome> {
     .await?;
     let reply = control.cmd("NLST").await?;
     cx.expect("NLST", &reply, &[150, 125], &[])?;
-    let (_, end) = stream.read_to_end(1 << 24, control.reply_timeout).await;
-    if end != data::End::Eof {
-        return Err(Outcome::fail(
-            &["the listing, then end of file"],
-            format!("{end:?}"),
-        ));
-    }
-    let reply = control.reply().await?;
-    cx.expect("NLST", &reply, &[226, 250], &[])?;
-    Ok(Outcome::Pass)
+    listing_completes(&cx, &mut control, &mut stream).await
 }
 
 async fn eprt(cx: Ctx) -> Step<Outcome> {
@@ -53,6 +45,15 @@ async fn eprt(cx: Ctx) -> Step<Outcome> {
     let mut stream = data::Prepared::Active(listener)
         .open(&control, false)
         .await?;
+    listing_completes(&cx, &mut control, &mut stream).await
+}
+
+/// The NLST listing arrives in full on `stream`, then the transfer's 226 (or 250).
+async fn listing_completes(
+    cx: &Ctx,
+    control: &mut Control,
+    stream: &mut data::Data,
+) -> Step<Outcome> {
     let (_, end) = stream.read_to_end(1 << 24, control.reply_timeout).await;
     if end != data::End::Eof {
         return Err(Outcome::fail(
