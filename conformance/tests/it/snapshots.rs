@@ -4,6 +4,7 @@
 //! run never show; a changed reply shows as a snapshot diff.
 
 use ftp_conformance::target::Profile;
+use rstest::rstest;
 
 use crate::support::{options, own_server, run};
 
@@ -32,42 +33,42 @@ macro_rules! assert_dialogue {
     };
 }
 
+/// One test per dialogue, so that one changed reply does not hide the others.
+#[rstest]
+#[case::example_session("brief/example-session")]
+#[case::pass_without_user("rfc959/4.1.1/pass-without-user-503")]
+#[case::commands_before_login("rfc959/4.1.1/commands-before-login-530")]
+#[case::unknown_command("rfc959/5.3/unknown-command-500")]
+#[case::port_syntax("rfc959/4.1.2/port-syntax-501")]
+#[case::no_port_pasv("brief/425-no-port-pasv")]
+#[case::port_closed("rfc959/5.4/425-port-closed")]
+#[case::reuse_after_transfer("brief/425-reuse-after-transfer")]
+#[case::client_closes("rfc959/5.4/426-client-closes")]
+#[case::read_failure("rfc959/5.4/451-read-failure")]
+#[case::abor_mid_transfer("rfc959/4.1.3/abor-mid-transfer")]
+#[case::port_bounce("rfc2577/3/port-bounce")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dialogues_of_the_project_server() {
+async fn dialogue_of_the_project_server(#[case] id: &str) {
     let server = own_server().await;
     let mut options = options(server.addr, Profile::Brief, false);
     options.fault_file = Some(server.root.path().join("fault.bin"));
-    let dialogues = [
-        "brief/example-session",
-        "rfc959/4.1.1/pass-without-user-503",
-        "rfc959/4.1.1/commands-before-login-530",
-        "rfc959/5.3/unknown-command-500",
-        "rfc959/4.1.2/port-syntax-501",
-        "brief/425-no-port-pasv",
-        "rfc959/5.4/425-port-closed",
-        "brief/425-reuse-after-transfer",
-        "rfc959/5.4/426-client-closes",
-        "rfc959/5.4/451-read-failure",
-        "rfc959/4.1.3/abor-mid-transfer",
-        "rfc2577/3/port-bounce",
-    ];
-    let run = run(&options, &dialogues).await;
-    assert_eq!(run.cases.len(), dialogues.len());
-    for case in &run.cases {
-        assert_eq!(
-            case.outcome.class(),
-            "pass",
-            "{}: {:?}",
-            case.id,
-            case.outcome
-        );
-        // Lines of the stalled transfers' byte counts and the big upload are not the dialogue.
-        let lines: Vec<String> = case
-            .transcript
-            .iter()
-            .filter(|l| !l.starts_with("big-upload"))
-            .cloned()
-            .collect();
-        assert_dialogue!(case.id.replace('/', "__"), lines);
-    }
+    let run = run(&options, &[id]).await;
+    let [case] = run.cases.as_slice() else {
+        panic!("{id}: expected one case, got {}", run.cases.len());
+    };
+    assert_eq!(
+        case.outcome.class(),
+        "pass",
+        "{}: {:?}",
+        case.id,
+        case.outcome
+    );
+    // Lines of the stalled transfers' byte counts and the big upload are not the dialogue.
+    let lines: Vec<String> = case
+        .transcript
+        .iter()
+        .filter(|l| !l.starts_with("big-upload"))
+        .cloned()
+        .collect();
+    assert_dialogue!(case.id.replace('/', "__"), lines);
 }
