@@ -27,24 +27,15 @@ pub struct Server {
 }
 
 /// Why the server could not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The root is missing, not a directory, or unreadable.
+    #[error("root directory: {0}")]
     Root(io::Error),
     /// The address could not be bound (busy port, no permission, bad address).
+    #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, io::Error),
 }
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Root(error) => write!(f, "root directory: {error}"),
-            StartError::Bind(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for StartError {}
 
 impl Server {
     /// Checks the root and binds `addr` (port 0 picks a free port).

@@ -87,46 +87,21 @@ impl Default for RetryPolicy {
 }
 
 /// Why an echo request failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EchoError {
     /// No matching reply arrived after every retransmission.
+    #[error("no reply after {attempts} attempts: datagram or reply lost")]
     Lost {
         /// How many datagrams were sent for this request.
         attempts: u32,
     },
     /// The request does not fit in one datagram.
+    #[error("message of {0} bytes does not fit in one datagram (max {MAX_DATAGRAM})")]
     TooLong(usize),
     /// The socket failed.
-    Io(io::Error),
-}
-
-impl std::fmt::Display for EchoError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EchoError::Lost { attempts } => {
-                write!(
-                    f,
-                    "no reply after {attempts} attempts: datagram or reply lost"
-                )
-            }
-            EchoError::TooLong(n) => {
-                write!(
-                    f,
-                    "message of {n} bytes does not fit in one datagram (max {MAX_DATAGRAM})"
-                )
-            }
-            EchoError::Io(e) => write!(f, "socket error: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for EchoError {}
-
-impl From<io::Error> for EchoError {
-    fn from(e: io::Error) -> Self {
-        EchoError::Io(e)
-    }
+    #[error("socket error: {0}")]
+    Io(#[from] io::Error),
 }
 
 /// An echo client talking to one server.

@@ -1,5 +1,6 @@
 //! `udp-client`: parses the command line and hands over to the library.
 
+use anyhow::Context;
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -110,7 +111,7 @@ enum ModeArg {
     Netascii,
 }
 
-async fn run_chat(server: SocketAddr, nick: String) -> Result<(), Box<dyn std::error::Error>> {
+async fn run_chat(server: SocketAddr, nick: String) -> anyhow::Result<()> {
     use tokio::io::AsyncBufReadExt;
     let (client, mut events) = ChatClient::join(server, &nick, ChatConfig::default()).await?;
     println!("* joined as {nick}; /who lists members, /quit leaves");
@@ -145,23 +146,24 @@ async fn run_chat(server: SocketAddr, nick: String) -> Result<(), Box<dyn std::e
     Ok(())
 }
 
-async fn run_tftp(direction: Direction) -> Result<(), Box<dyn std::error::Error>> {
+async fn run_tftp(direction: Direction) -> anyhow::Result<()> {
     let (is_get, args) = match direction {
         Direction::Get(a) => (true, a),
         Direction::Put(a) => (false, a),
     };
-    let local =
-        match args.local {
-            Some(l) => l,
-            None => PathBuf::from(std::path::Path::new(&args.remote).file_name().ok_or_else(
-                || {
+    let local = match args.local {
+        Some(l) => l,
+        None => PathBuf::from(
+            std::path::Path::new(&args.remote)
+                .file_name()
+                .with_context(|| {
                     format!(
                         "cannot derive a local name from {:?}; give LOCAL",
                         args.remote
                     )
-                },
-            )?),
-        };
+                })?,
+        ),
+    };
     let mode = match args.mode {
         ModeArg::Octet => TftpMode::Octet,
         ModeArg::Netascii => TftpMode::Netascii,
@@ -184,7 +186,7 @@ async fn run_tftp(direction: Direction) -> Result<(), Box<dyn std::error::Error>
         let partial = local.with_extension("tftp-part");
         let file = tokio::fs::File::create(&partial)
             .await
-            .map_err(|e| format!("{}: {e}", partial.display()))?;
+            .with_context(|| partial.display().to_string())?;
         match tftp::get(args.server, &args.remote, file, &config).await {
             Ok(o) => {
                 tokio::fs::rename(&partial, &local).await?;
@@ -198,7 +200,7 @@ async fn run_tftp(direction: Direction) -> Result<(), Box<dyn std::error::Error>
     } else {
         let file = tokio::fs::File::open(&local)
             .await
-            .map_err(|e| format!("{}: {e}", local.display()))?;
+            .with_context(|| local.display().to_string())?;
         if args.tsize {
             config.options.tsize = Some(file.metadata().await?.len());
         }
@@ -221,7 +223,7 @@ async fn run_echo(
     server: SocketAddr,
     text: Option<String>,
     policy: RetryPolicy,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> anyhow::Result<()> {
     let client = EchoClient::connect(server, policy).await?;
     let lines: Box<dyn Iterator<Item = std::io::Result<String>>> = match text {
         Some(t) => Box::new(std::iter::once(Ok(t))),
@@ -260,7 +262,8 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("udp-client: {e}");
+            // `{:#}` prints the context chain on one line: `path: No such file or directory`.
+            eprintln!("udp-client: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -42,41 +42,30 @@ pub enum Event {
 }
 
 /// Why a chat operation failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChatError {
     /// The message is longer than fits in one datagram.
-    TooLong {
-        len: usize,
-        max: usize,
-    },
+    #[error(
+        "message too long: {len} bytes, at most {max} fit in one {MAX_DATAGRAM}-byte datagram"
+    )]
+    TooLong { len: usize, max: usize },
     /// The nickname is not acceptable.
+    #[error("{0}")]
     BadNick(String),
     /// The relay refused the request.
+    #[error("refused by server: {0}")]
     Refused(String),
     /// No answer after every resend.
+    #[error("no answer from server (datagrams lost or server down)")]
     Lost,
     /// The client task has stopped.
+    #[error("chat connection closed")]
     Closed,
+    /// The socket failed.
+    #[error("socket error: {0}")]
     Io(std::io::Error),
 }
-
-impl std::fmt::Display for ChatError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ChatError::TooLong { len, max } => {
-                write!(f, "message too long: {len} bytes, at most {max} fit in one {MAX_DATAGRAM}-byte datagram")
-            }
-            ChatError::BadNick(why) => write!(f, "{why}"),
-            ChatError::Refused(why) => write!(f, "refused by server: {why}"),
-            ChatError::Lost => write!(f, "no answer from server (datagrams lost or server down)"),
-            ChatError::Closed => write!(f, "chat connection closed"),
-            ChatError::Io(e) => write!(f, "socket error: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ChatError {}
 
 type Reply = oneshot::Sender<Result<ServerMsg, ChatError>>;
 

@@ -6,8 +6,6 @@
 //! and `FROM id nick text`, `JOINED id nick`, `LEFT id nick reason` (pushes carry the relay's
 //! own per-member id and are acknowledged with `ACK id`).
 
-use std::fmt;
-
 /// Largest datagram either side sends or accepts.
 pub const MAX_DATAGRAM: usize = 1200;
 /// Longest nickname, in bytes.
@@ -57,26 +55,21 @@ pub enum ServerMsg {
 }
 
 /// Why a datagram is not a valid message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
+    /// Longer than one datagram may be.
+    #[error("datagram of {0} bytes exceeds {MAX_DATAGRAM}")]
     TooLong(usize),
+    /// Not UTF-8.
+    #[error("datagram is not UTF-8 text")]
     NotText,
+    /// Not `VERB ID ...` as the verb requires.
+    #[error("malformed message: {0}")]
     Malformed(&'static str),
+    /// A nickname the relay does not accept.
+    #[error("bad nickname: {0}")]
     BadNick(String),
 }
-
-impl fmt::Display for ProtocolError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProtocolError::TooLong(n) => write!(f, "datagram of {n} bytes exceeds {MAX_DATAGRAM}"),
-            ProtocolError::NotText => write!(f, "datagram is not UTF-8 text"),
-            ProtocolError::Malformed(what) => write!(f, "malformed message: {what}"),
-            ProtocolError::BadNick(why) => write!(f, "bad nickname: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for ProtocolError {}
 
 /// A nickname is 1-32 bytes with no whitespace or control characters.
 pub fn check_nick(nick: &str) -> Result<(), ProtocolError> {

@@ -27,23 +27,23 @@ impl JailedPath {
 }
 
 /// Why a name was refused; each variant says which ERROR it becomes.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum JailError {
     /// ERROR 2: the name tries to leave the root or names something that is not a file.
+    #[error("access violation: {0}")]
     Outside(&'static str),
     /// ERROR 1 (or another code from the I/O error).
+    #[error(transparent)]
     Io(io::Error),
 }
 
 impl JailError {
     pub fn wire(&self) -> (ErrorCode, String) {
-        match self {
-            JailError::Outside(why) => (
-                ErrorCode::AccessViolation,
-                format!("access violation: {why}"),
-            ),
-            JailError::Io(e) => (super::transfer::error_code_for(e), e.to_string()),
-        }
+        let code = match self {
+            JailError::Outside(_) => ErrorCode::AccessViolation,
+            JailError::Io(e) => super::transfer::error_code_for(e),
+        };
+        (code, self.to_string())
     }
 }
 

@@ -1,8 +1,6 @@
 //! TFTP packets (RFC 1350 §5, RFC 2347 OACK): bytes become a typed [`Packet`] here and nowhere
 //! else, and every packet the crate sends is encoded here.
 
-use std::fmt;
-
 /// Default block size of RFC 1350.
 pub const DEFAULT_BLKSIZE: usize = 512;
 
@@ -94,48 +92,37 @@ pub enum Packet {
 }
 
 /// Why bytes are not a valid packet. Each maps to ERROR 4 (illegal operation) on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseError {
     /// Fewer bytes than the packet type needs.
+    #[error("packet too short")]
     Truncated,
     /// The first two bytes are not opcode 1-6.
+    #[error("unknown opcode {0}")]
     UnknownOpcode(u16),
     /// A string field is not terminated by a zero byte.
+    #[error("{0} is not NUL-terminated")]
     Unterminated(&'static str),
     /// A string field is not UTF-8 (RFC 1350 strings are netascii).
+    #[error("{0} is not valid text")]
     NotText(&'static str),
     /// The mode is not octet or netascii.
+    #[error("unsupported mode {0:?} (use octet or netascii)")]
     UnsupportedMode(String),
     /// An option name without a value.
+    #[error("option {0:?} has no value")]
     OptionWithoutValue(String),
     /// The same option twice.
+    #[error("option {0:?} given twice")]
     DuplicateOption(String),
     /// Bytes after the end of an ACK packet.
+    #[error("trailing bytes after packet")]
     TrailingBytes,
     /// An empty file name.
+    #[error("empty file name")]
     EmptyFilename,
 }
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ParseError::Truncated => write!(f, "packet too short"),
-            ParseError::UnknownOpcode(op) => write!(f, "unknown opcode {op}"),
-            ParseError::Unterminated(field) => write!(f, "{field} is not NUL-terminated"),
-            ParseError::NotText(field) => write!(f, "{field} is not valid text"),
-            ParseError::UnsupportedMode(m) => {
-                write!(f, "unsupported mode {m:?} (use octet or netascii)")
-            }
-            ParseError::OptionWithoutValue(o) => write!(f, "option {o:?} has no value"),
-            ParseError::DuplicateOption(o) => write!(f, "option {o:?} given twice"),
-            ParseError::TrailingBytes => write!(f, "trailing bytes after packet"),
-            ParseError::EmptyFilename => write!(f, "empty file name"),
-        }
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 /// Split `bytes` into NUL-terminated strings.
 /// `names` names the leading fields for error messages; the rest are options.

@@ -29,36 +29,25 @@ use super::options::Negotiated;
 use super::packet::{encode_data, ErrorCode, Packet};
 
 /// Why a transfer stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransferError {
     /// The peer stayed silent through every retransmission.
+    #[error("timed out: no answer from peer")]
     Timeout,
     /// The peer sent an ERROR packet.
+    #[error("peer sent error {}: {message}", code.to_u16())]
     Peer { code: ErrorCode, message: String },
     /// Reading or writing the local file failed (the peer was sent an ERROR).
+    #[error("local file error: {0}")]
     Local(io::Error),
     /// The peer broke the protocol (it was sent ERROR 4 or 8 with this text).
+    #[error("protocol error: {0}")]
     Protocol(String),
     /// The socket failed.
+    #[error("socket error: {0}")]
     Socket(io::Error),
 }
-
-impl std::fmt::Display for TransferError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TransferError::Timeout => write!(f, "timed out: no answer from peer"),
-            TransferError::Peer { code, message } => {
-                write!(f, "peer sent error {}: {message}", code.to_u16())
-            }
-            TransferError::Local(e) => write!(f, "local file error: {e}"),
-            TransferError::Protocol(m) => write!(f, "protocol error: {m}"),
-            TransferError::Socket(e) => write!(f, "socket error: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for TransferError {}
 
 /// The one mapping from a local I/O failure to the ERROR code sent for it.
 pub fn error_code_for(e: &io::Error) -> ErrorCode {
