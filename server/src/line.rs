@@ -52,6 +52,22 @@ impl ControlSource for &[u8] {
     }
 }
 
+/// Bytes that arrive in the given segments, one read each, as TCP may deliver them.
+#[cfg(test)]
+impl ControlSource for std::collections::VecDeque<Vec<u8>> {
+    async fn read_some(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let Some(mut segment) = self.pop_front() else {
+            return Ok(0);
+        };
+        let len = segment.len().min(buffer.len());
+        buffer[..len].copy_from_slice(&segment[..len]);
+        if len < segment.len() {
+            self.push_front(segment.split_off(len));
+        }
+        Ok(len)
+    }
+}
+
 /// The longest line accepted, LF included.
 pub const MAX_LINE: usize = 4096;
 
@@ -94,12 +110,14 @@ impl<R: ControlSource> LineReader<R> {
         loop {
             if let Some(end) = self.buffer.iter().position(|byte| *byte == b'\n') {
                 let mut line: Vec<u8> = self.buffer.drain(..=end).collect();
+                // The limit holds however TCP split the line: a read may complete a line that is
+                // over the limit before the buffer alone reached it.
+                if std::mem::take(&mut self.discarding) || line.len() > MAX_LINE {
+                    return Ok(Line::TooLong);
+                }
                 line.pop();
                 if line.last() == Some(&b'\r') {
                     line.pop();
-                }
-                if std::mem::take(&mut self.discarding) {
-                    return Ok(Line::TooLong);
                 }
                 return Ok(Line::Complete(line));
             }
@@ -170,5 +188,27 @@ mod tests {
             lines(&input).await[0],
             Line::Complete(vec![b'A'; MAX_LINE - 2])
         );
+    }
+
+    /// Regression: the limit was checked only while no LF was buffered, so a 5 KiB line whose LF came in
+    /// a second segment (4,000 bytes, then 1,000) was accepted.
+    #[tokio::test]
+    async fn line_limit_is_hard_when_tcp_splits_the_line() {
+        let mut second = vec![b'A'; 998];
+        second.extend_from_slice(b"\r\nNOOP\r\n");
+        let segments = std::collections::VecDeque::from([vec![b'A'; 4000], second]);
+        let mut reader = LineReader::new(segments);
+        assert_eq!(reader.next_line().await.unwrap(), Line::TooLong);
+        assert_eq!(
+            reader.next_line().await.unwrap(),
+            Line::Complete(b"NOOP".to_vec())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_line_one_over_the_limit_is_refused() {
+        let mut input = vec![b'A'; MAX_LINE - 1];
+        input.extend_from_slice(b"\r\n");
+        assert_eq!(lines(&input).await[0], Line::TooLong);
     }
 }
