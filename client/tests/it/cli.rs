@@ -319,3 +319,46 @@ fn help_has_examples_for_each_subcommand() {
         );
     }
 }
+
+/// Issue 15: the reply is quoted once with one hint that fits it; `550 Permission denied.` is not
+/// called "not found".
+#[test]
+fn refusals_quote_the_reply_once_with_a_fitting_hint() {
+    let f = fixture();
+    f.cmd()
+        .args(["get", &f.server.url("missing.bin")])
+        .assert()
+        .code(exit::NOT_FOUND)
+        .stderr(
+            "ftp-client: missing.bin: the server replied \"550 No such file or directory.\"; \
+             check the path; `ls` lists what is there\n",
+        );
+
+    // A read-only server refuses DELE of an existing file with 550 Permission denied.
+    let background = Background::new();
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("keep.txt"), b"x").unwrap();
+    let config = ftp_server::Config::new(root.path());
+    let (port, _stop) = background.runtime.block_on(async {
+        let server = ftp_server::Server::bind("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap();
+        let port = server.local_addr().unwrap().port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        (port, stop)
+    });
+    let output = f
+        .cmd()
+        .args(["rm", &format!("ftp://127.0.0.1:{port}/keep.txt")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(exit::NOT_FOUND), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("\"550 Permission denied.\""), "{stderr}");
+    assert!(!stderr.contains("not found"), "{stderr}");
+    assert!(stderr.contains("does not let you"), "{stderr}");
+}
