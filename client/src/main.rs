@@ -128,7 +128,7 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = cli_usage::parse::<Cli>();
     std::process::exit(run(cli));
 }
 

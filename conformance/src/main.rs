@@ -96,7 +96,7 @@ enum Format {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli_usage::parse::<Cli>();
     if let Some(Command::Matrix {
         reports,
         deviations,

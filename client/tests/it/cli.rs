@@ -395,7 +395,8 @@ fn help_describes_every_argument() {
 fn a_script_prints_nothing_on_success_but_what_it_asked_for() {
     let f = fixture();
     std::fs::write(f.work.path().join("a.txt"), b"alpha").unwrap();
-    let script = "mkdir d1\ncd d1\nput a.txt\nget a.txt b.txt\nrename a.txt c.txt\nrm c.txt\ncdup\n\
+    let script =
+        "mkdir d1\ncd d1\nput a.txt\nget a.txt b.txt\nrename a.txt c.txt\nrm c.txt\ncdup\n\
                   rmdir d1\nbinary\nascii\nactive\npassive\nverbose on\nverbose off\npwd\n";
     f.cmd()
         .arg(f.server.url(""))
@@ -403,7 +404,10 @@ fn a_script_prints_nothing_on_success_but_what_it_asked_for() {
         .assert()
         .success()
         .stdout("/\n");
-    assert_eq!(std::fs::read(f.work.path().join("b.txt")).unwrap(), b"alpha");
+    assert_eq!(
+        std::fs::read(f.work.path().join("b.txt")).unwrap(),
+        b"alpha"
+    );
     assert!(!f.server.root.path().join("d1").exists());
     // One-shot commands follow the same rule.
     f.cmd()
@@ -426,4 +430,27 @@ fn status_names_the_connection_as_open_does() {
         .stdout(predicate::str::starts_with(format!(
             "Connected to 127.0.0.1:{port} (127.0.0.1:{port}).\n"
         )));
+}
+
+/// Issue 15: clap's usage errors are one line with a pointer to `--help`, exit 2; help is unchanged.
+#[test]
+fn usage_errors_are_one_line() {
+    for args in [vec!["get"], vec!["put", "only-a-file"], vec!["--bogus"]] {
+        let output = Command::cargo_bin("ftp-client")
+            .unwrap()
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(exit::USAGE),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("ftp-client: ") && stderr.contains("--help"),
+            "{stderr}"
+        );
+    }
 }
