@@ -1,47 +1,59 @@
-# FTP toolkit tasks. `just --list` shows them all.
+# FTP toolkit tasks. `just --list` shows them all, one line each: the comment line right above a recipe
+# is its description (just shows only that line), so longer notes sit above it after a blank line.
 
-# Run the whole test suite (what CI runs).
+# Run the whole test suite, as CI does (about 2 minutes on 2 cores).
 test:
     cargo test --workspace --all-targets
 
-# Serve ./fixtures/root on port 2121 (read-only; add --write to allow uploads).
-serve *ARGS:
-    cargo run -p ftp-server -- --port 2121 --root ./fixtures/root {{ARGS}}
+# Generate the fixture files too big to commit (fixtures/root/pub/big.bin, 32 MiB).
+fixtures:
+    bash scripts/fixtures.sh
 
-# Install vsftpd, pure-ftpd and proftpd (extracted from Debian, no service
-# started) and smoke-test each one on loopback (needs root).
+# Serve fixtures/root on port 2121, read-only; --write serves a temporary copy instead.
+serve *ARGS:
+    bash scripts/serve.sh {{ARGS}}
+
+# The three servers are extracted from their Debian packages; no service is started.
+
+# Install vsftpd, pure-ftpd and proftpd and smoke-test each on loopback (needs root and apt).
 interop-servers:
     bash scripts/interop/smoke.sh
 
-# Interop checks against third-party servers (recipes add themselves here).
+# Every interop check against third-party servers, as CI runs them (needs root and apt; a few minutes).
 interop: interop-servers interop-client interop-udp interop-conformance
 
-# Run ftp-client against vsftpd, pure-ftpd and proftpd (login, ls, mkdir, put, get byte-exact,
-# resume, active mode, shell script, rm, rmdir); prints a PASS/FAIL table per server (needs root).
+# Checks: login, ls, mkdir, put, get byte-exact, resume, active mode, shell script, rm, rmdir.
+
+# Run ftp-client against vsftpd, pure-ftpd and proftpd; prints a PASS/FAIL table (needs root).
 interop-client:
     bash client/scripts/interop.sh
 
-# TFTP interop: our udp-server against tftp-hpa's client and curl, our udp-client against
-# tftpd-hpa (unpacked from Debian, run on a loopback port); PASS/FAIL table (needs root).
+# Our udp-server against tftp-hpa's client and curl; our udp-client against tftpd-hpa (unpacked from
+# Debian, run on a loopback port).
+
+# Check the TFTP server and client against tftp-hpa and curl; prints a PASS/FAIL table (needs root).
 interop-udp:
     bash udp/scripts/interop.sh
 
-# TFTP throughput on loopback: ours with windowsize 1 and 16 against tftpd-hpa, as MB/s and
-# ratios (BENCH_SIZE_MB=64 by default; needs root to unpack tftpd-hpa).
+# BENCH_SIZE_MB=64 by default; ours with windowsize 1 and 16 against tftpd-hpa.
+
+# Measure TFTP throughput on loopback against tftpd-hpa, as MB/s and ratios (needs root).
 bench-udp:
     bash udp/scripts/bench.sh
 
-# All benchmarks: each prints its figures and ratios against a peer measured in the same run.
+# Run every benchmark; each compares against a peer measured in the same run.
 bench: bench-udp
 
-# Run ftp-conformance. No argument: build, start this project's server on a temporary root at port 0
-# and run `--profile brief --strict` (with a fault file, so the 451 case runs); with a URL (and any
-# ftp-conformance options): run against that server. `just conformance --help` lists the options.
+# No argument: build, start this project's server on a temporary root at port 0 and run
+# `--profile brief --strict` with a fault file, so the 451 case runs; the server's log goes to a file.
+# With a URL and any ftp-conformance options: run against that server.
+
+# Run the conformance suite against our server, or against ftp://user:pass@host:port/ (see --help).
 conformance *ARGS:
     bash conformance/scripts/conformance.sh {{ARGS}}
 
-# The conformance matrix: ftp-conformance against vsftpd, pure-ftpd, proftpd and this project's
-# server; writes docs/conformance-matrix.md and fails on a failure not in
-# conformance/known-deviations.toml (needs root).
+# Writes docs/conformance-matrix.md; fails on a failure not in conformance/known-deviations.toml.
+
+# Build the conformance matrix of vsftpd, pure-ftpd, proftpd and ours, with progress (needs root).
 interop-conformance:
     bash conformance/scripts/matrix.sh

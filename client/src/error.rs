@@ -1,7 +1,7 @@
 //! The client's one error type and its single mapping to process exit codes.
 //!
 //! Every variant says what failed in words a user can act on; those that come from a server reply carry
-//! the [`Reply`] so the message can quote it and say what its code means (RFC 959 §4.2.2).
+//! the [`Reply`], so the message can quote it once and add one plain [`hint`] that fits it.
 
 use std::fmt;
 use std::io;
@@ -90,40 +90,54 @@ impl Error {
     }
 }
 
-/// What a reply code means, in a few words (RFC 959 §4.2.2 and RFC 2428).
-pub fn meaning(code: u16) -> &'static str {
-    match code {
-        421 => "service not available, closing control connection",
-        425 => "can't open data connection",
-        426 => "connection closed; transfer aborted",
-        450 => "file unavailable (busy or not found)",
-        451 => "action aborted: local error in processing",
-        452 => "insufficient storage space",
-        500 => "syntax error, command unrecognized",
-        501 => "syntax error in parameters",
-        502 => "command not implemented",
-        503 => "bad sequence of commands",
-        504 => "command not implemented for that parameter",
-        522 => "network protocol not supported",
-        530 => "not logged in",
-        532 => "need account for storing files",
-        550 => "file unavailable (not found or no access)",
-        551 => "page type unknown",
-        552 => "exceeded storage allocation",
-        553 => "file name not allowed",
-        _ if code >= 500 => "permanent negative reply",
-        _ if code >= 400 => "transient negative reply",
-        _ => "unexpected reply",
-    }
+/// One plain hint for a refusal: what the user can do about it, chosen by the code and, for 550, by
+/// the server's own words, so that `550 Permission denied.` is not called "not found". `None` when the
+/// reply says it all.
+pub fn hint(reply: &Reply) -> Option<&'static str> {
+    let text = reply.text().to_ascii_lowercase();
+    let says = |words: &[&str]| words.iter().any(|word| text.contains(word));
+    Some(match reply.code {
+        421 => "the server is closing the session; connect again later",
+        425 => "the data connection could not be made; try --active, or passive mode (the default)",
+        426 => "the transfer was cut off; `get -c` resumes a download",
+        450 | 451 => "a temporary problem on the server; try again",
+        452 | 552 => "the server is out of space or over a quota",
+        500 | 502 | 504 => "the server does not support this command",
+        501 => "the server did not accept the argument",
+        503 => "the commands came in an order the server did not expect",
+        530 => {
+            "check the user and password (URL, --user or ~/.netrc); some servers are anonymous-only"
+        }
+        532 => "the server wants an account for this",
+        553 => "the server does not allow this file name there",
+        550 if says(&[
+            "permission",
+            "denied",
+            "access",
+            "not allowed",
+            "read-only",
+            "forbidden",
+        ]) =>
+        {
+            "the server does not let you do this: it is read-only, or you have no rights there"
+        }
+        550 if says(&["exist"]) && !says(&["not exist", "no such"]) => "it already exists",
+        550 if says(&["not empty"]) => "remove what is inside first",
+        550 if says(&["no such", "not found", "not exist", "doesn't exist"]) => {
+            "check the path; `ls` lists what is there"
+        }
+        550 => "the file or directory is missing, or you have no access to it",
+        _ => return None,
+    })
 }
 
-fn quote(reply: &Reply) -> String {
-    format!(
-        "\"{} {}\" ({})",
-        reply.code,
-        reply.text(),
-        meaning(reply.code)
-    )
+/// The server's reply, quoted once, then its hint: `the server replied "550 No such file."; check ...`.
+pub fn quote(reply: &Reply) -> String {
+    let quoted = format!("the server replied \"{} {}\"", reply.code, reply.text());
+    match hint(reply) {
+        Some(hint) => format!("{quoted}; {hint}"),
+        None => quoted,
+    }
 }
 
 impl fmt::Display for Error {
@@ -135,21 +149,13 @@ impl fmt::Display for Error {
             }
             Error::ConnectionLost(source) => write!(f, "control connection lost: {source}"),
             Error::ServiceClosing(reply) => {
-                write!(f, "the server closed the connection: {}", quote(reply))
+                write!(f, "the connection was closed: {}", quote(reply))
             }
             Error::Timeout(what) => write!(f, "timed out {what}"),
             Error::Protocol(why) => write!(f, "protocol error: {why}"),
             Error::LoginDenied(reply) => write!(f, "login denied: {}", quote(reply)),
-            Error::NotFound { path, reply } => {
-                write!(
-                    f,
-                    "remote file or directory not found: {path}: {}",
-                    quote(reply)
-                )
-            }
-            Error::Refused { command, reply } => {
-                write!(f, "the server refused {command}: {}", quote(reply))
-            }
+            Error::NotFound { path, reply } => write!(f, "{path}: {}", quote(reply)),
+            Error::Refused { command, reply } => write!(f, "{command} refused: {}", quote(reply)),
             Error::Transfer { what, reason } => write!(f, "transfer failed: {what}: {reason}"),
             Error::LocalIo { path, source } => write!(f, "{}: {source}", path.display()),
             Error::NotConnected => f.write_str("not connected (use `open URL` first)"),
@@ -204,16 +210,41 @@ mod tests {
     }
 
     #[test]
-    fn messages_quote_the_reply_and_its_meaning() {
-        let error = Error::NotFound {
+    fn messages_quote_the_reply_once_then_one_fitting_hint() {
+        let missing = Error::NotFound {
             path: "a.txt".into(),
-            reply: Reply::new(550, "No such file."),
-        };
-        let text = error.to_string();
-        assert!(
-            text.contains("a.txt") && text.contains("550 No such file."),
-            "{text}"
+            reply: Reply::new(550, "No such file or directory."),
+        }
+        .to_string();
+        assert_eq!(
+            missing,
+            "a.txt: the server replied \"550 No such file or directory.\"; check the path; `ls` lists what is there"
         );
-        assert!(text.contains("not found"), "{text}");
+        // Issue 15: a refusal for lack of rights must not be called "not found".
+        let denied = Error::NotFound {
+            path: "secret".into(),
+            reply: Reply::new(550, "Permission denied."),
+        }
+        .to_string();
+        assert!(denied.contains("\"550 Permission denied.\""), "{denied}");
+        assert!(!denied.contains("not found"), "{denied}");
+        assert!(denied.contains("does not let you"), "{denied}");
+        for text in [missing, denied] {
+            assert_eq!(text.matches("550").count(), 1, "{text}");
+            assert_eq!(text.matches('(').count(), 0, "no nested meaning: {text}");
+        }
+    }
+
+    #[test]
+    fn a_reply_that_already_explains_itself_gets_no_hint() {
+        assert_eq!(hint(&Reply::new(227, "Entering Passive Mode")), None);
+        let refused = Error::Refused {
+            command: "MKD".into(),
+            reply: Reply::new(550, "File exists."),
+        };
+        assert_eq!(
+            refused.to_string(),
+            "MKD refused: the server replied \"550 File exists.\"; it already exists"
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Whole-file transfers between local paths and the server: `get` (with `-c` resume) and `put`.
 //!
-//! A failed download leaves what arrived in place, so that `get -c` can finish it later; it is never
-//! reported as success.
+//! The local file is opened only once the server has accepted RETR (its 150 and the data connection):
+//! a refused `get` (550, 530, 425...) creates no file and leaves an existing one as it was, resume or
+//! not. A download that fails after that leaves what arrived in place, so that `get -c` can finish it
+//! later; it is never reported as success.
 
 use std::io::SeekFrom;
 use std::path::Path;
@@ -46,22 +48,25 @@ impl Client {
                 }
             }
         }
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(local)
-            .await
-            .map_err(|error| Error::local(local, error))?;
         let transfer = self.open_transfer("RETR", Some(remote), existing).await?;
+        // Only now, after the 150, is the local file touched: opened without truncation, then cut to
+        // where the data starts (the resume offset, or 0 when REST was refused or not asked for).
         let offset = transfer.offset();
-        let placed = async {
+        let opened = async {
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(local)
+                .await?;
             file.set_len(offset).await?;
-            file.seek(SeekFrom::Start(offset)).await.map(drop)
+            file.seek(SeekFrom::Start(offset)).await?;
+            Ok::<_, std::io::Error>(file)
         };
-        if let Err(error) = placed.await {
-            return Err(transfer.abandon(Error::local(local, error)).await);
-        }
+        let mut file = match opened.await {
+            Ok(file) => file,
+            Err(error) => return Err(transfer.abandon(Error::local(local, error)).await),
+        };
         let name = local.display().to_string();
         let received = pump_down(transfer, &mut file, &name, progress).await?;
         file.shutdown()

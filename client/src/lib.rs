@@ -12,7 +12,8 @@
 //! - [`error`]: the [`Error`] enum and its one mapping to exit codes.
 //! - [`url`], [`netrc`], [`login`]: where host, user and password come from.
 //! - [`oneshot`]: the `get`/`put`/`ls`/`mkdir`/`rmdir`/`rm` subcommands.
-//! - [`progress`]: the indicatif bar, only on a terminal; [`shell`]: the interactive shell and script mode.
+//! - [`progress`]: the indicatif bar, only on a terminal; [`notice`]: success lines, only on a terminal;
+//!   [`shell`]: the interactive shell and script mode.
 //!
 //! `main.rs` is the command line and nothing else.
 
@@ -25,6 +26,7 @@ pub mod error;
 pub mod files;
 pub mod login;
 pub mod netrc;
+pub mod notice;
 pub mod oneshot;
 pub mod progress;
 pub mod shell;

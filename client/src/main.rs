@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use ftp_client::error::exit;
 use ftp_client::login::LoginSources;
+use ftp_client::notice::Notices;
 use ftp_client::oneshot::OneShot;
 use ftp_client::shell::{self, session::stderr_transcript, Session};
 use ftp_client::{DataMode, Error, FtpUrl, Options};
@@ -70,6 +71,8 @@ enum Command {
         after_help = "Examples:\n  ftp-client get ftp://host/pub/a.bin\n  ftp-client get ftp://host/pub/a.bin -o /tmp/a.bin -c\n  ftp-client get ftp://host/notes.txt -o -"
     )]
     Get {
+        /// The file to download: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
         url: String,
         /// Where to write it (default: the remote file's name; `-` for stdout).
         #[arg(short, long, value_name = "FILE")]
@@ -82,19 +85,42 @@ enum Command {
     #[command(
         after_help = "Examples:\n  ftp-client put a.bin ftp://host/incoming/\n  ftp-client put a.bin ftp://host/incoming/renamed.bin"
     )]
-    Put { file: PathBuf, url: String },
+    Put {
+        /// The local file to upload.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Where to: a directory (ending in `/`, or existing) keeps the file's name, else the new name.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
     /// List a directory.
     #[command(after_help = "Example:\n  ftp-client ls ftp://host/pub")]
-    Ls { url: String },
+    Ls {
+        /// The directory to list: ftp://[user[:password]@]host[:port][/path].
+        #[arg(value_name = "URL")]
+        url: String,
+    },
     /// Create a directory.
     #[command(after_help = "Example:\n  ftp-client mkdir ftp://host/incoming/new")]
-    Mkdir { url: String },
+    Mkdir {
+        /// The directory to create: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
     /// Remove an empty directory.
     #[command(after_help = "Example:\n  ftp-client rmdir ftp://host/incoming/new")]
-    Rmdir { url: String },
+    Rmdir {
+        /// The empty directory to remove: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
     /// Delete a file.
     #[command(after_help = "Example:\n  ftp-client rm ftp://host/incoming/a.bin")]
-    Rm { url: String },
+    Rm {
+        /// The file to delete: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
     /// A URL instead of a command: open a shell on ftp://[user[:password]@]host[:port][/path]. Without
     /// one the shell starts unconnected (use `open`).
     #[command(external_subcommand)]
@@ -102,7 +128,7 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = cli_usage::parse::<Cli>();
     std::process::exit(run(cli));
 }
 
@@ -152,8 +178,15 @@ fn run(cli: Cli) -> i32 {
         Err(error) => shell::report(&error, None),
         Ok(Some(command)) => {
             let progress = std::io::stderr().is_terminal();
+            // `get -o -` writes the file to stdout: nothing else may go there.
+            let notices = match &command {
+                OneShot::Get {
+                    output: Some(path), ..
+                } if path.as_os_str() == "-" => Notices::off(),
+                _ => Notices::for_this_process(),
+            };
             match runtime.block_on(ftp_client::oneshot::run(
-                command, &sources, options, progress,
+                command, &sources, options, progress, notices,
             )) {
                 Ok(()) => exit::OK,
                 Err(error) => shell::report(&error, None),
@@ -162,7 +195,8 @@ fn run(cli: Cli) -> i32 {
         Ok(None) => {
             let names = Arc::new(Mutex::new(Vec::new()));
             let cache = interactive.then(|| names.clone());
-            let mut session = Session::new(sources, options, interactive, cache);
+            let notices = Notices::for_this_process();
+            let mut session = Session::new(sources, options, interactive, notices, cache);
             if let Some(url) = &shell_url {
                 let opened = FtpUrl::parse(url).and_then(|url| runtime.block_on(session.open(url)));
                 if let Err(error) = opened {

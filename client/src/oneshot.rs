@@ -1,10 +1,12 @@
 //! The one-shot subcommands for scripts: `get`, `put`, `ls`, `mkdir`, `rmdir`, `rm`, each on one URL.
+//! Success is silent unless a person is at the terminal ([`Notices`]), as in the shell.
 
 use std::path::{Path, PathBuf};
 
 use crate::client::{Client, Options};
 use crate::error::{Error, Result};
 use crate::login::{connect_and_login, LoginSources};
+use crate::notice::{self, Notices};
 use crate::progress::Bar;
 use crate::shell::session::base_name;
 use crate::url::FtpUrl;
@@ -38,12 +40,14 @@ fn needs_path(url: &FtpUrl, what: &str) -> Result<String> {
     Ok(url.path.trim_end_matches('/').to_string())
 }
 
-/// Runs the subcommand: connect, log in, act, quit.
+/// Runs the subcommand: connect, log in, act, quit. `progress` shows a transfer bar, `notices` says
+/// what was done.
 pub async fn run(
     command: OneShot,
     sources: &LoginSources,
     options: Options,
     progress: bool,
+    notices: Notices,
 ) -> Result<()> {
     let url = match &command {
         OneShot::Get { url, .. } | OneShot::Put { url, .. } => url,
@@ -60,12 +64,18 @@ pub async fn run(
         OneShot::Ls(_) => {}
     }
     let mut client = connect_and_login(url, sources, options).await?;
-    let result = act(&mut client, &command, progress).await;
+    let result = act(&mut client, &command, progress, notices).await;
     let quit = client.quit().await;
     result.and(quit)
 }
 
-async fn act(client: &mut Client, command: &OneShot, progress: bool) -> Result<()> {
+async fn act(
+    client: &mut Client,
+    command: &OneShot,
+    progress: bool,
+    notices: Notices,
+) -> Result<()> {
+    let started = std::time::Instant::now();
     match command {
         OneShot::Get {
             url,
@@ -90,7 +100,15 @@ async fn act(client: &mut Client, command: &OneShot, progress: bool) -> Result<(
                         .get_file(&remote, &local, *resume, &mut |p| bar.update(p))
                         .await;
                     bar.finish();
-                    result.map(drop)
+                    let done = result?;
+                    notices.say(notice::downloaded(
+                        &remote,
+                        &local,
+                        done.received,
+                        done.offset,
+                        started.elapsed(),
+                    ));
+                    Ok(())
                 }
             }
         }
@@ -112,7 +130,8 @@ async fn act(client: &mut Client, command: &OneShot, progress: bool) -> Result<(
             let bar = Bar::new(&remote, progress);
             let result = client.put_file(file, &remote, &mut |p| bar.update(p)).await;
             bar.finish();
-            result.map(drop)
+            notices.say(notice::uploaded(file, &remote, result?, started.elapsed()));
+            Ok(())
         }
         OneShot::Ls(url) => {
             let path = url.path.trim_end_matches('/');
@@ -120,8 +139,22 @@ async fn act(client: &mut Client, command: &OneShot, progress: bool) -> Result<(
             print!("{listing}");
             Ok(())
         }
-        OneShot::Mkdir(url) => client.mkdir(&needs_path(url, "directory")?).await.map(drop),
-        OneShot::Rmdir(url) => client.rmdir(&needs_path(url, "directory")?).await,
-        OneShot::Rm(url) => client.delete(&needs_path(url, "file")?).await,
+        OneShot::Mkdir(url) => {
+            let created = client.mkdir(&needs_path(url, "directory")?).await?;
+            notices.say(format!("created {created}"));
+            Ok(())
+        }
+        OneShot::Rmdir(url) => {
+            let path = needs_path(url, "directory")?;
+            client.rmdir(&path).await?;
+            notices.say(format!("removed directory {path}"));
+            Ok(())
+        }
+        OneShot::Rm(url) => {
+            let path = needs_path(url, "file")?;
+            client.delete(&path).await?;
+            notices.say(format!("deleted {path}"));
+            Ok(())
+        }
     }
 }

@@ -97,12 +97,7 @@ impl Transfer<'_> {
         if !reply.is_completion() {
             return Err(Error::Transfer {
                 what: self.what,
-                reason: format!(
-                    "the server replied \"{} {}\" ({})",
-                    reply.code,
-                    reply.text(),
-                    crate::error::meaning(reply.code)
-                ),
+                reason: crate::error::quote(&reply),
             });
         }
         if let Some(total) = self.total {
@@ -128,12 +123,7 @@ impl Transfer<'_> {
             (Ok(reply), Error::Transfer { what, reason }) if reply.is_negative() => {
                 Error::Transfer {
                     what,
-                    reason: format!(
-                        "{reason}; the server replied \"{} {}\" ({})",
-                        reply.code,
-                        reply.text(),
-                        crate::error::meaning(reply.code)
-                    ),
+                    reason: format!("{reason}; {}", crate::error::quote(&reply)),
                 }
             }
             (_, error) => error,

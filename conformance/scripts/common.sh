@@ -6,14 +6,23 @@ conformance_build() {
   BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug"
 }
 
-# own_server_start ROOT: starts `ftp-server --write` on ROOT; sets OWN_PID and OWN_PORT.
+# own_server_log: a new file for the server's log, kept after the run, printed as OWN_LOG. Some cases
+# provoke 425/426/451 replies and refused bounces on purpose; the server warns about each, and those
+# expected WARN lines would read like failures if they were mixed into the report.
+own_server_log() {
+  OWN_LOG="$(mktemp "${TMPDIR:-/tmp}/ftp-server-conformance.XXXXXX.log")"
+}
+
+# own_server_start ROOT: starts `ftp-server --write` on ROOT, its log (stderr) appended to $OWN_LOG;
+# sets OWN_PID and OWN_PORT.
 own_server_start() {
   local line
-  exec 3< <(exec "$BIN/ftp-server" --port 0 --root "$1" --write --name ftp-server -q)
+  [ -n "${OWN_LOG:-}" ] || own_server_log
+  exec 3< <(exec "$BIN/ftp-server" --port 0 --root "$1" --write --name ftp-server -q 2>>"$OWN_LOG")
   OWN_PID=$!
   # The server prints its address as soon as it listens; waiting on the line is the event, not a sleep.
   if ! read -r -t 20 line <&3; then
-    echo "conformance: ftp-server did not report its address" >&2
+    echo "conformance: ftp-server did not report its address (its log: $OWN_LOG)" >&2
     return 1
   fi
   OWN_PORT="${line##*:}"

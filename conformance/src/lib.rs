@@ -10,7 +10,8 @@
 //! - [`table`]: RFC 959 §5.4, the command-reply table reply codes are judged against.
 //! - [`target`]: the server under test: URL, credentials, FEAT, scratch directory and its lifecycle.
 //! - [`cases`]: the cases, one module per RFC section.
-//! - [`runner`]: selection by glob and level, parallel runs, per-case time limits.
+//! - [`runner`]: selection by glob and level, parallel runs, per-case time limits; [`progress`]: the
+//!   `--progress` bar or lines on stderr.
 //! - [`report`]: text, JSON and JUnit reports; [`matrix`] turns JSON reports of several servers into the
 //!   case x server table, judged against [`deviations`].
 
@@ -22,6 +23,7 @@ pub mod deviations;
 pub mod glob;
 pub mod matrix;
 pub mod ops;
+pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod table;

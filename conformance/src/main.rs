@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ftp_conformance::target::{Options, Profile};
-use ftp_conformance::{cases, deviations, matrix, report, runner};
+use ftp_conformance::{cases, deviations, matrix, progress, report, runner};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -68,6 +68,9 @@ struct Cli {
     /// The server's name in reports and known deviations (default: host:port).
     #[arg(long)]
     name: Option<String>,
+    /// Show progress on stderr: a bar on a terminal, else a line per finished case.
+    #[arg(long)]
+    progress: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -96,7 +99,7 @@ enum Format {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli_usage::parse::<Cli>();
     if let Some(Command::Matrix {
         reports,
         deviations,
@@ -115,6 +118,12 @@ async fn main() -> ExitCode {
         eprintln!("ftp-conformance: a URL is needed (ftp://host:port/dir); see --help");
         return ExitCode::from(2);
     };
+    let mut watch: Box<dyn runner::Watch> = if cli.progress {
+        let server = cli.name.clone().unwrap_or_else(|| url.clone());
+        Box::new(progress::Progress::new(server))
+    } else {
+        Box::new(runner::Silent)
+    };
     let options = Options {
         url,
         name: cli.name,
@@ -125,7 +134,10 @@ async fn main() -> ExitCode {
         fault_file: cli.fault_file,
         fault_remote: cli.fault_remote,
     };
-    let run = match runner::run_suite(&options, cli.cases, cli.jobs as usize).await {
+    let run = runner::run_suite(&options, cli.cases, cli.jobs as usize, watch.as_mut()).await;
+    // The bar is cleared before the report is printed.
+    drop(watch);
+    let run = match run {
         Ok(run) => run,
         Err(error) => {
             eprintln!("ftp-conformance: {error}");

@@ -1,5 +1,6 @@
 //! Runs cases: selection (by glob, or by level and profile), `--jobs` cases at once, each on its own
-//! connections and under its own time limit so that a hanging server never hangs the suite.
+//! connections and under its own time limit so that a hanging server never hangs the suite. A [`Watch`]
+//! hears of each finished case as it finishes (the `--progress` display).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,8 +44,27 @@ impl Selection {
     }
 }
 
+/// Told how a run goes while it runs; both methods do nothing by default.
+pub trait Watch {
+    /// The run is about to start `total` cases.
+    fn started(&mut self, _total: usize) {}
+    /// One case finished (in completion order, not registry order).
+    fn finished(&mut self, _report: &CaseReport) {}
+}
+
+/// A [`Watch`] that says nothing.
+pub struct Silent;
+
+impl Watch for Silent {}
+
 /// Runs `cases` against `target`, `jobs` at a time; reports come back in the order of `cases`.
-pub async fn run(target: Arc<Target>, cases: Vec<Case>, jobs: usize) -> Vec<CaseReport> {
+pub async fn run(
+    target: Arc<Target>,
+    cases: Vec<Case>,
+    jobs: usize,
+    watch: &mut dyn Watch,
+) -> Vec<CaseReport> {
+    watch.started(cases.len());
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
     let mut set = JoinSet::new();
     for (index, case) in cases.iter().copied().enumerate() {
@@ -58,6 +78,7 @@ pub async fn run(target: Arc<Target>, cases: Vec<Case>, jobs: usize) -> Vec<Case
     let mut reports: Vec<Option<CaseReport>> = vec![None; cases.len()];
     while let Some(joined) = set.join_next().await {
         if let Ok((index, report)) = joined {
+            watch.finished(&report);
             reports[index] = Some(report);
         }
     }
@@ -116,6 +137,7 @@ pub async fn run_suite(
     options: &crate::target::Options,
     globs: Vec<String>,
     jobs: usize,
+    watch: &mut dyn Watch,
 ) -> Result<crate::report::Run, String> {
     let started = Instant::now();
     let target = Target::prepare(options).await?;
@@ -125,7 +147,7 @@ pub async fn run_suite(
         profile: options.profile,
     };
     let cases = selection.pick(&crate::cases::all());
-    let reports = run(target.clone(), cases, jobs).await;
+    let reports = run(target.clone(), cases, jobs, watch).await;
     if let Err(leftover) = target.cleanup().await {
         eprintln!("ftp-conformance: warning: {leftover}");
     }

@@ -114,7 +114,7 @@ impl Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli_usage::parse::<Cli>();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(cli.log_level()));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

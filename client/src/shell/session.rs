@@ -1,5 +1,6 @@
 //! What each shell command does: one `match` over [`ShellCommand`], shared by the interactive shell and
-//! script mode. Output goes to stdout, the dialogue (`verbose`) and progress bars to stderr.
+//! script mode. Requested output goes to stdout, success lines too but only on a terminal
+//! ([`Notices`]), the dialogue (`verbose`) and progress bars to stderr.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -8,6 +9,7 @@ use crate::client::{Client, Options, TransferType};
 use crate::data::DataMode;
 use crate::error::{Error, Result};
 use crate::login::{connect_and_login, LoginSources};
+use crate::notice::{self, Notices};
 use crate::progress::Bar;
 use crate::shell::command::{help, ShellCommand};
 use crate::url::FtpUrl;
@@ -30,6 +32,7 @@ pub struct Session {
     options: Options,
     verbose: bool,
     progress: bool,
+    notices: Notices,
     names: Option<NameCache>,
 }
 
@@ -39,11 +42,13 @@ pub fn stderr_transcript() -> crate::control::Transcript {
 }
 
 impl Session {
-    /// A shell with no connection yet. `names`, when given, is kept filled for completion.
+    /// A shell with no connection yet. `progress` shows transfer bars, `notices` prints success lines;
+    /// `names`, when given, is kept filled for completion.
     pub fn new(
         sources: LoginSources,
         options: Options,
         progress: bool,
+        notices: Notices,
         names: Option<NameCache>,
     ) -> Session {
         let verbose = options.transcript.is_some();
@@ -54,6 +59,7 @@ impl Session {
             options,
             verbose,
             progress,
+            notices,
             names,
         }
     }
@@ -68,7 +74,7 @@ impl Session {
             let _ = old.quit().await;
         }
         let mut client = connect_and_login(&url, &self.sources, self.options.clone()).await?;
-        println!("Connected to {} ({}).", url.host, client.peer());
+        self.notices.say(notice::connected(&url, client.peer()));
         if !url.path.is_empty() {
             client.cwd(&url.path).await?;
         }
@@ -138,7 +144,7 @@ impl Session {
                 let sources = self.sources.clone();
                 let (user, password) = crate::login::credentials(&url, &sources)?;
                 self.client()?.login(&user, &password).await?;
-                println!("Logged in as {user}.");
+                self.notices.say(format!("Logged in as {user}."));
             }
             ShellCommand::Ls(path) => print!("{}", self.client()?.list(path.as_deref()).await?),
             ShellCommand::Nlist(path) => {
@@ -146,11 +152,23 @@ impl Session {
                     println!("{name}");
                 }
             }
-            ShellCommand::Cd(path) => self.client()?.cwd(&path).await?,
-            ShellCommand::Cdup => self.client()?.cdup().await?,
+            ShellCommand::Cd(path) => {
+                self.client()?.cwd(&path).await?;
+                self.notices.say(format!("changed directory to {path}"));
+            }
+            ShellCommand::Cdup => {
+                self.client()?.cdup().await?;
+                self.notices.say("changed directory to ..");
+            }
             ShellCommand::Pwd => println!("{}", self.client()?.pwd().await?),
-            ShellCommand::Mkdir(path) => println!("created {}", self.client()?.mkdir(&path).await?),
-            ShellCommand::Rmdir(path) => self.client()?.rmdir(&path).await?,
+            ShellCommand::Mkdir(path) => {
+                let created = self.client()?.mkdir(&path).await?;
+                self.notices.say(format!("created {created}"));
+            }
+            ShellCommand::Rmdir(path) => {
+                self.client()?.rmdir(&path).await?;
+                self.notices.say(format!("removed directory {path}"));
+            }
             ShellCommand::Get {
                 remote,
                 local,
@@ -167,8 +185,14 @@ impl Session {
             }
             ShellCommand::Mget(patterns) => self.mget(&patterns).await?,
             ShellCommand::Mput(patterns) => self.mput(&patterns).await?,
-            ShellCommand::Rm(path) => self.client()?.delete(&path).await?,
-            ShellCommand::Rename { from, to } => self.client()?.rename(&from, &to).await?,
+            ShellCommand::Rm(path) => {
+                self.client()?.delete(&path).await?;
+                self.notices.say(format!("deleted {path}"));
+            }
+            ShellCommand::Rename { from, to } => {
+                self.client()?.rename(&from, &to).await?;
+                self.notices.say(format!("renamed {from} to {to}"));
+            }
             ShellCommand::Binary => self.set_type(TransferType::Binary),
             ShellCommand::Ascii => self.set_type(TransferType::Ascii),
             ShellCommand::Passive => self.set_mode(DataMode::Passive),
@@ -180,7 +204,10 @@ impl Session {
                 if let Some(client) = self.client.as_mut() {
                     client.set_transcript(transcript);
                 }
-                println!("verbose {}", if self.verbose { "on" } else { "off" });
+                self.notices.say(format!(
+                    "verbose {}",
+                    if self.verbose { "on" } else { "off" }
+                ));
             }
             ShellCommand::Status => self.status(),
             ShellCommand::Help(topic) => println!("{}", help(topic.as_deref())?),
@@ -199,7 +226,7 @@ impl Session {
         if let Some(client) = self.client.as_mut() {
             client.set_transfer_type(transfer_type);
         }
-        println!("transfer type {transfer_type:?}");
+        self.notices.say(format!("transfer type {transfer_type:?}"));
     }
 
     fn set_mode(&mut self, mode: DataMode) {
@@ -207,14 +234,12 @@ impl Session {
         if let Some(client) = self.client.as_mut() {
             client.set_mode(mode);
         }
-        println!("data connections: {mode:?}");
+        self.notices.say(format!("data connections: {mode:?}"));
     }
 
     fn status(&self) {
         match (&self.client, &self.url) {
-            (Some(client), Some(url)) => {
-                println!("Connected to {}:{} ({})", url.host, url.port, client.peer())
-            }
+            (Some(client), Some(url)) => println!("{}", notice::connected(url, client.peer())),
             _ => println!("Not connected."),
         }
         println!(
@@ -235,17 +260,13 @@ impl Session {
             .await;
         bar.finish();
         let done = result?;
-        let from = if done.offset > 0 {
-            format!(" (resumed at {})", done.offset)
-        } else {
-            String::new()
-        };
-        println!(
-            "{remote} -> {}: {} bytes{from} in {:.2}s",
-            local.display(),
+        self.notices.say(notice::downloaded(
+            remote,
+            local,
             done.received,
-            started.elapsed().as_secs_f64()
-        );
+            done.offset,
+            started.elapsed(),
+        ));
         Ok(())
     }
 
@@ -258,11 +279,8 @@ impl Session {
             .await;
         bar.finish();
         let sent = result?;
-        println!(
-            "{} -> {remote}: {sent} bytes in {:.2}s",
-            local.display(),
-            started.elapsed().as_secs_f64()
-        );
+        self.notices
+            .say(notice::uploaded(local, remote, sent, started.elapsed()));
         Ok(())
     }
 

@@ -319,3 +319,138 @@ fn help_has_examples_for_each_subcommand() {
         );
     }
 }
+
+/// Issue 15: the reply is quoted once with one hint that fits it; `550 Permission denied.` is not
+/// called "not found".
+#[test]
+fn refusals_quote_the_reply_once_with_a_fitting_hint() {
+    let f = fixture();
+    f.cmd()
+        .args(["get", &f.server.url("missing.bin")])
+        .assert()
+        .code(exit::NOT_FOUND)
+        .stderr(
+            "ftp-client: missing.bin: the server replied \"550 No such file or directory.\"; \
+             check the path; `ls` lists what is there\n",
+        );
+
+    // A read-only server refuses DELE of an existing file with 550 Permission denied.
+    let background = Background::new();
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("keep.txt"), b"x").unwrap();
+    let config = ftp_server::Config::new(root.path());
+    let (port, _stop) = background.runtime.block_on(async {
+        let server = ftp_server::Server::bind("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap();
+        let port = server.local_addr().unwrap().port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        (port, stop)
+    });
+    let output = f
+        .cmd()
+        .args(["rm", &format!("ftp://127.0.0.1:{port}/keep.txt")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(exit::NOT_FOUND), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("\"550 Permission denied.\""), "{stderr}");
+    assert!(!stderr.contains("not found"), "{stderr}");
+    assert!(stderr.contains("does not let you"), "{stderr}");
+}
+
+/// Issue 15: `get --help` and `put --help` listed `<URL>` and `<FILE>` with no description.
+#[test]
+fn help_describes_every_argument() {
+    for sub in ["get", "put", "ls", "mkdir", "rmdir", "rm"] {
+        let output = Command::cargo_bin("ftp-client")
+            .unwrap()
+            .args([sub, "--help"])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let help = String::from_utf8_lossy(&output.stdout);
+        let arguments = help
+            .split("Arguments:\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .unwrap_or_else(|| panic!("{sub} --help has no arguments section:\n{help}"));
+        for line in arguments.lines() {
+            let description = line.trim().split_once("  ").map(|(_, d)| d.trim());
+            assert!(
+                description.is_some_and(|d| !d.is_empty()),
+                "{sub} --help: {line:?} has no description"
+            );
+        }
+    }
+}
+
+/// Issue 15: one convention for success lines (lftp's): nothing in a script, where stdout carries only
+/// what was asked for. `mkdir` used to print "created /d1" while `rm` and `rename` printed nothing.
+#[test]
+fn a_script_prints_nothing_on_success_but_what_it_asked_for() {
+    let f = fixture();
+    std::fs::write(f.work.path().join("a.txt"), b"alpha").unwrap();
+    let script =
+        "mkdir d1\ncd d1\nput a.txt\nget a.txt b.txt\nrename a.txt c.txt\nrm c.txt\ncdup\n\
+                  rmdir d1\nbinary\nascii\nactive\npassive\nverbose on\nverbose off\npwd\n";
+    f.cmd()
+        .arg(f.server.url(""))
+        .write_stdin(script)
+        .assert()
+        .success()
+        .stdout("/\n");
+    assert_eq!(
+        std::fs::read(f.work.path().join("b.txt")).unwrap(),
+        b"alpha"
+    );
+    assert!(!f.server.root.path().join("d1").exists());
+    // One-shot commands follow the same rule.
+    f.cmd()
+        .args(["mkdir", &f.server.url("d2")])
+        .assert()
+        .success()
+        .stdout("");
+}
+
+/// Issue 15: `status` names the connection as `open` does (one function words both).
+#[test]
+fn status_names_the_connection_as_open_does() {
+    let f = fixture();
+    let port = f.server.addr.port();
+    f.cmd()
+        .arg(f.server.url(""))
+        .write_stdin("status\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(format!(
+            "Connected to 127.0.0.1:{port} (127.0.0.1:{port}).\n"
+        )));
+}
+
+/// Issue 15: clap's usage errors are one line with a pointer to `--help`, exit 2; help is unchanged.
+#[test]
+fn usage_errors_are_one_line() {
+    for args in [vec!["get"], vec!["put", "only-a-file"], vec!["--bogus"]] {
+        let output = Command::cargo_bin("ftp-client")
+            .unwrap()
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(exit::USAGE),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("ftp-client: ") && stderr.contains("--help"),
+            "{stderr}"
+        );
+    }
+}

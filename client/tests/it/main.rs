@@ -5,5 +5,6 @@
 
 mod cli;
 mod library;
+mod refused_get;
 mod scripted;
 mod support;

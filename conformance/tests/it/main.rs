@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod broken_servers;
+mod cli;
 mod mock;
 mod own_server;
 mod properties;

@@ -56,9 +56,14 @@ pub fn options(addr: SocketAddr, profile: Profile, strict: bool) -> Options {
 
 /// Runs the cases matching `globs` (all selected by level when empty).
 pub async fn run(options: &Options, globs: &[&str]) -> Run {
-    runner::run_suite(options, globs.iter().map(|g| g.to_string()).collect(), 4)
-        .await
-        .unwrap()
+    runner::run_suite(
+        options,
+        globs.iter().map(|g| g.to_string()).collect(),
+        4,
+        &mut runner::Silent,
+    )
+    .await
+    .unwrap()
 }
 
 /// The ids of cases with the given outcome class.

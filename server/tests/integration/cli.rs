@@ -232,3 +232,31 @@ fn abor_with_an_urgent_telnet_synch_is_acted_on() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Issue 15: clap's own errors (missing, unknown or malformed arguments) took three lines or more; the
+/// README promises one.
+#[test]
+fn clap_errors_are_one_line_too() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path().to_str().unwrap();
+    for args in [
+        vec![],
+        vec!["--root", root],
+        vec!["--port", "0", "--root", root, "--bogus"],
+        vec!["--port", "x", "--root", root],
+    ] {
+        let output = server().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("ftp-server: ") && stderr.ends_with("(try --help)\n"),
+            "{args:?}: {stderr}"
+        );
+    }
+    server()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ftp-server "));
+}

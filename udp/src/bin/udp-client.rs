@@ -242,7 +242,7 @@ async fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = cli_usage::parse::<Cli>();
     let result = match cli.mode {
         Mode::Echo {
             server,

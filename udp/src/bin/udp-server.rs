@@ -62,7 +62,7 @@ enum Mode {
         #[arg(long, default_value_t = 15)]
         drop_after_secs: u64,
     },
-    /// Serve files from DIR over TFTP (RFC 1350, options 2347-2349, windowsize 7440).
+    /// Serve the files under --root over TFTP (RFC 1350, options 2347-2349, windowsize 7440).
     #[command(after_help = EXAMPLES)]
     Tftp {
         #[command(flatten)]
@@ -102,7 +102,7 @@ async fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = cli_usage::parse::<Cli>();
     let result = match cli.mode {
         Mode::Echo { listen, plain } => match bind(&listen).await {
             Ok(socket) => {

@@ -172,3 +172,40 @@ fn tftp_end_to_end_put_then_get() {
         .stderr(contains("error 1"));
     assert!(!local.path().join("missing.bin").exists());
 }
+
+/// Issue 15: clap's usage errors are one line (exit 2) in both binaries.
+#[test]
+fn usage_errors_are_one_line() {
+    for (bin, args) in [
+        ("udp-server", vec!["tftp", "--port", "0"]),
+        ("udp-server", vec!["echo", "--bogus"]),
+        ("udp-client", vec!["echo"]),
+    ] {
+        let output = Command::cargo_bin(bin)
+            .unwrap()
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{bin} {args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{bin} {args:?}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("{bin}: ")) && stderr.contains("--help"),
+            "{stderr}"
+        );
+    }
+}
+
+/// Issue 15: `tftp`'s description named a DIR that no option is called.
+#[test]
+fn tftp_help_names_the_root_option() {
+    let output = Command::cargo_bin("udp-server")
+        .unwrap()
+        .args(["tftp", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    let about = help.lines().next().unwrap_or_default();
+    assert!(about.contains("--root"), "{about}");
+    assert!(!about.contains("DIR"), "{about}");
+}
