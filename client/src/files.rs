@@ -53,7 +53,9 @@ impl Client {
             .open(local)
             .await
             .map_err(|error| Error::local(local, error))?;
-        let transfer = self.open_transfer("RETR", Some(remote), existing).await?;
+        let transfer = self
+            .open_transfer(ftp_proto::Command::Retr(remote.into()), existing)
+            .await?;
         let offset = transfer.offset();
         let placed = async {
             file.set_len(offset).await?;

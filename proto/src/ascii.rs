@@ -78,4 +78,19 @@ mod tests {
         assert_eq!(from_crlf.finish(), b"\r");
         assert_eq!(from_crlf.finish(), b"");
     }
+
+    #[test]
+    fn a_crlf_split_after_its_cr_stays_one_line_end() {
+        let (mut to_crlf, mut wire) = (LfToCrlf::default(), Vec::new());
+        for chunk in [&b"a\nb\r"[..], b"\nc"] {
+            to_crlf.convert(chunk, &mut wire);
+        }
+        assert_eq!(wire, b"a\r\nb\r\nc");
+        let (mut from_crlf, mut local) = (CrlfToLf::default(), Vec::new());
+        for chunk in [&b"a\r"[..], b"\nb\r", b"x\r\n"] {
+            from_crlf.convert(chunk, &mut local);
+        }
+        assert_eq!(local, b"a\nb\rx\n");
+        assert_eq!(from_crlf.finish(), b"", "nothing pending");
+    }
 }
