@@ -35,6 +35,12 @@ impl From<String> for PathArg {
     }
 }
 
+impl From<&String> for PathArg {
+    fn from(path: &String) -> PathArg {
+        PathArg::from(path.as_str())
+    }
+}
+
 impl From<&[u8]> for PathArg {
     fn from(path: &[u8]) -> PathArg {
         PathArg(path.to_vec())
