@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use ftp_proto::Reply;
+use ftp_proto::{pathname, Command, Reply, ReplyCode, Verb};
 
 use crate::control::{Control, Transcript};
 use crate::data::{DataMode, Fallbacks};
@@ -58,10 +58,10 @@ impl Client {
         let mut control = Control::connect(host, port, options.timeout).await?;
         control.set_transcript(options.transcript.clone());
         let mut greeting = control.reply().await?;
-        if greeting.code == 120 {
+        if greeting.code == ReplyCode::ServiceReadySoon {
             greeting = control.reply().await?;
         }
-        if greeting.code != 220 {
+        if greeting.code != ReplyCode::ServiceReady {
             return Err(Error::Refused {
                 command: "the connection".into(),
                 reply: greeting,
@@ -108,21 +108,26 @@ impl Client {
         self.control.peer()
     }
 
-    /// Sends a raw command and returns its reply, whatever the code (421 aside).
+    /// Sends a command line as given (no check that it is a command) and returns its reply, whatever
+    /// the code (421 aside).
     pub async fn raw(&mut self, command: &str) -> Result<Reply> {
-        self.control.command(command).await
+        self.control.raw_command(command).await
     }
 
     /// USER, then PASS when asked (331). Any refusal is [`Error::LoginDenied`].
     pub async fn login(&mut self, user: &str, password: &str) -> Result<()> {
-        let reply = self.control.command(&format!("USER {user}")).await?;
-        let reply = match reply.code {
-            230 => return Ok(()),
-            331 => self.control.command(&format!("PASS {password}")).await?,
+        let reply = self.control.command(&Command::User(user.into())).await?;
+        let reply = match ReplyCode::from_code(reply.code) {
+            Some(ReplyCode::UserLoggedIn) => return Ok(()),
+            Some(ReplyCode::NeedPassword) => {
+                self.control
+                    .command(&Command::Pass(password.into()))
+                    .await?
+            }
             _ => return Err(Error::LoginDenied(reply)),
         };
-        match reply.code {
-            230 | 202 => Ok(()),
+        match ReplyCode::from_code(reply.code) {
+            Some(ReplyCode::UserLoggedIn | ReplyCode::CommandSuperfluous) => Ok(()),
             _ => Err(Error::LoginDenied(reply)),
         }
     }
@@ -130,7 +135,7 @@ impl Client {
     /// Sends `command` and wants a reply with one of `codes`; 550 becomes [`Error::NotFound`] on `path`.
     async fn expect_on(
         &mut self,
-        command: String,
+        command: Command,
         codes: &[u16],
         path: Option<&str>,
     ) -> Result<Reply> {
@@ -138,13 +143,13 @@ impl Client {
         if codes.contains(&reply.code) {
             return Ok(reply);
         }
-        Err(refusal(&command, path, reply))
+        Err(refusal(command.verb(), path, reply))
     }
 
     /// PWD: the current directory.
     pub async fn pwd(&mut self) -> Result<String> {
-        let reply = self.expect_on("PWD".into(), &[257], None).await?;
-        quoted_path(reply.text()).ok_or_else(|| {
+        let reply = self.expect_on(Command::Pwd, &[257], None).await?;
+        quoted_path(reply.text_bytes()).ok_or_else(|| {
             Error::Protocol(format!(
                 "no quoted path in the 257 reply {:?}",
                 reply.text()
@@ -154,14 +159,14 @@ impl Client {
 
     /// CWD `path`.
     pub async fn cwd(&mut self, path: &str) -> Result<()> {
-        self.expect_on(format!("CWD {path}"), &[200, 250], Some(path))
+        self.expect_on(Command::Cwd(path.into()), &[200, 250], Some(path))
             .await
             .map(drop)
     }
 
     /// CDUP: to the parent directory.
     pub async fn cdup(&mut self) -> Result<()> {
-        self.expect_on("CDUP".into(), &[200, 250], None)
+        self.expect_on(Command::Cdup, &[200, 250], None)
             .await
             .map(drop)
     }
@@ -169,30 +174,30 @@ impl Client {
     /// MKD `path`; returns the created directory's name as the server gives it (or `path`).
     pub async fn mkdir(&mut self, path: &str) -> Result<String> {
         let reply = self
-            .expect_on(format!("MKD {path}"), &[257, 250], None)
+            .expect_on(Command::Mkd(path.into()), &[257, 250], None)
             .await?;
-        Ok(quoted_path(reply.text()).unwrap_or_else(|| path.to_string()))
+        Ok(quoted_path(reply.text_bytes()).unwrap_or_else(|| path.to_string()))
     }
 
     /// RMD `path`.
     pub async fn rmdir(&mut self, path: &str) -> Result<()> {
-        self.expect_on(format!("RMD {path}"), &[250, 200], Some(path))
+        self.expect_on(Command::Rmd(path.into()), &[250, 200], Some(path))
             .await
             .map(drop)
     }
 
     /// DELE `path`.
     pub async fn delete(&mut self, path: &str) -> Result<()> {
-        self.expect_on(format!("DELE {path}"), &[250, 200], Some(path))
+        self.expect_on(Command::Dele(path.into()), &[250, 200], Some(path))
             .await
             .map(drop)
     }
 
     /// RNFR `from`, RNTO `to`.
     pub async fn rename(&mut self, from: &str, to: &str) -> Result<()> {
-        self.expect_on(format!("RNFR {from}"), &[350], Some(from))
+        self.expect_on(Command::Rnfr(from.into()), &[350], Some(from))
             .await?;
-        self.expect_on(format!("RNTO {to}"), &[250, 200], None)
+        self.expect_on(Command::Rnto(to.into()), &[250, 200], None)
             .await
             .map(drop)
     }
@@ -200,7 +205,7 @@ impl Client {
     /// SIZE `path` in bytes (RFC 3659 §4), in the current TYPE.
     pub async fn size(&mut self, path: &str) -> Result<u64> {
         let reply = self
-            .expect_on(format!("SIZE {path}"), &[213], Some(path))
+            .expect_on(Command::Size(path.into()), &[213], Some(path))
             .await?;
         reply
             .text()
@@ -211,8 +216,8 @@ impl Client {
 
     /// FEAT (RFC 2389): the features, one per line; empty when the server does not know FEAT.
     pub async fn feat(&mut self) -> Result<Vec<String>> {
-        let reply = self.control.command("FEAT").await?;
-        if reply.code != 211 {
+        let reply = self.control.command(&Command::Feat).await?;
+        if reply.code != ReplyCode::SystemStatus {
             return Ok(Vec::new());
         }
         let inner = reply.lines.len().saturating_sub(1);
@@ -221,13 +226,13 @@ impl Client {
             .iter()
             .skip(1)
             .take(inner.saturating_sub(1))
-            .map(|line| line.trim().to_string())
+            .map(|line| line.text().trim().to_string())
             .collect())
     }
 
     /// NOOP, to keep the session or check it is alive.
     pub async fn noop(&mut self) -> Result<()> {
-        self.expect_on("NOOP".into(), &[200], None).await.map(drop)
+        self.expect_on(Command::Noop, &[200], None).await.map(drop)
     }
 
     /// Sends TYPE if the server's current type differs from the wanted one.
@@ -235,11 +240,11 @@ impl Client {
         if self.sent_type == Some(wanted) {
             return Ok(());
         }
-        let letter = match wanted {
-            TransferType::Binary => "I",
-            TransferType::Ascii => "A",
+        let wire_type = match wanted {
+            TransferType::Binary => ftp_proto::TransferType::Image,
+            TransferType::Ascii => ftp_proto::TransferType::Ascii,
         };
-        self.expect_on(format!("TYPE {letter}"), &[200], None)
+        self.expect_on(Command::Type(wire_type), &[200], None)
             .await?;
         self.sent_type = Some(wanted);
         Ok(())
@@ -247,7 +252,7 @@ impl Client {
 
     /// QUIT and close. A server that hangs up without 221 is not an error: the session is over either way.
     pub async fn quit(mut self) -> Result<()> {
-        self.control.send("QUIT").await?;
+        self.control.send(&Command::Quit).await?;
         let result = match self.control.raw_reply().await {
             Ok(_) | Err(Error::ConnectionLost(_)) => Ok(()),
             Err(error) => Err(error),
@@ -257,9 +262,8 @@ impl Client {
     }
 }
 
-/// The error for a refused `command`: 550 (and 450) on a named path is "not found".
-pub(crate) fn refusal(command: &str, path: Option<&str>, reply: Reply) -> Error {
-    let verb = command.split(' ').next().unwrap_or(command).to_string();
+/// The error for a refused command: 550 (and 450) on a named path is "not found".
+pub(crate) fn refusal(verb: Verb, path: Option<&str>, reply: Reply) -> Error {
     match (reply.code, path) {
         (530 | 532, _) => Error::LoginDenied(reply),
         (550 | 450, Some(path)) => Error::NotFound {
@@ -267,30 +271,19 @@ pub(crate) fn refusal(command: &str, path: Option<&str>, reply: Reply) -> Error 
             reply,
         },
         _ => Error::Refused {
-            command: verb,
+            command: verb.to_string(),
             reply,
         },
     }
 }
 
-/// The path in a 257 reply: `"name" ...` with `""` standing for one quote (RFC 959 Appendix II).
-pub fn quoted_path(text: &str) -> Option<String> {
-    let start = text.find('"')? + 1;
-    let mut out = String::new();
-    let mut chars = text[start..].chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '"' {
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                out.push('"');
-            } else {
-                return Some(out);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    None
+/// The path in a 257 reply: `"name" ...` with `""` standing for one quote (RFC 959 Appendix II). Text
+/// before the first quote is skipped, for servers that put some there.
+pub fn quoted_path(text: impl AsRef<[u8]>) -> Option<String> {
+    let text = text.as_ref();
+    let start = text.iter().position(|byte| *byte == b'"')?;
+    let name = pathname::unquote(&text[start..])?;
+    Some(String::from_utf8_lossy(&name).into_owned())
 }
 
 #[cfg(test)]
@@ -313,9 +306,9 @@ mod tests {
 
     #[test]
     fn refusals_map_by_code() {
-        let not_found = refusal("RETR x", Some("x"), Reply::new(550, "No such file."));
+        let not_found = refusal(Verb::Retr, Some("x"), Reply::new(550, "No such file."));
         assert!(matches!(not_found, Error::NotFound { .. }));
-        let refused = refusal("MKD x", None, Reply::new(550, "File exists."));
+        let refused = refusal(Verb::Mkd, None, Reply::new(550, "File exists."));
         assert!(matches!(refused, Error::Refused { ref command, .. } if command == "MKD"));
     }
 }

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ftp_proto::{Reply, ReplyParser};
+use ftp_proto::{Command, Reply, ReplyCode, ReplyParser};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -91,21 +91,33 @@ impl Control {
         }
     }
 
-    /// Sends one command line. The password of PASS never reaches the transcript.
-    pub async fn send(&mut self, command: &str) -> Result<()> {
-        if command.contains(['\r', '\n']) {
-            return Err(Error::Usage(format!(
-                "a command cannot contain a line break: {command:?}"
-            )));
-        }
-        let shown = if command.len() >= 5 && command[..5].eq_ignore_ascii_case("PASS ") {
+    /// Sends one command. The password of PASS never reaches the transcript.
+    pub async fn send(&mut self, command: &Command) -> Result<()> {
+        self.write_line(&command.line(), &command.to_string()).await
+    }
+
+    /// Sends a line as the user typed it (`Client::raw`); PASS is masked in the transcript all the same.
+    pub async fn send_line(&mut self, line: &str) -> Result<()> {
+        let shown = if line.len() >= 5 && line[..5].eq_ignore_ascii_case("PASS ") {
             "PASS ****"
         } else {
-            command
+            line
         };
+        self.write_line(line.as_bytes(), shown).await
+    }
+
+    /// Writes `line` and its CRLF; `shown` is what the transcript and errors say was sent.
+    async fn write_line(&mut self, line: &[u8], shown: &str) -> Result<()> {
+        if line.contains(&b'\r') || line.contains(&b'\n') {
+            return Err(Error::Usage(format!(
+                "a command cannot contain a line break: {:?}",
+                String::from_utf8_lossy(line)
+            )));
+        }
         self.note(&format!("-> {shown}"));
-        let line = format!("{command}\r\n");
-        let writing = self.writer.write_all(line.as_bytes());
+        let mut wire = line.to_vec();
+        wire.extend_from_slice(b"\r\n");
+        let writing = self.writer.write_all(&wire);
         match tokio::time::timeout(self.timeout, writing).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(Error::ConnectionLost(error)),
@@ -116,7 +128,7 @@ impl Control {
     /// Reads one whole reply. A 421 is turned into [`Error::ServiceClosing`].
     pub async fn reply(&mut self) -> Result<Reply> {
         let reply = self.raw_reply().await?;
-        if reply.code == 421 {
+        if reply.code == ReplyCode::ServiceNotAvailable {
             return Err(Error::ServiceClosing(reply));
         }
         Ok(reply)
@@ -138,7 +150,7 @@ impl Control {
         let mut parser = ReplyParser::new();
         for _ in 0..MAX_REPLY_LINES {
             let line = self.read_line().await?;
-            self.note(&format!("<- {line}"));
+            self.note(&format!("<- {}", String::from_utf8_lossy(&line)));
             match parser.feed(&line) {
                 Ok(Some(reply)) => return Ok(reply),
                 Ok(None) => {}
@@ -150,8 +162,9 @@ impl Control {
         )))
     }
 
-    /// One line without its line ending, lossily decoded; EOF is a lost connection.
-    async fn read_line(&mut self) -> Result<String> {
+    /// One line without its line ending, as bytes (names in replies need not be UTF-8); EOF is a lost
+    /// connection.
+    async fn read_line(&mut self) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
         loop {
             let buffer = self
@@ -176,13 +189,21 @@ impl Control {
                 break;
             }
         }
-        let text = String::from_utf8_lossy(&bytes);
-        Ok(text.trim_end_matches(['\r', '\n']).to_string())
+        while let [.., b'\r' | b'\n'] = bytes[..] {
+            bytes.pop();
+        }
+        Ok(bytes)
     }
 
     /// Sends a command and reads its reply.
-    pub async fn command(&mut self, command: &str) -> Result<Reply> {
+    pub async fn command(&mut self, command: &Command) -> Result<Reply> {
         self.send(command).await?;
+        self.reply().await
+    }
+
+    /// Sends a line as the user typed it and reads its reply.
+    pub async fn raw_command(&mut self, line: &str) -> Result<Reply> {
+        self.send_line(line).await?;
         self.reply().await
     }
 

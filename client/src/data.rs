@@ -9,7 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use ftp_proto::hostport;
+use ftp_proto::{hostport, Command, EpsvArg};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::control::Control;
@@ -78,9 +78,9 @@ fn not_understood(code: u16) -> bool {
 async fn passive(control: &mut Control, fallbacks: &mut Fallbacks) -> Result<TcpStream> {
     let peer = control.peer();
     let port = if !fallbacks.epsv_refused {
-        let reply = control.command("EPSV").await?;
+        let reply = control.command(&Command::Epsv(EpsvArg::Open)).await?;
         if reply.code == 229 {
-            Some(hostport::decode_epsv_reply(reply.text()).map_err(|error| {
+            Some(hostport::decode_epsv_reply(&reply.text()).map_err(|error| {
                 Error::Protocol(format!(
                     "cannot read the 229 reply {:?}: {error}",
                     reply.text()
@@ -124,14 +124,14 @@ async fn pasv_port(control: &mut Control, peer: IpAddr) -> Result<u16> {
             "the server refused EPSV and PASV cannot work over IPv6".into(),
         ));
     }
-    let reply = control.command("PASV").await?;
+    let reply = control.command(&Command::Pasv).await?;
     if reply.code != 227 {
         return Err(Error::Refused {
             command: "PASV".into(),
             reply,
         });
     }
-    let announced = hostport::decode_pasv_reply(reply.text()).map_err(|error| {
+    let announced = hostport::decode_pasv_reply(&reply.text()).map_err(|error| {
         Error::Protocol(format!(
             "cannot read the 227 reply {:?}: {error}",
             reply.text()
@@ -163,9 +163,7 @@ async fn active(control: &mut Control, fallbacks: &mut Fallbacks) -> Result<TcpL
         SocketAddr::V6(_) => None,
     };
     if !fallbacks.eprt_refused || v4.is_none() {
-        let reply = control
-            .command(&format!("EPRT {}", hostport::encode_eprt(address)))
-            .await?;
+        let reply = control.command(&Command::Eprt(address)).await?;
         if reply.is_completion() {
             return Ok(listener);
         }
@@ -179,9 +177,7 @@ async fn active(control: &mut Control, fallbacks: &mut Fallbacks) -> Result<TcpL
         control.note(&format!("-- EPRT refused ({}), using PORT", reply.code));
     }
     if let Some(v4) = v4 {
-        let reply = control
-            .command(&format!("PORT {}", hostport::encode_port(v4)))
-            .await?;
+        let reply = control.command(&Command::Port(v4)).await?;
         if !reply.is_completion() {
             return Err(Error::Refused {
                 command: "PORT".into(),

@@ -48,7 +48,9 @@ impl Client {
                 }
             }
         }
-        let transfer = self.open_transfer("RETR", Some(remote), existing).await?;
+        let transfer = self
+            .open_transfer(ftp_proto::Command::Retr(remote.into()), existing)
+            .await?;
         // Only now, after the 150, is the local file touched: opened without truncation, then cut to
         // where the data starts (the resume offset, or 0 when REST was refused or not asked for).
         let offset = transfer.offset();

@@ -1,9 +1,11 @@
 //! `ftp-client`: an FTP client on tokio (RFC 959, RFC 2428 EPSV/EPRT, RFC 3659 SIZE/REST), with no FTP
-//! library underneath: replies and host-port encodings come from the shared `ftp-proto` codec.
+//! library underneath: commands ([`ftp_proto::Command`]), replies, host-port encodings, 257 pathnames and
+//! TYPE A line ends come from the shared `ftp-proto` codec, the one the server parses with.
 //!
 //! Layout, wire to user:
-//! - [`control`]: the control connection: commands out, whole replies in, timeouts, the `-v` transcript
-//!   (PASS masked), 421 as [`Error::ServiceClosing`].
+//! - [`control`]: the control connection: typed commands out (and the user's raw lines, for
+//!   [`Client::raw`]), whole replies in, timeouts, the `-v` transcript (PASS masked), 421 as
+//!   [`Error::ServiceClosing`].
 //! - [`data`]: data connections: EPSV → PASV fallback, EPRT → PORT with a local listener, the 227 address
 //!   replaced by the control peer's.
 //! - [`client`]: [`Client`]: login and the directory and file commands.

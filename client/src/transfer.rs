@@ -6,6 +6,8 @@
 //! known, every byte arrived: a server that closes the data connection early and still says 226 gets a
 //! transfer error, not a silently short file.
 
+use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
+use ftp_proto::{Command, ListingArg, PathArg, ReplyCode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -132,14 +134,20 @@ impl Transfer<'_> {
 }
 
 impl Client {
-    /// Opens a transfer: `verb` (RETR, STOR, APPE, LIST, NLST) on `path`, resuming at `offset` if > 0.
-    pub async fn open_transfer(
-        &mut self,
-        verb: &str,
-        path: Option<&str>,
-        offset: u64,
-    ) -> Result<Transfer<'_>> {
-        let is_file = matches!(verb, "RETR" | "STOR" | "APPE");
+    /// Opens a transfer: `command` (RETR, STOR, LIST, NLST), resuming at `offset` if > 0.
+    pub async fn open_transfer(&mut self, command: Command, offset: u64) -> Result<Transfer<'_>> {
+        let (is_file, path) = match &command {
+            Command::Retr(path) | Command::Stor(path) => (true, Some(path)),
+            Command::List(listing) | Command::Nlst(listing) => (false, listing.path.as_ref()),
+            other => {
+                return Err(Error::Usage(format!(
+                    "{} does not use a data connection",
+                    other.verb()
+                )))
+            }
+        };
+        let path = path.map(|path| String::from_utf8_lossy(&path.0).into_owned());
+        let path = path.as_deref();
         let wanted = if is_file {
             self.options.transfer_type
         } else {
@@ -147,14 +155,14 @@ impl Client {
         };
         self.ensure_type(wanted).await?;
         let ascii = is_file && wanted == TransferType::Ascii;
-        let total = match (verb, path) {
-            ("RETR", Some(path)) if !ascii => self.size(path).await.ok(),
+        let total = match (&command, path) {
+            (Command::Retr(_), Some(path)) if !ascii => self.size(path).await.ok(),
             _ => None,
         };
         let mut start = 0;
         if offset > 0 {
-            let reply = self.control.command(&format!("REST {offset}")).await?;
-            if reply.code == 350 {
+            let reply = self.control.command(&Command::Rest(offset)).await?;
+            if reply.code == ReplyCode::FileActionPending {
                 start = offset;
             } else {
                 self.control.note(&format!(
@@ -165,13 +173,11 @@ impl Client {
         }
         let mode = self.options.mode;
         let pending = data::prepare(&mut self.control, mode, &mut self.fallbacks).await?;
-        let command = match path {
-            Some(path) => format!("{verb} {path}"),
-            None => verb.to_string(),
-        };
         let reply = self.control.command(&command).await?;
         if !reply.is_preliminary() {
-            return Err(refusal(&command, path.filter(|_| verb != "STOR"), reply));
+            // A refused STOR names a path that need not exist: not a "not found".
+            let named = path.filter(|_| !matches!(command, Command::Stor(_)));
+            return Err(refusal(command.verb(), named, reply));
         }
         let timeout = self.control.timeout();
         let stream = pending.establish(timeout).await?;
@@ -194,7 +200,7 @@ impl Client {
         sink: &mut W,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<u64> {
-        let transfer = self.open_transfer("RETR", Some(path), 0).await?;
+        let transfer = self.open_transfer(Command::Retr(path.into()), 0).await?;
         pump_down(transfer, sink, "the output", progress).await
     }
 
@@ -206,11 +212,11 @@ impl Client {
         total: Option<u64>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<u64> {
-        let mut transfer = self.open_transfer("STOR", Some(path), 0).await?;
+        let mut transfer = self.open_transfer(Command::Stor(path.into()), 0).await?;
         transfer.total = None;
         let mut buffer = vec![0u8; CHUNK];
         let mut wire = Vec::new();
-        let mut previous = 0u8;
+        let mut to_crlf = LfToCrlf::default();
         loop {
             let count = match source.read(&mut buffer).await {
                 Ok(count) => count,
@@ -223,7 +229,8 @@ impl Client {
                 break;
             }
             let chunk = if transfer.ascii {
-                lf_to_crlf(&buffer[..count], &mut previous, &mut wire);
+                wire.clear();
+                to_crlf.convert(&buffer[..count], &mut wire);
                 &wire[..]
             } else {
                 &buffer[..count]
@@ -241,13 +248,13 @@ impl Client {
 
     /// LIST `path` (or the current directory): the server's listing text.
     pub async fn list(&mut self, path: Option<&str>) -> Result<String> {
-        let bytes = self.listing("LIST", path).await?;
+        let bytes = self.listing(Command::List(listing_arg(path))).await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// NLST `path` (or the current directory): the names, one per entry.
     pub async fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
-        let bytes = self.listing("NLST", path).await?;
+        let bytes = self.listing(Command::Nlst(listing_arg(path))).await?;
         let text = String::from_utf8_lossy(&bytes);
         Ok(text
             .lines()
@@ -256,8 +263,8 @@ impl Client {
             .collect())
     }
 
-    async fn listing(&mut self, verb: &str, path: Option<&str>) -> Result<Vec<u8>> {
-        let transfer = self.open_transfer(verb, path, 0).await?;
+    async fn listing(&mut self, command: Command) -> Result<Vec<u8>> {
+        let transfer = self.open_transfer(command, 0).await?;
         let mut out = Vec::new();
         pump_down(transfer, &mut out, "the listing", &mut |_| {}).await?;
         Ok(out)
@@ -273,7 +280,7 @@ pub(crate) async fn pump_down<W: AsyncWrite + Unpin>(
 ) -> Result<u64> {
     let mut buffer = vec![0u8; CHUNK];
     let mut local = Vec::new();
-    let mut pending_cr = false;
+    let mut from_crlf = CrlfToLf::default();
     loop {
         let count = match transfer.read(&mut buffer).await {
             Ok(0) => break,
@@ -281,7 +288,8 @@ pub(crate) async fn pump_down<W: AsyncWrite + Unpin>(
             Err(error) => return Err(transfer.abandon(error).await),
         };
         let chunk = if transfer.ascii {
-            crlf_to_lf(&buffer[..count], &mut pending_cr, &mut local);
+            local.clear();
+            from_crlf.convert(&buffer[..count], &mut local);
             &local[..]
         } else {
             &buffer[..count]
@@ -292,8 +300,9 @@ pub(crate) async fn pump_down<W: AsyncWrite + Unpin>(
         }
         progress(transfer.progress());
     }
-    if pending_cr {
-        if let Err(error) = sink.write_all(b"\r").await {
+    let last = from_crlf.finish();
+    if !last.is_empty() {
+        if let Err(error) = sink.write_all(last).await {
             return Err(transfer.abandon(Error::local(sink_name, error)).await);
         }
     }
@@ -303,55 +312,7 @@ pub(crate) async fn pump_down<W: AsyncWrite + Unpin>(
     transfer.finish().await
 }
 
-/// TYPE A upload: LF becomes CRLF (a CR already before an LF is kept as it is).
-/// `previous` is the last byte of the chunk before, so a CRLF split across chunks stays one.
-fn lf_to_crlf(input: &[u8], previous: &mut u8, out: &mut Vec<u8>) {
-    out.clear();
-    for &byte in input {
-        if byte == b'\n' && *previous != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(byte);
-        *previous = byte;
-    }
-}
-
-/// TYPE A download: CRLF becomes LF. A CR at the end of a chunk waits in `pending_cr` for the next one.
-fn crlf_to_lf(input: &[u8], pending_cr: &mut bool, out: &mut Vec<u8>) {
-    out.clear();
-    for &byte in input {
-        if *pending_cr {
-            *pending_cr = false;
-            if byte != b'\n' {
-                out.push(b'\r');
-            }
-        }
-        if byte == b'\r' {
-            *pending_cr = true;
-        } else {
-            out.push(byte);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_ends_convert_across_chunk_boundaries() {
-        let (mut out, mut previous, mut wire) = (Vec::new(), 0u8, Vec::new());
-        for chunk in [&b"a\nb\r"[..], b"\nc"] {
-            lf_to_crlf(chunk, &mut previous, &mut out);
-            wire.extend_from_slice(&out);
-        }
-        assert_eq!(wire, b"a\r\nb\r\nc");
-        let (mut pending, mut all) = (false, Vec::new());
-        for chunk in [&b"a\r"[..], b"\nb\r", b"x\r\n"] {
-            crlf_to_lf(chunk, &mut pending, &mut out);
-            all.extend_from_slice(&out);
-        }
-        assert_eq!(all, b"a\nb\rx\n");
-        assert!(!pending);
-    }
+/// LIST/NLST's argument: the path as the user gave it (options such as `-la` included, as typed).
+fn listing_arg(path: Option<&str>) -> ListingArg {
+    ListingArg::path(path.map(PathArg::from))
 }

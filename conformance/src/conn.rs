@@ -1,4 +1,5 @@
-//! A raw control connection for the suite: sends any bytes (malformed ones included), reads replies with
+//! A raw control connection for the suite: sends typed [`Command`]s, or any bytes through the one raw path
+//! [`Control::send_raw`] (for cases that need malformed lines), reads replies with
 //! the shared [`ReplyParser`], records every line both ways in the case's transcript, and checks the reply
 //! grammar of RFC 959 §4.2 on every reply it reads (three digits, space or hyphen, CRLF line ends, a
 //! multi-line reply closed by its own code), so that any case fails on a malformed reply.
@@ -7,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ftp_proto::{Reply, ReplyParser};
+use ftp_proto::{Command, Reply, ReplyParser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -36,7 +37,8 @@ impl Transcript {
 
 /// A reply as one line for Expected/Actual: `226 Transfer complete.` (multi-line texts joined by ` | `).
 pub fn show(reply: &Reply) -> String {
-    format!("{} {}", reply.code, reply.lines.join(" | "))
+    let lines: Vec<_> = reply.lines.iter().map(|line| line.text()).collect();
+    format!("{} {}", reply.code, lines.join(" | "))
 }
 
 /// Shows bytes as text, with control characters escaped and long runs cut.
@@ -114,12 +116,14 @@ impl Control {
         })
     }
 
-    /// Sends a command line; CRLF is added.
-    pub async fn send(&mut self, line: &str) -> Step<()> {
-        self.send_raw(format!("{line}\r\n").as_bytes()).await
+    /// Sends a command (its canonical line and CRLF).
+    pub async fn send(&mut self, command: &Command) -> Step<()> {
+        self.send_raw(&command.to_wire()).await
     }
 
-    /// Sends bytes exactly as given.
+    /// Sends bytes exactly as given: the one way to put a line on the wire that no [`Command`] encodes
+    /// (bad syntax, lower-case verbs, bare LF, over-long lines, Telnet bytes). Typed commands go through
+    /// here too, so the transcript and byte counts see every byte.
     pub async fn send_raw(&mut self, bytes: &[u8]) -> Step<()> {
         self.transcript
             .push(format!("{}> {}", self.label, printable(bytes)));
@@ -145,12 +149,12 @@ impl Control {
             })?;
         self.transcript.push(format!("{}> (urgent) DM", self.label));
         self.sent += 1;
-        self.cmd("ABOR").await
+        self.cmd(&Command::Abor).await
     }
 
     /// Sends a command and reads its reply.
-    pub async fn cmd(&mut self, line: &str) -> Step<Reply> {
-        self.send(line).await?;
+    pub async fn cmd(&mut self, command: &Command) -> Step<Reply> {
+        self.send(command).await?;
         self.reply().await
     }
 
@@ -180,7 +184,7 @@ impl Control {
                 return Ok(None);
             };
             check_line_grammar(&line, self.parser.in_multiline())?;
-            match self.parser.feed(&String::from_utf8_lossy(&line)) {
+            match self.parser.feed(&line) {
                 Ok(Some(reply)) => return Ok(Some(reply)),
                 Ok(None) => continue,
                 Err(error) => {
@@ -262,10 +266,10 @@ impl Control {
 
     /// Logs in; a refused login is an error of the case (the suite cannot go on), not a failure.
     pub async fn login(&mut self, user: &str, pass: &str) -> Step<()> {
-        let reply = self.cmd(&format!("USER {user}")).await?;
+        let reply = self.cmd(&Command::User(user.into())).await?;
         let reply = match reply.code {
             230 => return Ok(()),
-            331 | 332 => self.cmd(&format!("PASS {pass}")).await?,
+            331 | 332 => self.cmd(&Command::Pass(pass.into())).await?,
             _ => {
                 return Err(Outcome::error(format!(
                     "login refused at USER: {}",

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
-use ftp_proto::hostport;
+use ftp_proto::{hostport, Command, EpsvArg};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
@@ -37,14 +37,14 @@ pub enum Prepared {
 
 /// PASV: expects 227, decodes the address with the shared codec.
 pub async fn pasv(control: &mut Control) -> Step<SocketAddr> {
-    let reply = control.cmd("PASV").await?;
+    let reply = control.cmd(&Command::Pasv).await?;
     if reply.code != 227 {
         return Err(Outcome::fail(
             &["PASV: 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)"],
             show(&reply),
         ));
     }
-    let addr = hostport::decode_pasv_reply(reply.text()).map_err(|e| {
+    let addr = hostport::decode_pasv_reply(&reply.text()).map_err(|e| {
         Outcome::fail(
             &["a 227 text holding h1,h2,h3,h4,p1,p2"],
             format!("{}: {e}", show(&reply)),
@@ -55,14 +55,14 @@ pub async fn pasv(control: &mut Control) -> Step<SocketAddr> {
 
 /// EPSV: expects 229, connects to its port on the control connection's peer (RFC 2428 §3).
 pub async fn epsv(control: &mut Control) -> Step<SocketAddr> {
-    let reply = control.cmd("EPSV").await?;
+    let reply = control.cmd(&Command::Epsv(EpsvArg::Open)).await?;
     if reply.code != 229 {
         return Err(Outcome::fail(
             &["EPSV: 229 Entering Extended Passive Mode (|||port|)"],
             show(&reply),
         ));
     }
-    let port = hostport::decode_epsv_reply(reply.text()).map_err(|e| {
+    let port = hostport::decode_epsv_reply(&reply.text()).map_err(|e| {
         Outcome::fail(
             &["a 229 text holding (|||port|)"],
             format!("{}: {e}", show(&reply)),
@@ -75,9 +75,7 @@ pub async fn epsv(control: &mut Control) -> Step<SocketAddr> {
 pub async fn port(control: &mut Control, small_buffer: bool) -> Step<TcpListener> {
     let listener = listen(control.local.ip(), small_buffer)?;
     let addr = local_v4(&listener)?;
-    let reply = control
-        .cmd(&format!("PORT {}", hostport::encode_port(addr)))
-        .await?;
+    let reply = control.cmd(&Command::Port(addr)).await?;
     if reply.code != 200 {
         return Err(Outcome::fail(&["PORT: 200"], show(&reply)));
     }

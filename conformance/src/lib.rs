@@ -3,8 +3,9 @@
 //! requirement, a level and a run function that drives the server over raw TCP.
 //!
 //! - [`case`]: the case model ([`case::Case`], [`case::Level`]) and its verdicts ([`case::Outcome`]).
-//! - [`conn`]: a raw control connection that records the wire transcript and checks the reply grammar of
-//!   every reply it reads.
+//! - [`conn`]: a control connection that sends typed commands (`ftp_proto::Command`, the codec the server
+//!   parses with) or, through its one raw path `send_raw`, any bytes a case needs; it records the wire
+//!   transcript and checks the reply grammar of every reply it reads.
 //! - [`data`]: data connections: PASV/EPSV connect, PORT listeners, reading, stalling and dropping at will.
 //! - [`ops`]: the few multi-step dialogues many cases share (upload, download, listing).
 //! - [`table`]: RFC 959 §5.4, the command-reply table reply codes are judged against.

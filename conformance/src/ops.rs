@@ -1,7 +1,7 @@
 //! Dialogues many cases share: start a transfer (preliminary reply and data connection), upload, download,
 //! list, remove a tree. Each judges the codes it expects against RFC 959 §5.4, so cases stay short.
 
-use ftp_proto::Reply;
+use ftp_proto::{Command, ListingArg, PathArg, Reply};
 
 use crate::case::{Outcome, Step};
 use crate::conn::{show, Control};
@@ -15,7 +15,7 @@ const DOWNLOAD_LIMIT: usize = 64 * 1024 * 1024;
 pub async fn begin(
     control: &mut Control,
     mode: Mode,
-    command: &str,
+    command: &Command,
     small_buffer: bool,
 ) -> Step<Result<(Data, Reply), Reply>> {
     let prepared = data::prepare(control, mode, small_buffer).await?;
@@ -53,15 +53,6 @@ pub async fn begin(
     Ok(Ok((data, reply)))
 }
 
-/// The verb of a command line, uppercase.
-fn verb(command: &str) -> String {
-    command
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase()
-}
-
 /// Fails unless `reply` is one of `codes`.
 pub fn require(what: &str, reply: &Reply, codes: &[u16]) -> Step<()> {
     if codes.contains(&reply.code) {
@@ -76,24 +67,26 @@ pub fn require(what: &str, reply: &Reply, codes: &[u16]) -> Step<()> {
 
 /// STOR `bytes` to `path`: 125/150, the bytes, then 226/250.
 pub async fn upload(control: &mut Control, path: &str, bytes: &[u8], mode: Mode) -> Step<()> {
-    let command = format!("STOR {path}");
+    let command = Command::Stor(path.into());
+    let what = command.to_string();
     match begin(control, mode, &command, false).await? {
         Ok((data, _)) => {
             data.write_and_close(bytes).await?;
             let done = control.reply().await?;
-            require(&command, &done, &[226, 250])
+            require(&what, &done, &[226, 250])
         }
-        Err(reply) => require(&command, &reply, &[125, 150]),
+        Err(reply) => require(&what, &reply, &[125, 150]),
     }
 }
 
 /// RETR `path`: 125/150, all bytes until the server closes, then 226/250.
 pub async fn download(control: &mut Control, path: &str, mode: Mode) -> Step<Vec<u8>> {
-    fetch(control, &format!("RETR {path}"), mode).await
+    fetch(control, &Command::Retr(path.into()), mode).await
 }
 
 /// Runs a command whose answer comes over a data connection (RETR, LIST, NLST) and returns the bytes.
-pub async fn fetch(control: &mut Control, command: &str, mode: Mode) -> Step<Vec<u8>> {
+pub async fn fetch(control: &mut Control, command: &Command, mode: Mode) -> Step<Vec<u8>> {
+    let what = command.to_string();
     match begin(control, mode, command, false).await? {
         Ok((mut data, _)) => {
             let (bytes, end) = data
@@ -106,19 +99,20 @@ pub async fn fetch(control: &mut Control, command: &str, mode: Mode) -> Step<Vec
                 ));
             }
             let done = control.reply().await?;
-            require(command, &done, &[226, 250])?;
+            require(&what, &done, &[226, 250])?;
             Ok(bytes)
         }
         Err(reply) => {
-            require(command, &reply, &[125, 150])?;
-            Err(Outcome::error(format!("{}: unreachable", verb(command))))
+            require(&what, &reply, &[125, 150])?;
+            Err(Outcome::error(format!("{}: unreachable", command.verb())))
         }
     }
 }
 
 /// The names NLST gives for `path` (the last path component of each line).
 pub async fn names(control: &mut Control, path: &str) -> Step<Vec<String>> {
-    let bytes = fetch(control, &format!("NLST {path}"), Mode::Passive).await?;
+    let listing = ListingArg::path(Some(path.into()));
+    let bytes = fetch(control, &Command::Nlst(listing), Mode::Passive).await?;
     Ok(String::from_utf8_lossy(&bytes)
         .lines()
         .map(|line| line.trim_end_matches('\r'))
@@ -132,11 +126,11 @@ pub async fn remove_tree(control: &mut Control, dir: &str, depth: u32) -> Step<(
     let entries = names(control, dir).await.unwrap_or_default();
     for name in entries.iter().filter(|n| *n != "." && *n != "..") {
         let path = format!("{dir}/{name}");
-        let dele = control.cmd(&format!("DELE {path}")).await?;
+        let dele = control.cmd(&Command::Dele(PathArg::from(&path))).await?;
         if dele.code != 250 && depth > 0 {
             Box::pin(remove_tree(control, &path, depth - 1)).await?;
         }
     }
-    let rmd = control.cmd(&format!("RMD {dir}")).await?;
+    let rmd = control.cmd(&Command::Rmd(dir.into())).await?;
     require(&format!("RMD {dir}"), &rmd, &[250])
 }

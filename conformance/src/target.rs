@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ftp_proto::Reply;
+use ftp_proto::{Command, PathArg, Reply, TransferType};
 use tokio::sync::OnceCell;
 
 use crate::case::{Outcome, Step};
@@ -199,7 +199,7 @@ impl Target {
                 )
             })?;
         let feat = control
-            .cmd("FEAT")
+            .cmd(&Command::Feat)
             .await
             .map_err(|o| describe(&o, &transcript))?;
         if feat.code == 211 {
@@ -207,7 +207,7 @@ impl Target {
                 .lines
                 .iter()
                 .skip(1)
-                .map(|l| l.trim().to_ascii_uppercase())
+                .map(|l| l.text().trim().to_ascii_uppercase())
                 .collect();
             target.features.pop();
         }
@@ -217,14 +217,14 @@ impl Target {
             .unwrap_or(0);
         let scratch = format!("ftp-conformance-{}-{unique}", std::process::id());
         let mkd = control
-            .cmd(&format!("MKD {scratch}"))
+            .cmd(&Command::Mkd(PathArg::from(&scratch)))
             .await
             .map_err(|o| describe(&o, &transcript))?;
         target.scratch = match mkd.code {
             257 => Ok(scratch),
             _ => Err(format!("read-only target (MKD refused: {})", show(&mkd))),
         };
-        let _ = control.cmd("QUIT").await;
+        let _ = control.cmd(&Command::Quit).await;
         Ok(Arc::new(target))
     }
 
@@ -237,7 +237,7 @@ impl Target {
         let result = async {
             let mut control = self.session("cleanup", transcript.clone()).await?;
             ops::remove_tree(&mut control, scratch, 3).await?;
-            let _ = control.cmd("QUIT").await;
+            let _ = control.cmd(&Command::Quit).await;
             Ok::<(), Outcome>(())
         }
         .await;
@@ -254,7 +254,9 @@ impl Target {
         }
         control.login(&self.url.user, &self.url.pass).await?;
         if self.url.dir != "/" && !self.url.dir.is_empty() {
-            let cwd = control.cmd(&format!("CWD {}", self.url.dir)).await?;
+            let cwd = control
+                .cmd(&Command::Cwd(PathArg::from(&self.url.dir)))
+                .await?;
             if cwd.code != 250 {
                 return Err(Outcome::error(format!(
                     "CWD {}: {}",
@@ -355,7 +357,7 @@ impl Ctx {
             let path = self.scratch_path("readable.txt")?;
             let contents = b"ftp-conformance test file\r\n".to_vec();
             // In TYPE A a server may rewrite line ends; the file must arrive as sent.
-            let reply = control.cmd("TYPE I").await?;
+            let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
             ops::require("TYPE I", &reply, &[200])?;
             ops::upload(control, &path, &contents, crate::data::Mode::Passive).await?;
             return Ok((path, Some(contents)));
@@ -379,7 +381,7 @@ impl Ctx {
                 let transcript = Transcript::default();
                 let upload = async {
                     let mut control = target.session("big-upload", transcript.clone()).await?;
-                    control.cmd("TYPE I").await?;
+                    control.cmd(&Command::Type(TransferType::Image)).await?;
                     ops::upload(
                         &mut control,
                         &path,
@@ -387,7 +389,7 @@ impl Ctx {
                         crate::data::Mode::Passive,
                     )
                     .await?;
-                    let _ = control.cmd("QUIT").await;
+                    let _ = control.cmd(&Command::Quit).await;
                     Ok::<(), Outcome>(())
                 };
                 upload.await.map(|()| path).map_err(|o| {

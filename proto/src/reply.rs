@@ -1,18 +1,101 @@
 //! Replies (RFC 959 §4.2): a three-digit code and one or more lines of text.
 //!
 //! A single-line reply is `xyz text CRLF`. A multi-line reply opens with `xyz-text`, may carry any lines,
-//! and closes with the first line that starts with the same code followed by a space. [`Reply::to_wire`]
+//! and closes with the first line that starts with the same code followed by a space. [`Reply::to_bytes`]
 //! formats, [`ReplyParser`] parses line by line, so a reader can stop as soon as a reply is complete.
+//! Text is kept as bytes ([`ReplyLine`]), so a reply that echoes a non-UTF-8 file name needs no second
+//! path; [`Reply::text`] is the lossy view for people.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use crate::reply_code::IntoCode;
+
+/// One line of a reply's text, as bytes: a server may echo file names that are not UTF-8, and those
+/// bytes go out (and come in) unchanged. [`ReplyLine::text`] gives a lossy `&str` view for people.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct ReplyLine(Vec<u8>);
+
+impl ReplyLine {
+    /// The line's bytes, without code, separator or line end.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The line as text; bytes that are not UTF-8 become U+FFFD.
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+}
+
+impl fmt::Debug for ReplyLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.text(), f)
+    }
+}
+
+impl fmt::Display for ReplyLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl From<Vec<u8>> for ReplyLine {
+    fn from(bytes: Vec<u8>) -> ReplyLine {
+        ReplyLine(bytes)
+    }
+}
+
+impl From<&[u8]> for ReplyLine {
+    fn from(bytes: &[u8]) -> ReplyLine {
+        ReplyLine(bytes.to_vec())
+    }
+}
+
+impl From<String> for ReplyLine {
+    fn from(text: String) -> ReplyLine {
+        ReplyLine(text.into_bytes())
+    }
+}
+
+impl From<&str> for ReplyLine {
+    fn from(text: &str) -> ReplyLine {
+        ReplyLine(text.as_bytes().to_vec())
+    }
+}
+
+impl From<&String> for ReplyLine {
+    fn from(text: &String) -> ReplyLine {
+        ReplyLine::from(text.as_str())
+    }
+}
+
+impl PartialEq<str> for ReplyLine {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for ReplyLine {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<String> for ReplyLine {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
 
 /// A reply: its code and its text lines (the code and separator stripped).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
-    /// The three-digit code, 100..=599.
+    /// The three-digit code, 100..=599. A plain number, so that any code a server sends can be held;
+    /// [`ReplyCode`](crate::ReplyCode) names the known ones and compares equal to them.
     pub code: u16,
     /// The text of each line; a single-line reply has exactly one.
-    pub lines: Vec<String>,
+    pub lines: Vec<ReplyLine>,
 }
 
 /// Why a line could not be part of a reply.
@@ -38,27 +121,40 @@ impl fmt::Display for ReplyError {
 impl std::error::Error for ReplyError {}
 
 impl Reply {
-    /// A single-line reply.
-    pub fn new(code: u16, text: impl Into<String>) -> Reply {
+    /// A single-line reply; the text may be raw bytes (`&[u8]`, `Vec<u8>`) or text.
+    pub fn new(code: impl IntoCode, text: impl Into<ReplyLine>) -> Reply {
         Reply {
-            code,
+            code: code.into_code(),
             lines: vec![text.into()],
         }
     }
 
     /// A reply of several lines; the last one carries the closing `xyz ` mark.
-    pub fn multi(code: u16, lines: Vec<String>) -> Reply {
-        Reply { code, lines }
+    pub fn multi(code: impl IntoCode, lines: Vec<String>) -> Reply {
+        Reply {
+            code: code.into_code(),
+            lines: lines.into_iter().map(ReplyLine::from).collect(),
+        }
     }
 
-    /// The last line's text, which carries the reply's meaning in a multi-line reply.
-    pub fn text(&self) -> &str {
-        self.lines.last().map(String::as_str).unwrap_or("")
+    /// The last line's text, which carries the reply's meaning in a multi-line reply; lossy where the
+    /// bytes are not UTF-8.
+    pub fn text(&self) -> Cow<'_, str> {
+        self.lines
+            .last()
+            .map(ReplyLine::text)
+            .unwrap_or(Cow::Borrowed(""))
     }
 
-    /// All lines joined with `\n`.
+    /// The last line's bytes, exactly as received.
+    pub fn text_bytes(&self) -> &[u8] {
+        self.lines.last().map(ReplyLine::as_bytes).unwrap_or(b"")
+    }
+
+    /// All lines joined with `\n`, lossily as text.
     pub fn full_text(&self) -> String {
-        self.lines.join("\n")
+        let lines: Vec<Cow<'_, str>> = self.lines.iter().map(ReplyLine::text).collect();
+        lines.join("\n")
     }
 
     /// 1yz: positive preliminary.
@@ -78,29 +174,41 @@ impl Reply {
         self.code >= 400
     }
 
-    /// The reply as sent on the wire, each line ending in CRLF. Text lines that would look like the closing
-    /// line of the reply are indented by one space so that a reader does not stop early (RFC 959 §4.2).
-    pub fn to_wire(&self) -> String {
-        let mut out = String::new();
+    /// The reply's bytes as sent on the wire, each line ending in CRLF. Text lines that would look like the
+    /// closing line of the reply are indented by one space so that a reader does not stop early
+    /// (RFC 959 §4.2). CR and LF inside a line would end it early, so they are sent as spaces.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let code = self.code.to_string();
+        let mut out = Vec::new();
         let last = self.lines.len().saturating_sub(1);
         for (index, line) in self.lines.iter().enumerate() {
-            let line = strip_line_breaks(line);
+            let line = strip_line_breaks(line.as_bytes());
+            out.extend_from_slice(code.as_bytes());
             if index == last {
-                out.push_str(&format!("{} {}\r\n", self.code, line));
-            } else if index == 0 {
-                out.push_str(&format!("{}-{}\r\n", self.code, line));
+                out.push(b' ');
             } else {
+                out.push(b'-');
                 // RFC 959 §4.2 lets middle lines start with anything but `xyz `, so that form is shifted.
-                let needs_shift =
-                    starts_with_code(&line) && matches!(line.as_bytes().get(3), None | Some(b' '));
-                let prefix = if needs_shift { " " } else { "" };
-                out.push_str(&format!("{}-{prefix}{}\r\n", self.code, line));
+                let needs_shift = index > 0
+                    && starts_with_code(&line)
+                    && matches!(line.get(3), None | Some(b' '));
+                if needs_shift {
+                    out.push(b' ');
+                }
             }
+            out.extend_from_slice(&line);
+            out.extend_from_slice(b"\r\n");
         }
         if self.lines.is_empty() {
-            out.push_str(&format!("{} \r\n", self.code));
+            out.extend_from_slice(code.as_bytes());
+            out.extend_from_slice(b" \r\n");
         }
         out
+    }
+
+    /// [`Reply::to_bytes`] as text, lossy where the bytes are not UTF-8 (for transcripts and tests).
+    pub fn to_wire(&self) -> String {
+        String::from_utf8_lossy(&self.to_bytes()).into_owned()
     }
 }
 
@@ -110,27 +218,30 @@ impl fmt::Display for Reply {
     }
 }
 
-fn strip_line_breaks(line: &str) -> String {
-    line.replace(['\r', '\n'], " ")
+fn strip_line_breaks(line: &[u8]) -> Vec<u8> {
+    line.iter()
+        .map(|byte| match byte {
+            b'\r' | b'\n' => b' ',
+            other => *other,
+        })
+        .collect()
 }
 
-fn starts_with_code(line: &str) -> bool {
-    line.as_bytes()
-        .get(..3)
+fn starts_with_code(line: &[u8]) -> bool {
+    line.get(..3)
         .is_some_and(|digits| digits.iter().all(u8::is_ascii_digit))
 }
 
 /// Splits a reply's opening line into its code and separator: `Some((code, '-' | ' ' | None))`.
-fn opening(line: &str) -> Option<(u16, Option<u8>)> {
-    let bytes = line.as_bytes();
-    let digits = bytes.get(..3)?;
+fn opening(line: &[u8]) -> Option<(u16, Option<u8>)> {
+    let digits = line.get(..3)?;
     if !digits.iter().all(u8::is_ascii_digit) || !(b'1'..=b'5').contains(&digits[0]) {
         return None;
     }
     let code = digits
         .iter()
         .fold(0u16, |acc, digit| acc * 10 + u16::from(digit - b'0'));
-    match bytes.get(3) {
+    match line.get(3) {
         None => Some((code, None)),
         Some(b' ') => Some((code, Some(b' '))),
         Some(b'-') => Some((code, Some(b'-'))),
@@ -155,14 +266,19 @@ impl ReplyParser {
         self.open.is_some()
     }
 
-    /// Feeds one line. Returns the reply once it is complete, `Ok(None)` while a multi-line reply goes on.
-    /// A bare `xyz` with no separator is accepted as a single-line reply with empty text.
-    pub fn feed(&mut self, line: &str) -> Result<Option<Reply>, ReplyError> {
-        let line = line.trim_end_matches(['\r', '\n']);
+    /// Feeds one line, as bytes or text. Returns the reply once it is complete, `Ok(None)` while a
+    /// multi-line reply goes on. A bare `xyz` with no separator is accepted as a single-line reply with
+    /// empty text.
+    pub fn feed(&mut self, line: impl AsRef<[u8]>) -> Result<Option<Reply>, ReplyError> {
+        let mut line = line.as_ref();
+        while let [rest @ .., b'\r' | b'\n'] = line {
+            line = rest;
+        }
+        let after_code = || ReplyLine::from(line.get(4..).unwrap_or_default());
         if let Some(open) = self.open.as_mut() {
             if let Some((code, Some(b' ') | None)) = opening(line) {
                 if code == open.code {
-                    open.lines.push(line.get(4..).unwrap_or("").to_string());
+                    open.lines.push(after_code());
                     return Ok(self.open.take());
                 }
             }
@@ -171,19 +287,21 @@ impl ReplyParser {
                 Some((code, Some(b'-'))) if code == open.code => &line[4..],
                 _ => line,
             };
-            open.lines.push(text.to_string());
+            open.lines.push(ReplyLine::from(text));
             return Ok(None);
         }
         match opening(line) {
             Some((code, Some(b'-'))) => {
                 self.open = Some(Reply {
                     code,
-                    lines: vec![line[4..].to_string()],
+                    lines: vec![after_code()],
                 });
                 Ok(None)
             }
-            Some((code, _)) => Ok(Some(Reply::new(code, line.get(4..).unwrap_or("")))),
-            None => Err(ReplyError::MalformedStart(line.to_string())),
+            Some((code, _)) => Ok(Some(Reply::new(code, after_code()))),
+            None => Err(ReplyError::MalformedStart(
+                String::from_utf8_lossy(line).into_owned(),
+            )),
         }
     }
 }
@@ -256,6 +374,17 @@ mod tests {
         assert!(parser.feed("2000 x").is_err());
         assert!(parser.feed("600 x").is_err());
         assert_eq!(parser.feed("200").ok().flatten(), Some(Reply::new(200, "")));
+    }
+
+    #[test]
+    fn non_utf8_text_goes_out_and_comes_back_as_bytes() {
+        let reply = Reply::new(257, &b"\"/caf\xe9\" created."[..]);
+        let wire = reply.to_bytes();
+        assert_eq!(wire, b"257 \"/caf\xe9\" created.\r\n");
+        let mut parser = ReplyParser::new();
+        assert_eq!(parser.feed(&wire), Ok(Some(reply.clone())));
+        assert_eq!(reply.text(), "\"/caf\u{fffd}\" created.");
+        assert_eq!(reply.text_bytes(), b"\"/caf\xe9\" created.");
     }
 
     proptest! {

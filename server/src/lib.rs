@@ -5,17 +5,18 @@
 //! - [`server`]: [`Server::bind`], [`Server::local_addr`], [`Server::run`]: accepting, connection limit,
 //!   graceful shutdown.
 //! - `session`: one client's control connection: login, the command loop, one handler per command.
-//! - `line`: control-connection lines with a length limit; `command`: lines become typed commands.
+//! - `line`: control-connection lines with a length limit; they become typed commands with
+//!   `ftp_proto::Command::parse`, the codec the client and the suite encode commands with.
 //! - `jail`: [`jail::VirtualPath`] and [`jail::Jail`], the only way from a client's path to a real one.
 //! - `data_channel`: PORT/PASV plans and opening data connections; `transfer`: the data side of
 //!   RETR/STOR/LIST as tasks; `listing`: `ls -l` lines.
 //!
-//! Wire formats (replies, host-port encodings) come from the shared `ftp-proto` crate.
+//! Wire formats (commands, replies and their codes, host-port encodings, 257 pathnames, TYPE A line ends)
+//! come from the shared `ftp-proto` crate.
 
 // In unit tests a panic is the failure report.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod command;
 pub mod config;
 mod data_channel;
 pub mod jail;

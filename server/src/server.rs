@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use ftp_proto::Reply;
+use ftp_proto::{Reply, ReplyCode};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
@@ -115,7 +115,10 @@ impl Server {
 
 /// A connection over the limit gets 421 at once (RFC 959 §5.4 allows 421 for any command, and a greeting).
 async fn refuse(mut stream: TcpStream) {
-    let reply = Reply::new(421, "Too many connections; try again later.");
-    let _ = stream.write_all(reply.to_wire().as_bytes()).await;
+    let reply = Reply::new(
+        ReplyCode::ServiceNotAvailable,
+        "Too many connections; try again later.",
+    );
+    let _ = stream.write_all(&reply.to_bytes()).await;
     let _ = stream.shutdown().await;
 }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -133,6 +134,7 @@ pub async fn send_file(link: DataLink, file: File, length: u64, ascii: bool) -> 
     let mut source = file.take(length);
     let mut buffer = vec![0u8; BUFFER_SIZE];
     let mut to_crlf = LfToCrlf::default();
+    let mut converted = Vec::new();
     let mut sent_from_file = 0u64;
     loop {
         let read = match source.read(&mut buffer).await {
@@ -142,11 +144,13 @@ pub async fn send_file(link: DataLink, file: File, length: u64, ascii: bool) -> 
         };
         sent_from_file += read as u64;
         let chunk = if ascii {
-            to_crlf.convert(&buffer[..read])
+            converted.clear();
+            to_crlf.convert(&buffer[..read], &mut converted);
+            &converted[..]
         } else {
-            buffer[..read].to_vec()
+            &buffer[..read]
         };
-        if let Err(error) = stream.write_all(&chunk).await {
+        if let Err(error) = stream.write_all(chunk).await {
             return Outcome::ConnectionBroken(error);
         }
         counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
@@ -174,6 +178,7 @@ pub async fn receive_file(
     };
     let mut buffer = vec![0u8; BUFFER_SIZE];
     let mut from_crlf = CrlfToLf::default();
+    let mut converted = Vec::new();
     let mut written = 0u64;
     loop {
         let read = match stream.read(&mut buffer).await {
@@ -182,17 +187,20 @@ pub async fn receive_file(
             Err(error) => return Outcome::ConnectionBroken(error),
         };
         counter.fetch_add(read as u64, Ordering::Relaxed);
+        // A CR that ends the upload stays pending and is dropped, as it always has been here.
         let chunk = if ascii {
-            from_crlf.convert(&buffer[..read])
+            converted.clear();
+            from_crlf.convert(&buffer[..read], &mut converted);
+            &converted[..]
         } else {
-            buffer[..read].to_vec()
+            &buffer[..read]
         };
         if let Some((limit, kind)) = faults.fail_writes_after {
             if written + chunk.len() as u64 > limit {
                 return Outcome::WriteFailed(io::Error::new(kind, "injected storage fault"));
             }
         }
-        if let Err(error) = file.write_all(&chunk).await {
+        if let Err(error) = file.write_all(chunk).await {
             return Outcome::WriteFailed(error);
         }
         written += chunk.len() as u64;
@@ -287,65 +295,9 @@ impl Drop for Upload {
     }
 }
 
-/// TYPE A on RETR: bare LF becomes CRLF; a CRLF already in the file is left alone.
-#[derive(Default)]
-struct LfToCrlf {
-    previous: u8,
-}
-
-impl LfToCrlf {
-    fn convert(&mut self, input: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(input.len() + input.len() / 16);
-        for &byte in input {
-            if byte == b'\n' && self.previous != b'\r' {
-                out.push(b'\r');
-            }
-            out.push(byte);
-            self.previous = byte;
-        }
-        out
-    }
-}
-
-/// TYPE A on STOR: CRLF becomes LF; a CR not followed by LF is kept, even across buffer boundaries.
-#[derive(Default)]
-struct CrlfToLf {
-    pending_cr: bool,
-}
-
-impl CrlfToLf {
-    fn convert(&mut self, input: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(input.len());
-        for &byte in input {
-            if std::mem::take(&mut self.pending_cr) && byte != b'\n' {
-                out.push(b'\r');
-            }
-            if byte == b'\r' {
-                self.pending_cr = true;
-            } else {
-                out.push(byte);
-            }
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ascii_conversions_across_chunk_boundaries() {
-        let mut to_crlf = LfToCrlf::default();
-        let mut wire = to_crlf.convert(b"a\nb\r");
-        wire.extend(to_crlf.convert(b"\nc\n"));
-        assert_eq!(wire, b"a\r\nb\r\nc\r\n");
-
-        let mut from_crlf = CrlfToLf::default();
-        let mut disk = from_crlf.convert(b"a\r\nb\r");
-        disk.extend(from_crlf.convert(b"\nc\rd"));
-        assert_eq!(disk, b"a\nb\nc\rd");
-    }
 
     #[tokio::test]
     async fn an_upload_dropped_before_commit_leaves_no_trace() {

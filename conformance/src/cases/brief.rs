@@ -2,7 +2,7 @@
 //! stricter rules: every command but ABOR/QUIT ignored (never answered) during a transfer, QUIT ending
 //! a transfer at once, a second PASV closing the first listener.
 
-use ftp_proto::{hostport, Reply};
+use ftp_proto::{hostport, Command, PathArg, Reply, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::{show, Control};
@@ -39,15 +39,15 @@ async fn example(cx: Ctx) -> Step<Outcome> {
     }
     let path = {
         let mut setup = cx.login("setup").await?;
-        setup.cmd("TYPE I").await?;
+        setup.cmd(&Command::Type(TransferType::Image)).await?;
         let path = cx.scratch_path("robots.txt")?;
         ops::upload(&mut setup, &path, ROBOTS, Mode::Passive).await?;
-        let _ = setup.cmd("QUIT").await;
+        let _ = setup.cmd(&Command::Quit).await;
         path
     };
     let (mut control, greeting) = cx.connect("c1").await?;
-    let name = greeting
-        .text()
+    let text = greeting.text();
+    let name = text
         .strip_suffix(" FTP server ready.")
         .filter(|n| !n.is_empty() && !n.contains(' '));
     let Some(name) = name.map(str::to_string) else {
@@ -58,11 +58,13 @@ async fn example(cx: Ctx) -> Step<Outcome> {
     };
     exact(
         "USER anonymous",
-        &control.cmd("USER anonymous").await?,
+        &control.cmd(&Command::User("anonymous".into())).await?,
         331,
         "Guest login ok, send your complete e-mail address as password.",
     )?;
-    let welcome = control.cmd(&format!("PASS {}", cx.target.url.pass)).await?;
+    let welcome = control
+        .cmd(&Command::Pass(cx.target.url.pass.as_str().into()))
+        .await?;
     exact(
         "PASS",
         &welcome,
@@ -72,25 +74,28 @@ async fn example(cx: Ctx) -> Step<Outcome> {
     if welcome.lines.len() < 2 {
         return Err(Outcome::fail(&["a multi-line 230 welcome (230- ... 230 Guest login ok, access restrictions apply.)"], show(&welcome)));
     }
-    exact("SYST", &control.cmd("SYST").await?, 215, "UNIX Type: L8")?;
+    exact(
+        "SYST",
+        &control.cmd(&Command::Syst).await?,
+        215,
+        "UNIX Type: L8",
+    )?;
     exact(
         "TYPE I",
-        &control.cmd("TYPE I").await?,
+        &control.cmd(&Command::Type(TransferType::Image)).await?,
         200,
         "Type set to I.",
     )?;
     let dir = &cx.target.url.dir;
     if dir != "/" && !dir.is_empty() {
-        let reply = control.cmd(&format!("CWD {dir}")).await?;
+        let reply = control.cmd(&Command::Cwd(PathArg::from(dir))).await?;
         cx.expect("CWD", &reply, &[250], &[])?;
     }
     let listener = data::listen(control.local.ip(), false)?;
     let addr = data::local_v4(&listener)?;
     exact(
         "PORT",
-        &control
-            .cmd(&format!("PORT {}", hostport::encode_port(addr)))
-            .await?,
+        &control.cmd(&Command::Port(addr)).await?,
         200,
         "PORT command successful.",
     )?;
@@ -100,13 +105,13 @@ async fn example(cx: Ctx) -> Step<Outcome> {
     );
     exact(
         "RETR",
-        &control.cmd(&format!("RETR {path}")).await?,
+        &control.cmd(&Command::Retr(PathArg::from(&path))).await?,
         150,
         &opening,
     )?;
     retr_body(&mut control, data::Prepared::Active(listener)).await?;
-    let pasv = control.cmd("PASV").await?;
-    let addr = hostport::decode_pasv_reply(pasv.text()).map_err(|e| {
+    let pasv = control.cmd(&Command::Pasv).await?;
+    let addr = hostport::decode_pasv_reply(&pasv.text()).map_err(|e| {
         Outcome::fail(
             &["227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)"],
             format!("{}: {e}", show(&pasv)),
@@ -115,7 +120,7 @@ async fn example(cx: Ctx) -> Step<Outcome> {
     exact("PASV", &pasv, 227, &hostport::pasv_reply_text(addr))?;
     exact(
         "RETR",
-        &control.cmd(&format!("RETR {path}")).await?,
+        &control.cmd(&Command::Retr(PathArg::from(&path))).await?,
         150,
         &opening,
     )?;
@@ -125,7 +130,7 @@ async fn example(cx: Ctx) -> Step<Outcome> {
     )
     .await?;
     let received_before = control.received;
-    let goodbye = control.cmd("QUIT").await?;
+    let goodbye = control.cmd(&Command::Quit).await?;
     let files = 2 * ROBOTS.len() as u64;
     let traffic = control.sent + received_before + files;
     let expected = [
@@ -159,7 +164,7 @@ async fn retr_body(control: &mut Control, prepared: data::Prepared) -> Step<()> 
 async fn noop_ignored(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let (mut data, _) = stalled_retr(&cx, &mut control).await?;
-    control.send("NOOP").await?;
+    control.send(&Command::Noop).await?;
     if let Some(early) = control.reply_within(QUIET).await? {
         return Err(Outcome::fail(
             &["no reply to NOOP while the transfer runs"],
@@ -174,7 +179,7 @@ async fn noop_ignored(cx: Ctx) -> Step<Outcome> {
         ));
     }
     exact("RETR", &control.reply().await?, 226, "Transfer complete.")?;
-    control.send("SYST").await?;
+    control.send(&Command::Syst).await?;
     let (_, skipped) = replies_until(&mut control, &[215], 3).await?;
     if let Some(late) = skipped.first() {
         return Err(Outcome::fail(
@@ -188,7 +193,7 @@ async fn noop_ignored(cx: Ctx) -> Step<Outcome> {
 async fn quit_mid(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let (mut data, _) = stalled_retr(&cx, &mut control).await?;
-    control.send("QUIT").await?;
+    control.send(&Command::Quit).await?;
     let (_, skipped) = replies_until(&mut control, &[221], 3).await?;
     if let Some(other) = skipped.iter().find(|r| !matches!(r.code, 426 | 226)) {
         return Err(Outcome::fail(

@@ -4,6 +4,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
+use ftp_proto::{Command, ListingArg, PathArg, TransferType};
+
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::data::{self, End, Mode};
@@ -37,12 +39,10 @@ async fn port_bounce(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let bounce = data::listen(IpAddr::V4(THIRD_HOST), false)?;
     let addr: SocketAddrV4 = data::local_v4(&bounce)?;
-    let reply = control
-        .cmd(&format!("PORT {}", ftp_proto::hostport::encode_port(addr)))
-        .await?;
+    let reply = control.cmd(&Command::Port(addr)).await?;
     if reply.code == 200 {
         // Accepted: the transfer must still never reach the third host.
-        let list = control.cmd("LIST").await?;
+        let list = control.cmd(&Command::List(ListingArg::default())).await?;
         cx.weaker(
             vec!["PORT to a third host: 500/501/504 (refused)".into()],
             format!("PORT: {}; LIST: {}", show(&reply), show(&list)),
@@ -80,7 +80,7 @@ async fn pasv_foreign(cx: Ctx) -> Step<Outcome> {
         control.reply_timeout,
     )
     .await;
-    control.send("NLST").await?;
+    control.send(&Command::Nlst(ListingArg::default())).await?;
     // The client's own connection comes right after the thief's (a server may send 150 only once it
     // has a connection it accepts), so the thief is first in the listen queue.
     let own = data::connect(
@@ -142,7 +142,7 @@ async fn judge_thief(thief: Step<data::Data>) -> Step<Outcome> {
 
 async fn cwd_root(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("CWD /").await?;
+    let reply = control.cmd(&Command::Cwd("/".into())).await?;
     cx.expect("CWD /", &reply, &[250], &[])?;
     let top = ops::names(&mut control, ".").await?;
     for escape in [
@@ -151,7 +151,7 @@ async fn cwd_root(cx: Ctx) -> Step<Outcome> {
         "/../../../..",
         "../../../../../../../../..",
     ] {
-        let reply = control.cmd(&format!("CWD {escape}")).await?;
+        let reply = control.cmd(&Command::Cwd(PathArg::from(escape))).await?;
         cx.expect(&format!("CWD {escape}"), &reply, &[250, 550], &[])?;
         let here = ops::names(&mut control, ".").await?;
         if here != top {
@@ -166,7 +166,7 @@ async fn cwd_root(cx: Ctx) -> Step<Outcome> {
 
 async fn retr_root(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    control.cmd("TYPE I").await?;
+    control.cmd(&Command::Type(TransferType::Image)).await?;
     let real = std::fs::read("/etc/passwd").unwrap_or_default();
     for path in [
         "../../etc/passwd",
@@ -174,9 +174,9 @@ async fn retr_root(cx: Ctx) -> Step<Outcome> {
         "../../../../../../../../etc/passwd",
         "/../../etc/passwd",
     ] {
-        let command = format!("RETR {path}");
+        let command = Command::Retr(path.into());
         match ops::begin(&mut control, Mode::Passive, &command, false).await? {
-            Err(reply) => cx.expect(&command, &reply, &[550, 450, 553, 501], &[])?,
+            Err(reply) => cx.expect(&command.to_string(), &reply, &[550, 450, 553, 501], &[])?,
             Ok((mut data, _)) => {
                 let (bytes, _) = data.read_to_end(1 << 24, control.reply_timeout).await;
                 let _ = control.reply().await?;

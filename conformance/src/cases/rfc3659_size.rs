@@ -1,5 +1,7 @@
 //! RFC 3659, extensions to FTP: SIZE, run when FEAT advertises it.
 
+use ftp_proto::{Command, PathArg, TransferType};
+
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::data::Mode;
@@ -18,15 +20,17 @@ async fn size(cx: Ctx) -> Step<Outcome> {
     cx.require_feature("SIZE")?;
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path("sized.bin")?;
-    let reply = control.cmd("TYPE I").await?;
+    let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.expect("TYPE I", &reply, &[200], &[])?;
     ops::upload(&mut control, &path, &pattern(65_537), Mode::Passive).await?;
-    let reply = control.cmd(&format!("SIZE {path}")).await?;
+    let reply = control.cmd(&Command::Size(PathArg::from(&path))).await?;
     cx.expect("SIZE", &reply, &[213], &[])?;
     if reply.text().trim() != "65537" {
         return Err(Outcome::fail(&["SIZE: 213 65537"], show(&reply)));
     }
-    let reply = control.cmd("SIZE ftp-conformance-no-such-file").await?;
+    let reply = control
+        .cmd(&Command::Size("ftp-conformance-no-such-file".into()))
+        .await?;
     cx.expect("SIZE of a missing file", &reply, &[550], &[])?;
     Ok(Outcome::Pass)
 }

@@ -1,5 +1,7 @@
 //! RFC 959 §4.1.1, access control commands: USER, PASS, QUIT, and what a server says before login.
 
+use ftp_proto::{Command, ListingArg};
+
 use crate::case::{Case, Outcome, Step};
 use crate::target::Ctx;
 
@@ -44,13 +46,15 @@ pub const CASES: &[Case] = &[
 async fn user_pass(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
     let url = &cx.target.url;
-    let user = control.cmd(&format!("USER {}", url.user)).await?;
+    let user = control.cmd(&Command::User(url.user.clone())).await?;
     cx.expect("USER", &user, &[331, 230, 332], &[])?;
     if user.code == 331 {
-        let pass = control.cmd(&format!("PASS {}", url.pass)).await?;
+        let pass = control
+            .cmd(&Command::Pass(url.pass.as_str().into()))
+            .await?;
         cx.expect("PASS", &pass, &[230, 202], &[])?;
     }
-    let noop = control.cmd("NOOP").await?;
+    let noop = control.cmd(&Command::Noop).await?;
     cx.expect("NOOP after login", &noop, &[200], &[])?;
     Ok(Outcome::Pass)
 }
@@ -65,20 +69,22 @@ async fn bad_login(cx: Ctx) -> Step<Outcome> {
     } else {
         (url.user.as_str(), "ftp-conformance-wrong-password")
     };
-    let reply = control.cmd(&format!("USER {user}")).await?;
+    let reply = control.cmd(&Command::User(user.into())).await?;
     cx.expect("USER (unknown or refused)", &reply, &[530, 331, 332], &[])?;
     if reply.code != 530 {
-        let reply = control.cmd(&format!("PASS {pass}")).await?;
+        let reply = control.cmd(&Command::Pass(pass.into())).await?;
         cx.expect("PASS (wrong)", &reply, &[530], &[])?;
     }
-    let pwd = control.cmd("CWD /").await?;
+    let pwd = control.cmd(&Command::Cwd("/".into())).await?;
     cx.expect("CWD after the refused login", &pwd, &[530], &[])?;
     Ok(Outcome::Pass)
 }
 
 async fn pass_without_user(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
-    let reply = control.cmd("PASS conformance@example.com").await?;
+    let reply = control
+        .cmd(&Command::Pass("conformance@example.com".into()))
+        .await?;
     cx.expect("PASS without USER", &reply, &[503], &[530])?;
     Ok(Outcome::Pass)
 }
@@ -86,14 +92,14 @@ async fn pass_without_user(cx: Ctx) -> Step<Outcome> {
 async fn before_login(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
     for command in [
-        "CWD /",
-        "PASV",
-        "LIST",
-        "RETR ftp-conformance.txt",
-        "STOR ftp-conformance.txt",
-        "MKD ftp-conformance",
+        Command::Cwd("/".into()),
+        Command::Pasv,
+        Command::List(ListingArg::default()),
+        Command::Retr("ftp-conformance.txt".into()),
+        Command::Stor("ftp-conformance.txt".into()),
+        Command::Mkd("ftp-conformance".into()),
     ] {
-        let reply = control.cmd(command).await?;
+        let reply = control.cmd(&command).await?;
         cx.expect(&format!("{command} before login"), &reply, &[530], &[])?;
     }
     Ok(Outcome::Pass)
@@ -101,7 +107,7 @@ async fn before_login(cx: Ctx) -> Step<Outcome> {
 
 async fn quit(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("QUIT").await?;
+    let reply = control.cmd(&Command::Quit).await?;
     cx.expect("QUIT", &reply, &[221], &[])?;
     if !control.closed_within(control.reply_timeout).await {
         return Err(Outcome::fail(

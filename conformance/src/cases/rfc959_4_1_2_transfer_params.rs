@@ -1,6 +1,8 @@
 //! RFC 959 §4.1.2, transfer parameter commands: TYPE, MODE, STRU, PORT and PASV (syntax, ranges, a second
 //! PASV, active mode).
 
+use ftp_proto::{Command, ListingArg, TransferType};
+
 use crate::case::{Case, Outcome, Step};
 use crate::data::{self, Mode};
 use crate::ops;
@@ -18,29 +20,41 @@ pub const CASES: &[Case] = &[
 
 async fn type_cmd(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    for command in ["TYPE A", "TYPE I", "TYPE A N", "type i"] {
-        let reply = control.cmd(command).await?;
-        cx.expect(command, &reply, &[200], &[])?;
+    for command in [
+        Command::Type(TransferType::Ascii),
+        Command::Type(TransferType::Image),
+    ] {
+        let reply = control.cmd(&command).await?;
+        cx.expect(&command.to_string(), &reply, &[200], &[])?;
     }
-    let reply = control.cmd("TYPE X").await?;
+    // Spellings no typed command produces: the two-word form and a lower-case verb.
+    for line in ["TYPE A N", "type i"] {
+        control.send_raw(format!("{line}\r\n").as_bytes()).await?;
+        let reply = control.reply().await?;
+        cx.expect(line, &reply, &[200], &[])?;
+    }
+    control.send_raw(b"TYPE X\r\n").await?;
+    let reply = control.reply().await?;
     cx.expect("TYPE X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
 async fn mode(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("MODE S").await?;
+    let reply = control.cmd(&Command::Mode).await?;
     cx.expect("MODE S", &reply, &[200], &[])?;
-    let reply = control.cmd("MODE X").await?;
+    control.send_raw(b"MODE X\r\n").await?;
+    let reply = control.reply().await?;
     cx.expect("MODE X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
 async fn stru(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("STRU F").await?;
+    let reply = control.cmd(&Command::Stru).await?;
     cx.expect("STRU F", &reply, &[200], &[])?;
-    let reply = control.cmd("STRU X").await?;
+    control.send_raw(b"STRU X\r\n").await?;
+    let reply = control.reply().await?;
     cx.expect("STRU X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
@@ -62,7 +76,10 @@ async fn port_syntax(cx: Ctx) -> Step<Outcome> {
         format!("PORT {a},{b},{c},{d},-1,4"),
     ];
     for command in &bad {
-        let reply = control.cmd(command).await?;
+        control
+            .send_raw(format!("{command}\r\n").as_bytes())
+            .await?;
+        let reply = control.reply().await?;
         cx.expect(command, &reply, &[501], &[500])?;
     }
     Ok(Outcome::Pass)
@@ -70,21 +87,31 @@ async fn port_syntax(cx: Ctx) -> Step<Outcome> {
 
 async fn pasv_227(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    ops::fetch(&mut control, "NLST", Mode::Passive).await?;
+    ops::fetch(
+        &mut control,
+        &Command::Nlst(ListingArg::default()),
+        Mode::Passive,
+    )
+    .await?;
     Ok(Outcome::Pass)
 }
 
 async fn pasv_twice(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let _first = data::pasv(&mut control).await?;
-    ops::fetch(&mut control, "NLST", Mode::Passive).await?;
+    ops::fetch(
+        &mut control,
+        &Command::Nlst(ListingArg::default()),
+        Mode::Passive,
+    )
+    .await?;
     Ok(Outcome::Pass)
 }
 
 async fn port_active(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let (path, contents) = cx.readable_file(&mut control).await?;
-    control.cmd("TYPE I").await?;
+    control.cmd(&Command::Type(TransferType::Image)).await?;
     let bytes = ops::download(&mut control, &path, Mode::Active).await?;
     if let Some(contents) = contents {
         if bytes != contents {
@@ -125,6 +152,11 @@ pub async fn first_pasv_closed(cx: Ctx) -> Step<Outcome> {
             ));
         }
     }
-    ops::fetch(&mut control, "NLST", Mode::Passive).await?;
+    ops::fetch(
+        &mut control,
+        &Command::Nlst(ListingArg::default()),
+        Mode::Passive,
+    )
+    .await?;
     Ok(Outcome::Pass)
 }

@@ -2,6 +2,8 @@
 //! RMD/DELE, SYST, NOOP, ABOR idle and mid-transfer, commands during a transfer, and a second session
 //! working while the first one's transfer is stalled.
 
+use ftp_proto::{pathname, Command, ListingArg, PathArg, TransferType};
+
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::data::{End, Mode};
@@ -30,14 +32,14 @@ pub const CASES: &[Case] = &[
 
 async fn syst(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("SYST").await?;
+    let reply = control.cmd(&Command::Syst).await?;
     cx.expect("SYST", &reply, &[215], &[])?;
     Ok(Outcome::Pass)
 }
 
 async fn noop(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("NOOP").await?;
+    let reply = control.cmd(&Command::Noop).await?;
     cx.expect("NOOP", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
@@ -46,7 +48,7 @@ async fn noop(cx: Ctx) -> Step<Outcome> {
 async fn round_trip(cx: Ctx, size: usize, up: Mode, down: Mode) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path(&format!("round-trip-{size}.bin"))?;
-    let reply = control.cmd("TYPE I").await?;
+    let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.expect("TYPE I", &reply, &[200], &[])?;
     let sent = pattern(size);
     ops::upload(&mut control, &path, &sent, up).await?;
@@ -94,7 +96,12 @@ async fn list_nlst(cx: Ctx) -> Step<Outcome> {
             format!("NLST gave {names:?}"),
         ));
     }
-    let list = ops::fetch(&mut control, &format!("LIST {dir}"), Mode::Passive).await?;
+    let list = ops::fetch(
+        &mut control,
+        &Command::List(ListingArg::path(Some(dir.as_str().into()))),
+        Mode::Passive,
+    )
+    .await?;
     let list = String::from_utf8_lossy(&list);
     if !list.lines().any(|line| line.trim_end().ends_with(&name)) {
         return Err(Outcome::fail(
@@ -107,39 +114,23 @@ async fn list_nlst(cx: Ctx) -> Step<Outcome> {
 
 /// The quoted path of a 257 reply (`"` doubled inside), or a failure.
 fn quoted_path(what: &str, reply: &ftp_proto::Reply) -> Step<String> {
-    let text = reply.text();
-    let fail = || {
-        Outcome::fail(
+    match pathname::unquote(reply.text_bytes()) {
+        Some(name) => Ok(String::from_utf8_lossy(&name).into_owned()),
+        None => Err(Outcome::fail(
             &[&format!("{what}: 257 \"<directory-name>\" <commentary>")],
             show(reply),
-        )
-    };
-    let rest = text.strip_prefix('"').ok_or_else(fail)?;
-    let mut path = String::new();
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '"' {
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                path.push('"');
-            } else {
-                return Ok(path);
-            }
-        } else {
-            path.push(c);
-        }
+        )),
     }
-    Err(fail())
 }
 
 async fn mkd_cwd_pwd(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let dir = cx.scratch_path("dir")?;
     let name = dir.rsplit('/').next().unwrap_or(&dir).to_string();
-    let reply = control.cmd("PWD").await?;
+    let reply = control.cmd(&Command::Pwd).await?;
     cx.expect("PWD", &reply, &[257], &[])?;
     let start = quoted_path("PWD", &reply)?;
-    let reply = control.cmd(&format!("MKD {dir}")).await?;
+    let reply = control.cmd(&Command::Mkd(PathArg::from(&dir))).await?;
     cx.expect("MKD", &reply, &[257], &[])?;
     let made = quoted_path("MKD", &reply)?;
     if !made.ends_with(&name) {
@@ -148,9 +139,9 @@ async fn mkd_cwd_pwd(cx: Ctx) -> Step<Outcome> {
             show(&reply),
         ));
     }
-    let reply = control.cmd(&format!("CWD {dir}")).await?;
+    let reply = control.cmd(&Command::Cwd(PathArg::from(&dir))).await?;
     cx.expect("CWD", &reply, &[250], &[])?;
-    let reply = control.cmd("PWD").await?;
+    let reply = control.cmd(&Command::Pwd).await?;
     cx.expect("PWD", &reply, &[257], &[])?;
     let inside = quoted_path("PWD", &reply)?;
     if !inside.trim_end_matches('/').ends_with(&format!("/{name}")) {
@@ -159,11 +150,11 @@ async fn mkd_cwd_pwd(cx: Ctx) -> Step<Outcome> {
             show(&reply),
         ));
     }
-    let reply = control.cmd("CDUP").await?;
+    let reply = control.cmd(&Command::Cdup).await?;
     cx.expect("CDUP", &reply, &[200, 250], &[])?;
-    let reply = control.cmd("CDUP").await?;
+    let reply = control.cmd(&Command::Cdup).await?;
     cx.expect("CDUP", &reply, &[200, 250], &[])?;
-    let reply = control.cmd("PWD").await?;
+    let reply = control.cmd(&Command::Pwd).await?;
     let back = quoted_path("PWD", &reply)?;
     if back.trim_end_matches('/') != start.trim_end_matches('/') {
         return Err(Outcome::fail(
@@ -177,20 +168,20 @@ async fn mkd_cwd_pwd(cx: Ctx) -> Step<Outcome> {
 async fn rmd(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let dir = cx.scratch_path("full")?;
-    let reply = control.cmd(&format!("MKD {dir}")).await?;
+    let reply = control.cmd(&Command::Mkd(PathArg::from(&dir))).await?;
     cx.expect("MKD", &reply, &[257], &[])?;
     let file = format!("{dir}/inside.txt");
     ops::upload(&mut control, &file, b"x", Mode::Passive).await?;
-    let reply = control.cmd(&format!("RMD {dir}")).await?;
+    let reply = control.cmd(&Command::Rmd(PathArg::from(&dir))).await?;
     cx.expect(
         "RMD of a non-empty directory",
         &reply,
         &[550],
         &[450, 553, 501],
     )?;
-    let reply = control.cmd(&format!("DELE {file}")).await?;
+    let reply = control.cmd(&Command::Dele(PathArg::from(&file))).await?;
     cx.expect("DELE", &reply, &[250], &[])?;
-    let reply = control.cmd(&format!("RMD {dir}")).await?;
+    let reply = control.cmd(&Command::Rmd(PathArg::from(&dir))).await?;
     cx.expect("RMD of the emptied directory", &reply, &[250], &[])?;
     Ok(Outcome::Pass)
 }
@@ -199,27 +190,29 @@ async fn dele(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path("deleted.txt")?;
     ops::upload(&mut control, &path, b"delete me", Mode::Passive).await?;
-    let reply = control.cmd(&format!("DELE {path}")).await?;
+    let reply = control.cmd(&Command::Dele(PathArg::from(&path))).await?;
     cx.expect("DELE", &reply, &[250], &[])?;
-    let reply = control.cmd(&format!("DELE {path}")).await?;
+    let reply = control.cmd(&Command::Dele(PathArg::from(&path))).await?;
     cx.expect("DELE of the deleted file", &reply, &[550], &[450])?;
     Ok(Outcome::Pass)
 }
 
 async fn retr_missing(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("PASV").await?;
+    let reply = control.cmd(&Command::Pasv).await?;
     cx.expect("PASV", &reply, &[227], &[])?;
-    let reply = control.cmd("RETR ftp-conformance-no-such-file.bin").await?;
+    let reply = control
+        .cmd(&Command::Retr("ftp-conformance-no-such-file.bin".into()))
+        .await?;
     cx.expect("RETR of a missing file", &reply, &[550], &[450])?;
     Ok(Outcome::Pass)
 }
 
 async fn abor_idle(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("ABOR").await?;
+    let reply = control.cmd(&Command::Abor).await?;
     cx.expect("ABOR", &reply, &[225, 226], &[])?;
-    let reply = control.cmd("NOOP").await?;
+    let reply = control.cmd(&Command::Noop).await?;
     cx.expect("NOOP after ABOR", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
@@ -246,7 +239,7 @@ async fn abor_mid(cx: Ctx) -> Step<Outcome> {
             "still open",
         ));
     }
-    let reply = control.cmd("NOOP").await?;
+    let reply = control.cmd(&Command::Noop).await?;
     cx.expect("NOOP after the abort", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
@@ -255,7 +248,7 @@ async fn abor_mid(cx: Ctx) -> Step<Outcome> {
 async fn noop_during(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let (mut data, _) = stalled_retr(&cx, &mut control).await?;
-    control.send("NOOP").await?;
+    control.send(&Command::Noop).await?;
     if let Some(early) = control.reply_within(QUIET).await? {
         return Err(Outcome::fail(
             &["no reply while the transfer runs"],
@@ -271,7 +264,7 @@ async fn noop_during(cx: Ctx) -> Step<Outcome> {
     }
     let done = control.reply().await?;
     cx.expect("RETR", &done, &[226, 250], &[])?;
-    control.send("SYST").await?;
+    control.send(&Command::Syst).await?;
     let (_, skipped) = replies_until(&mut control, &[215], 3).await?;
     if skipped.iter().any(|r| r.code != 200) {
         let seen: Vec<String> = skipped.iter().map(show).collect();
@@ -287,7 +280,12 @@ async fn concurrent(cx: Ctx) -> Step<Outcome> {
     let mut first = cx.login("c1").await?;
     let (_stalled, _) = stalled_retr(&cx, &mut first).await?;
     let mut second = cx.login("c2").await?;
-    ops::fetch(&mut second, "NLST", Mode::Passive).await?;
+    ops::fetch(
+        &mut second,
+        &Command::Nlst(ListingArg::default()),
+        Mode::Passive,
+    )
+    .await?;
     let (path, contents) = cx.readable_file(&mut second).await?;
     let bytes = ops::download(&mut second, &path, Mode::Passive).await?;
     if contents.is_some_and(|c| c != bytes) {
@@ -296,7 +294,7 @@ async fn concurrent(cx: Ctx) -> Step<Outcome> {
             format!("{} different bytes", bytes.len()),
         ));
     }
-    let reply = second.cmd("QUIT").await?;
+    let reply = second.cmd(&Command::Quit).await?;
     cx.expect("QUIT (second client)", &reply, &[221], &[])?;
     // The stalled transfer ends with the first client's connections when the case returns.
     drop(first);

@@ -1,6 +1,8 @@
 //! RFC 959 §4.2, FTP replies: the greeting, and the grammar of every reply (checked by the connection on
 //! every line it reads; these cases make the server send many kinds of replies, single and multi-line).
 
+use ftp_proto::{Command, TransferType};
+
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::table;
@@ -36,9 +38,17 @@ async fn greeting(cx: Ctx) -> Step<Outcome> {
 
 async fn grammar(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    for command in ["SYST", "HELP", "NOOP", "PWD", "TYPE I", "FEAT", "QUIT"] {
-        let reply = control.cmd(command).await?;
-        let verb = command.split(' ').next().unwrap_or(command);
+    for command in [
+        Command::Syst,
+        Command::Help,
+        Command::Noop,
+        Command::Pwd,
+        Command::Type(TransferType::Image),
+        Command::Feat,
+        Command::Quit,
+    ] {
+        let reply = control.cmd(&command).await?;
+        let verb = command.verb().as_str();
         if !table::permits(verb, reply.code) {
             let allowed = table::allowed(verb).unwrap_or_default();
             return Err(Outcome::Fail {

@@ -1,6 +1,8 @@
 //! RFC 959 §5.3, commands: verbs in any case, line ends, unknown verbs, empty and over-long lines. A
 //! malformed line may be refused or the session closed cleanly, but never may the server hang.
 
+use ftp_proto::Command;
+
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::target::Ctx;
@@ -19,14 +21,24 @@ pub const CASES: &[Case] = &[
 async fn lowercase(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
     let url = &cx.target.url;
-    let reply = control.cmd(&format!("user {}", url.user)).await?;
+    // Lower-case verbs are what this case is about, so these lines go out raw.
+    control
+        .send_raw(format!("user {}\r\n", url.user).as_bytes())
+        .await?;
+    let reply = control.reply().await?;
     cx.expect("user", &reply, &[331, 230], &[])?;
     if reply.code == 331 {
-        let reply = control.cmd(&format!("pass {}", url.pass)).await?;
+        control
+            .send_raw(format!("pass {}\r\n", url.pass).as_bytes())
+            .await?;
+        let reply = control.reply().await?;
         cx.expect("pass", &reply, &[230, 202], &[])?;
     }
     for (command, code) in [("syst", 215), ("noop", 200), ("type i", 200), ("Noop", 200)] {
-        let reply = control.cmd(command).await?;
+        control
+            .send_raw(format!("{command}\r\n").as_bytes())
+            .await?;
+        let reply = control.reply().await?;
         cx.expect(command, &reply, &[code], &[])?;
     }
     Ok(Outcome::Pass)
@@ -36,7 +48,7 @@ async fn bare_lf(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     control.send_raw(b"NOOP\n").await?;
     let early = control.reply_within(QUIET).await?;
-    control.send("SYST").await?;
+    control.send(&Command::Syst).await?;
     let (_, skipped) = replies_until(&mut control, &[215], 3).await?;
     if let Some(reply) = early
         .iter()
@@ -53,9 +65,10 @@ async fn bare_lf(cx: Ctx) -> Step<Outcome> {
 
 async fn unknown(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("XYZZY plugh").await?;
+    control.send_raw(b"XYZZY plugh\r\n").await?;
+    let reply = control.reply().await?;
     cx.expect("XYZZY", &reply, &[500], &[502])?;
-    let reply = control.cmd("NOOP").await?;
+    let reply = control.cmd(&Command::Noop).await?;
     cx.expect("NOOP afterwards", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
@@ -63,7 +76,7 @@ async fn unknown(cx: Ctx) -> Step<Outcome> {
 async fn empty(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     control.send_raw(b"\r\n").await?;
-    control.send("NOOP").await?;
+    control.send(&Command::Noop).await?;
     let (_, skipped) = replies_until(&mut control, &[200], 3).await?;
     if let Some(reply) = skipped.iter().find(|r| !matches!(r.code, 500..=502)) {
         return Err(Outcome::fail(&["empty line: 500 or no reply"], show(reply)));
@@ -77,7 +90,7 @@ async fn long_line(cx: Ctx) -> Step<Outcome> {
     line.extend_from_slice(b"\r\n");
     control.send_raw(&line).await?;
     // Some servers answer each chunk of the line; a clean close is acceptable too.
-    if control.send("NOOP").await.is_err() {
+    if control.send(&Command::Noop).await.is_err() {
         return Ok(Outcome::Pass);
     }
     for _ in 0..8 {
@@ -107,7 +120,8 @@ async fn long_line(cx: Ctx) -> Step<Outcome> {
 
 async fn missing_argument(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("TYPE").await?;
+    control.send_raw(b"TYPE\r\n").await?;
+    let reply = control.reply().await?;
     cx.expect("TYPE without argument", &reply, &[501], &[500, 504])?;
     Ok(Outcome::Pass)
 }

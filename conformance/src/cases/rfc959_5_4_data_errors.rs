@@ -4,6 +4,8 @@
 //! Without PORT/PASV, RFC 959 §3.2 has the server use the default data port, so "425 without PORT/PASV"
 //! and one-shot PASV are the brief's rules (level BRIEF), not RFC ones.
 
+use ftp_proto::{Command, TransferType};
+
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::data::{self, End, Mode};
@@ -24,7 +26,7 @@ pub const CASES: &[Case] = &[
 async fn setup(cx: &Ctx) -> Step<(crate::conn::Control, String)> {
     let mut control = cx.login("c1").await?;
     let (path, _) = cx.readable_file(&mut control).await?;
-    let reply = control.cmd("TYPE I").await?;
+    let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.expect("TYPE I", &reply, &[200], &[])?;
     Ok((control, path))
 }
@@ -34,7 +36,7 @@ async fn setup(cx: &Ctx) -> Step<(crate::conn::Control, String)> {
 async fn expect_425(
     cx: &Ctx,
     control: &mut crate::conn::Control,
-    command: &str,
+    command: &Command,
     after_150: bool,
 ) -> Step<()> {
     let first = control.cmd(command).await?;
@@ -83,7 +85,7 @@ async fn expect_425(
 
 async fn no_port_pasv(cx: Ctx) -> Step<Outcome> {
     let (mut control, path) = setup(&cx).await?;
-    expect_425(&cx, &mut control, &format!("RETR {path}"), false).await?;
+    expect_425(&cx, &mut control, &Command::Retr(path.into()), false).await?;
     Ok(Outcome::Pass)
 }
 
@@ -94,18 +96,16 @@ async fn port_closed(cx: Ctx) -> Step<Outcome> {
         let listener = data::listen(control.local.ip(), false)?;
         data::local_v4(&listener)?
     };
-    let reply = control
-        .cmd(&format!("PORT {}", ftp_proto::hostport::encode_port(addr)))
-        .await?;
+    let reply = control.cmd(&Command::Port(addr)).await?;
     cx.expect("PORT", &reply, &[200], &[])?;
-    expect_425(&cx, &mut control, &format!("RETR {path}"), true).await?;
+    expect_425(&cx, &mut control, &Command::Retr(path.into()), true).await?;
     Ok(Outcome::Pass)
 }
 
 async fn reuse(cx: Ctx) -> Step<Outcome> {
     let (mut control, path) = setup(&cx).await?;
     ops::download(&mut control, &path, Mode::Passive).await?;
-    expect_425(&cx, &mut control, &format!("RETR {path}"), false).await?;
+    expect_425(&cx, &mut control, &Command::Retr(path.into()), false).await?;
     Ok(Outcome::Pass)
 }
 
@@ -123,7 +123,7 @@ async fn client_closes(cx: Ctx) -> Step<Outcome> {
         &[426],
         &[451, 450],
     )?;
-    let reply = control.cmd("NOOP").await?;
+    let reply = control.cmd(&Command::Noop).await?;
     cx.expect("NOOP afterwards", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
@@ -146,9 +146,9 @@ async fn read_failure(cx: Ctx) -> Step<Outcome> {
 
 async fn read_failure_with(cx: &Ctx, local: &std::path::Path, remote: &str) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd("TYPE I").await?;
+    let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.expect("TYPE I", &reply, &[200], &[])?;
-    let command = format!("RETR {remote}");
+    let command = Command::Retr(remote.into());
     let (mut data, _) = match ops::begin(&mut control, Mode::Passive, &command, true).await? {
         Ok(opened) => opened,
         Err(reply) => return Err(Outcome::fail(&[&format!("{command}: 150")], show(&reply))),
@@ -177,6 +177,6 @@ async fn read_failure_with(cx: &Ctx, local: &std::path::Path, remote: &str) -> S
         ));
     }
     let reply = control.reply().await?;
-    cx.expect(&command, &reply, &[451, 551], &[426])?;
+    cx.expect(&command.to_string(), &reply, &[451, 551], &[426])?;
     Ok(Outcome::Pass)
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ftp_proto::Reply;
+use ftp_proto::{Command, Reply, TransferType};
 
 use crate::case::{Outcome, Step};
 use crate::conn::{show, Control};
@@ -21,9 +21,9 @@ pub const QUIET: Duration = Duration::from_millis(1500);
 /// stops reading: the server's writes block and the transfer stays running as long as the case wants.
 pub async fn stalled_retr(cx: &Ctx, control: &mut Control) -> Step<(Data, Reply)> {
     let path = cx.big_file().await?;
-    let reply = control.cmd("TYPE I").await?;
+    let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     ops::require("TYPE I", &reply, &[200])?;
-    let command = format!("RETR {path}");
+    let command = Command::Retr(path.into());
     match ops::begin(control, Mode::Passive, &command, true).await? {
         Ok((mut data, preliminary)) => {
             data.read_some(STALL_AFTER, control.reply_timeout).await?;

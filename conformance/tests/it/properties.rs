@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ftp_conformance::conn::{Control, Transcript};
 use ftp_conformance::data::{self, End, Mode};
-use ftp_proto::hostport;
+use ftp_proto::{hostport, Command, ListingArg};
 use proptest::prelude::*;
 
 proptest! {
@@ -87,7 +87,10 @@ async fn check_sequence(sequence: &[bool]) {
         ),
         None => None,
     };
-    let reply = control.cmd("NLST").await.unwrap();
+    let reply = control
+        .cmd(&Command::Nlst(ListingArg::default()))
+        .await
+        .unwrap();
     assert_eq!(reply.code, 150, "{:?}", transcript.lines());
     let mut stream = match early.take() {
         Some(stream) => stream,
@@ -97,7 +100,11 @@ async fn check_sequence(sequence: &[bool]) {
     assert_eq!(end, End::Eof);
     assert_eq!(control.reply().await.unwrap().code, 226);
     assert_eq!(
-        control.cmd("NLST").await.unwrap().code,
+        control
+            .cmd(&Command::Nlst(ListingArg::default()))
+            .await
+            .unwrap()
+            .code,
         425,
         "one-shot: {:?}",
         transcript.lines()

@@ -7,10 +7,9 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 
-use ftp_proto::{hostport, Reply};
+use ftp_proto::{hostport, EpsvArg, Reply, ReplyCode};
 
 use super::{Flow, Session};
-use crate::command::EpsvArg;
 use crate::data_channel::{self, DataPlan};
 
 impl Session {
@@ -18,7 +17,7 @@ impl Session {
         if self.epsv_all {
             return self
                 .send(Reply::new(
-                    503,
+                    ReplyCode::BadSequence,
                     format!("{verb} not allowed after EPSV ALL."),
                 ))
                 .await;
@@ -27,7 +26,7 @@ impl Session {
             tracing::warn!(peer = %self.control.peer, %target, "refused a {verb} to a foreign address (bounce)");
             return self
                 .send(Reply::new(
-                    500,
+                    ReplyCode::SyntaxError,
                     format!("Illegal {verb} command: address is not yours."),
                 ))
                 .await;
@@ -35,20 +34,26 @@ impl Session {
         if target.port() < 1024 {
             return self
                 .send(Reply::new(
-                    500,
+                    ReplyCode::SyntaxError,
                     format!("Illegal {verb} command: privileged port."),
                 ))
                 .await;
         }
         self.plan = Some(DataPlan::Active(target));
-        self.send(Reply::new(200, format!("{verb} command successful.")))
-            .await
+        self.send(Reply::new(
+            ReplyCode::CommandOk,
+            format!("{verb} command successful."),
+        ))
+        .await
     }
 
     pub(super) async fn pasv(&mut self) -> io::Result<Flow> {
         if self.epsv_all {
             return self
-                .send(Reply::new(503, "PASV not allowed after EPSV ALL."))
+                .send(Reply::new(
+                    ReplyCode::BadSequence,
+                    "PASV not allowed after EPSV ALL.",
+                ))
                 .await;
         }
         let announced = match self
@@ -60,7 +65,10 @@ impl Session {
             IpAddr::V4(ip) => ip,
             IpAddr::V6(_) => {
                 return self
-                    .send(Reply::new(425, "PASV needs IPv4; use EPSV."))
+                    .send(Reply::new(
+                        ReplyCode::CantOpenDataConnection,
+                        "PASV needs IPv4; use EPSV.",
+                    ))
                     .await
             }
         };
@@ -68,19 +76,25 @@ impl Session {
             return Ok(Flow::Continue);
         };
         let text = hostport::pasv_reply_text(SocketAddrV4::new(announced, port));
-        self.send(Reply::new(227, text)).await
+        self.send(Reply::new(ReplyCode::EnteringPassiveMode, text))
+            .await
     }
 
     pub(super) async fn epsv(&mut self, argument: EpsvArg) -> io::Result<Flow> {
         if argument == EpsvArg::All {
             self.epsv_all = true;
-            return self.send(Reply::new(200, "EPSV ALL ok.")).await;
+            return self
+                .send(Reply::new(ReplyCode::CommandOk, "EPSV ALL ok."))
+                .await;
         }
         let Some(port) = self.open_listener().await? else {
             return Ok(Flow::Continue);
         };
-        self.send(Reply::new(229, hostport::epsv_reply_text(port)))
-            .await
+        self.send(Reply::new(
+            ReplyCode::EnteringExtendedPassiveMode,
+            hostport::epsv_reply_text(port),
+        ))
+        .await
     }
 
     /// Closes any earlier plan, then opens a listener; `None` once a 425 has been sent.
@@ -96,8 +110,11 @@ impl Session {
             }
             Err(error) => {
                 tracing::warn!(%error, "no passive listener");
-                self.send(Reply::new(425, "Can't open passive connection."))
-                    .await?;
+                self.send(Reply::new(
+                    ReplyCode::CantOpenDataConnection,
+                    "Can't open passive connection.",
+                ))
+                .await?;
                 Ok(None)
             }
         }
@@ -106,7 +123,7 @@ impl Session {
     pub(super) async fn rest(&mut self, offset: u64) -> io::Result<Flow> {
         self.restart_offset = offset;
         self.send(Reply::new(
-            350,
+            ReplyCode::FileActionPending,
             format!("Restart position accepted ({offset})."),
         ))
         .await

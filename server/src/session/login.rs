@@ -2,11 +2,10 @@
 
 use std::io;
 
-use ftp_proto::Reply;
+use ftp_proto::{Reply, ReplyCode, TransferType};
 use tokio::io::AsyncWriteExt;
 
 use super::{Flow, Login, Session};
-use crate::command::TransferType;
 
 /// User names that log in as the anonymous guest.
 const ANONYMOUS_USERS: [&str; 2] = ["anonymous", "ftp"];
@@ -15,7 +14,10 @@ impl Session {
     pub(super) async fn user(&mut self, name: &str) -> io::Result<Flow> {
         if self.login == Login::LoggedIn {
             return self
-                .send(Reply::new(530, "Can't change to another user."))
+                .send(Reply::new(
+                    ReplyCode::NotLoggedIn,
+                    "Can't change to another user.",
+                ))
                 .await;
         }
         if ANONYMOUS_USERS
@@ -25,27 +27,37 @@ impl Session {
             self.login = Login::AwaitingPassword;
             return self
                 .send(Reply::new(
-                    331,
+                    ReplyCode::NeedPassword,
                     "Guest login ok, send your complete e-mail address as password.",
                 ))
                 .await;
         }
         self.login = Login::AwaitingUser;
-        self.send(Reply::new(530, "This FTP server is anonymous only."))
-            .await
+        self.send(Reply::new(
+            ReplyCode::NotLoggedIn,
+            "This FTP server is anonymous only.",
+        ))
+        .await
     }
 
     /// Any password is accepted for the guest: by custom it is an e-mail address, which is not checked.
     pub(super) async fn pass(&mut self) -> io::Result<Flow> {
         match self.login {
-            Login::LoggedIn => self.send(Reply::new(230, "Already logged in.")).await,
-            Login::AwaitingUser => self.send(Reply::new(503, "Login with USER first.")).await,
+            Login::LoggedIn => {
+                self.send(Reply::new(ReplyCode::UserLoggedIn, "Already logged in."))
+                    .await
+            }
+            Login::AwaitingUser => {
+                self.send(Reply::new(ReplyCode::BadSequence, "Login with USER first."))
+                    .await
+            }
             Login::AwaitingPassword => {
                 self.login = Login::LoggedIn;
                 let mut lines = self.shared.config.welcome.clone();
                 lines.push("Guest login ok, access restrictions apply.".to_string());
                 tracing::info!(peer = %self.control.peer, "anonymous login");
-                self.send(Reply::multi(230, lines)).await
+                self.send(Reply::multi(ReplyCode::UserLoggedIn, lines))
+                    .await
             }
         }
     }
@@ -75,7 +87,8 @@ impl Session {
             ),
             "Goodbye.".to_string(),
         ];
-        self.send(Reply::multi(221, lines)).await?;
+        self.send(Reply::multi(ReplyCode::ClosingControlConnection, lines))
+            .await?;
         let _ = self.writer.shutdown().await;
         Ok(Flow::Close)
     }
@@ -92,8 +105,11 @@ impl Session {
             " UTF8",
             "End",
         ];
-        self.send(Reply::multi(211, features.map(String::from).to_vec()))
-            .await
+        self.send(Reply::multi(
+            ReplyCode::SystemStatus,
+            features.map(String::from).to_vec(),
+        ))
+        .await
     }
 
     pub(super) async fn help(&mut self) -> io::Result<Flow> {
@@ -105,15 +121,20 @@ impl Session {
                 .to_string(),
             "Help OK.".to_string(),
         ];
-        self.send(Reply::multi(214, lines)).await
+        self.send(Reply::multi(ReplyCode::HelpMessage, lines)).await
     }
 
     /// Names are sent as the file system has them; UTF-8 is what clients asking this expect (RFC 2640).
     pub(super) async fn opts(&mut self, option: &str) -> io::Result<Flow> {
         if option.eq_ignore_ascii_case("UTF8 ON") || option.eq_ignore_ascii_case("UTF8") {
-            self.send(Reply::new(200, "Always in UTF8 mode.")).await
+            self.send(Reply::new(ReplyCode::CommandOk, "Always in UTF8 mode."))
+                .await
         } else {
-            self.send(Reply::new(501, "Option not understood.")).await
+            self.send(Reply::new(
+                ReplyCode::ParameterSyntaxError,
+                "Option not understood.",
+            ))
+            .await
         }
     }
 
@@ -123,7 +144,10 @@ impl Session {
             TransferType::Ascii => "A",
             TransferType::Image => "I",
         };
-        self.send(Reply::new(200, format!("Type set to {letter}.")))
-            .await
+        self.send(Reply::new(
+            ReplyCode::CommandOk,
+            format!("Type set to {letter}."),
+        ))
+        .await
     }
 }

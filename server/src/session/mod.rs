@@ -19,18 +19,18 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use ftp_proto::Reply;
+use ftp_proto::{Reply, ReplyCode};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::command::{self, Command, TransferType};
 use crate::config::Config;
 use crate::data_channel::{ControlAddrs, DataPlan};
 use crate::jail::{Jail, JailError, VirtualPath};
 use crate::line::{Line, LineReader};
+use ftp_proto::{Command, TransferType};
 use transfers::RunningTransfer;
 
 /// What every session shares: the settings and the jail.
@@ -124,7 +124,11 @@ impl Session {
         };
         tracing::info!(%peer, "session opened");
         let greeting = format!("{} FTP server ready.", session.shared.config.server_name);
-        if session.send(Reply::new(220, greeting)).await.is_ok() {
+        if session
+            .send(Reply::new(ReplyCode::ServiceReady, greeting))
+            .await
+            .is_ok()
+        {
             session.run(&mut lines, &mut shutdown).await;
         }
         let s = &session.statistics;
@@ -141,10 +145,7 @@ impl Session {
         let mut draining = *shutdown.borrow();
         if draining {
             let _ = self
-                .send(Reply::new(
-                    421,
-                    "Service not available, server shutting down.",
-                ))
+                .send(Reply::new(ReplyCode::ServiceNotAvailable, SHUTTING_DOWN))
                 .await;
             return;
         }
@@ -156,7 +157,7 @@ impl Session {
                     match line {
                         Ok(Line::Complete(bytes)) => self.on_line(&bytes).await,
                         Ok(Line::TooLong) if self.transfer.is_some() => Ok(Flow::Continue),
-                        Ok(Line::TooLong) => self.send(Reply::new(500, "Command line too long.")).await,
+                        Ok(Line::TooLong) => self.send(Reply::new(ReplyCode::SyntaxError, "Command line too long.")).await,
                         Ok(Line::Closed) | Err(_) => Ok(Flow::Close),
                     }
                 }
@@ -168,7 +169,7 @@ impl Session {
                     }
                 }
                 () = tokio::time::sleep_until(idle_deadline), if self.transfer.is_none() => {
-                    let _ = self.send(Reply::new(421, "Timeout: closing control connection.")).await;
+                    let _ = self.send(Reply::new(ReplyCode::ServiceNotAvailable, "Timeout: closing control connection.")).await;
                     Ok(Flow::Close)
                 }
                 _ = shutdown.changed(), if !draining => {
@@ -183,20 +184,17 @@ impl Session {
     }
 
     async fn send_shutdown_notice(&mut self) -> io::Result<Flow> {
-        self.send(Reply::new(
-            421,
-            "Service not available, server shutting down.",
-        ))
-        .await?;
+        self.send(Reply::new(ReplyCode::ServiceNotAvailable, SHUTTING_DOWN))
+            .await?;
         Ok(Flow::Close)
     }
 
     /// Handles one complete line.
     async fn on_line(&mut self, line: &[u8]) -> io::Result<Flow> {
-        let parsed = command::parse(line);
+        let parsed = Command::parse(line);
         if tracing::enabled!(tracing::Level::DEBUG) {
             let shown = match parsed {
-                Ok(Command::Pass) => "PASS ****".into(),
+                Ok(Command::Pass(_)) => "PASS ****".into(),
                 _ => String::from_utf8_lossy(line).escape_debug().to_string(),
             };
             tracing::debug!(peer = %self.control.peer, busy = self.transfer.is_some(), "<- {shown}");
@@ -215,7 +213,10 @@ impl Session {
         };
         if self.login != Login::LoggedIn && !allowed_before_login(&command) {
             return self
-                .send(Reply::new(530, "Please login with USER and PASS."))
+                .send(Reply::new(
+                    ReplyCode::NotLoggedIn,
+                    "Please login with USER and PASS.",
+                ))
                 .await;
         }
         if !matches!(command, Command::Rnto(_)) {
@@ -227,17 +228,35 @@ impl Session {
     async fn dispatch(&mut self, command: Command) -> io::Result<Flow> {
         match command {
             Command::User(name) => self.user(&name).await,
-            Command::Pass => self.pass().await,
+            Command::Pass(_) => self.pass().await,
             Command::Quit => self.quit().await,
-            Command::Syst => self.send(Reply::new(215, "UNIX Type: L8")).await,
-            Command::Noop => self.send(Reply::new(200, "NOOP ok.")).await,
+            Command::Syst => {
+                self.send(Reply::new(ReplyCode::SystemType, "UNIX Type: L8"))
+                    .await
+            }
+            Command::Noop => {
+                self.send(Reply::new(ReplyCode::CommandOk, "NOOP ok."))
+                    .await
+            }
             Command::Feat => self.feat().await,
             Command::Help => self.help().await,
             Command::Opts(option) => self.opts(&option).await,
             Command::Type(kind) => self.set_type(kind).await,
-            Command::Mode => self.send(Reply::new(200, "Mode set to S.")).await,
-            Command::Stru => self.send(Reply::new(200, "Structure set to F.")).await,
-            Command::Allo => self.send(Reply::new(202, "ALLO command ignored.")).await,
+            Command::Mode => {
+                self.send(Reply::new(ReplyCode::CommandOk, "Mode set to S."))
+                    .await
+            }
+            Command::Stru => {
+                self.send(Reply::new(ReplyCode::CommandOk, "Structure set to F."))
+                    .await
+            }
+            Command::Allo => {
+                self.send(Reply::new(
+                    ReplyCode::CommandSuperfluous,
+                    "ALLO command ignored.",
+                ))
+                .await
+            }
             Command::Port(addr) => self.port(addr.into(), "PORT").await,
             Command::Eprt(addr) => self.port(addr, "EPRT").await,
             Command::Pasv => self.pasv().await,
@@ -264,15 +283,10 @@ impl Session {
         }
     }
 
-    /// Sends a reply; an error means the control connection is gone.
+    /// Sends a reply (its text may hold non-UTF-8 names); an error means the control connection is gone.
     async fn send(&mut self, reply: Reply) -> io::Result<Flow> {
-        let wire = reply.to_wire();
-        self.send_bytes(wire.as_bytes()).await
-    }
-
-    /// Sends a reply given as raw bytes (replies that echo non-UTF-8 names).
-    async fn send_bytes(&mut self, wire: &[u8]) -> io::Result<Flow> {
-        self.writer.write_all(wire).await?;
+        let wire = reply.to_bytes();
+        self.writer.write_all(&wire).await?;
         self.statistics.control_written += wire.len() as u64;
         Ok(Flow::Continue)
     }
@@ -300,7 +314,7 @@ fn allowed_before_login(command: &Command) -> bool {
     matches!(
         command,
         Command::User(_)
-            | Command::Pass
+            | Command::Pass(_)
             | Command::Quit
             | Command::Noop
             | Command::Feat
@@ -310,54 +324,41 @@ fn allowed_before_login(command: &Command) -> bool {
     )
 }
 
+/// Reply texts sent from more than one place.
+const SHUTTING_DOWN: &str = "Service not available, server shutting down.";
+const PERMISSION_DENIED: &str = "Permission denied.";
+const NAME_NOT_ALLOWED: &str = "File name not allowed.";
+const LOCAL_ERROR: &str = "Requested action aborted: local error in processing.";
+const TRANSFER_ABORTED: &str = "Connection closed; transfer aborted.";
+const NOT_A_PLAIN_FILE: &str = "Not a plain file.";
+
 /// The one mapping from file-system failures to replies.
 fn fs_failure(error: &JailError) -> Reply {
     use io::ErrorKind::*;
     let error = match error {
-        JailError::Escapes => return Reply::new(550, "Permission denied."),
+        JailError::Escapes => return Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
         JailError::Io(error) => error,
     };
     match error.kind() {
-        NotFound => Reply::new(550, "No such file or directory."),
-        PermissionDenied => Reply::new(550, "Permission denied."),
-        AlreadyExists => Reply::new(550, "File exists."),
-        DirectoryNotEmpty => Reply::new(550, "Directory not empty."),
-        NotADirectory => Reply::new(550, "Not a directory."),
-        IsADirectory => Reply::new(550, "Is a directory."),
-        InvalidFilename | InvalidInput => Reply::new(553, "File name not allowed."),
-        StorageFull => Reply::new(452, "Insufficient storage space."),
-        FileTooLarge | QuotaExceeded => Reply::new(552, "Exceeded storage allocation."),
-        _ => Reply::new(451, "Requested action aborted: local error in processing."),
-    }
-}
-
-/// A path for a reply, quoted per RFC 959 Appendix II: `"` inside the name is doubled.
-fn quoted(path: &VirtualPath) -> Vec<u8> {
-    let mut out = vec![b'"'];
-    for byte in path.to_bytes() {
-        if byte == b'"' {
-            out.push(b'"');
+        NotFound => Reply::new(ReplyCode::FileUnavailable, "No such file or directory."),
+        PermissionDenied => Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
+        AlreadyExists => Reply::new(ReplyCode::FileUnavailable, "File exists."),
+        DirectoryNotEmpty => Reply::new(ReplyCode::FileUnavailable, "Directory not empty."),
+        NotADirectory => Reply::new(ReplyCode::FileUnavailable, "Not a directory."),
+        IsADirectory => Reply::new(ReplyCode::FileUnavailable, "Is a directory."),
+        InvalidFilename | InvalidInput => {
+            Reply::new(ReplyCode::FileNameNotAllowed, NAME_NOT_ALLOWED)
         }
-        // A CR inside a name is sent as CR NUL (RFC 959 §4.1.3 on pathnames); a LF would end the reply
-        // line early and has no escape, so it is shown as `?`.
-        match byte {
-            b'\r' => out.extend_from_slice(b"\r\0"),
-            b'\n' => out.push(b'?'),
-            _ => out.push(byte),
-        }
+        StorageFull => Reply::new(
+            ReplyCode::InsufficientStorage,
+            "Insufficient storage space.",
+        ),
+        FileTooLarge | QuotaExceeded => Reply::new(
+            ReplyCode::ExceededStorageAllocation,
+            "Exceeded storage allocation.",
+        ),
+        _ => Reply::new(ReplyCode::LocalError, LOCAL_ERROR),
     }
-    out.push(b'"');
-    out
-}
-
-/// A single-line reply made of raw bytes.
-fn raw_reply(code: u16, parts: &[&[u8]]) -> Vec<u8> {
-    let mut wire = format!("{code} ").into_bytes();
-    for part in parts {
-        wire.extend_from_slice(part);
-    }
-    wire.extend_from_slice(b"\r\n");
-    wire
 }
 
 /// The counter a new transfer adds its bytes to.

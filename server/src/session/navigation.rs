@@ -2,10 +2,9 @@
 
 use std::io;
 
-use ftp_proto::Reply;
+use ftp_proto::{pathname, PathArg, Reply, ReplyCode};
 
-use super::{fs_failure, quoted, raw_reply, Flow, Session};
-use crate::command::PathArg;
+use super::{fs_failure, Flow, Session, NAME_NOT_ALLOWED, NOT_A_PLAIN_FILE, PERMISSION_DENIED};
 use crate::jail::{JailError, VirtualPath};
 use crate::listing;
 
@@ -19,19 +18,22 @@ impl Session {
                     .is_ok_and(|meta| meta.is_dir()) =>
             {
                 self.cwd = target;
-                self.send(Reply::new(250, "Directory successfully changed."))
-                    .await
+                self.send(Reply::new(
+                    ReplyCode::FileActionOk,
+                    "Directory successfully changed.",
+                ))
+                .await
             }
             Ok(_) => {
                 self.send(Reply::new(
-                    550,
+                    ReplyCode::FileUnavailable,
                     "Failed to change directory: not a directory.",
                 ))
                 .await
             }
             Err(JailError::Io(error)) if error.kind() == io::ErrorKind::NotFound => {
                 self.send(Reply::new(
-                    550,
+                    ReplyCode::FileUnavailable,
                     "Failed to change directory: no such directory.",
                 ))
                 .await
@@ -41,8 +43,12 @@ impl Session {
     }
 
     pub(super) async fn pwd(&mut self) -> io::Result<Flow> {
-        let wire = raw_reply(257, &[&quoted(&self.cwd), b" is the current directory."]);
-        self.send_bytes(&wire).await
+        let text = [
+            &pathname::quote(&self.cwd.to_bytes())[..],
+            b" is the current directory.",
+        ]
+        .concat();
+        self.send(Reply::new(ReplyCode::PathCreated, text)).await
     }
 
     pub(super) async fn mkd(&mut self, argument: &PathArg) -> io::Result<Flow> {
@@ -55,8 +61,8 @@ impl Session {
         };
         match created {
             Ok(()) => {
-                self.send_bytes(&raw_reply(257, &[&quoted(&target), b" created."]))
-                    .await
+                let text = [&pathname::quote(&target.to_bytes())[..], b" created."].concat();
+                self.send(Reply::new(ReplyCode::PathCreated, text)).await
             }
             Err(error) => self.send(fs_failure(&error)).await,
         }
@@ -73,7 +79,10 @@ impl Session {
                 .starts_with(&format!("{}/", target.display()))
         {
             return self
-                .send(Reply::new(550, "Can't remove the current directory."))
+                .send(Reply::new(
+                    ReplyCode::FileUnavailable,
+                    "Can't remove the current directory.",
+                ))
                 .await;
         }
         let removed = match self.shared.jail.entry(&target).await {
@@ -82,7 +91,10 @@ impl Session {
         };
         self.answer(
             removed,
-            Reply::new(250, "Remove directory operation successful."),
+            Reply::new(
+                ReplyCode::FileActionOk,
+                "Remove directory operation successful.",
+            ),
         )
         .await
     }
@@ -102,8 +114,11 @@ impl Session {
             Ok(real) => tokio::fs::remove_file(&real).await.map_err(JailError::Io),
             Err(error) => Err(error),
         };
-        self.answer(deleted, Reply::new(250, "Delete operation successful."))
-            .await
+        self.answer(
+            deleted,
+            Reply::new(ReplyCode::FileActionOk, "Delete operation successful."),
+        )
+        .await
     }
 
     pub(super) async fn rnfr(&mut self, argument: &PathArg) -> io::Result<Flow> {
@@ -113,7 +128,8 @@ impl Session {
         match self.shared.jail.entry(&source).await {
             Ok(real) => {
                 self.rename_from = Some(real);
-                self.send(Reply::new(350, "Ready for RNTO.")).await
+                self.send(Reply::new(ReplyCode::FileActionPending, "Ready for RNTO."))
+                    .await
             }
             Err(error) => self.send(fs_failure(&error)).await,
         }
@@ -121,7 +137,9 @@ impl Session {
 
     pub(super) async fn rnto(&mut self, argument: &PathArg) -> io::Result<Flow> {
         let Some(source) = self.rename_from.take() else {
-            return self.send(Reply::new(503, "RNFR required first.")).await;
+            return self
+                .send(Reply::new(ReplyCode::BadSequence, "RNFR required first."))
+                .await;
         };
         let Some(target) = self.writable_path(argument).await? else {
             return Ok(Flow::Continue);
@@ -132,13 +150,19 @@ impl Session {
                 .map_err(JailError::Io),
             Err(error) => Err(error),
         };
-        self.answer(renamed, Reply::new(250, "Rename successful."))
-            .await
+        self.answer(
+            renamed,
+            Reply::new(ReplyCode::FileActionOk, "Rename successful."),
+        )
+        .await
     }
 
     pub(super) async fn size(&mut self, argument: &PathArg) -> io::Result<Flow> {
         match self.plain_file_metadata(argument).await {
-            Ok(meta) => self.send(Reply::new(213, meta.len().to_string())).await,
+            Ok(meta) => {
+                self.send(Reply::new(ReplyCode::FileStatus, meta.len().to_string()))
+                    .await
+            }
             Err(reply) => self.send(reply).await,
         }
     }
@@ -147,8 +171,11 @@ impl Session {
         match self.plain_file_metadata(argument).await {
             Ok(meta) => {
                 let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
-                self.send(Reply::new(213, listing::mdtm_timestamp(modified)))
-                    .await
+                self.send(Reply::new(
+                    ReplyCode::FileStatus,
+                    listing::mdtm_timestamp(modified),
+                ))
+                .await
             }
             Err(reply) => self.send(reply).await,
         }
@@ -165,7 +192,7 @@ impl Session {
             .await
             .map_err(|e| fs_failure(&JailError::Io(e)))?;
         if !meta.is_file() {
-            return Err(Reply::new(550, "Not a plain file."));
+            return Err(Reply::new(ReplyCode::FileUnavailable, NOT_A_PLAIN_FILE));
         }
         Ok(meta)
     }
@@ -177,12 +204,14 @@ impl Session {
         argument: &PathArg,
     ) -> io::Result<Option<VirtualPath>> {
         if !self.writable() {
-            self.send(Reply::new(550, "Permission denied.")).await?;
+            self.send(Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED))
+                .await?;
             return Ok(None);
         }
         let target = self.cwd.join(&argument.0);
         if target.is_root() {
-            self.send(Reply::new(553, "File name not allowed.")).await?;
+            self.send(Reply::new(ReplyCode::FileNameNotAllowed, NAME_NOT_ALLOWED))
+                .await?;
             return Ok(None);
         }
         Ok(Some(target))

@@ -10,12 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use ftp_proto::Reply;
+use ftp_proto::{ListingArg, PathArg, Reply, ReplyCode, TransferType};
 use tokio::io::AsyncSeekExt;
 use tokio::task::JoinHandle;
 
-use super::{fs_failure, new_counter, Flow, Session};
-use crate::command::{ListingArg, PathArg, TransferType};
+use super::{
+    fs_failure, new_counter, Flow, Session, LOCAL_ERROR, NOT_A_PLAIN_FILE, TRANSFER_ABORTED,
+};
 use crate::jail::JailError;
 use crate::transfer::{self, DataLink, Outcome, Upload};
 
@@ -72,7 +73,7 @@ impl Session {
         if offset > size {
             return self
                 .send(Reply::new(
-                    554,
+                    ReplyCode::InvalidRestParameter,
                     format!("Restart offset {offset} is past the end ({size})."),
                 ))
                 .await;
@@ -89,7 +90,7 @@ impl Session {
         let length = size - offset;
         let mode = self.mode_name();
         self.send(Reply::new(
-            150,
+            ReplyCode::FileStatusOk,
             format!("Opening {mode} mode data connection for {name} ({length} bytes)."),
         ))
         .await?;
@@ -104,7 +105,7 @@ impl Session {
         if std::mem::take(&mut self.restart_offset) > 0 {
             return self
                 .send(Reply::new(
-                    554,
+                    ReplyCode::InvalidRestParameter,
                     "Restarted uploads are not supported; send the whole file.",
                 ))
                 .await;
@@ -119,13 +120,19 @@ impl Session {
                     .is_ok_and(|meta| meta.is_dir()) =>
             {
                 return self
-                    .send(Reply::new(553, "File name not allowed: it is a directory."))
+                    .send(Reply::new(
+                        ReplyCode::FileNameNotAllowed,
+                        "File name not allowed: it is a directory.",
+                    ))
                     .await;
             }
             Ok(real) => real,
             Err(JailError::Io(error)) if error.kind() == io::ErrorKind::NotFound => {
                 return self
-                    .send(Reply::new(553, "File name not allowed: no such directory."))
+                    .send(Reply::new(
+                        ReplyCode::FileNameNotAllowed,
+                        "File name not allowed: no such directory.",
+                    ))
                     .await;
             }
             Err(error) => return self.send(fs_failure(&error)).await,
@@ -143,7 +150,7 @@ impl Session {
         let name = String::from_utf8_lossy(&argument.0).into_owned();
         let mode = self.mode_name();
         self.send(Reply::new(
-            150,
+            ReplyCode::FileStatusOk,
             format!("Opening {mode} mode data connection for {name}."),
         ))
         .await?;
@@ -172,11 +179,11 @@ impl Session {
             return self.no_data_connection().await;
         };
         self.send(Reply::new(
-            150,
+            ReplyCode::FileStatusOk,
             "Opening ASCII mode data connection for file list.",
         ))
         .await?;
-        let all = argument.all;
+        let all = argument.all();
         self.start(path.display(), false, link, |link| {
             transfer::send_listing(link, real, style, all)
         });
@@ -188,16 +195,25 @@ impl Session {
     pub(super) async fn abor(&mut self) -> io::Result<Flow> {
         let Some(running) = self.transfer.take() else {
             self.plan = None;
-            return self.send(Reply::new(225, "No transfer to abort.")).await;
+            return self
+                .send(Reply::new(
+                    ReplyCode::DataConnectionOpen,
+                    "No transfer to abort.",
+                ))
+                .await;
         };
         let what = running.what.clone();
         let bytes = running.abort().await;
         self.statistics.data_bytes += bytes;
         self.statistics.transfers += 1;
         tracing::info!(peer = %self.control.peer, path = %what, bytes, "transfer aborted by client");
-        self.send(Reply::new(426, "Connection closed; transfer aborted."))
+        self.send(Reply::new(ReplyCode::ConnectionClosed, TRANSFER_ABORTED))
             .await?;
-        self.send(Reply::new(226, "Abort successful.")).await
+        self.send(Reply::new(
+            ReplyCode::ClosingDataConnection,
+            "Abort successful.",
+        ))
+        .await
     }
 
     /// Reports the end of the running transfer.
@@ -223,17 +239,30 @@ impl Session {
                     self.statistics.files += 1;
                 }
                 tracing::info!(%peer, path = %running.what, bytes, ?elapsed, %rate, "transfer complete");
-                return self.send(Reply::new(226, "Transfer complete.")).await;
+                return self
+                    .send(Reply::new(
+                        ReplyCode::ClosingDataConnection,
+                        "Transfer complete.",
+                    ))
+                    .await;
             }
-            Outcome::NoConnection(_) => Reply::new(425, "Can't open data connection."),
-            Outcome::ConnectionBroken(_) => Reply::new(426, "Connection closed; transfer aborted."),
-            Outcome::ReadFailed(_) => {
-                Reply::new(451, "Requested action aborted: local error in processing.")
+            Outcome::NoConnection(_) => Reply::new(
+                ReplyCode::CantOpenDataConnection,
+                "Can't open data connection.",
+            ),
+            Outcome::ConnectionBroken(_) => {
+                Reply::new(ReplyCode::ConnectionClosed, TRANSFER_ABORTED)
             }
+            Outcome::ReadFailed(_) => Reply::new(ReplyCode::LocalError, LOCAL_ERROR),
             Outcome::WriteFailed(error) => {
                 match fs_failure(&JailError::Io(io::Error::from(error.kind()))) {
-                    reply if matches!(reply.code, 452 | 552) => reply,
-                    _ => Reply::new(451, "Requested action aborted: local error in processing."),
+                    reply
+                        if reply.code == ReplyCode::InsufficientStorage
+                            || reply.code == ReplyCode::ExceededStorageAllocation =>
+                    {
+                        reply
+                    }
+                    _ => Reply::new(ReplyCode::LocalError, LOCAL_ERROR),
                 }
             }
         };
@@ -255,7 +284,11 @@ impl Session {
     }
 
     async fn no_data_connection(&mut self) -> io::Result<Flow> {
-        self.send(Reply::new(425, "Use PORT or PASV first.")).await
+        self.send(Reply::new(
+            ReplyCode::CantOpenDataConnection,
+            "Use PORT or PASV first.",
+        ))
+        .await
     }
 
     fn mode_name(&self) -> &'static str {
@@ -292,7 +325,7 @@ async fn open_plain_file(real: &std::path::Path) -> Result<(tokio::fs::File, u64
         .await
         .map_err(|error| fs_failure(&JailError::Io(error)))?;
     if !meta.is_file() {
-        return Err(Reply::new(550, "Not a plain file."));
+        return Err(Reply::new(ReplyCode::FileUnavailable, NOT_A_PLAIN_FILE));
     }
     Ok((file, meta.len()))
 }

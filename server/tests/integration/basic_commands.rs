@@ -62,7 +62,7 @@ async fn replies_to_simple_commands(#[case] line: &str, #[case] code: u16, #[cas
     let server = TestServer::start().await;
     let mut control = server.login().await;
     let reply = control.command(line).await;
-    assert_eq!((reply.code, reply.text()), (code, text), "{line}");
+    assert_eq!((reply.code, &*reply.text()), (code, text), "{line}");
     control.expect("NOOP", 200).await;
 }
 
@@ -73,7 +73,7 @@ async fn feat_and_help_are_multi_line() {
     let feat = control.expect("FEAT", 211).await;
     for feature in ["EPSV", "PASV", "SIZE", "REST STREAM", "MDTM"] {
         assert!(
-            feat.lines.iter().any(|line| line.trim() == feature),
+            feat.lines.iter().any(|line| line.text().trim() == feature),
             "{feature} in {feat:?}"
         );
     }

@@ -62,7 +62,7 @@ async fn example_session_port_then_pasv_with_exact_texts_and_statistics() {
         text.starts_with("227 Entering Passive Mode (127,0,0,1,") && text.ends_with(")\r\n"),
         "{text}"
     );
-    let addr = ftp_proto::hostport::decode_pasv_reply(pasv.text()).unwrap();
+    let addr = ftp_proto::hostport::decode_pasv_reply(&pasv.text()).unwrap();
     let mut data = tokio::net::TcpStream::connect(addr).await.unwrap();
     control.send("RETR robots.txt").await;
     assert_eq!(

@@ -124,7 +124,7 @@ async fn pasv_connections_from_another_address_are_dropped() {
     server.write("f", b"for the client only");
     let mut control = server.login().await;
     let reply = control.expect("PASV", 227).await;
-    let addr = ftp_proto::hostport::decode_pasv_reply(reply.text()).unwrap();
+    let addr = ftp_proto::hostport::decode_pasv_reply(&reply.text()).unwrap();
     let mut thief = crate::support::connect_from("127.0.0.2", addr.into())
         .await
         .unwrap();

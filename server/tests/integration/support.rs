@@ -158,7 +158,7 @@ impl Control {
             self.bytes_received += read as u64;
             assert!(line.ends_with(b"\r\n"), "reply line without CRLF: {line:?}");
             let text = String::from_utf8_lossy(&line);
-            if let Some(reply) = parser.feed(&text).expect("malformed reply") {
+            if let Some(reply) = parser.feed(text.as_bytes()).expect("malformed reply") {
                 return Some(reply);
             }
         }
@@ -201,7 +201,7 @@ impl Control {
     /// PASV, then connects to the announced address.
     pub async fn pasv(&mut self) -> TcpStream {
         let reply = self.expect("PASV", 227).await;
-        let addr = hostport::decode_pasv_reply(reply.text()).unwrap();
+        let addr = hostport::decode_pasv_reply(&reply.text()).unwrap();
         TcpStream::connect(addr).await.unwrap()
     }
 

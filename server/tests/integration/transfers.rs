@@ -77,7 +77,7 @@ async fn a_second_pasv_closes_the_first_listener() {
     server.write("f", b"second");
     let mut control = server.login().await;
     let first = control.expect("PASV", 227).await;
-    let first = ftp_proto::hostport::decode_pasv_reply(first.text()).unwrap();
+    let first = ftp_proto::hostport::decode_pasv_reply(&first.text()).unwrap();
     let mut data = control.pasv().await;
     let refused = tokio::net::TcpStream::connect(first).await;
     assert!(refused.is_err(), "the first PASV listener must be closed");
