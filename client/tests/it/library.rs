@@ -4,7 +4,7 @@
 use ftp_client::{DataMode, Error, Options};
 use rstest::rstest;
 
-use crate::support::{options, pattern, sha256, TestServer};
+use crate::support::{options, pattern, sha256, ClientOf, TestServer};
 
 fn mode_options(mode: DataMode) -> Options {
     Options { mode, ..options() }

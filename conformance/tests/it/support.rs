@@ -1,5 +1,5 @@
-//! Test support: this project's server in-process on 127.0.0.1:0 with a temporary root, and running
-//! the suite (the library, in-process) against an address.
+//! Test support: this project's server in-process (from `ftp-testkit`), and running the suite (the
+//! library, in-process) against an address.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -7,37 +7,15 @@ use std::time::Duration;
 use ftp_conformance::report::Run;
 use ftp_conformance::runner;
 use ftp_conformance::target::{Options, Profile};
-use tempfile::TempDir;
-use tokio::sync::oneshot;
-
-pub struct OwnServer {
-    pub addr: SocketAddr,
-    pub root: TempDir,
-    _stop: oneshot::Sender<()>,
-}
+use ftp_testkit::TestServer;
 
 /// Starts `ftp-server`, writable, named `test.example`.
-pub async fn own_server() -> OwnServer {
-    let root = tempfile::tempdir().unwrap();
-    let mut config = ftp_server::Config::new(root.path());
-    config.writable = true;
-    config.server_name = "test.example".into();
-    // The welcome names the host by default; snapshots must not depend on the machine.
-    config.welcome = ftp_server::config::default_welcome("test.example");
-    config.data_timeout = Duration::from_secs(5);
-    let server = ftp_server::Server::bind("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
-    let addr = server.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
-    OwnServer {
-        addr,
-        root,
-        _stop: stop,
-    }
+pub async fn own_server() -> TestServer {
+    TestServer::start_with(|config| {
+        // The welcome names the host by default; snapshots must not depend on the machine.
+        config.welcome = ftp_server::config::default_welcome("test.example");
+    })
+    .await
 }
 
 /// Options for a run against `addr`.

@@ -2,7 +2,7 @@
 
 use rstest::rstest;
 
-use crate::support::TestServer;
+use ftp_testkit::TestServer;
 
 #[tokio::test]
 async fn login_sequences() {

@@ -1,6 +1,6 @@
 //! The brief's example session, end to end, in PORT and in PASV mode, with its exact texts.
 
-use crate::support::{accept, read_to_end, TestServer};
+use ftp_testkit::{accept, read_to_end, TestServer};
 
 const ROBOTS: &[u8] = b"User-agent: *\nDisallow: /\n";
 
@@ -12,7 +12,7 @@ async fn example_session_port_then_pasv_with_exact_texts_and_statistics() {
 
     let mut control = server.connect().await;
     // (The greeting was read by connect(); check its text on a second connection.)
-    let mut other = crate::support::Control::connect(server.addr).await;
+    let mut other = ftp_testkit::Control::connect(server.addr).await;
     assert_eq!(
         other.reply().await.to_wire(),
         "220 test.example FTP server ready.\r\n"
@@ -38,7 +38,7 @@ async fn example_session_port_then_pasv_with_exact_texts_and_statistics() {
         "200 Type set to I.\r\n"
     );
 
-    let listener = crate::support::TestServer::port_listener().await;
+    let listener = ftp_testkit::port_listener().await;
     let port_line = format!("PORT {}", ftp_proto::hostport::encode_port(listener.1));
     assert_eq!(
         control.command(&port_line).await.to_wire(),

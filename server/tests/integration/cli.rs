@@ -82,23 +82,9 @@ fn a_busy_port_is_a_clear_error() {
 fn serves_prints_its_address_and_exits_0_on_sigterm() {
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("hello.txt"), b"hello").unwrap();
-    let mut child = Command::cargo_bin("ftp-server")
-        .unwrap()
-        .args(["--port", "0", "-q", "--root"])
-        .arg(root.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_string();
-    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+    let (mut child, addr) = spawn_server(root.path(), &[]);
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let mut stdout = child.stdout.take().unwrap();
 
     let mut control = TcpStream::connect(&addr).unwrap();
     control
@@ -160,25 +146,14 @@ fn welcome_file_lines_form_the_230_reply() {
 
 /// Starts the built server with `args`; returns it and its address.
 fn spawn_server(root: &std::path::Path, args: &[&str]) -> (std::process::Child, String) {
-    let mut child = Command::cargo_bin("ftp-server")
-        .unwrap()
-        .args(["--port", "0", "-q", "--root"])
-        .arg(root)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_string();
-    (child, addr)
+    ftp_testkit::spawn_listening(
+        Command::cargo_bin("ftp-server")
+            .unwrap()
+            .args(["--port", "0", "-q", "--root"])
+            .arg(root)
+            .args(args)
+            .stderr(Stdio::null()),
+    )
 }
 
 /// ABOR sent as RFC 959 §4.1.3 asks a client to (Telnet IP, Synch with the DM byte as TCP urgent data,

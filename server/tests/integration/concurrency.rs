@@ -1,6 +1,6 @@
 //! Many clients at once: a stalled transfer never delays anyone else.
 
-use crate::support::{pattern, read_to_end, sparse_file, TestServer};
+use ftp_testkit::{pattern, read_to_end, sparse_file, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_clients_finish_while_one_transfer_is_stalled() {
@@ -19,7 +19,7 @@ async fn fifty_clients_finish_while_one_transfer_is_stalled() {
         let addr = server.addr;
         let small = small.clone();
         clients.spawn(async move {
-            let mut control = crate::support::Control::connect(addr).await;
+            let mut control = ftp_testkit::Control::connect(addr).await;
             control.expect_reply(220).await;
             control.expect("USER anonymous", 331).await;
             control.expect("PASS client@example.com", 230).await;
@@ -39,7 +39,7 @@ async fn fifty_clients_finish_while_one_transfer_is_stalled() {
         });
     }
     let mut finished = 0;
-    while let Some(result) = tokio::time::timeout(crate::support::TIMEOUT, clients.join_next())
+    while let Some(result) = tokio::time::timeout(ftp_testkit::TIMEOUT, clients.join_next())
         .await
         .unwrap()
     {

@@ -1,6 +1,6 @@
 //! MKD, CWD, CDUP, PWD, RMD, DELE, RNFR/RNTO, SIZE, MDTM and listings.
 
-use crate::support::{read_to_end, TestServer};
+use ftp_testkit::{read_to_end, TestServer};
 
 #[tokio::test]
 async fn mkd_cwd_pwd_cdup_rmd_round_trip() {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 
-use crate::support::{pattern, Control, TestServer};
+use ftp_testkit::{pattern, Control, TestServer};
 
 #[tokio::test]
 async fn an_idle_session_gets_421_and_is_closed() {
@@ -63,7 +63,7 @@ async fn shutdown_lets_a_running_transfer_finish_and_tells_idle_sessions() {
     assert!(received == contents, "the running transfer completes");
     busy.expect_reply(226).await;
     busy.expect_reply(421).await;
-    tokio::time::timeout(crate::support::TIMEOUT, stopping)
+    tokio::time::timeout(ftp_testkit::TIMEOUT, stopping)
         .await
         .unwrap()
         .unwrap();

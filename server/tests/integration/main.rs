@@ -1,5 +1,5 @@
 //! Integration tests: the real server in-process on 127.0.0.1:0, spoken to over raw TCP.
-//! One binary, one module per topic; `support` starts servers and speaks the protocol.
+//! One binary, one module per topic; `ftp_testkit` starts servers and speaks the protocol.
 
 // In tests a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,6 +12,5 @@ mod directories;
 mod lifecycle;
 mod malformed_input;
 mod security;
-mod support;
 mod transfer_errors;
 mod transfers;

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use crate::support::TestServer;
+use ftp_testkit::TestServer;
 
 #[tokio::test]
 async fn long_and_empty_lines_get_500_and_the_session_goes_on() {

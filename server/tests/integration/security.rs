@@ -6,7 +6,7 @@ use rstest::rstest;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
-use crate::support::{read_to_end, TestServer};
+use ftp_testkit::{read_to_end, TestServer};
 
 #[rstest]
 #[case("CWD ../../..", "/")]
@@ -125,10 +125,10 @@ async fn pasv_connections_from_another_address_are_dropped() {
     let mut control = server.login().await;
     let reply = control.expect("PASV", 227).await;
     let addr = ftp_proto::hostport::decode_pasv_reply(&reply.text()).unwrap();
-    let mut thief = crate::support::connect_from("127.0.0.2", addr.into())
+    let mut thief = ftp_testkit::connect_from("127.0.0.2", addr.into())
         .await
         .unwrap();
-    let mut data = crate::support::connect_from("127.0.0.1", addr.into())
+    let mut data = ftp_testkit::connect_from("127.0.0.1", addr.into())
         .await
         .unwrap();
     control.expect("RETR f", 150).await;
@@ -136,7 +136,7 @@ async fn pasv_connections_from_another_address_are_dropped() {
     control.expect_reply(226).await;
     let mut stolen = Vec::new();
     // Dropped by the server: end-of-file or a reset, but never data.
-    let _ = tokio::time::timeout(crate::support::TIMEOUT, thief.read_to_end(&mut stolen))
+    let _ = tokio::time::timeout(ftp_testkit::TIMEOUT, thief.read_to_end(&mut stolen))
         .await
         .unwrap();
     assert!(stolen.is_empty(), "the foreign connection got data");

@@ -5,7 +5,7 @@ use std::io::ErrorKind;
 use rstest::rstest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{pattern, read_to_end, sparse_file, TestServer};
+use ftp_testkit::{pattern, read_to_end, sparse_file, TestServer};
 
 #[tokio::test]
 async fn no_port_or_pasv_is_425_without_150() {
@@ -24,7 +24,7 @@ async fn active_mode_sends_150_before_connecting_and_425_when_the_port_is_closed
     server.write("f", b"x");
     let mut control = server.login().await;
     // Reserve a port, then close it so that nothing listens there.
-    let (listener, addr) = TestServer::port_listener().await;
+    let (listener, addr) = ftp_testkit::port_listener().await;
     drop(listener);
     control
         .expect(

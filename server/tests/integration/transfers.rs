@@ -3,7 +3,7 @@
 use rstest::rstest;
 use tokio::io::AsyncWriteExt;
 
-use crate::support::{accept, pattern, read_to_end, sparse_file, TestServer};
+use ftp_testkit::{accept, pattern, read_to_end, sparse_file, TestServer};
 
 #[rstest]
 #[case::empty(0)]

@@ -16,23 +16,13 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(args: &[&str]) -> ServerProcess {
-        let mut child = Command::cargo_bin("udp-server")
-            .unwrap()
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .unwrap();
+        let (child, addr) = ftp_testkit::spawn_listening(
+            Command::cargo_bin("udp-server")
+                .unwrap()
+                .args(args)
+                .stderr(Stdio::null()),
+        );
+        let addr = addr.parse().unwrap();
         ServerProcess { child, addr }
     }
 }

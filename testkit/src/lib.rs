@@ -1,0 +1,29 @@
+//! `ftp-testkit`: what the tests of every crate share, so that they read like the protocol (model: h2's
+//! `support` crate). Dev-only: no crate depends on it outside `[dev-dependencies]`.
+//!
+//! - [`server`]: this project's server in-process on `127.0.0.1:0` with a temporary root
+//!   ([`TestServer`]), or the built binary started with `--port 0` ([`spawn_listening`]).
+//! - [`control`]: a raw control connection ([`Control`]) that reads replies with the shared parser and
+//!   counts every byte.
+//! - [`scripted`]: a scripted server for one connection ([`scripted()`], [`Peer`]), for tests of clients.
+//! - [`data`]: test data ([`pattern`], [`sparse_file`]) and data-connection helpers.
+//!
+//! Every wait is bounded by [`TIMEOUT`]; every address is on loopback.
+
+// Test support: a panic is how a helper fails the test that called it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod control;
+pub mod data;
+pub mod scripted;
+pub mod server;
+
+use std::time::Duration;
+
+pub use control::Control;
+pub use data::{accept, connect_from, pattern, port_listener, read_to_end, sparse_file};
+pub use scripted::{scripted, Peer};
+pub use server::{spawn_listening, TestServer};
+
+/// Generous: only a hang should ever reach it.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
