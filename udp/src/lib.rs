@@ -20,3 +20,11 @@
 pub mod chat;
 pub mod echo;
 pub mod tftp;
+
+/// Log output for the binaries: to stderr, filtered by `RUST_LOG` (stdout is the tools' output).
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+}

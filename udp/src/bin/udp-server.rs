@@ -98,10 +98,7 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
+    udp_tools::init_logging();
     let cli = cli_usage::parse::<Cli>();
     let result = match cli.mode {
         Mode::Echo { listen, plain } => match bind(&listen).await {
