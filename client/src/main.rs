@@ -1,6 +1,10 @@
 //! `ftp-client`: the command line. Parses arguments into a validated request once, then hands it to the
 //! library (`ftp_client::cli::oneshot` or `ftp_client::cli::shell`). Exit codes are
 //! `ftp_client::error::exit`.
+//!
+//! Errors stay the library's typed `Error` up to here rather than `anyhow::Error`: each one's exit code
+//! (0-7, listed in `--help`) comes from its variant, and the shell prints it with its script line number,
+//! so a type-erased error would only have to be downcast back.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
