@@ -3,7 +3,6 @@
 //! Every variant says what failed in words a user can act on; those that come from a server reply carry
 //! the [`Reply`], so the message can quote it once and add one plain [`hint`] that fits it.
 
-use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
@@ -29,33 +28,46 @@ pub mod exit {
     pub const LOCAL_IO: i32 = 7;
 }
 
-/// Everything that can go wrong in the client.
-#[derive(Debug)]
+/// Everything that can go wrong in the client. The `#[error]` texts are what the binary prints after
+/// `ftp-client: `; tests pin them word for word.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The command line, URL or shell command was malformed.
+    #[error("usage: {0}")]
     Usage(String),
     /// The TCP connection to the server could not be made.
+    #[error("could not connect to {address}: {source}")]
     Connect { address: String, source: io::Error },
     /// The control connection broke or the server closed it without a 421.
-    ConnectionLost(io::Error),
+    #[error("control connection lost: {0}")]
+    ConnectionLost(#[source] io::Error),
     /// The server said it is closing the control connection (421), solicited or not.
+    #[error("the connection was closed: {}", quote(.0))]
     ServiceClosing(Reply),
     /// No reply (or no data) within the timeout.
+    #[error("timed out {0}")]
     Timeout(String),
     /// A reply line did not follow RFC 959 §4.2, or a reply could not be decoded (227, 229, 257...).
+    #[error("protocol error: {0}")]
     Protocol(String),
     /// USER/PASS was refused (530, 532, or an unexpected reply to the login).
+    #[error("login denied: {}", quote(.0))]
     LoginDenied(Reply),
     /// A command naming an existing file or directory got 550 (or 450 on a listing).
+    #[error("{path}: {}", quote(.reply))]
     NotFound { path: String, reply: Reply },
     /// Any other refusal of a command.
+    #[error("{command} refused: {}", quote(.reply))]
     Refused { command: String, reply: Reply },
     /// A data transfer did not complete: the reply that ended it, or the reason it broke.
+    #[error("transfer failed: {what}: {reason}")]
     Transfer { what: String, reason: String },
     /// A local file could not be read or written.
+    #[error("{}: {source}", .path.display())]
     LocalIo { path: PathBuf, source: io::Error },
     /// An operation that needs a connection ran without one (shell before `open`).
+    #[error("not connected (use `open URL` first)")]
     NotConnected,
 }
 
@@ -137,40 +149,6 @@ pub fn quote(reply: &Reply) -> String {
     match hint(reply) {
         Some(hint) => format!("{quoted}; {hint}"),
         None => quoted,
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Usage(why) => write!(f, "usage: {why}"),
-            Error::Connect { address, source } => {
-                write!(f, "could not connect to {address}: {source}")
-            }
-            Error::ConnectionLost(source) => write!(f, "control connection lost: {source}"),
-            Error::ServiceClosing(reply) => {
-                write!(f, "the connection was closed: {}", quote(reply))
-            }
-            Error::Timeout(what) => write!(f, "timed out {what}"),
-            Error::Protocol(why) => write!(f, "protocol error: {why}"),
-            Error::LoginDenied(reply) => write!(f, "login denied: {}", quote(reply)),
-            Error::NotFound { path, reply } => write!(f, "{path}: {}", quote(reply)),
-            Error::Refused { command, reply } => write!(f, "{command} refused: {}", quote(reply)),
-            Error::Transfer { what, reason } => write!(f, "transfer failed: {what}: {reason}"),
-            Error::LocalIo { path, source } => write!(f, "{}: {source}", path.display()),
-            Error::NotConnected => f.write_str("not connected (use `open URL` first)"),
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Connect { source, .. }
-            | Error::ConnectionLost(source)
-            | Error::LocalIo { source, .. } => Some(source),
-            _ => None,
-        }
     }
 }
 

@@ -12,26 +12,23 @@
 //! - [`transfer`]: RETR/STOR/LIST/NLST as streams with a progress callback and REST offsets;
 //!   [`files`]: whole local files, `get -c` resume.
 //! - [`error`]: the [`Error`] enum and its one mapping to exit codes.
-//! - [`url`], [`netrc`], [`login`]: where host, user and password come from.
-//! - [`oneshot`]: the `get`/`put`/`ls`/`mkdir`/`rmdir`/`rm` subcommands.
-//! - [`progress`]: the indicatif bar, only on a terminal; [`notice`]: success lines, only on a terminal;
-//!   [`shell`]: the interactive shell and script mode.
+//! - [`url`]: `ftp://` URLs; [`netrc`]: reading `~/.netrc` entries.
+//! - `cli` (the default `cli` feature): what only the binary needs: the login sources and password
+//!   prompt, the one-shot subcommands, the shell, the progress bar and success lines. Without the
+//!   feature, as a library, the crate pulls in no rustyline, indicatif, rpassword or clap.
 //!
 //! `main.rs` is the command line and nothing else.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod client;
 pub mod control;
 pub mod data;
 pub mod error;
 pub mod files;
-pub mod login;
 pub mod netrc;
-pub mod notice;
-pub mod oneshot;
-pub mod progress;
-pub mod shell;
 pub mod transfer;
 pub mod url;
 

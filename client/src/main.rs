@@ -1,5 +1,10 @@
 //! `ftp-client`: the command line. Parses arguments into a validated request once, then hands it to the
-//! library (`ftp_client::oneshot` or the shell). Exit codes are `ftp_client::error::exit`.
+//! library (`ftp_client::cli::oneshot` or `ftp_client::cli::shell`). Exit codes are
+//! `ftp_client::error::exit`.
+//!
+//! Errors stay the library's typed `Error` up to here rather than `anyhow::Error`: each one's exit code
+//! (0-7, listed in `--help`) comes from its variant, and the shell prints it with its script line number,
+//! so a type-erased error would only have to be downcast back.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -7,11 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use ftp_client::cli::login::LoginSources;
+use ftp_client::cli::notice::Notices;
+use ftp_client::cli::oneshot::OneShot;
+use ftp_client::cli::shell::{self, session::stderr_transcript, Session};
 use ftp_client::error::exit;
-use ftp_client::login::LoginSources;
-use ftp_client::notice::Notices;
-use ftp_client::oneshot::OneShot;
-use ftp_client::shell::{self, session::stderr_transcript, Session};
 use ftp_client::{DataMode, Error, FtpUrl, Options};
 
 const AFTER_HELP: &str = "\
@@ -185,7 +190,7 @@ fn run(cli: Cli) -> i32 {
                 } if path.as_os_str() == "-" => Notices::off(),
                 _ => Notices::for_this_process(),
             };
-            match runtime.block_on(ftp_client::oneshot::run(
+            match runtime.block_on(ftp_client::cli::oneshot::run(
                 command, &sources, options, progress, notices,
             )) {
                 Ok(()) => exit::OK,

@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cli::login::{connect_and_login, LoginSources};
+use crate::cli::notice::{self, Notices};
+use crate::cli::progress::Bar;
+use crate::cli::shell::session::base_name;
 use crate::client::{Client, Options};
 use crate::error::{Error, Result};
-use crate::login::{connect_and_login, LoginSources};
-use crate::notice::{self, Notices};
-use crate::progress::Bar;
-use crate::shell::session::base_name;
 use crate::url::FtpUrl;
 
 /// One subcommand, validated.

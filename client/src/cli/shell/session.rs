@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::cli::login::{connect_and_login, LoginSources};
+use crate::cli::notice::{self, Notices};
+use crate::cli::progress::Bar;
+use crate::cli::shell::command::{help, ShellCommand};
 use crate::client::{Client, Options, TransferType};
 use crate::data::DataMode;
 use crate::error::{Error, Result};
-use crate::login::{connect_and_login, LoginSources};
-use crate::notice::{self, Notices};
-use crate::progress::Bar;
-use crate::shell::command::{help, ShellCommand};
 use crate::url::FtpUrl;
 
 /// Whether the shell goes on after a command.
@@ -142,7 +142,7 @@ impl Session {
                     ..url
                 };
                 let sources = self.sources.clone();
-                let (user, password) = crate::login::credentials(&url, &sources)?;
+                let (user, password) = crate::cli::login::credentials(&url, &sources)?;
                 self.client()?.login(&user, &password).await?;
                 self.notices.say(format!("Logged in as {user}."));
             }
