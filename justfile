@@ -31,8 +31,13 @@ interop-udp:
 bench-udp:
     bash udp/scripts/bench.sh
 
-# All benchmarks: each prints its figures and ratios against a peer measured in the same run.
-bench: bench-udp
+# All benchmarks vs vsftpd/pure-ftpd/proftpd, curl/lftp, tftp-hpa -> docs/benchmarks.md (root; BENCH_* env knobs).
+bench:
+    bash bench/scripts/bench.sh
+
+# Every ftp-bench scenario, tiny, against our server only: checks each prints a figure (CI, seconds).
+bench-smoke:
+    bash bench/scripts/bench.sh --smoke
 
 # Run ftp-conformance. No argument: build, start this project's server on a temporary root at port 0
 # and run `--profile brief --strict` (with a fault file, so the 451 case runs); with a URL (and any

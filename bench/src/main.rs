@@ -3,6 +3,7 @@
 //! on stderr: exit 1 when the scenario could not run, 2 for usage errors, 3 when `--fail-on-errors` is
 //! given and some sessions failed.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -134,6 +135,9 @@ struct RunArgs {
     /// Print the result as one JSON line instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also append the result as a JSON line to FILE (the table still goes to stdout).
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
     /// Exit 3 when any session or transfer failed (the figures are still printed).
     #[arg(long)]
     fail_on_errors: bool,
@@ -236,6 +240,15 @@ fn run_scenario(args: &RunArgs) -> Result<ExitCode> {
         println!("{}", output::json(&result)?);
     } else {
         print!("{}", output::table(&result));
+    }
+    if let Some(path) = &args.save {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        writeln!(file, "{}", output::json(&result)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if args.fail_on_errors && result.errors > 0 {
         eprintln!(
