@@ -41,8 +41,13 @@ interop-udp:
 bench-udp:
     bash udp/scripts/bench.sh
 
-# Run every benchmark; each compares against a peer measured in the same run.
-bench: bench-udp
+# All benchmarks vs vsftpd/pure-ftpd/proftpd, curl/lftp, tftp-hpa -> docs/benchmarks.md (root; BENCH_* env knobs).
+bench:
+    bash bench/scripts/bench.sh
+
+# Every ftp-bench scenario, tiny, against our server only: checks each prints a figure (CI, seconds).
+bench-smoke:
+    bash bench/scripts/bench.sh --smoke
 
 # No argument: build, start this project's server on a temporary root at port 0 and run
 # `--profile brief --strict` with a fault file, so the 451 case runs; the server's log goes to a file.

@@ -17,7 +17,7 @@
 # The server runs detached in its own process group (leader = the server).
 # State, all under $FTP_INTEROP_RUN (default /tmp/ftp-interop/run):
 #   NAME.pid   the server's PID (= its process group id)
-#   NAME.env   shell-sourceable PORT, PASV_MIN, PASV_MAX, ROOT, WRITABLE_DIR
+#   NAME.env   shell-sourceable PORT, PASV_MIN, PASV_MAX, MAX_CLIENTS, ROOT, WRITABLE_DIR
 #              (host path), URL_PATH, URL, PID, LOG_DIR
 #   NAME/      rendered config, logs (NAME/stdout.log and server logs)
 # Stop it with scripts/interop/stop.sh NAME (or with no argument: all).
@@ -57,8 +57,13 @@ mkdir -p "$RUN"
 chmod 755 "$FTP_INTEROP_RUN" "$RUN"
 
 TIMEOUT="${FTP_INTEROP_START_TIMEOUT:-10}"
-# pure-ftpd caps its client count at half its passive range: 64 ports, 32 clients.
-PASV_COUNT=64
+# Client limit of each server (benchmarks raise it, e.g. for many idle sessions).
+MAX_CLIENTS="${FTP_INTEROP_MAX_CLIENTS:-50}"
+# Passive ports. pure-ftpd caps its client count at half its passive range: 64 ports, 32
+# clients by default. The block must fit in 20000-31999.
+PASV_COUNT="${FTP_INTEROP_PASV_COUNT:-64}"
+case "$MAX_CLIENTS$PASV_COUNT" in *[!0-9]*) interop_die "FTP_INTEROP_MAX_CLIENTS and FTP_INTEROP_PASV_COUNT must be numbers" ;; esac
+[ "$PASV_COUNT" -ge 1 ] && [ "$PASV_COUNT" -le 11000 ] || interop_die "FTP_INTEROP_PASV_COUNT must be 1..11000"
 
 # Print "PORT PASV_MIN PASV_MAX": a control port followed by PASV_COUNT
 # passive ports, all free on 127.0.0.1, below Linux's ephemeral range so that
@@ -107,6 +112,7 @@ render() {
   sed -e "s|@PORT@|$PORT|g" \
       -e "s|@PASV_MIN@|$PASV_MIN|g" \
       -e "s|@PASV_MAX@|$PASV_MAX|g" \
+      -e "s|@MAX_CLIENTS@|$MAX_CLIENTS|g" \
       -e "s|@ROOT@|$(sed_escape "$ROOT")|g" \
       -e "s|@RUN@|$(sed_escape "$RUN")|g" \
       -e "s|@FTP_USER@|$INTEROP_FTP_USER|g" \
@@ -228,6 +234,7 @@ PID=$PID
 PORT=$PORT
 PASV_MIN=$PASV_MIN
 PASV_MAX=$PASV_MAX
+MAX_CLIENTS=$MAX_CLIENTS
 ROOT=$ROOT
 WRITABLE_DIR=$WRITABLE
 URL_PATH=$URL_PATH

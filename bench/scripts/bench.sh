@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Benchmarks on loopback: every ftp-bench scenario against this project's server and, unless
+# smoke-testing, vsftpd, pure-ftpd and proftpd (installed the project's way, scripts/interop/);
+# then ftp-client against curl and lftp, and the UDP tools against tftp-hpa (udp/scripts/bench.sh).
+# Writes docs/benchmarks.md with its SVG charts and prints the summary with the ratios.
+#
+#   bench/scripts/bench.sh            full run (`just bench`; needs root for the peers)
+#   bench/scripts/bench.sh --smoke    tiny sizes, our server only (`just bench-smoke`, for CI):
+#                                     checks that every scenario runs and prints a figure
+#
+# Knobs (environment; full-run defaults, smoke defaults in brackets):
+#   BENCH_BIG_MIB=1024 [4]        size of the retr-big/stor-big file, MiB
+#   BENCH_LIST_ENTRIES=100000 [300]  entries in the list-big directory
+#   BENCH_IDLE=10000 [40]         idle sessions held open
+#   BENCH_SMALL_COUNT=1000 [20]   sequential 4 KiB RETRs in small-files
+#   BENCH_SESSIONS_SECONDS=10 [-] sessions scenario duration (smoke: BENCH_SESSIONS_COUNT=40 sessions)
+#   BENCH_CONCURRENCY=50          concurrent sessions
+#   BENCH_PEERS="vsftpd pure-ftpd proftpd" [""]  third-party servers to run against
+#   BENCH_CLIENT=1 [0]            time ftp-client get/put against curl and lftp
+#   BENCH_UDP=1 [0]               run udp/scripts/bench.sh (BENCH_UDP_MB=64)
+#   BENCH_OUT=docs/benchmarks.md [$WORK/benchmarks.md]  the report; charts go to ${BENCH_OUT%.md}/
+#   BENCH_PROFILE=release [debug] cargo profile of the binaries
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$REPO"
+SMOKE=0
+case "${1:-}" in
+  --smoke) SMOKE=1 ;;
+  "") ;;
+  *) echo "usage: bench/scripts/bench.sh [--smoke]" >&2; exit 2 ;;
+esac
+
+if [ "$SMOKE" = 1 ]; then
+  BIG_MIB=${BENCH_BIG_MIB:-4}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-300}; IDLE=${BENCH_IDLE:-40}
+  SMALL_COUNT=${BENCH_SMALL_COUNT:-20}; PEERS=${BENCH_PEERS:-}; CLIENT=${BENCH_CLIENT:-0}
+  UDP=${BENCH_UDP:-0}; PROFILE=${BENCH_PROFILE:-debug}
+  SESSIONS=(--count "${BENCH_SESSIONS_COUNT:-40}")
+else
+  BIG_MIB=${BENCH_BIG_MIB:-1024}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}; IDLE=${BENCH_IDLE:-10000}
+  SMALL_COUNT=${BENCH_SMALL_COUNT:-1000}; PEERS=${BENCH_PEERS-vsftpd pure-ftpd proftpd}
+  CLIENT=${BENCH_CLIENT:-1}; UDP=${BENCH_UDP:-1}; PROFILE=${BENCH_PROFILE:-release}
+  SESSIONS=(--seconds "${BENCH_SESSIONS_SECONDS:-10}")
+fi
+CONCURRENCY=${BENCH_CONCURRENCY:-50}
+
+# Every idle session is a socket at both ends; the script's children inherit this.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+if [ "$NOFILE" != unlimited ] && [ $((IDLE + 200)) -gt "$NOFILE" ]; then
+  echo "bench: BENCH_IDLE=$IDLE needs more file descriptors than ulimit -n allows ($NOFILE); using $((NOFILE - 200))" >&2
+  IDLE=$((NOFILE - 200))
+fi
+
+LOAD=$(cut -d" " -f1-3 /proc/loadavg)
+WORK=$(mktemp -d /tmp/ftp-bench.XXXXXX)
+RESULTS=$WORK/results
+OUT=${BENCH_OUT:-$([ "$SMOKE" = 1 ] && echo "$WORK/benchmarks.md" || echo "$REPO/docs/benchmarks.md")}
+CHARTS=${OUT%.md}
+export FTP_INTEROP_RUN=$WORK/interop-run   # our own run dir: servers started by hand keep running
+OURS_PID=
+cleanup() {
+  local status=$?
+  if [ -n "$OURS_PID" ]; then kill "$OURS_PID" 2>/dev/null || true; wait "$OURS_PID" 2>/dev/null || true; fi
+  if [ -n "$PEERS" ] && [ -d "$FTP_INTEROP_RUN" ]; then
+    for name in $PEERS; do scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true; done
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$RESULTS"
+
+echo "== build ($PROFILE)" >&2
+PROFILE_DIR=$([ "$PROFILE" = release ] && echo release || echo debug)
+PROFILE_FLAG=$([ "$PROFILE" = release ] && echo --release || true)
+# shellcheck disable=SC2086
+cargo build -q $PROFILE_FLAG -p ftp-server -p ftp-bench $([ "$CLIENT" = 1 ] && echo "-p ftp-client")
+BIN=${CARGO_TARGET_DIR:-$REPO/target}/$PROFILE_DIR
+BENCH=$BIN/ftp-bench
+
+echo "== fixtures: ${BIG_MIB} MiB file, 4 KiB file, ${LIST_ENTRIES}-entry directory" >&2
+FIXTURE=$WORK/fixture/bench
+mkdir -p "$FIXTURE/many"
+head -c $((BIG_MIB * 1048576)) /dev/urandom >"$FIXTURE/big.bin"
+head -c 4096 /dev/urandom >"$FIXTURE/small.bin"
+(cd "$FIXTURE/many" && seq -f 'entry-%06g' 1 "$LIST_ENTRIES" | xargs touch)
+chmod -R a+rX "$WORK/fixture"
+
+# seed DIR: the fixture under DIR/bench, as hard links (no second copy of the big file).
+seed() { mkdir -p "$1"; cp -al "$FIXTURE" "$1/bench"; }
+
+# bench_all LABEL URL PID [--ours]: every scenario against one server; each result is one JSON file.
+bench_all() {
+  local label=$1 url=$2 pid=$3; shift 3
+  local common=(--label "$label" --concurrency "$CONCURRENCY" --timeout 10 "$@")
+  # A smoke run insists that our server has no failed session; a peer's failures are reported.
+  [ "$SMOKE" = 1 ] && [ "$label" = ours ] && common+=(--fail-on-errors)
+  local scenario knobs
+  for scenario in retr-big stor-big small-files sessions idle list-big; do
+    case $scenario in
+      retr-big|stor-big) knobs=(--size "${BIG_MIB}MiB") ;;
+      small-files) knobs=(--count "$SMALL_COUNT") ;;
+      sessions) knobs=("${SESSIONS[@]}") ;;
+      idle) knobs=(--count "$IDLE" --server-pid "$pid") ;;
+      list-big) knobs=(--count 3 --server-pid "$pid") ;;
+    esac
+    echo "== $label: $scenario" >&2
+    local status=0
+    "$BENCH" "$url" --scenario "$scenario" "${knobs[@]}" "${common[@]}" \
+      --save "$RESULTS/$label-$scenario.json" | sed -e 's/^/   /' >&2 || status=${PIPESTATUS[0]}
+    if [ "$status" != 0 ]; then
+      # Exit 3: it ran but some sessions failed (smoke runs only). Otherwise there is no figure:
+      # say so and keep going, except in a smoke run.
+      [ "$status" = 3 ] || rm -f "$RESULTS/$label-$scenario.json"
+      echo "bench: $scenario against $label failed (exit $status)" >&2
+      [ "$SMOKE" = 0 ] || [ "$label" != ours ] || exit 1
+    fi
+  done
+}
+
+echo "== ours" >&2
+seed "$WORK/ours"
+"$BIN/ftp-server" --port 0 --root "$WORK/ours" --write -q \
+  --max-connections $((IDLE + CONCURRENCY + 100)) --idle-timeout 900 >"$WORK/ours.out" 2>"$WORK/ours.err" &
+OURS_PID=$!
+for _ in $(seq 100); do
+  grep -q '^listening on ' "$WORK/ours.out" 2>/dev/null && break
+  sleep 0.05
+done
+OURS_ADDR=$(sed -n 's/^listening on //p' "$WORK/ours.out")
+[ -n "$OURS_ADDR" ] || { echo "bench: ftp-server did not start: $(cat "$WORK/ours.err")" >&2; exit 1; }
+bench_all ours "ftp://$OURS_ADDR/" "$OURS_PID" --ours
+
+if [ -n "$PEERS" ]; then
+  [ "$(id -u)" = 0 ] || { echo "bench: the peers need root (or set BENCH_PEERS=)" >&2; exit 2; }
+  # shellcheck disable=SC2086
+  scripts/interop/install.sh $PEERS >&2
+  # Room for the idle sessions; pure-ftpd allows half its passive range as clients.
+  export FTP_INTEROP_MAX_CLIENTS=$((IDLE + CONCURRENCY + 10))
+  PASV=$((2 * FTP_INTEROP_MAX_CLIENTS)); [ "$PASV" -le 11000 ] || PASV=11000
+  export FTP_INTEROP_PASV_COUNT=$PASV
+  for name in $PEERS; do
+    echo "== $name" >&2
+    scripts/interop/start.sh "$name" "$WORK/peers/$name" >/dev/null
+    # shellcheck disable=SC1090
+    (
+      . "$FTP_INTEROP_RUN/$name.env"
+      seed "$WRITABLE_DIR"
+      chown -R ftp:ftp "$WRITABLE_DIR/bench"
+      [ "$name" != pure-ftpd ] || [ "$FTP_INTEROP_PASV_COUNT" -ge $((2 * FTP_INTEROP_MAX_CLIENTS)) ] ||
+        echo "bench: pure-ftpd allows $((FTP_INTEROP_PASV_COUNT / 2)) clients (half its $FTP_INTEROP_PASV_COUNT passive ports)" >&2
+      bench_all "$name" "$URL" "$PID"
+    )
+    scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true
+  done
+fi
+
+# emit SCENARIO LABEL OURS(true|false) PARAMS NAME VALUE UNIT BETTER: one result line by hand.
+emit() {
+  [ -n "$6" ] || { echo "bench: no figure for $2 ($1)" >&2; return 0; }
+  printf '{"scenario":"%s","server":"%s","ours":%s,"params":"%s","figures":[{"name":"%s","value":%s,"unit":"%s","better":"%s"}]}\n' \
+    "$@" >>"$RESULTS/$1.json"
+}
+
+# timed SCENARIO LABEL OURS BYTES CHECK_FILE -- COMMAND...: MB/s of one client run.
+timed() {
+  local scenario=$1 label=$2 ours=$3 bytes=$4 check=$5; shift 6
+  local t0 t1
+  rm -f "$check"
+  t0=$(date +%s.%N)
+  if ! timeout 600 "$@" >"$WORK/client.log" 2>&1; then
+    echo "bench: $label ($scenario) failed: $(tail -1 "$WORK/client.log")" >&2; return 0
+  fi
+  t1=$(date +%s.%N)
+  if [ -n "$check" ] && [ "$(stat -c %s "$check" 2>/dev/null)" != "$bytes" ]; then
+    echo "bench: $label ($scenario) wrote the wrong size" >&2; return 0
+  fi
+  local mbps
+  mbps=$(awk -v b="$bytes" -v a="$t0" -v c="$t1" 'BEGIN { printf "%.1f", b / 1e6 / (c - a) }')
+  echo "   $scenario $label: $mbps MB/s" >&2
+  emit "$scenario" "$label" "$ours" "${BIG_MIB} MiB, ours server" throughput "$mbps" MB/s higher
+}
+
+if [ "$CLIENT" = 1 ]; then
+  echo "== clients against ours: get and put of ${BIG_MIB} MiB" >&2
+  command -v lftp >/dev/null && command -v curl >/dev/null ||
+    apt-get -o DPkg::Lock::Timeout=120 install -y -qq curl lftp >/dev/null 2>&1 ||
+    { apt-get -o DPkg::Lock::Timeout=120 update -qq && apt-get -o DPkg::Lock::Timeout=120 install -y -qq curl lftp; } >/dev/null 2>&1 || true
+  bytes=$((BIG_MIB * 1048576)); url="ftp://$OURS_ADDR/bench"; dl=$WORK/dl; mkdir -p "$dl"
+  timed client-get ftp-client true "$bytes" "$dl/big.bin" -- "$BIN/ftp-client" get "$url/big.bin" -o "$dl/big.bin"
+  timed client-get curl false "$bytes" "$dl/big.bin" -- curl -sS -o "$dl/big.bin" "$url/big.bin"
+  command -v lftp >/dev/null &&
+    timed client-get lftp false "$bytes" "$dl/big.bin" -- lftp -c "set xfer:clobber on; open $url; get big.bin -o $dl/big.bin"
+  up=$WORK/ours/bench
+  timed client-put ftp-client true "$bytes" "$up/up-client.bin" -- "$BIN/ftp-client" put "$FIXTURE/big.bin" "$url/up-client.bin"
+  timed client-put curl false "$bytes" "$up/up-curl.bin" -- curl -sS -T "$FIXTURE/big.bin" "$url/up-curl.bin"
+  command -v lftp >/dev/null &&
+    timed client-put lftp false "$bytes" "$up/up-lftp.bin" -- lftp -c "open $url; put $FIXTURE/big.bin -o up-lftp.bin"
+  rm -rf "$dl" "$up"/up-*.bin
+fi
+
+if [ "$UDP" = 1 ]; then
+  echo "== UDP tools (udp/scripts/bench.sh)" >&2
+  if BENCH_SIZE_MB=${BENCH_UDP_MB:-64} bash udp/scripts/bench.sh >"$WORK/udp.log" 2>&1; then
+    sed -e 's/^/   /' "$WORK/udp.log" >&2
+    mbps() { awk -v want="$1" 'index($0, want) == 1 { print $(NF - 1) }' "$WORK/udp.log"; }
+    p="${BENCH_UDP_MB:-64} MiB, blksize 512"
+    emit tftp-lockstep "tftpd-hpa + tftp-hpa" false "$p" throughput "$(mbps 'tftpd-hpa + tftp-hpa')" MB/s higher
+    emit tftp-lockstep "ours (windowsize 1)" true "$p" throughput "$(mbps 'ours + ours windowsize 1 ')" MB/s higher
+  else
+    echo "bench: udp/scripts/bench.sh failed: $(tail -3 "$WORK/udp.log")" >&2
+  fi
+fi
+
+echo "== report" >&2
+NOTE="load average at the start: $LOAD (other work shares the machine); sizes: ${BIG_MIB} MiB big file, 4 KiB small file ($SMALL_COUNT transfers), sessions ${SESSIONS[*]} at $CONCURRENCY concurrent, $IDLE idle sessions, $LIST_ENTRIES-entry directory"
+"$BENCH" report "$RESULTS"/*.json --out "$OUT" --charts "$CHARTS" --note "$NOTE" >&2
+if [ "$SMOKE" = 1 ]; then
+  for scenario in retr-big stor-big small-files sessions idle list-big; do
+    grep -q '"figures":\[{' "$RESULTS/ours-$scenario.json" ||
+      { echo "bench: $scenario printed no figure" >&2; exit 1; }
+  done
+fi
+sed -n '/^## Summary/,/^## [a-z]/p' "$OUT" | sed '$d'
+[ "$SMOKE" = 1 ] || echo "wrote $OUT and $CHARTS/*.svg"
