@@ -136,8 +136,7 @@ impl Session {
                     "reply to {after}: server closed the connection"
                 )));
             }
-            let text = String::from_utf8_lossy(&self.line);
-            match parser.feed(&text) {
+            match parser.feed(&self.line[..]) {
                 Ok(Some(reply)) => return Ok(reply),
                 Ok(None) => {}
                 Err(error) => {
@@ -154,7 +153,7 @@ impl Session {
             let reply = self.command(Verb::Epsv, None).await?;
             if reply.code == 229 {
                 Some(
-                    hostport::decode_epsv_reply(reply.text())
+                    hostport::decode_epsv_reply(&reply.text())
                         .map_err(|e| BenchError::Protocol(format!("EPSV: 229 {e}")))?,
                 )
             } else if (500..600).contains(&reply.code) {
@@ -173,7 +172,7 @@ impl Session {
             Some(port) => port,
             None => {
                 let reply = self.expect(Verb::Pasv, None, &[227]).await?;
-                hostport::decode_pasv_reply(reply.text())
+                hostport::decode_pasv_reply(&reply.text())
                     .map_err(|e| BenchError::Protocol(format!("PASV: 227 {e}")))?
                     .port()
             }
