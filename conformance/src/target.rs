@@ -14,7 +14,7 @@ use tokio::sync::OnceCell;
 
 use crate::case::{Outcome, Step};
 use crate::conn::{show, Control, Transcript};
-use crate::ops;
+use crate::steps::{self, pattern};
 
 /// Which set of requirements a run checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
@@ -236,7 +236,7 @@ impl Target {
         let transcript = Transcript::default();
         let result = async {
             let mut control = self.session("cleanup", transcript.clone()).await?;
-            ops::remove_tree(&mut control, scratch, 3).await?;
+            steps::remove_tree(&mut control, scratch, 3).await?;
             let _ = control.cmd(&Command::Quit).await;
             Ok::<(), Outcome>(())
         }
@@ -358,8 +358,8 @@ impl Ctx {
             let contents = b"ftp-conformance test file\r\n".to_vec();
             // In TYPE A a server may rewrite line ends; the file must arrive as sent.
             let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
-            ops::require("TYPE I", &reply, &[200])?;
-            ops::upload(control, &path, &contents, crate::data::Mode::Passive).await?;
+            steps::require("TYPE I", &reply, &[200])?;
+            steps::upload(control, &path, &contents, crate::data::Mode::Passive).await?;
             return Ok((path, Some(contents)));
         }
         match &self.target.retr_file {
@@ -382,7 +382,7 @@ impl Ctx {
                 let upload = async {
                     let mut control = target.session("big-upload", transcript.clone()).await?;
                     control.cmd(&Command::Type(TransferType::Image)).await?;
-                    ops::upload(
+                    steps::upload(
                         &mut control,
                         &path,
                         &pattern(BIG_FILE),
@@ -445,9 +445,4 @@ impl Ctx {
             (outcome, _) => outcome,
         }
     }
-}
-
-/// Deterministic binary test data: every byte value, in an order that catches shifted or dropped blocks.
-pub fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| ((i * 31 + i / 251) % 256) as u8).collect()
 }

@@ -9,10 +9,10 @@ use ftp_proto::{Command, ListingArg, PathArg, TransferType};
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::data::{self, End, Mode};
-use crate::ops;
+use crate::steps;
 use crate::target::Ctx;
 
-use super::util::QUIET;
+use crate::steps::QUIET;
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc2577/3/port-bounce", Must, "PORT to a third host (127.0.0.2) is refused and nothing connects there", "RFC 2577 §3: \"the server [may] not open data connections to a third party ... servers [should] disallow PORT commands that specify an address other than the client's\" (FTP bounce attack)", port_bounce),
@@ -144,7 +144,7 @@ async fn cwd_root(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Cwd("/".into())).await?;
     cx.expect("CWD /", &reply, &[250], &[])?;
-    let top = ops::names(&mut control, ".").await?;
+    let top = steps::names(&mut control, ".").await?;
     for escape in [
         "../../..",
         "..",
@@ -153,7 +153,7 @@ async fn cwd_root(cx: Ctx) -> Step<Outcome> {
     ] {
         let reply = control.cmd(&Command::Cwd(PathArg::from(escape))).await?;
         cx.expect(&format!("CWD {escape}"), &reply, &[250, 550], &[])?;
-        let here = ops::names(&mut control, ".").await?;
+        let here = steps::names(&mut control, ".").await?;
         if here != top {
             return Err(Outcome::fail(
                 &["the root's listing after CWD ..: still at the top of the root"],
@@ -175,7 +175,7 @@ async fn retr_root(cx: Ctx) -> Step<Outcome> {
         "/../../etc/passwd",
     ] {
         let command = Command::Retr(path.into());
-        match ops::begin(&mut control, Mode::Passive, &command, false).await? {
+        match steps::begin(&mut control, Mode::Passive, &command, false).await? {
             Err(reply) => cx.expect(&command.to_string(), &reply, &[550, 450, 553, 501], &[])?,
             Ok((mut data, _)) => {
                 let (bytes, _) = data.read_to_end(1 << 24, control.reply_timeout).await;

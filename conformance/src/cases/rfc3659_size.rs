@@ -5,8 +5,9 @@ use ftp_proto::{Command, PathArg, TransferType};
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::data::Mode;
-use crate::ops;
-use crate::target::{pattern, Ctx};
+use crate::steps;
+use crate::steps::pattern;
+use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[crate::case!(
     "rfc3659/4/size",
@@ -22,7 +23,7 @@ async fn size(cx: Ctx) -> Step<Outcome> {
     let path = cx.scratch_path("sized.bin")?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.expect("TYPE I", &reply, &[200], &[])?;
-    ops::upload(&mut control, &path, &pattern(65_537), Mode::Passive).await?;
+    steps::upload(&mut control, &path, &pattern(65_537), Mode::Passive).await?;
     let reply = control.cmd(&Command::Size(PathArg::from(&path))).await?;
     cx.expect("SIZE", &reply, &[213], &[])?;
     if reply.text().trim() != "65537" {

@@ -5,7 +5,7 @@ use ftp_proto::{Command, ListingArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::data::{self, Mode};
-use crate::ops;
+use crate::steps;
 use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[
@@ -87,7 +87,7 @@ async fn port_syntax(cx: Ctx) -> Step<Outcome> {
 
 async fn pasv_227(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    ops::fetch(
+    steps::fetch(
         &mut control,
         &Command::Nlst(ListingArg::default()),
         Mode::Passive,
@@ -99,7 +99,7 @@ async fn pasv_227(cx: Ctx) -> Step<Outcome> {
 async fn pasv_twice(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let _first = data::pasv(&mut control).await?;
-    ops::fetch(
+    steps::fetch(
         &mut control,
         &Command::Nlst(ListingArg::default()),
         Mode::Passive,
@@ -112,7 +112,7 @@ async fn port_active(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let (path, contents) = cx.readable_file(&mut control).await?;
     control.cmd(&Command::Type(TransferType::Image)).await?;
-    let bytes = ops::download(&mut control, &path, Mode::Active).await?;
+    let bytes = steps::download(&mut control, &path, Mode::Active).await?;
     if let Some(contents) = contents {
         if bytes != contents {
             return Err(Outcome::fail(
@@ -152,7 +152,7 @@ pub async fn first_pasv_closed(cx: Ctx) -> Step<Outcome> {
             ));
         }
     }
-    ops::fetch(
+    steps::fetch(
         &mut control,
         &Command::Nlst(ListingArg::default()),
         Mode::Passive,

@@ -7,10 +7,11 @@ use ftp_proto::{pathname, Command, ListingArg, PathArg, TransferType};
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::data::{End, Mode};
-use crate::ops;
-use crate::target::{pattern, Ctx};
+use crate::steps;
+use crate::steps::pattern;
+use crate::target::Ctx;
 
-use super::util::{replies_until, stalled_retr, QUIET};
+use crate::steps::{replies_until, stalled_retr, QUIET};
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc959/4.1.3/syst-215", Must, "SYST gets 215", "RFC 959 §5.4: SYST: 215; 500, 501, 502, 421", syst),
@@ -51,8 +52,8 @@ async fn round_trip(cx: Ctx, size: usize, up: Mode, down: Mode) -> Step<Outcome>
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.expect("TYPE I", &reply, &[200], &[])?;
     let sent = pattern(size);
-    ops::upload(&mut control, &path, &sent, up).await?;
-    let back = ops::download(&mut control, &path, down).await?;
+    steps::upload(&mut control, &path, &sent, up).await?;
+    let back = steps::download(&mut control, &path, down).await?;
     if back != sent {
         let first = back
             .iter()
@@ -88,15 +89,15 @@ async fn list_nlst(cx: Ctx) -> Step<Outcome> {
         .rsplit_once('/')
         .map_or(".", |(dir, _)| dir)
         .to_string();
-    ops::upload(&mut control, &path, b"listed\r\n", Mode::Passive).await?;
-    let names = ops::names(&mut control, &dir).await?;
+    steps::upload(&mut control, &path, b"listed\r\n", Mode::Passive).await?;
+    let names = steps::names(&mut control, &dir).await?;
     if !names.contains(&name) {
         return Err(Outcome::fail(
             &[&format!("NLST {dir} includes {name}")],
             format!("NLST gave {names:?}"),
         ));
     }
-    let list = ops::fetch(
+    let list = steps::fetch(
         &mut control,
         &Command::List(ListingArg::path(Some(dir.as_str().into()))),
         Mode::Passive,
@@ -171,7 +172,7 @@ async fn rmd(cx: Ctx) -> Step<Outcome> {
     let reply = control.cmd(&Command::Mkd(PathArg::from(&dir))).await?;
     cx.expect("MKD", &reply, &[257], &[])?;
     let file = format!("{dir}/inside.txt");
-    ops::upload(&mut control, &file, b"x", Mode::Passive).await?;
+    steps::upload(&mut control, &file, b"x", Mode::Passive).await?;
     let reply = control.cmd(&Command::Rmd(PathArg::from(&dir))).await?;
     cx.expect(
         "RMD of a non-empty directory",
@@ -189,7 +190,7 @@ async fn rmd(cx: Ctx) -> Step<Outcome> {
 async fn dele(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path("deleted.txt")?;
-    ops::upload(&mut control, &path, b"delete me", Mode::Passive).await?;
+    steps::upload(&mut control, &path, b"delete me", Mode::Passive).await?;
     let reply = control.cmd(&Command::Dele(PathArg::from(&path))).await?;
     cx.expect("DELE", &reply, &[250], &[])?;
     let reply = control.cmd(&Command::Dele(PathArg::from(&path))).await?;
@@ -280,14 +281,14 @@ async fn concurrent(cx: Ctx) -> Step<Outcome> {
     let mut first = cx.login("c1").await?;
     let (_stalled, _) = stalled_retr(&cx, &mut first).await?;
     let mut second = cx.login("c2").await?;
-    ops::fetch(
+    steps::fetch(
         &mut second,
         &Command::Nlst(ListingArg::default()),
         Mode::Passive,
     )
     .await?;
     let (path, contents) = cx.readable_file(&mut second).await?;
-    let bytes = ops::download(&mut second, &path, Mode::Passive).await?;
+    let bytes = steps::download(&mut second, &path, Mode::Passive).await?;
     if contents.is_some_and(|c| c != bytes) {
         return Err(Outcome::fail(
             &["the second client's download intact"],

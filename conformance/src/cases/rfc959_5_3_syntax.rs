@@ -7,7 +7,7 @@ use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::target::Ctx;
 
-use super::util::{replies_until, QUIET};
+use crate::steps::{replies_until, QUIET};
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc959/5.3/lowercase-verbs", Must, "verbs in lower case work, login included", "RFC 959 §5.3.1: \"The command codes themselves are alphabetic characters ... The upper or lower case alphabetic characters are to be treated identically.\"", lowercase),

@@ -9,10 +9,11 @@ use ftp_proto::{Command, TransferType};
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::data::{self, End, Mode};
-use crate::ops;
-use crate::target::{pattern, Ctx};
+use crate::steps;
+use crate::steps::pattern;
+use crate::target::Ctx;
 
-use super::util::{stalled_retr, STALL_AFTER};
+use crate::steps::{stalled_retr, STALL_AFTER};
 
 pub const CASES: &[Case] = &[
     crate::case!("brief/425-no-port-pasv", Brief, "RETR without PORT or PASV gets 425", "The brief: \"If the TCP connection was not established, reject the RETR request with code 425.\"; RFC 959 §4.2.1: \"425 Can't open data connection.\"", no_port_pasv),
@@ -104,7 +105,7 @@ async fn port_closed(cx: Ctx) -> Step<Outcome> {
 
 async fn reuse(cx: Ctx) -> Step<Outcome> {
     let (mut control, path) = setup(&cx).await?;
-    ops::download(&mut control, &path, Mode::Passive).await?;
+    steps::download(&mut control, &path, Mode::Passive).await?;
     expect_425(&cx, &mut control, &Command::Retr(path.into()), false).await?;
     Ok(Outcome::Pass)
 }
@@ -115,8 +116,7 @@ async fn client_closes(cx: Ctx) -> Step<Outcome> {
     data.drop_hard();
     // Some servers send further 1xx notes once the data connection is up; the verdict is the next non-1xx.
     let (reply, _) =
-        super::util::replies_until(&mut control, &[426, 451, 450, 226, 250, 425, 550, 551], 4)
-            .await?;
+        steps::replies_until(&mut control, &[426, 451, 450, 226, 250, 425, 550, 551], 4).await?;
     cx.expect(
         "RETR after the client closed the data connection",
         &reply,
@@ -149,7 +149,7 @@ async fn read_failure_with(cx: &Ctx, local: &std::path::Path, remote: &str) -> S
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.expect("TYPE I", &reply, &[200], &[])?;
     let command = Command::Retr(remote.into());
-    let (mut data, _) = match ops::begin(&mut control, Mode::Passive, &command, true).await? {
+    let (mut data, _) = match steps::begin(&mut control, Mode::Passive, &command, true).await? {
         Ok(opened) => opened,
         Err(reply) => return Err(Outcome::fail(&[&format!("{command}: 150")], show(&reply))),
     };
