@@ -7,10 +7,8 @@ use ftp_proto::{hostport, Command, PathArg, Reply, TransferType};
 use crate::case::{Case, Outcome, Step};
 use crate::conn::{show, Control};
 use crate::data::{self, End, Mode};
-use crate::steps;
+use crate::steps::{self, replies_until, stalled_retr, QUIET};
 use crate::target::Ctx;
-
-use crate::steps::{replies_until, stalled_retr, QUIET};
 
 pub const CASES: &[Case] = &[
     crate::case!("brief/example-session", Brief, "the example session: exact texts, and the 221 statistics add up", "The brief's EXAMPLE: 220 <host> FTP server ready. / 331 Guest login ok, send your complete e-mail address as password. / 230-... 230 Guest login ok, access restrictions apply. / 215 UNIX Type: L8 / 200 Type set to I. / 200 PORT command successful. / 150 Opening BINARY mode data connection for robots.txt (26 bytes). / 226 Transfer complete. / 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2) / 221-You have transferred 52 bytes in 2 files. 221-Total traffic for this session was N bytes in 2 transfers. 221-Thank you for using the FTP service on <host>. 221 Goodbye.", example),

@@ -5,8 +5,7 @@ use ftp_proto::{Command, PathArg, TransferType};
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::data::Mode;
-use crate::steps;
-use crate::steps::pattern;
+use crate::steps::{self, pattern};
 use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[crate::case!(
