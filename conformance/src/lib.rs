@@ -10,7 +10,8 @@
 //! - [`steps`]: the dialogues many cases share (upload, download, listing, a stalled RETR) and the data
 //!   the suite uploads.
 //! - [`table`]: RFC 959 §5.4, the command-reply table reply codes are judged against.
-//! - [`target`]: the server under test: URL, credentials, FEAT, scratch directory and its lifecycle.
+//! - [`target`]: the server under test: URL (parsed by `ftp_proto::FtpUrl`), credentials, FEAT, scratch
+//!   directory and its lifecycle; [`ctx`]: what one case gets (the target, its transcript, reply checks).
 //! - [`cases`]: the cases, one module per RFC section.
 //! - [`runner`]: selection by glob and level, parallel runs, per-case time limits; [`progress`]: the
 //!   `--progress` bar or lines on stderr.
@@ -20,6 +21,7 @@
 pub mod case;
 pub mod cases;
 pub mod conn;
+pub mod ctx;
 pub mod data;
 pub mod deviations;
 pub mod glob;

@@ -9,8 +9,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::case::{Case, CaseReport, Level, Outcome};
+use crate::ctx::Ctx;
 use crate::glob;
-use crate::target::{Ctx, Profile, Target};
+use crate::target::{Profile, Target, TargetError};
 
 /// Which cases a run includes.
 #[derive(Debug, Clone)]
@@ -138,7 +139,7 @@ pub async fn run_suite(
     globs: Vec<String>,
     jobs: usize,
     watch: &mut dyn Watch,
-) -> Result<crate::report::Run, String> {
+) -> Result<crate::report::Run, TargetError> {
     let started = Instant::now();
     let target = Target::prepare(options).await?;
     let selection = Selection {

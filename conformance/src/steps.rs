@@ -9,8 +9,8 @@ use ftp_proto::{Command, ListingArg, PathArg, Reply, TransferType};
 
 use crate::case::{Outcome, Step};
 use crate::conn::{show, Control};
+use crate::ctx::Ctx;
 use crate::data::{self, Data, Mode};
-use crate::target::Ctx;
 
 /// How much of a stalled transfer is read first: proof that the transfer runs.
 pub const STALL_AFTER: usize = 64 * 1024;

@@ -4,8 +4,8 @@ use ftp_proto::{Command, ListingArg};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::Control;
+use crate::ctx::Ctx;
 use crate::data;
-use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc2428/3/epsv-229", Must, "EPSV's 229 port accepts and serves a listing", "RFC 2428 §3: \"The response to this command includes only the TCP port number of the listening connection\": 229 Entering Extended Passive Mode (|||port|)", epsv),

@@ -8,9 +8,9 @@ use ftp_proto::{Command, ListingArg, PathArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
+use crate::ctx::Ctx;
 use crate::data::{self, End, Mode};
 use crate::steps::{self, QUIET};
-use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc2577/3/port-bounce", Must, "PORT to a third host (127.0.0.2) is refused and nothing connects there", "RFC 2577 §3: \"the server [may] not open data connections to a third party ... servers [should] disallow PORT commands that specify an address other than the client's\" (FTP bounce attack)", port_bounce),

@@ -4,9 +4,9 @@ use ftp_proto::{Command, PathArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
+use crate::ctx::Ctx;
 use crate::data::Mode;
 use crate::steps::{self, pattern};
-use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[crate::case!(
     "rfc3659/4/size",

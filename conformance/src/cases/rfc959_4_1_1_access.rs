@@ -3,7 +3,7 @@
 use ftp_proto::{Command, ListingArg};
 
 use crate::case::{Case, Outcome, Step};
-use crate::target::Ctx;
+use crate::ctx::Ctx;
 
 pub const CASES: &[Case] = &[
     crate::case!(
@@ -45,12 +45,12 @@ pub const CASES: &[Case] = &[
 
 async fn user_pass(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
-    let url = &cx.target.url;
-    let user = control.cmd(&Command::User(url.user.clone())).await?;
+    let login = &cx.target.login;
+    let user = control.cmd(&Command::User(login.user.clone())).await?;
     cx.expect("USER", &user, &[331, 230, 332], &[])?;
     if user.code == 331 {
         let pass = control
-            .cmd(&Command::Pass(url.pass.as_str().into()))
+            .cmd(&Command::Pass(login.pass.as_str().into()))
             .await?;
         cx.expect("PASS", &pass, &[230, 202], &[])?;
     }
@@ -61,13 +61,13 @@ async fn user_pass(cx: Ctx) -> Step<Outcome> {
 
 async fn bad_login(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
-    let url = &cx.target.url;
-    let anonymous = ["anonymous", "ftp"].contains(&url.user.to_ascii_lowercase().as_str());
+    let login = &cx.target.login;
+    let anonymous = ["anonymous", "ftp"].contains(&login.user.to_ascii_lowercase().as_str());
     // Anonymous accepts any password, so an unknown user is what can be refused there.
     let (user, pass) = if anonymous {
         ("ftp-conformance-no-such-user", "wrong")
     } else {
-        (url.user.as_str(), "ftp-conformance-wrong-password")
+        (login.user.as_str(), "ftp-conformance-wrong-password")
     };
     let reply = control.cmd(&Command::User(user.into())).await?;
     cx.expect("USER (unknown or refused)", &reply, &[530, 331, 332], &[])?;

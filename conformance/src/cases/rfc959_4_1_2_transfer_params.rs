@@ -4,9 +4,9 @@
 use ftp_proto::{Command, ListingArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
+use crate::ctx::Ctx;
 use crate::data::{self, Mode};
 use crate::steps;
-use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc959/4.1.2/type", Must, "TYPE A and I are accepted, an unknown type is refused", "RFC 959 §5.1 minimum implementation: TYPE - ASCII Non-print; §5.4 TYPE: 200; 500, 501, 504, 421, 530", type_cmd),

@@ -6,9 +6,9 @@ use ftp_proto::{pathname, Command, ListingArg, PathArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
+use crate::ctx::Ctx;
 use crate::data::{End, Mode};
 use crate::steps::{self, pattern, replies_until, stalled_retr, QUIET};
-use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc959/4.1.3/syst-215", Must, "SYST gets 215", "RFC 959 §5.4: SYST: 215; 500, 501, 502, 421", syst),

@@ -5,8 +5,8 @@ use ftp_proto::{Command, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
+use crate::ctx::Ctx;
 use crate::table;
-use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[
     crate::case!(

@@ -5,7 +5,7 @@ use ftp_proto::Command;
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
-use crate::target::Ctx;
+use crate::ctx::Ctx;
 
 use crate::steps::{replies_until, QUIET};
 
@@ -20,16 +20,16 @@ pub const CASES: &[Case] = &[
 
 async fn lowercase(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
-    let url = &cx.target.url;
+    let login = &cx.target.login;
     // Lower-case verbs are what this case is about, so these lines go out raw.
     control
-        .send_raw(format!("user {}\r\n", url.user).as_bytes())
+        .send_raw(format!("user {}\r\n", login.user).as_bytes())
         .await?;
     let reply = control.reply().await?;
     cx.expect("user", &reply, &[331, 230], &[])?;
     if reply.code == 331 {
         control
-            .send_raw(format!("pass {}\r\n", url.pass).as_bytes())
+            .send_raw(format!("pass {}\r\n", login.pass).as_bytes())
             .await?;
         let reply = control.reply().await?;
         cx.expect("pass", &reply, &[230, 202], &[])?;

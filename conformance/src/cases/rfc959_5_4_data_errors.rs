@@ -8,9 +8,9 @@ use ftp_proto::{Command, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
+use crate::ctx::Ctx;
 use crate::data::{self, End, Mode};
 use crate::steps::{self, pattern, stalled_retr, STALL_AFTER};
-use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[
     crate::case!("brief/425-no-port-pasv", Brief, "RETR without PORT or PASV gets 425", "The brief: \"If the TCP connection was not established, reject the RETR request with code 425.\"; RFC 959 §4.2.1: \"425 Can't open data connection.\"", no_port_pasv),
