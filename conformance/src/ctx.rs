@@ -1,5 +1,5 @@
 //! [`Ctx`], what one case gets: the target, the case's own transcript and name tag, helpers that open
-//! its connections and skip it when the target cannot serve it, and [`Ctx::expect`], which judges a
+//! its connections and skip it when the target cannot serve it, and [`Ctx::check_reply`], which judges a
 //! reply and remembers the first weaker alternative it accepted (a pass then becomes non-strict).
 
 use std::sync::{Arc, Mutex};
@@ -98,25 +98,21 @@ impl Ctx {
 
     /// Accepts `reply` when its code is in `accepted`; a code in `weaker` is accepted but makes the
     /// verdict non-strict; anything else fails the case.
-    pub fn expect(&self, what: &str, reply: &Reply, accepted: &[u16], weaker: &[u16]) -> Step<()> {
-        let expected = || {
-            accepted
-                .iter()
-                .map(|code| format!("{what}: {code}"))
-                .collect::<Vec<_>>()
-        };
-        if accepted.contains(&reply.code) {
+    pub fn check_reply(
+        &self,
+        what: &str,
+        reply: &Reply,
+        accepted: &[u16],
+        weaker: &[u16],
+    ) -> Step<()> {
+        if weaker.contains(&reply.code) && !accepted.contains(&reply.code) {
+            self.weaker(
+                steps::expected(what, accepted),
+                format!("{what}: {}", show(reply)),
+            );
             return Ok(());
         }
-        let actual = format!("{what}: {}", show(reply));
-        if weaker.contains(&reply.code) {
-            self.weaker(expected(), actual);
-            return Ok(());
-        }
-        Err(Outcome::Fail {
-            expected: expected(),
-            actual,
-        })
+        steps::require(what, reply, accepted)
     }
 
     /// Records that a weaker alternative was accepted; the first one is reported.

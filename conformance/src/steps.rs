@@ -70,11 +70,15 @@ pub fn require(what: &str, reply: &Reply, codes: &[u16]) -> Step<()> {
     if codes.contains(&reply.code) {
         return Ok(());
     }
-    let expected: Vec<String> = codes.iter().map(|c| format!("{what}: {c}")).collect();
     Err(Outcome::Fail {
-        expected,
+        expected: expected(what, codes),
         actual: format!("{what}: {}", show(reply)),
     })
+}
+
+/// The Expected list of a reply check: `what: code`, one per acceptable code.
+pub fn expected(what: &str, codes: &[u16]) -> Vec<String> {
+    codes.iter().map(|c| format!("{what}: {c}")).collect()
 }
 
 /// STOR `bytes` to `path`: 125/150, the bytes, then 226/250.

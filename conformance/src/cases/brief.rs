@@ -87,7 +87,7 @@ async fn example(cx: Ctx) -> Step<Outcome> {
     let dir = &cx.target.login.dir;
     if dir != "/" && !dir.is_empty() {
         let reply = control.cmd(&Command::Cwd(PathArg::from(dir))).await?;
-        cx.expect("CWD", &reply, &[250], &[])?;
+        cx.check_reply("CWD", &reply, &[250], &[])?;
     }
     let listener = data::listen(control.local.ip(), false)?;
     let addr = data::local_v4(&listener)?;

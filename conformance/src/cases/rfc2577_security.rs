@@ -46,7 +46,7 @@ async fn port_bounce(cx: Ctx) -> Step<Outcome> {
             format!("PORT: {}; LIST: {}", show(&reply), show(&list)),
         );
     } else {
-        cx.expect(
+        cx.check_reply(
             "PORT to a third host",
             &reply,
             &[500, 501, 504, 425, 530, 550],
@@ -141,7 +141,7 @@ async fn judge_thief(thief: Step<data::Data>) -> Step<Outcome> {
 async fn cwd_root(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Cwd("/".into())).await?;
-    cx.expect("CWD /", &reply, &[250], &[])?;
+    cx.check_reply("CWD /", &reply, &[250], &[])?;
     let top = steps::names(&mut control, ".").await?;
     for escape in [
         "../../..",
@@ -150,7 +150,7 @@ async fn cwd_root(cx: Ctx) -> Step<Outcome> {
         "../../../../../../../../..",
     ] {
         let reply = control.cmd(&Command::Cwd(PathArg::from(escape))).await?;
-        cx.expect(&format!("CWD {escape}"), &reply, &[250, 550], &[])?;
+        cx.check_reply(&format!("CWD {escape}"), &reply, &[250, 550], &[])?;
         let here = steps::names(&mut control, ".").await?;
         if here != top {
             return Err(Outcome::fail(
@@ -174,7 +174,9 @@ async fn retr_root(cx: Ctx) -> Step<Outcome> {
     ] {
         let command = Command::Retr(path.into());
         match steps::begin(&mut control, Mode::Passive, &command, false).await? {
-            Err(reply) => cx.expect(&command.to_string(), &reply, &[550, 450, 553, 501], &[])?,
+            Err(reply) => {
+                cx.check_reply(&command.to_string(), &reply, &[550, 450, 553, 501], &[])?
+            }
             Ok((mut data, _)) => {
                 let (bytes, _) = data.read_to_end(1 << 24, control.reply_timeout).await;
                 let _ = control.reply().await?;

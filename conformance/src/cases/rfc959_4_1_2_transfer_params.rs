@@ -25,37 +25,37 @@ async fn type_cmd(cx: Ctx) -> Step<Outcome> {
         Command::Type(TransferType::Image),
     ] {
         let reply = control.cmd(&command).await?;
-        cx.expect(&command.to_string(), &reply, &[200], &[])?;
+        cx.check_reply(&command.to_string(), &reply, &[200], &[])?;
     }
     // Spellings no typed command produces: the two-word form and a lower-case verb.
     for line in ["TYPE A N", "type i"] {
         control.send_raw(format!("{line}\r\n").as_bytes()).await?;
         let reply = control.reply().await?;
-        cx.expect(line, &reply, &[200], &[])?;
+        cx.check_reply(line, &reply, &[200], &[])?;
     }
     control.send_raw(b"TYPE X\r\n").await?;
     let reply = control.reply().await?;
-    cx.expect("TYPE X", &reply, &[504, 501], &[500])?;
+    cx.check_reply("TYPE X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
 async fn mode(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Mode).await?;
-    cx.expect("MODE S", &reply, &[200], &[])?;
+    cx.check_reply("MODE S", &reply, &[200], &[])?;
     control.send_raw(b"MODE X\r\n").await?;
     let reply = control.reply().await?;
-    cx.expect("MODE X", &reply, &[504, 501], &[500])?;
+    cx.check_reply("MODE X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
 async fn stru(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Stru).await?;
-    cx.expect("STRU F", &reply, &[200], &[])?;
+    cx.check_reply("STRU F", &reply, &[200], &[])?;
     control.send_raw(b"STRU X\r\n").await?;
     let reply = control.reply().await?;
-    cx.expect("STRU X", &reply, &[504, 501], &[500])?;
+    cx.check_reply("STRU X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
@@ -80,7 +80,7 @@ async fn port_syntax(cx: Ctx) -> Step<Outcome> {
             .send_raw(format!("{command}\r\n").as_bytes())
             .await?;
         let reply = control.reply().await?;
-        cx.expect(command, &reply, &[501], &[500])?;
+        cx.check_reply(command, &reply, &[501], &[500])?;
     }
     Ok(Outcome::Pass)
 }

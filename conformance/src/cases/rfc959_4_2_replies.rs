@@ -32,7 +32,7 @@ async fn greeting(cx: Ctx) -> Step<Outcome> {
     } else {
         first
     };
-    cx.expect("greeting", &greeting, &[220], &[])?;
+    cx.check_reply("greeting", &greeting, &[220], &[])?;
     Ok(Outcome::Pass)
 }
 

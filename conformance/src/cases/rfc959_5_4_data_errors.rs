@@ -25,7 +25,7 @@ async fn setup(cx: &Ctx) -> Step<(crate::conn::Control, String)> {
     let mut control = cx.login("c1").await?;
     let (path, _) = cx.readable_file(&mut control).await?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
-    cx.expect("TYPE I", &reply, &[200], &[])?;
+    cx.check_reply("TYPE I", &reply, &[200], &[])?;
     Ok((control, path))
 }
 
@@ -41,7 +41,7 @@ async fn expect_425(
     match (first.code, after_150) {
         (125 | 150, true) => {
             let second = control.reply().await?;
-            cx.expect(
+            cx.check_reply(
                 &format!("{command}, after {}", first.code),
                 &second,
                 &[425],
@@ -58,7 +58,7 @@ async fn expect_425(
         (425, false) => Ok(()),
         (125 | 150, false) => {
             let second = control.reply().await?;
-            cx.expect(
+            cx.check_reply(
                 &format!("{command}, after {}", first.code),
                 &second,
                 &[425],
@@ -95,7 +95,7 @@ async fn port_closed(cx: Ctx) -> Step<Outcome> {
         data::local_v4(&listener)?
     };
     let reply = control.cmd(&Command::Port(addr)).await?;
-    cx.expect("PORT", &reply, &[200], &[])?;
+    cx.check_reply("PORT", &reply, &[200], &[])?;
     expect_425(&cx, &mut control, &Command::Retr(path.into()), true).await?;
     Ok(Outcome::Pass)
 }
@@ -114,14 +114,14 @@ async fn client_closes(cx: Ctx) -> Step<Outcome> {
     // Some servers send further 1xx notes once the data connection is up; the verdict is the next non-1xx.
     let (reply, _) =
         steps::replies_until(&mut control, &[426, 451, 450, 226, 250, 425, 550, 551], 4).await?;
-    cx.expect(
+    cx.check_reply(
         "RETR after the client closed the data connection",
         &reply,
         &[426],
         &[451, 450],
     )?;
     let reply = control.cmd(&Command::Noop).await?;
-    cx.expect("NOOP afterwards", &reply, &[200], &[])?;
+    cx.check_reply("NOOP afterwards", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
 
@@ -144,7 +144,7 @@ async fn read_failure(cx: Ctx) -> Step<Outcome> {
 async fn read_failure_with(cx: &Ctx, local: &std::path::Path, remote: &str) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
-    cx.expect("TYPE I", &reply, &[200], &[])?;
+    cx.check_reply("TYPE I", &reply, &[200], &[])?;
     let command = Command::Retr(remote.into());
     let (mut data, _) = match steps::begin(&mut control, Mode::Passive, &command, true).await? {
         Ok(opened) => opened,
@@ -174,6 +174,6 @@ async fn read_failure_with(cx: &Ctx, local: &std::path::Path, remote: &str) -> S
         ));
     }
     let reply = control.reply().await?;
-    cx.expect(&command.to_string(), &reply, &[451, 551], &[426])?;
+    cx.check_reply(&command.to_string(), &reply, &[451, 551], &[426])?;
     Ok(Outcome::Pass)
 }
