@@ -10,7 +10,7 @@ use ftp_proto::{Command, ListingArg, PathArg, Reply, TransferType};
 use crate::case::{Outcome, Step};
 use crate::conn::{show, Control};
 use crate::ctx::Ctx;
-use crate::data::{self, Data, Mode};
+use crate::data::{self, ConnectOptions, Data, Mode};
 
 /// How much of a stalled transfer is read first: proof that the transfer runs.
 pub const STALL_AFTER: usize = 64 * 1024;
@@ -35,21 +35,11 @@ pub async fn begin(
     let (early, prepared) = match prepared {
         data::Prepared::Passive(addr) => {
             let label = format!("{}-data", control.label());
-            let wait = control.reply_timeout;
-            (
-                Some(
-                    data::connect(
-                        addr,
-                        None,
-                        small_buffer,
-                        &label,
-                        control.transcript().clone(),
-                        wait,
-                    )
-                    .await?,
-                ),
-                None,
-            )
+            let options = ConnectOptions {
+                small_buffer,
+                ..ConnectOptions::new(&label, control.transcript().clone(), control.reply_timeout)
+            };
+            (Some(data::connect(addr, options).await?), None)
         }
         active => (None, Some(active)),
     };

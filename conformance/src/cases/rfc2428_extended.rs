@@ -5,7 +5,7 @@ use ftp_proto::{Command, ListingArg};
 use crate::case::{Case, Outcome, Step};
 use crate::conn::Control;
 use crate::ctx::Ctx;
-use crate::data;
+use crate::data::{self, ConnectOptions};
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc2428/3/epsv-229", Must, "EPSV's 229 port accepts and serves a listing", "RFC 2428 §3: \"The response to this command includes only the TCP port number of the listening connection\": 229 Entering Extended Passive Mode (|||port|)", epsv),
@@ -17,15 +17,8 @@ async fn epsv(cx: Ctx) -> Step<Outcome> {
     cx.require_feature("EPSV")?;
     let mut control = cx.login("c1").await?;
     let addr = data::epsv(&mut control).await?;
-    let mut stream = data::connect(
-        addr,
-        None,
-        false,
-        "c1-data",
-        cx.transcript.clone(),
-        control.reply_timeout,
-    )
-    .await?;
+    let options = ConnectOptions::new("c1-data", cx.transcript.clone(), control.reply_timeout);
+    let mut stream = data::connect(addr, options).await?;
     let reply = control.cmd(&Command::Nlst(ListingArg::default())).await?;
     cx.check_reply("NLST", &reply, &[150, 125], &[])?;
     listing_completes(&cx, &mut control, &mut stream).await

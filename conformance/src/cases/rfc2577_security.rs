@@ -9,7 +9,7 @@ use ftp_proto::{Command, ListingArg, PathArg, TransferType};
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::ctx::Ctx;
-use crate::data::{self, End, Mode};
+use crate::data::{self, ConnectOptions, End, Mode};
 use crate::steps::{self, QUIET};
 
 pub const CASES: &[Case] = &[
@@ -69,27 +69,16 @@ async fn pasv_foreign(cx: Ctx) -> Step<Outcome> {
     require_loopback(&cx)?;
     let mut control = cx.login("c1").await?;
     let addr: SocketAddr = data::pasv(&mut control).await?;
-    let thief = data::connect(
-        addr,
-        Some(IpAddr::V4(THIRD_HOST)),
-        false,
-        "thief",
-        cx.transcript.clone(),
-        control.reply_timeout,
-    )
-    .await;
+    let thief = ConnectOptions {
+        source: Some(IpAddr::V4(THIRD_HOST)),
+        ..ConnectOptions::new("thief", cx.transcript.clone(), control.reply_timeout)
+    };
+    let thief = data::connect(addr, thief).await;
     control.send(&Command::Nlst(ListingArg::default())).await?;
     // The client's own connection comes right after the thief's (a server may send 150 only once it
     // has a connection it accepts), so the thief is first in the listen queue.
-    let own = data::connect(
-        addr,
-        None,
-        false,
-        "c1-data",
-        cx.transcript.clone(),
-        control.reply_timeout,
-    )
-    .await;
+    let own = ConnectOptions::new("c1-data", cx.transcript.clone(), control.reply_timeout);
+    let own = data::connect(addr, own).await;
     let first = control.reply().await?;
     if first.code == 425 {
         // Refusing the whole transfer is acceptable, as long as the thief got nothing.

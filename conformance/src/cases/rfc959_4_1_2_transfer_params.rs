@@ -5,7 +5,7 @@ use ftp_proto::{Command, ListingArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::ctx::Ctx;
-use crate::data::{self, Mode};
+use crate::data::{self, ConnectOptions, Mode};
 use crate::steps;
 
 pub const CASES: &[Case] = &[
@@ -134,16 +134,8 @@ pub async fn first_pasv_closed(cx: Ctx) -> Step<Outcome> {
         return Ok(Outcome::Pass);
     }
     let label = "c1-old-data";
-    match data::connect(
-        first,
-        None,
-        false,
-        label,
-        cx.transcript.clone(),
-        control.reply_timeout,
-    )
-    .await
-    {
+    let options = ConnectOptions::new(label, cx.transcript.clone(), control.reply_timeout);
+    match data::connect(first, options).await {
         Err(_) => {}
         Ok(_) => {
             return Err(Outcome::fail(
