@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::glob;
+use crate::runner::glob_matches;
 
 /// One known deviation.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub fn parse(text: &str) -> Result<Vec<Deviation>, DeviationsError> {
 pub fn find<'a>(deviations: &'a [Deviation], server: &str, case: &str) -> Option<&'a Deviation> {
     deviations
         .iter()
-        .find(|d| glob::matches(&d.server, server) && glob::matches(&d.case, case))
+        .find(|d| glob_matches(&d.server, server) && glob_matches(&d.case, case))
 }
 
 #[cfg(test)]

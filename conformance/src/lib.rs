@@ -13,8 +13,8 @@
 //! - [`target`]: the server under test: URL (parsed by `ftp_proto::FtpUrl`), credentials, FEAT, scratch
 //!   directory and its lifecycle; [`ctx`]: what one case gets (the target, its transcript, reply checks).
 //! - [`cases`]: the cases, one module per RFC section.
-//! - [`runner`]: selection by glob and level, parallel runs, per-case time limits; [`progress`]: the
-//!   `--progress` bar or lines on stderr.
+//! - [`runner`]: selection by glob (the `glob` crate, `*` across `/`) and level, parallel runs, per-case
+//!   time limits; [`progress`]: the `--progress` bar or lines on stderr.
 //! - [`report`]: text, JSON and JUnit reports; [`matrix`] turns JSON reports of several servers into the
 //!   case x server table, judged against [`deviations`].
 
@@ -24,7 +24,6 @@ pub mod conn;
 pub mod ctx;
 pub mod data;
 pub mod deviations;
-pub mod glob;
 pub mod matrix;
 pub mod progress;
 pub mod report;
