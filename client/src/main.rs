@@ -17,7 +17,7 @@ use ftp_client::cli::notice::Notices;
 use ftp_client::cli::oneshot::OneShot;
 use ftp_client::cli::shell::{self, session::stderr_transcript, Session};
 use ftp_client::error::exit;
-use ftp_client::{DataMode, Error, FtpUrl, Options};
+use ftp_client::{DataMode, Error, Options};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -203,7 +203,8 @@ fn run(cli: Cli) -> i32 {
             let notices = Notices::for_this_process();
             let mut session = Session::new(sources, options, interactive, notices, cache);
             if let Some(url) = &shell_url {
-                let opened = FtpUrl::parse(url).and_then(|url| runtime.block_on(session.open(url)));
+                let opened =
+                    ftp_client::url::parse(url).and_then(|url| runtime.block_on(session.open(url)));
                 if let Err(error) = opened {
                     return shell::report(&error, None);
                 }
@@ -224,18 +225,18 @@ fn one_shot(command: Command) -> Result<OneShot, Error> {
             output,
             resume,
         } => OneShot::Get {
-            url: FtpUrl::parse(&url)?,
+            url: ftp_client::url::parse(&url)?,
             output,
             resume,
         },
         Command::Put { file, url } => OneShot::Put {
             file,
-            url: FtpUrl::parse(&url)?,
+            url: ftp_client::url::parse(&url)?,
         },
-        Command::Ls { url } => OneShot::Ls(FtpUrl::parse(&url)?),
-        Command::Mkdir { url } => OneShot::Mkdir(FtpUrl::parse(&url)?),
-        Command::Rmdir { url } => OneShot::Rmdir(FtpUrl::parse(&url)?),
-        Command::Rm { url } => OneShot::Rm(FtpUrl::parse(&url)?),
+        Command::Ls { url } => OneShot::Ls(ftp_client::url::parse(&url)?),
+        Command::Mkdir { url } => OneShot::Mkdir(ftp_client::url::parse(&url)?),
+        Command::Rmdir { url } => OneShot::Rmdir(ftp_client::url::parse(&url)?),
+        Command::Rm { url } => OneShot::Rm(ftp_client::url::parse(&url)?),
         Command::Shell(_) => return Err(Error::Usage("a URL opens the shell".into())),
     })
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::target::Ctx;
+use crate::ctx::Ctx;
 
 /// How binding a requirement is, and so when its case runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

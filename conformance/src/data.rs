@@ -126,7 +126,11 @@ impl Prepared {
         let wait = control.reply_timeout;
         match self {
             Prepared::Passive(addr) => {
-                connect(addr, None, small_buffer, &label, transcript, wait).await
+                let options = ConnectOptions {
+                    small_buffer,
+                    ..ConnectOptions::new(&label, transcript, wait)
+                };
+                connect(addr, options).await
             }
             Prepared::Active(listener) => {
                 let (stream, peer) = tokio::time::timeout(wait, listener.accept())
@@ -149,15 +153,43 @@ impl Prepared {
     }
 }
 
-/// Connects to a passive data port, from `source` when given (to test who may connect).
-pub async fn connect(
-    addr: SocketAddr,
-    source: Option<IpAddr>,
-    small_buffer: bool,
-    label: &str,
-    transcript: Transcript,
-    wait: Duration,
-) -> Step<Data> {
+/// How [`connect`] connects to a passive data port: where the connection is recorded and how long it
+/// may take, plus the two things cases vary. [`ConnectOptions::new`] gives a plain connection.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions<'a> {
+    /// The connection's name in the transcript, e.g. `c1-data`.
+    pub label: &'a str,
+    pub transcript: Transcript,
+    /// Limit for connecting.
+    pub wait: Duration,
+    /// Connect from this address (to test who may connect); the system picks one when `None`.
+    pub source: Option<IpAddr>,
+    /// A small receive buffer, so that the server's writes stall early (for transfers held stalled).
+    pub small_buffer: bool,
+}
+
+impl<'a> ConnectOptions<'a> {
+    /// From any source address, with the normal receive buffer.
+    pub fn new(label: &'a str, transcript: Transcript, wait: Duration) -> Self {
+        ConnectOptions {
+            label,
+            transcript,
+            wait,
+            source: None,
+            small_buffer: false,
+        }
+    }
+}
+
+/// Connects to a passive data port as `options` say.
+pub async fn connect(addr: SocketAddr, options: ConnectOptions<'_>) -> Step<Data> {
+    let ConnectOptions {
+        label,
+        transcript,
+        wait,
+        source,
+        small_buffer,
+    } = options;
     let attempt = async {
         let socket = if addr.is_ipv4() {
             TcpSocket::new_v4()?

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::glob;
+use crate::runner::glob_matches;
 
 /// One known deviation.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -25,15 +25,27 @@ struct File {
     deviation: Vec<Deviation>,
 }
 
+/// Why a deviations file cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeviationsError {
+    /// Not TOML, or not the shape of the file.
+    #[error(transparent)]
+    Toml(#[from] toml::de::Error),
+    /// An entry without its `rfc` or `reason`: a deviation must say what it breaks and why.
+    #[error("deviation {server} / {case} needs an rfc reference and a reason")]
+    Incomplete { server: String, case: String },
+}
+
 /// Parses the deviations file.
-pub fn parse(text: &str) -> Result<Vec<Deviation>, String> {
-    let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+pub fn parse(text: &str) -> Result<Vec<Deviation>, DeviationsError> {
+    let file: File = toml::from_str(text)?;
     for deviation in &file.deviation {
         if deviation.reason.trim().is_empty() || deviation.rfc.trim().is_empty() {
-            return Err(format!(
-                "deviation {} / {} needs an rfc reference and a reason",
-                deviation.server, deviation.case
-            ));
+            return Err(DeviationsError::Incomplete {
+                server: deviation.server.clone(),
+                case: deviation.case.clone(),
+            });
         }
     }
     Ok(file.deviation)
@@ -43,7 +55,7 @@ pub fn parse(text: &str) -> Result<Vec<Deviation>, String> {
 pub fn find<'a>(deviations: &'a [Deviation], server: &str, case: &str) -> Option<&'a Deviation> {
     deviations
         .iter()
-        .find(|d| glob::matches(&d.server, server) && glob::matches(&d.case, case))
+        .find(|d| glob_matches(&d.server, server) && glob_matches(&d.case, case))
 }
 
 #[cfg(test)]

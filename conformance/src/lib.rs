@@ -7,25 +7,27 @@
 //!   parses with) or, through its one raw path `send_raw`, any bytes a case needs; it records the wire
 //!   transcript and checks the reply grammar of every reply it reads.
 //! - [`data`]: data connections: PASV/EPSV connect, PORT listeners, reading, stalling and dropping at will.
-//! - [`ops`]: the few multi-step dialogues many cases share (upload, download, listing).
+//! - [`steps`]: the dialogues many cases share (upload, download, listing, a stalled RETR) and the data
+//!   the suite uploads.
 //! - [`table`]: RFC 959 §5.4, the command-reply table reply codes are judged against.
-//! - [`target`]: the server under test: URL, credentials, FEAT, scratch directory and its lifecycle.
+//! - [`target`]: the server under test: URL (parsed by `ftp_proto::FtpUrl`), credentials, FEAT, scratch
+//!   directory and its lifecycle; [`ctx`]: what one case gets (the target, its transcript, reply checks).
 //! - [`cases`]: the cases, one module per RFC section.
-//! - [`runner`]: selection by glob and level, parallel runs, per-case time limits; [`progress`]: the
-//!   `--progress` bar or lines on stderr.
+//! - [`runner`]: selection by glob (the `glob` crate, `*` across `/`) and level, parallel runs, per-case
+//!   time limits; [`progress`]: the `--progress` bar or lines on stderr.
 //! - [`report`]: text, JSON and JUnit reports; [`matrix`] turns JSON reports of several servers into the
 //!   case x server table, judged against [`deviations`].
 
 pub mod case;
 pub mod cases;
 pub mod conn;
+pub mod ctx;
 pub mod data;
 pub mod deviations;
-pub mod glob;
 pub mod matrix;
-pub mod ops;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod steps;
 pub mod table;
 pub mod target;

@@ -1,10 +1,12 @@
 //! `ftp-conformance` command line: parses the arguments, runs the suite (or builds the matrix) and maps
-//! the result to an exit code: 0 all passed, 1 something failed, 2 usage or connection error.
+//! the result to an exit code: 0 all passed, 1 something failed, 2 usage or connection error (every
+//! `Err` that reaches `main`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use ftp_conformance::target::{Options, Profile};
 use ftp_conformance::{cases, deviations, matrix, progress, report, runner};
@@ -100,6 +102,18 @@ enum Format {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli_usage::parse::<Cli>();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            // The alternate form appends each cause after a colon: `cannot write out.xml: Permission denied`.
+            eprintln!("ftp-conformance: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs what the command line asks for; the exit code says whether the server (or the matrix) passed.
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(Command::Matrix {
         reports,
         deviations,
@@ -112,11 +126,10 @@ async fn main() -> ExitCode {
         for case in cases::all() {
             println!("{:<48} {:<6} {}", case.id, case.level.as_str(), case.title);
         }
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     }
     let Some(url) = cli.url else {
-        eprintln!("ftp-conformance: a URL is needed (ftp://host:port/dir); see --help");
-        return ExitCode::from(2);
+        bail!("a URL is needed (ftp://host:port/dir); see --help");
     };
     let mut watch: Box<dyn runner::Watch> = if cli.progress {
         let server = cli.name.clone().unwrap_or_else(|| url.clone());
@@ -135,37 +148,28 @@ async fn main() -> ExitCode {
         fault_remote: cli.fault_remote,
     };
     let run = runner::run_suite(&options, cli.cases, cli.jobs as usize, watch.as_mut()).await;
-    // The bar is cleared before the report is printed.
+    // The bar is cleared before the report (or the error) is printed.
     drop(watch);
-    let run = match run {
-        Ok(run) => run,
-        Err(error) => {
-            eprintln!("ftp-conformance: {error}");
-            return ExitCode::from(2);
-        }
-    };
+    let run = run?;
     let text = match cli.format {
         Format::Text => report::text::render(&run),
         Format::Json => report::json::render(&run),
         Format::Junit => report::junit::render(&run),
     };
-    if let Err(code) = emit(&text, cli.output.as_ref()) {
-        return code;
-    }
-    if run.failed() {
+    emit(&text, cli.output.as_ref())?;
+    Ok(if run.failed() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 /// Writes to the file, or to standard output.
-fn emit(text: &str, output: Option<&PathBuf>) -> Result<(), ExitCode> {
+fn emit(text: &str, output: Option<&PathBuf>) -> anyhow::Result<()> {
     match output {
-        Some(path) => std::fs::write(path, text).map_err(|e| {
-            eprintln!("ftp-conformance: cannot write {}: {e}", path.display());
-            ExitCode::from(2)
-        }),
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
         None => {
             print!("{text}");
             Ok(())
@@ -177,29 +181,18 @@ fn build_matrix(
     reports: &[PathBuf],
     deviations_file: &PathBuf,
     output: Option<&PathBuf>,
-) -> ExitCode {
-    let known = match std::fs::read_to_string(deviations_file)
-        .map_err(|e| e.to_string())
-        .and_then(|t| deviations::parse(&t))
-    {
-        Ok(known) => known,
-        Err(error) => {
-            eprintln!("ftp-conformance: {}: {error}", deviations_file.display());
-            return ExitCode::from(2);
-        }
-    };
+) -> anyhow::Result<ExitCode> {
+    let known = std::fs::read_to_string(deviations_file)
+        .map_err(anyhow::Error::from)
+        .and_then(|t| Ok(deviations::parse(&t)?))
+        .with_context(|| deviations_file.display().to_string())?;
     let mut columns = Vec::new();
     for path in reports {
-        match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| matrix::column(&t))
-        {
-            Ok(column) => columns.push(column),
-            Err(error) => {
-                eprintln!("ftp-conformance: {}: {error}", path.display());
-                return ExitCode::from(2);
-            }
-        }
+        let column = std::fs::read_to_string(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|t| Ok(matrix::column(&t)?))
+            .with_context(|| path.display().to_string())?;
+        columns.push(column);
     }
     let levels = cases::all()
         .iter()
@@ -211,15 +204,13 @@ fn build_matrix(
         })
         .collect();
     let (markdown, unlisted) = matrix::render(&columns, &known, &levels);
-    if let Err(code) = emit(&markdown, output) {
-        return code;
-    }
+    emit(&markdown, output)?;
     if unlisted.is_empty() {
-        ExitCode::SUCCESS
+        Ok(ExitCode::SUCCESS)
     } else {
         for line in &unlisted {
             eprintln!("ftp-conformance: unlisted failure: {line}");
         }
-        ExitCode::from(1)
+        Ok(ExitCode::from(1))
     }
 }

@@ -17,12 +17,24 @@ pub struct Column {
     pub cases: BTreeMap<String, (String, String)>,
 }
 
+/// Why a file is not a JSON report of this suite.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// Not JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// JSON without this field of a report (`server`, `cases`).
+    #[error("report without {0}")]
+    Missing(&'static str),
+}
+
 /// Reads a JSON report written with `--format json`.
-pub fn column(json: &str) -> Result<Column, String> {
-    let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+pub fn column(json: &str) -> Result<Column, ReportError> {
+    let value: Value = serde_json::from_str(json)?;
     let server = value["server"]
         .as_str()
-        .ok_or("report without server")?
+        .ok_or(ReportError::Missing("server"))?
         .to_string();
     let s = &value["summary"];
     let summary = format!(
@@ -30,7 +42,10 @@ pub fn column(json: &str) -> Result<Column, String> {
         s["passed"], s["failed"], s["skipped"]
     );
     let mut cases = BTreeMap::new();
-    for case in value["cases"].as_array().ok_or("report without cases")? {
+    for case in value["cases"]
+        .as_array()
+        .ok_or(ReportError::Missing("cases"))?
+    {
         let id = case["id"].as_str().unwrap_or("?").to_string();
         let class = case["outcome"].as_str().unwrap_or("?").to_string();
         let detail = case["actual"]

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use glob::{MatchOptions, Pattern};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::case::{Case, CaseReport, Level, Outcome};
-use crate::glob;
-use crate::target::{Ctx, Profile, Target};
+use crate::ctx::Ctx;
+use crate::target::{Profile, Target, TargetError};
 
 /// Which cases a run includes.
 #[derive(Debug, Clone)]
@@ -25,7 +26,7 @@ impl Selection {
     /// True when `case` is part of the run.
     pub fn includes(&self, case: &Case) -> bool {
         if !self.globs.is_empty() {
-            return self.globs.iter().any(|g| glob::matches(g, case.id));
+            return self.globs.iter().any(|g| glob_matches(g, case.id));
         }
         match case.level {
             Level::Must => true,
@@ -42,6 +43,39 @@ impl Selection {
             .copied()
             .collect()
     }
+}
+
+/// How case-id and server-name globs match (`--case`, known deviations): `*` runs across `/`, so that
+/// `rfc959/*` selects a whole RFC, and `?` is any one character.
+const GLOB_OPTIONS: MatchOptions = MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: false,
+    require_literal_leading_dot: false,
+};
+
+/// True when `text` matches the shell-style glob `pattern` (`*`, `?`, `[...]`).
+pub fn glob_matches(pattern: &str, text: &str) -> bool {
+    // To the glob crate `**` is a recursive wildcard, valid only as a whole path component; here `*`
+    // already crosses `/`, so a run of stars means one star.
+    let mut stars_collapsed = String::with_capacity(pattern.len());
+    for c in pattern.chars() {
+        if !(c == '*' && stars_collapsed.ends_with('*')) {
+            stars_collapsed.push(c);
+        }
+    }
+    // A pattern the crate refuses (an unclosed `[`) keeps its brackets as plain characters.
+    let compiled = Pattern::new(&stars_collapsed).or_else(|_| {
+        let literal_brackets: String = stars_collapsed
+            .chars()
+            .map(|c| match c {
+                '[' => "[[]".to_string(),
+                ']' => "[]]".to_string(),
+                c => c.to_string(),
+            })
+            .collect();
+        Pattern::new(&literal_brackets)
+    });
+    compiled.is_ok_and(|glob| glob.matches_with(text, GLOB_OPTIONS))
 }
 
 /// Told how a run goes while it runs; both methods do nothing by default.
@@ -138,7 +172,7 @@ pub async fn run_suite(
     globs: Vec<String>,
     jobs: usize,
     watch: &mut dyn Watch,
-) -> Result<crate::report::Run, String> {
+) -> Result<crate::report::Run, TargetError> {
     let started = Instant::now();
     let target = Target::prepare(options).await?;
     let selection = Selection {
@@ -159,4 +193,29 @@ pub async fn run_suite(
         reports,
         started.elapsed().as_millis() as u64,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_matches as matches;
+
+    #[test]
+    fn globs() {
+        assert!(matches("rfc959/*", "rfc959/4.1.3/abor-idle"));
+        assert!(matches("*abor*", "rfc959/4.1.3/abor-idle"));
+        assert!(matches("rfc959/4.1.?/abor-idle", "rfc959/4.1.3/abor-idle"));
+        assert!(matches("exact", "exact"));
+        assert!(!matches("exact", "exactly"));
+        assert!(!matches("rfc2577/*", "rfc959/4.1.3/abor-idle"));
+        assert!(matches("*", ""));
+        assert!(!matches("a*b", "acd"));
+    }
+
+    #[test]
+    fn stars_and_brackets_the_glob_crate_refuses_still_match() {
+        assert!(matches("rfc959**", "rfc959/4.1.3/abor-idle"));
+        assert!(matches("rfc959/4.1.[13]/*", "rfc959/4.1.3/abor-idle"));
+        assert!(matches("a[b", "a[b"));
+        assert!(!matches("a[b", "ab"));
+    }
 }

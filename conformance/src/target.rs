@@ -1,20 +1,20 @@
 //! The server under test: its URL and credentials, what FEAT advertises, and the scratch directory the
 //! suite works in (MKD of a unique name before the cases, removed afterwards even after failures). A
 //! target that refuses MKD is read-only: write cases skip with that reason and `--retr-file` names a file
-//! for the read cases. [`Ctx`] is what one case gets: the target, its transcript and helpers.
+//! for the read cases. The large file stalled transfers read is uploaded here, once per run.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ftp_proto::{Command, PathArg, Reply, TransferType};
+use ftp_proto::{Command, FtpUrl, PathArg, TransferType, UrlError};
 use tokio::sync::OnceCell;
 
 use crate::case::{Outcome, Step};
 use crate::conn::{show, Control, Transcript};
-use crate::ops;
+use crate::steps::{self, pattern};
 
 /// Which set of requirements a run checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
@@ -44,86 +44,70 @@ pub struct Options {
     pub fault_remote: Option<String>,
 }
 
-/// A parsed `ftp://user:pass@host:port/dir` URL.
+/// Why the suite cannot run at all (exit 2), or could not clean up after itself.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// The URL is not an `ftp://` URL.
+    #[error("{url:?}: expected ftp://[user[:pass]@]host[:port][/dir]")]
+    NotFtp { url: String },
+    /// The URL names no host.
+    #[error("{url:?}: no host")]
+    NoHost { url: String },
+    /// Another flaw of the URL: its port, an unclosed `[`, a percent-escape.
+    #[error(transparent)]
+    Url(UrlError),
+    /// The host name does not resolve.
+    #[error("cannot resolve {host}")]
+    Resolve {
+        host: String,
+        source: std::io::Error,
+    },
+    /// The host name resolves to nothing.
+    #[error("{host} has no address")]
+    NoAddress { host: String },
+    /// The setup session failed at connect, greeting, login or CWD: why, and the transcript's tail.
+    #[error("cannot start a session: {0}")]
+    Session(String),
+    /// FEAT or MKD got no reply in setup: why, and the transcript's tail.
+    #[error("{0}")]
+    Setup(String),
+    /// The scratch directory could not be removed: why, and the transcript's tail.
+    #[error("could not remove {dir}: {why}")]
+    Cleanup { dir: String, why: String },
+}
+
+/// Who the suite logs in as and where it works: the URL's parts with the suite's defaults filled in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Url {
+pub struct Login {
+    /// The URL's user, else `anonymous` (RFC 1738 §3.2).
     pub user: String,
+    /// The URL's password, else an e-mail address as anonymous servers ask for.
     pub pass: String,
-    pub host: String,
-    pub port: u16,
+    /// The URL's directory as an absolute path: `/upload` for `ftp://h/upload`, `/` for none.
     pub dir: String,
 }
 
-impl Url {
-    /// Parses an FTP URL; no user means anonymous (RFC 1738 §3.2).
-    pub fn parse(text: &str) -> Result<Url, String> {
-        let rest = text
-            .strip_prefix("ftp://")
-            .ok_or_else(|| format!("{text:?}: expected ftp://[user[:pass]@]host[:port][/dir]"))?;
-        let (authority, dir) = match rest.find('/') {
-            Some(slash) => (&rest[..slash], &rest[slash..]),
-            None => (rest, "/"),
+impl Login {
+    /// Parses `text`, worded as the suite's setup errors.
+    pub fn from_url(text: &str) -> Result<(FtpUrl, Login), TargetError> {
+        let url = FtpUrl::parse(text).map_err(|error| match error {
+            UrlError::NoScheme | UrlError::Scheme(_) => TargetError::NotFtp { url: text.into() },
+            UrlError::NoHost => TargetError::NoHost { url: text.into() },
+            other => TargetError::Url(other),
+        })?;
+        let login = Login {
+            user: url.user.clone().unwrap_or_else(|| "anonymous".into()),
+            pass: url
+                .password
+                .clone()
+                .unwrap_or_else(|| "conformance@example.com".into()),
+            // The URL's path is relative to the login directory; the suite has always sent it as an
+            // absolute path, so `ftp://h//x` gives `//x`, as before.
+            dir: format!("/{}", url.path),
         };
-        let (userinfo, hostport) = match authority.rfind('@') {
-            Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-            None => (None, authority),
-        };
-        let (user, pass) = match userinfo {
-            None => (
-                "anonymous".to_string(),
-                "conformance@example.com".to_string(),
-            ),
-            Some(info) => match info.split_once(':') {
-                Some((user, pass)) => (decode(user), decode(pass)),
-                None => (decode(info), "conformance@example.com".to_string()),
-            },
-        };
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (host, after) = v6.split_once(']').ok_or("unclosed [ in host")?;
-            (host.to_string(), after.strip_prefix(':').unwrap_or("21"))
-        } else {
-            match hostport.rsplit_once(':') {
-                Some((host, port)) => (host.to_string(), port),
-                None => (hostport.to_string(), "21"),
-            }
-        };
-        let port = port
-            .parse::<u16>()
-            .map_err(|_| format!("{port:?} is not a port"))?;
-        if host.is_empty() {
-            return Err(format!("{text:?}: no host"));
-        }
-        Ok(Url {
-            user,
-            pass,
-            host,
-            port,
-            dir: decode(dir),
-        })
+        Ok((url, login))
     }
-}
-
-/// Percent-decoding for URL parts.
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Size of the file stalled transfers read from: larger than any socket buffers between the two ends.
@@ -133,7 +117,7 @@ pub const BIG_FILE: usize = 16 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Target {
     pub addr: SocketAddr,
-    pub url: Url,
+    pub login: Login,
     pub name: String,
     pub profile: Profile,
     pub strict: bool,
@@ -152,13 +136,18 @@ pub struct Target {
 impl Target {
     /// Connects, logs in, reads FEAT and makes the scratch directory. An error here means the suite
     /// cannot run at all (exit 2).
-    pub async fn prepare(options: &Options) -> Result<Arc<Target>, String> {
-        let url = Url::parse(&options.url)?;
+    pub async fn prepare(options: &Options) -> Result<Arc<Target>, TargetError> {
+        let (url, login) = Login::from_url(&options.url)?;
         let addr = tokio::net::lookup_host((url.host.as_str(), url.port))
             .await
-            .map_err(|e| format!("cannot resolve {}: {e}", url.host))?
+            .map_err(|source| TargetError::Resolve {
+                host: url.host.clone(),
+                source,
+            })?
             .next()
-            .ok_or_else(|| format!("{} has no address", url.host))?;
+            .ok_or_else(|| TargetError::NoAddress {
+                host: url.host.clone(),
+            })?;
         let reply_timeout =
             (options.case_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(15));
         let fault_file = options.fault_file.as_ref().map(|local| {
@@ -176,7 +165,7 @@ impl Target {
                 .name
                 .clone()
                 .unwrap_or_else(|| format!("{}:{}", url.host, url.port)),
-            url,
+            login,
             profile: options.profile,
             strict: options.strict,
             case_timeout: options.case_timeout,
@@ -189,19 +178,12 @@ impl Target {
             sequence: AtomicU64::new(0),
         };
         let transcript = Transcript::default();
+        let setup = |outcome: Outcome| TargetError::Setup(describe(&outcome, &transcript));
         let mut control = target
             .session("setup", transcript.clone())
             .await
-            .map_err(|outcome| {
-                format!(
-                    "cannot start a session: {}",
-                    describe(&outcome, &transcript)
-                )
-            })?;
-        let feat = control
-            .cmd(&Command::Feat)
-            .await
-            .map_err(|o| describe(&o, &transcript))?;
+            .map_err(|outcome| TargetError::Session(describe(&outcome, &transcript)))?;
+        let feat = control.cmd(&Command::Feat).await.map_err(setup)?;
         if feat.code == 211 {
             target.features = feat
                 .lines
@@ -219,7 +201,7 @@ impl Target {
         let mkd = control
             .cmd(&Command::Mkd(PathArg::from(&scratch)))
             .await
-            .map_err(|o| describe(&o, &transcript))?;
+            .map_err(setup)?;
         target.scratch = match mkd.code {
             257 => Ok(scratch),
             _ => Err(format!("read-only target (MKD refused: {})", show(&mkd))),
@@ -229,19 +211,22 @@ impl Target {
     }
 
     /// Removes the scratch directory and everything in it; best effort, reports what was left behind.
-    pub async fn cleanup(&self) -> Result<(), String> {
+    pub async fn cleanup(&self) -> Result<(), TargetError> {
         let Ok(scratch) = &self.scratch else {
             return Ok(());
         };
         let transcript = Transcript::default();
         let result = async {
             let mut control = self.session("cleanup", transcript.clone()).await?;
-            ops::remove_tree(&mut control, scratch, 3).await?;
+            steps::remove_tree(&mut control, scratch, 3).await?;
             let _ = control.cmd(&Command::Quit).await;
             Ok::<(), Outcome>(())
         }
         .await;
-        result.map_err(|o| format!("could not remove {scratch}: {}", describe(&o, &transcript)))
+        result.map_err(|o| TargetError::Cleanup {
+            dir: scratch.clone(),
+            why: describe(&o, &transcript),
+        })
     }
 
     /// A logged-in session in the URL's directory.
@@ -252,15 +237,15 @@ impl Target {
         if greeting.code != 220 {
             return Err(Outcome::error(format!("greeting was {}", show(&greeting))));
         }
-        control.login(&self.url.user, &self.url.pass).await?;
-        if self.url.dir != "/" && !self.url.dir.is_empty() {
+        control.login(&self.login.user, &self.login.pass).await?;
+        if self.login.dir != "/" && !self.login.dir.is_empty() {
             let cwd = control
-                .cmd(&Command::Cwd(PathArg::from(&self.url.dir)))
+                .cmd(&Command::Cwd(PathArg::from(&self.login.dir)))
                 .await?;
             if cwd.code != 250 {
                 return Err(Outcome::error(format!(
                     "CWD {}: {}",
-                    self.url.dir,
+                    self.login.dir,
                     show(&cwd)
                 )));
             }
@@ -279,110 +264,25 @@ impl Target {
     pub fn on_loopback(&self) -> bool {
         matches!(self.addr.ip(), IpAddr::V4(ip) if ip.is_loopback())
     }
-}
 
-/// An outcome and transcript as one line, for setup errors.
-fn describe(outcome: &Outcome, transcript: &Transcript) -> String {
-    let why = match outcome {
-        Outcome::Fail { actual, .. } | Outcome::NonStrict { actual, .. } => actual.clone(),
-        Outcome::Skip { reason } | Outcome::Error { reason } => reason.clone(),
-        Outcome::Pass => "ok".into(),
-    };
-    let tail: Vec<String> = transcript.lines().into_iter().rev().take(4).rev().collect();
-    format!("{why} [{}]", tail.join(" / "))
-}
-
-/// A weaker alternative that was accepted: what was expected, what came.
-type Weaker = (Vec<String>, String);
-
-/// What one case gets: the target, its own transcript, and a record of weaker alternatives seen.
-#[derive(Clone)]
-pub struct Ctx {
-    pub target: Arc<Target>,
-    pub transcript: Transcript,
-    /// A short unique tag for the names this case creates.
-    pub tag: String,
-    weaker: Arc<Mutex<Option<Weaker>>>,
-}
-
-impl Ctx {
-    pub fn new(target: Arc<Target>) -> Ctx {
-        let tag = format!("c{}", target.sequence.fetch_add(1, Ordering::Relaxed));
-        Ctx {
-            target,
-            transcript: Transcript::default(),
-            tag,
-            weaker: Arc::default(),
-        }
+    /// A short tag, unique in this run, for the names one case creates.
+    pub fn next_tag(&self) -> String {
+        format!("c{}", self.sequence.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// A logged-in control connection.
-    pub async fn login(&self, label: &str) -> Step<Control> {
-        self.target.session(label, self.transcript.clone()).await
-    }
-
-    /// A connection that has read the greeting, not logged in.
-    pub async fn connect(&self, label: &str) -> Step<(Control, Reply)> {
-        let mut control = Control::connect(
-            self.target.addr,
-            label,
-            self.transcript.clone(),
-            self.target.reply_timeout,
-        )
-        .await?;
-        let greeting = control.reply().await?;
-        Ok((control, greeting))
-    }
-
-    /// A name in the scratch directory for this case; skips the case on a read-only target.
-    pub fn scratch_path(&self, name: &str) -> Step<String> {
-        match &self.target.scratch {
-            Ok(dir) => Ok(format!("{dir}/{}-{name}", self.tag)),
-            Err(reason) => Err(Outcome::skip(reason.clone())),
-        }
-    }
-
-    /// Skips the case unless FEAT advertised `feature`.
-    pub fn require_feature(&self, feature: &str) -> Step<()> {
-        if self.target.has_feature(feature) {
-            Ok(())
-        } else {
-            Err(Outcome::skip(format!("{feature} not advertised in FEAT")))
-        }
-    }
-
-    /// A file to read and, when the suite wrote it, its contents: uploaded on a writable target, else `--retr-file`.
-    pub async fn readable_file(&self, control: &mut Control) -> Step<(String, Option<Vec<u8>>)> {
-        if self.target.scratch.is_ok() {
-            let path = self.scratch_path("readable.txt")?;
-            let contents = b"ftp-conformance test file\r\n".to_vec();
-            // In TYPE A a server may rewrite line ends; the file must arrive as sent.
-            let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
-            ops::require("TYPE I", &reply, &[200])?;
-            ops::upload(control, &path, &contents, crate::data::Mode::Passive).await?;
-            return Ok((path, Some(contents)));
-        }
-        match &self.target.retr_file {
-            Some(path) => Ok((path.clone(), None)),
-            None => Err(Outcome::skip("read-only target and no --retr-file given")),
-        }
-    }
-
-    /// A file of [`BIG_FILE`] bytes or more, for transfers that must stall: uploaded once per run.
-    pub async fn big_file(&self) -> Step<String> {
-        let target = self.target.clone();
-        let result = target
-            .big
+    /// The path of a file of [`BIG_FILE`] bytes, uploaded on first use; `Err` says why there is none.
+    pub async fn big_file(&self) -> &Result<String, String> {
+        self.big
             .get_or_init(|| async {
-                let Ok(dir) = &target.scratch else {
+                let Ok(dir) = &self.scratch else {
                     return Err("needs a large file and the target is read-only".to_string());
                 };
                 let path = format!("{dir}/big.bin");
                 let transcript = Transcript::default();
                 let upload = async {
-                    let mut control = target.session("big-upload", transcript.clone()).await?;
+                    let mut control = self.session("big-upload", transcript.clone()).await?;
                     control.cmd(&Command::Type(TransferType::Image)).await?;
-                    ops::upload(
+                    steps::upload(
                         &mut control,
                         &path,
                         &pattern(BIG_FILE),
@@ -399,55 +299,52 @@ impl Ctx {
                     )
                 })
             })
-            .await;
-        match result {
-            Ok(path) => Ok(path.clone()),
-            Err(reason) if target.scratch.is_err() => Err(Outcome::skip(reason.clone())),
-            Err(reason) => Err(Outcome::error(reason.clone())),
-        }
-    }
-
-    /// Accepts `reply` when its code is in `accepted`; a code in `weaker` is accepted but makes the
-    /// verdict non-strict; anything else fails the case.
-    pub fn expect(&self, what: &str, reply: &Reply, accepted: &[u16], weaker: &[u16]) -> Step<()> {
-        let expected = || {
-            accepted
-                .iter()
-                .map(|code| format!("{what}: {code}"))
-                .collect::<Vec<_>>()
-        };
-        if accepted.contains(&reply.code) {
-            return Ok(());
-        }
-        let actual = format!("{what}: {}", show(reply));
-        if weaker.contains(&reply.code) {
-            self.weaker(expected(), actual);
-            return Ok(());
-        }
-        Err(Outcome::Fail {
-            expected: expected(),
-            actual,
-        })
-    }
-
-    /// Records that a weaker alternative was accepted; the first one is reported.
-    pub fn weaker(&self, expected: Vec<String>, actual: String) {
-        if let Ok(mut slot) = self.weaker.lock() {
-            slot.get_or_insert((expected, actual));
-        }
-    }
-
-    /// A pass becomes non-strict when a weaker alternative was accepted on the way.
-    pub fn finish(&self, outcome: Outcome) -> Outcome {
-        let weaker = self.weaker.lock().ok().and_then(|slot| slot.clone());
-        match (outcome, weaker) {
-            (Outcome::Pass, Some((expected, actual))) => Outcome::NonStrict { expected, actual },
-            (outcome, _) => outcome,
-        }
+            .await
     }
 }
 
-/// Deterministic binary test data: every byte value, in an order that catches shifted or dropped blocks.
-pub fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| ((i * 31 + i / 251) % 256) as u8).collect()
+/// An outcome and transcript as one line, for setup errors.
+fn describe(outcome: &Outcome, transcript: &Transcript) -> String {
+    let why = match outcome {
+        Outcome::Fail { actual, .. } | Outcome::NonStrict { actual, .. } => actual.clone(),
+        Outcome::Skip { reason } | Outcome::Error { reason } => reason.clone(),
+        Outcome::Pass => "ok".into(),
+    };
+    let tail: Vec<String> = transcript.lines().into_iter().rev().take(4).rev().collect();
+    format!("{why} [{}]", tail.join(" / "))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_defaults_to_anonymous_in_the_login_directory() {
+        let (_, login) = Login::from_url("ftp://127.0.0.1:2121").unwrap();
+        assert_eq!(
+            login,
+            Login {
+                user: "anonymous".into(),
+                pass: "conformance@example.com".into(),
+                dir: "/".into(),
+            }
+        );
+        let (url, login) = Login::from_url("ftp://u%40x:p@[::1]:99/up%20load").unwrap();
+        assert_eq!((url.host.as_str(), url.port), ("::1", 99));
+        assert_eq!((login.user, login.pass), ("u@x".into(), "p".into()));
+        assert_eq!(login.dir, "/up load");
+    }
+
+    #[test]
+    fn url_errors_keep_their_wording() {
+        let message = |text: &str| Login::from_url(text).unwrap_err().to_string();
+        assert_eq!(
+            message("http://h/"),
+            "\"http://h/\": expected ftp://[user[:pass]@]host[:port][/dir]"
+        );
+        assert_eq!(message("ftp:///x"), "\"ftp:///x\": no host");
+        assert_eq!(message("ftp://[::1/"), "unclosed [ in host");
+        assert_eq!(message("ftp://h:x/"), "\"x\" is not a port");
+    }
 }

@@ -9,6 +9,7 @@
 //! - [`pathname`]: the quoted pathname of a 257 reply, both ways.
 //! - [`hostport`]: the address encodings of PORT/227 (RFC 959 §4.1.2), EPRT/229 (RFC 2428).
 //! - [`ascii`]: TYPE A line-end conversion as streaming converters, for either direction.
+//! - [`url`]: [`FtpUrl`], `ftp://` URLs with percent-decoding, as the client opens and the suite tests them.
 
 // In unit tests a panic is the failure report.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -19,10 +20,12 @@ pub mod hostport;
 pub mod pathname;
 pub mod reply;
 pub mod reply_code;
+pub mod url;
 pub mod verb;
 
 pub use command::{Command, CommandError, EpsvArg, ListingArg, Password, PathArg, TransferType};
 pub use hostport::HostPortError;
 pub use reply::{Reply, ReplyError, ReplyLine, ReplyParser};
 pub use reply_code::ReplyCode;
+pub use url::{FtpUrl, UrlError};
 pub use verb::Verb;

@@ -6,11 +6,9 @@ use ftp_proto::{hostport, Command, PathArg, Reply, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::{show, Control};
+use crate::ctx::Ctx;
 use crate::data::{self, End, Mode};
-use crate::ops;
-use crate::target::Ctx;
-
-use super::util::{replies_until, stalled_retr, QUIET};
+use crate::steps::{self, replies_until, stalled_retr, QUIET};
 
 pub const CASES: &[Case] = &[
     crate::case!("brief/example-session", Brief, "the example session: exact texts, and the 221 statistics add up", "The brief's EXAMPLE: 220 <host> FTP server ready. / 331 Guest login ok, send your complete e-mail address as password. / 230-... 230 Guest login ok, access restrictions apply. / 215 UNIX Type: L8 / 200 Type set to I. / 200 PORT command successful. / 150 Opening BINARY mode data connection for robots.txt (26 bytes). / 226 Transfer complete. / 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2) / 221-You have transferred 52 bytes in 2 files. 221-Total traffic for this session was N bytes in 2 transfers. 221-Thank you for using the FTP service on <host>. 221 Goodbye.", example),
@@ -33,7 +31,7 @@ fn exact(what: &str, reply: &Reply, code: u16, text: &str) -> Step<()> {
 }
 
 async fn example(cx: Ctx) -> Step<Outcome> {
-    let user = cx.target.url.user.to_ascii_lowercase();
+    let user = cx.target.login.user.to_ascii_lowercase();
     if user != "anonymous" {
         return Err(Outcome::skip("the example session logs in as anonymous"));
     }
@@ -41,7 +39,7 @@ async fn example(cx: Ctx) -> Step<Outcome> {
         let mut setup = cx.login("setup").await?;
         setup.cmd(&Command::Type(TransferType::Image)).await?;
         let path = cx.scratch_path("robots.txt")?;
-        ops::upload(&mut setup, &path, ROBOTS, Mode::Passive).await?;
+        steps::upload(&mut setup, &path, ROBOTS, Mode::Passive).await?;
         let _ = setup.cmd(&Command::Quit).await;
         path
     };
@@ -63,7 +61,7 @@ async fn example(cx: Ctx) -> Step<Outcome> {
         "Guest login ok, send your complete e-mail address as password.",
     )?;
     let welcome = control
-        .cmd(&Command::Pass(cx.target.url.pass.as_str().into()))
+        .cmd(&Command::Pass(cx.target.login.pass.as_str().into()))
         .await?;
     exact(
         "PASS",
@@ -86,10 +84,10 @@ async fn example(cx: Ctx) -> Step<Outcome> {
         200,
         "Type set to I.",
     )?;
-    let dir = &cx.target.url.dir;
+    let dir = &cx.target.login.dir;
     if dir != "/" && !dir.is_empty() {
         let reply = control.cmd(&Command::Cwd(PathArg::from(dir))).await?;
-        cx.expect("CWD", &reply, &[250], &[])?;
+        cx.check_reply("CWD", &reply, &[250], &[])?;
     }
     let listener = data::listen(control.local.ip(), false)?;
     let addr = data::local_v4(&listener)?;

@@ -9,7 +9,6 @@
 //! - [`rfc2577_security`]: FTP bounce, data-connection theft, escaping the root (RFC 2577).
 //! - [`rfc2428_extended`]: EPSV and EPRT (RFC 2428), [`rfc3659_size`]: SIZE (RFC 3659).
 //! - [`brief`]: the brief's example session and its ignore-during-transfer rule.
-//! - [`util`]: steps several cases share (a stalled RETR).
 
 pub mod brief;
 pub mod rfc2428_extended;
@@ -21,7 +20,6 @@ pub mod rfc959_4_1_3_service;
 pub mod rfc959_4_2_replies;
 pub mod rfc959_5_3_syntax;
 pub mod rfc959_5_4_data_errors;
-pub mod util;
 
 use crate::case::Case;
 

@@ -4,8 +4,8 @@ use ftp_proto::{Command, ListingArg};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::Control;
-use crate::data;
-use crate::target::Ctx;
+use crate::ctx::Ctx;
+use crate::data::{self, ConnectOptions};
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc2428/3/epsv-229", Must, "EPSV's 229 port accepts and serves a listing", "RFC 2428 §3: \"The response to this command includes only the TCP port number of the listening connection\": 229 Entering Extended Passive Mode (|||port|)", epsv),
@@ -17,17 +17,10 @@ async fn epsv(cx: Ctx) -> Step<Outcome> {
     cx.require_feature("EPSV")?;
     let mut control = cx.login("c1").await?;
     let addr = data::epsv(&mut control).await?;
-    let mut stream = data::connect(
-        addr,
-        None,
-        false,
-        "c1-data",
-        cx.transcript.clone(),
-        control.reply_timeout,
-    )
-    .await?;
+    let options = ConnectOptions::new("c1-data", cx.transcript.clone(), control.reply_timeout);
+    let mut stream = data::connect(addr, options).await?;
     let reply = control.cmd(&Command::Nlst(ListingArg::default())).await?;
-    cx.expect("NLST", &reply, &[150, 125], &[])?;
+    cx.check_reply("NLST", &reply, &[150, 125], &[])?;
     listing_completes(&cx, &mut control, &mut stream).await
 }
 
@@ -39,9 +32,9 @@ async fn eprt(cx: Ctx) -> Step<Outcome> {
         .local_addr()
         .map_err(|e| Outcome::error(e.to_string()))?;
     let reply = control.cmd(&Command::Eprt(addr)).await?;
-    cx.expect("EPRT", &reply, &[200], &[])?;
+    cx.check_reply("EPRT", &reply, &[200], &[])?;
     let reply = control.cmd(&Command::Nlst(ListingArg::default())).await?;
-    cx.expect("NLST", &reply, &[150, 125], &[])?;
+    cx.check_reply("NLST", &reply, &[150, 125], &[])?;
     let mut stream = data::Prepared::Active(listener)
         .open(&control, false)
         .await?;
@@ -62,7 +55,7 @@ async fn listing_completes(
         ));
     }
     let reply = control.reply().await?;
-    cx.expect("NLST", &reply, &[226, 250], &[])?;
+    cx.check_reply("NLST", &reply, &[226, 250], &[])?;
     Ok(Outcome::Pass)
 }
 
@@ -72,6 +65,6 @@ async fn eprt_522(cx: Ctx) -> Step<Outcome> {
     // Protocol 9 does not exist, so no typed EPRT can carry it.
     control.send_raw(b"EPRT |9|127.0.0.1|5000|\r\n").await?;
     let reply = control.reply().await?;
-    cx.expect("EPRT with protocol 9", &reply, &[522], &[500, 501])?;
+    cx.check_reply("EPRT with protocol 9", &reply, &[522], &[500, 501])?;
     Ok(Outcome::Pass)
 }

@@ -8,11 +8,9 @@ use ftp_proto::{Command, ListingArg, PathArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
-use crate::data::{self, End, Mode};
-use crate::ops;
-use crate::target::Ctx;
-
-use super::util::QUIET;
+use crate::ctx::Ctx;
+use crate::data::{self, ConnectOptions, End, Mode};
+use crate::steps::{self, QUIET};
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc2577/3/port-bounce", Must, "PORT to a third host (127.0.0.2) is refused and nothing connects there", "RFC 2577 §3: \"the server [may] not open data connections to a third party ... servers [should] disallow PORT commands that specify an address other than the client's\" (FTP bounce attack)", port_bounce),
@@ -48,7 +46,7 @@ async fn port_bounce(cx: Ctx) -> Step<Outcome> {
             format!("PORT: {}; LIST: {}", show(&reply), show(&list)),
         );
     } else {
-        cx.expect(
+        cx.check_reply(
             "PORT to a third host",
             &reply,
             &[500, 501, 504, 425, 530, 550],
@@ -71,27 +69,16 @@ async fn pasv_foreign(cx: Ctx) -> Step<Outcome> {
     require_loopback(&cx)?;
     let mut control = cx.login("c1").await?;
     let addr: SocketAddr = data::pasv(&mut control).await?;
-    let thief = data::connect(
-        addr,
-        Some(IpAddr::V4(THIRD_HOST)),
-        false,
-        "thief",
-        cx.transcript.clone(),
-        control.reply_timeout,
-    )
-    .await;
+    let thief = ConnectOptions {
+        source: Some(IpAddr::V4(THIRD_HOST)),
+        ..ConnectOptions::new("thief", cx.transcript.clone(), control.reply_timeout)
+    };
+    let thief = data::connect(addr, thief).await;
     control.send(&Command::Nlst(ListingArg::default())).await?;
     // The client's own connection comes right after the thief's (a server may send 150 only once it
     // has a connection it accepts), so the thief is first in the listen queue.
-    let own = data::connect(
-        addr,
-        None,
-        false,
-        "c1-data",
-        cx.transcript.clone(),
-        control.reply_timeout,
-    )
-    .await;
+    let own = ConnectOptions::new("c1-data", cx.transcript.clone(), control.reply_timeout);
+    let own = data::connect(addr, own).await;
     let first = control.reply().await?;
     if first.code == 425 {
         // Refusing the whole transfer is acceptable, as long as the thief got nothing.
@@ -143,8 +130,8 @@ async fn judge_thief(thief: Step<data::Data>) -> Step<Outcome> {
 async fn cwd_root(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Cwd("/".into())).await?;
-    cx.expect("CWD /", &reply, &[250], &[])?;
-    let top = ops::names(&mut control, ".").await?;
+    cx.check_reply("CWD /", &reply, &[250], &[])?;
+    let top = steps::names(&mut control, ".").await?;
     for escape in [
         "../../..",
         "..",
@@ -152,8 +139,8 @@ async fn cwd_root(cx: Ctx) -> Step<Outcome> {
         "../../../../../../../../..",
     ] {
         let reply = control.cmd(&Command::Cwd(PathArg::from(escape))).await?;
-        cx.expect(&format!("CWD {escape}"), &reply, &[250, 550], &[])?;
-        let here = ops::names(&mut control, ".").await?;
+        cx.check_reply(&format!("CWD {escape}"), &reply, &[250, 550], &[])?;
+        let here = steps::names(&mut control, ".").await?;
         if here != top {
             return Err(Outcome::fail(
                 &["the root's listing after CWD ..: still at the top of the root"],
@@ -175,8 +162,10 @@ async fn retr_root(cx: Ctx) -> Step<Outcome> {
         "/../../etc/passwd",
     ] {
         let command = Command::Retr(path.into());
-        match ops::begin(&mut control, Mode::Passive, &command, false).await? {
-            Err(reply) => cx.expect(&command.to_string(), &reply, &[550, 450, 553, 501], &[])?,
+        match steps::begin(&mut control, Mode::Passive, &command, false).await? {
+            Err(reply) => {
+                cx.check_reply(&command.to_string(), &reply, &[550, 450, 553, 501], &[])?
+            }
             Ok((mut data, _)) => {
                 let (bytes, _) = data.read_to_end(1 << 24, control.reply_timeout).await;
                 let _ = control.reply().await?;

@@ -4,9 +4,9 @@ use ftp_proto::{Command, PathArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
+use crate::ctx::Ctx;
 use crate::data::Mode;
-use crate::ops;
-use crate::target::{pattern, Ctx};
+use crate::steps::{self, pattern};
 
 pub const CASES: &[Case] = &[crate::case!(
     "rfc3659/4/size",
@@ -21,16 +21,16 @@ async fn size(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path("sized.bin")?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
-    cx.expect("TYPE I", &reply, &[200], &[])?;
-    ops::upload(&mut control, &path, &pattern(65_537), Mode::Passive).await?;
+    cx.check_reply("TYPE I", &reply, &[200], &[])?;
+    steps::upload(&mut control, &path, &pattern(65_537), Mode::Passive).await?;
     let reply = control.cmd(&Command::Size(PathArg::from(&path))).await?;
-    cx.expect("SIZE", &reply, &[213], &[])?;
+    cx.check_reply("SIZE", &reply, &[213], &[])?;
     if reply.text().trim() != "65537" {
         return Err(Outcome::fail(&["SIZE: 213 65537"], show(&reply)));
     }
     let reply = control
         .cmd(&Command::Size("ftp-conformance-no-such-file".into()))
         .await?;
-    cx.expect("SIZE of a missing file", &reply, &[550], &[])?;
+    cx.check_reply("SIZE of a missing file", &reply, &[550], &[])?;
     Ok(Outcome::Pass)
 }

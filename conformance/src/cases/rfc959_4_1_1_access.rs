@@ -3,7 +3,7 @@
 use ftp_proto::{Command, ListingArg};
 
 use crate::case::{Case, Outcome, Step};
-use crate::target::Ctx;
+use crate::ctx::Ctx;
 
 pub const CASES: &[Case] = &[
     crate::case!(
@@ -45,38 +45,38 @@ pub const CASES: &[Case] = &[
 
 async fn user_pass(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
-    let url = &cx.target.url;
-    let user = control.cmd(&Command::User(url.user.clone())).await?;
-    cx.expect("USER", &user, &[331, 230, 332], &[])?;
+    let login = &cx.target.login;
+    let user = control.cmd(&Command::User(login.user.clone())).await?;
+    cx.check_reply("USER", &user, &[331, 230, 332], &[])?;
     if user.code == 331 {
         let pass = control
-            .cmd(&Command::Pass(url.pass.as_str().into()))
+            .cmd(&Command::Pass(login.pass.as_str().into()))
             .await?;
-        cx.expect("PASS", &pass, &[230, 202], &[])?;
+        cx.check_reply("PASS", &pass, &[230, 202], &[])?;
     }
     let noop = control.cmd(&Command::Noop).await?;
-    cx.expect("NOOP after login", &noop, &[200], &[])?;
+    cx.check_reply("NOOP after login", &noop, &[200], &[])?;
     Ok(Outcome::Pass)
 }
 
 async fn bad_login(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
-    let url = &cx.target.url;
-    let anonymous = ["anonymous", "ftp"].contains(&url.user.to_ascii_lowercase().as_str());
+    let login = &cx.target.login;
+    let anonymous = ["anonymous", "ftp"].contains(&login.user.to_ascii_lowercase().as_str());
     // Anonymous accepts any password, so an unknown user is what can be refused there.
     let (user, pass) = if anonymous {
         ("ftp-conformance-no-such-user", "wrong")
     } else {
-        (url.user.as_str(), "ftp-conformance-wrong-password")
+        (login.user.as_str(), "ftp-conformance-wrong-password")
     };
     let reply = control.cmd(&Command::User(user.into())).await?;
-    cx.expect("USER (unknown or refused)", &reply, &[530, 331, 332], &[])?;
+    cx.check_reply("USER (unknown or refused)", &reply, &[530, 331, 332], &[])?;
     if reply.code != 530 {
         let reply = control.cmd(&Command::Pass(pass.into())).await?;
-        cx.expect("PASS (wrong)", &reply, &[530], &[])?;
+        cx.check_reply("PASS (wrong)", &reply, &[530], &[])?;
     }
     let pwd = control.cmd(&Command::Cwd("/".into())).await?;
-    cx.expect("CWD after the refused login", &pwd, &[530], &[])?;
+    cx.check_reply("CWD after the refused login", &pwd, &[530], &[])?;
     Ok(Outcome::Pass)
 }
 
@@ -85,7 +85,7 @@ async fn pass_without_user(cx: Ctx) -> Step<Outcome> {
     let reply = control
         .cmd(&Command::Pass("conformance@example.com".into()))
         .await?;
-    cx.expect("PASS without USER", &reply, &[503], &[530])?;
+    cx.check_reply("PASS without USER", &reply, &[503], &[530])?;
     Ok(Outcome::Pass)
 }
 
@@ -100,7 +100,7 @@ async fn before_login(cx: Ctx) -> Step<Outcome> {
         Command::Mkd("ftp-conformance".into()),
     ] {
         let reply = control.cmd(&command).await?;
-        cx.expect(&format!("{command} before login"), &reply, &[530], &[])?;
+        cx.check_reply(&format!("{command} before login"), &reply, &[530], &[])?;
     }
     Ok(Outcome::Pass)
 }
@@ -108,7 +108,7 @@ async fn before_login(cx: Ctx) -> Step<Outcome> {
 async fn quit(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Quit).await?;
-    cx.expect("QUIT", &reply, &[221], &[])?;
+    cx.check_reply("QUIT", &reply, &[221], &[])?;
     if !control.closed_within(control.reply_timeout).await {
         return Err(Outcome::fail(
             &["the server closes the control connection after 221"],

@@ -4,9 +4,9 @@
 use ftp_proto::{Command, ListingArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
-use crate::data::{self, Mode};
-use crate::ops;
-use crate::target::Ctx;
+use crate::ctx::Ctx;
+use crate::data::{self, ConnectOptions, Mode};
+use crate::steps;
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc959/4.1.2/type", Must, "TYPE A and I are accepted, an unknown type is refused", "RFC 959 §5.1 minimum implementation: TYPE - ASCII Non-print; §5.4 TYPE: 200; 500, 501, 504, 421, 530", type_cmd),
@@ -25,37 +25,37 @@ async fn type_cmd(cx: Ctx) -> Step<Outcome> {
         Command::Type(TransferType::Image),
     ] {
         let reply = control.cmd(&command).await?;
-        cx.expect(&command.to_string(), &reply, &[200], &[])?;
+        cx.check_reply(&command.to_string(), &reply, &[200], &[])?;
     }
     // Spellings no typed command produces: the two-word form and a lower-case verb.
     for line in ["TYPE A N", "type i"] {
         control.send_raw(format!("{line}\r\n").as_bytes()).await?;
         let reply = control.reply().await?;
-        cx.expect(line, &reply, &[200], &[])?;
+        cx.check_reply(line, &reply, &[200], &[])?;
     }
     control.send_raw(b"TYPE X\r\n").await?;
     let reply = control.reply().await?;
-    cx.expect("TYPE X", &reply, &[504, 501], &[500])?;
+    cx.check_reply("TYPE X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
 async fn mode(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Mode).await?;
-    cx.expect("MODE S", &reply, &[200], &[])?;
+    cx.check_reply("MODE S", &reply, &[200], &[])?;
     control.send_raw(b"MODE X\r\n").await?;
     let reply = control.reply().await?;
-    cx.expect("MODE X", &reply, &[504, 501], &[500])?;
+    cx.check_reply("MODE X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
 async fn stru(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Stru).await?;
-    cx.expect("STRU F", &reply, &[200], &[])?;
+    cx.check_reply("STRU F", &reply, &[200], &[])?;
     control.send_raw(b"STRU X\r\n").await?;
     let reply = control.reply().await?;
-    cx.expect("STRU X", &reply, &[504, 501], &[500])?;
+    cx.check_reply("STRU X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
@@ -80,14 +80,14 @@ async fn port_syntax(cx: Ctx) -> Step<Outcome> {
             .send_raw(format!("{command}\r\n").as_bytes())
             .await?;
         let reply = control.reply().await?;
-        cx.expect(command, &reply, &[501], &[500])?;
+        cx.check_reply(command, &reply, &[501], &[500])?;
     }
     Ok(Outcome::Pass)
 }
 
 async fn pasv_227(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    ops::fetch(
+    steps::fetch(
         &mut control,
         &Command::Nlst(ListingArg::default()),
         Mode::Passive,
@@ -99,7 +99,7 @@ async fn pasv_227(cx: Ctx) -> Step<Outcome> {
 async fn pasv_twice(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let _first = data::pasv(&mut control).await?;
-    ops::fetch(
+    steps::fetch(
         &mut control,
         &Command::Nlst(ListingArg::default()),
         Mode::Passive,
@@ -112,7 +112,7 @@ async fn port_active(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let (path, contents) = cx.readable_file(&mut control).await?;
     control.cmd(&Command::Type(TransferType::Image)).await?;
-    let bytes = ops::download(&mut control, &path, Mode::Active).await?;
+    let bytes = steps::download(&mut control, &path, Mode::Active).await?;
     if let Some(contents) = contents {
         if bytes != contents {
             return Err(Outcome::fail(
@@ -134,16 +134,8 @@ pub async fn first_pasv_closed(cx: Ctx) -> Step<Outcome> {
         return Ok(Outcome::Pass);
     }
     let label = "c1-old-data";
-    match data::connect(
-        first,
-        None,
-        false,
-        label,
-        cx.transcript.clone(),
-        control.reply_timeout,
-    )
-    .await
-    {
+    let options = ConnectOptions::new(label, cx.transcript.clone(), control.reply_timeout);
+    match data::connect(first, options).await {
         Err(_) => {}
         Ok(_) => {
             return Err(Outcome::fail(
@@ -152,7 +144,7 @@ pub async fn first_pasv_closed(cx: Ctx) -> Step<Outcome> {
             ));
         }
     }
-    ops::fetch(
+    steps::fetch(
         &mut control,
         &Command::Nlst(ListingArg::default()),
         Mode::Passive,

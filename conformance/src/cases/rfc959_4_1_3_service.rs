@@ -6,11 +6,9 @@ use ftp_proto::{pathname, Command, ListingArg, PathArg, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
+use crate::ctx::Ctx;
 use crate::data::{End, Mode};
-use crate::ops;
-use crate::target::{pattern, Ctx};
-
-use super::util::{replies_until, stalled_retr, QUIET};
+use crate::steps::{self, pattern, replies_until, stalled_retr, QUIET};
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc959/4.1.3/syst-215", Must, "SYST gets 215", "RFC 959 §5.4: SYST: 215; 500, 501, 502, 421", syst),
@@ -33,14 +31,14 @@ pub const CASES: &[Case] = &[
 async fn syst(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Syst).await?;
-    cx.expect("SYST", &reply, &[215], &[])?;
+    cx.check_reply("SYST", &reply, &[215], &[])?;
     Ok(Outcome::Pass)
 }
 
 async fn noop(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Noop).await?;
-    cx.expect("NOOP", &reply, &[200], &[])?;
+    cx.check_reply("NOOP", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
 
@@ -49,10 +47,10 @@ async fn round_trip(cx: Ctx, size: usize, up: Mode, down: Mode) -> Step<Outcome>
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path(&format!("round-trip-{size}.bin"))?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
-    cx.expect("TYPE I", &reply, &[200], &[])?;
+    cx.check_reply("TYPE I", &reply, &[200], &[])?;
     let sent = pattern(size);
-    ops::upload(&mut control, &path, &sent, up).await?;
-    let back = ops::download(&mut control, &path, down).await?;
+    steps::upload(&mut control, &path, &sent, up).await?;
+    let back = steps::download(&mut control, &path, down).await?;
     if back != sent {
         let first = back
             .iter()
@@ -88,15 +86,15 @@ async fn list_nlst(cx: Ctx) -> Step<Outcome> {
         .rsplit_once('/')
         .map_or(".", |(dir, _)| dir)
         .to_string();
-    ops::upload(&mut control, &path, b"listed\r\n", Mode::Passive).await?;
-    let names = ops::names(&mut control, &dir).await?;
+    steps::upload(&mut control, &path, b"listed\r\n", Mode::Passive).await?;
+    let names = steps::names(&mut control, &dir).await?;
     if !names.contains(&name) {
         return Err(Outcome::fail(
             &[&format!("NLST {dir} includes {name}")],
             format!("NLST gave {names:?}"),
         ));
     }
-    let list = ops::fetch(
+    let list = steps::fetch(
         &mut control,
         &Command::List(ListingArg::path(Some(dir.as_str().into()))),
         Mode::Passive,
@@ -128,10 +126,10 @@ async fn mkd_cwd_pwd(cx: Ctx) -> Step<Outcome> {
     let dir = cx.scratch_path("dir")?;
     let name = dir.rsplit('/').next().unwrap_or(&dir).to_string();
     let reply = control.cmd(&Command::Pwd).await?;
-    cx.expect("PWD", &reply, &[257], &[])?;
+    cx.check_reply("PWD", &reply, &[257], &[])?;
     let start = quoted_path("PWD", &reply)?;
     let reply = control.cmd(&Command::Mkd(PathArg::from(&dir))).await?;
-    cx.expect("MKD", &reply, &[257], &[])?;
+    cx.check_reply("MKD", &reply, &[257], &[])?;
     let made = quoted_path("MKD", &reply)?;
     if !made.ends_with(&name) {
         return Err(Outcome::fail(
@@ -140,9 +138,9 @@ async fn mkd_cwd_pwd(cx: Ctx) -> Step<Outcome> {
         ));
     }
     let reply = control.cmd(&Command::Cwd(PathArg::from(&dir))).await?;
-    cx.expect("CWD", &reply, &[250], &[])?;
+    cx.check_reply("CWD", &reply, &[250], &[])?;
     let reply = control.cmd(&Command::Pwd).await?;
-    cx.expect("PWD", &reply, &[257], &[])?;
+    cx.check_reply("PWD", &reply, &[257], &[])?;
     let inside = quoted_path("PWD", &reply)?;
     if !inside.trim_end_matches('/').ends_with(&format!("/{name}")) {
         return Err(Outcome::fail(
@@ -151,9 +149,9 @@ async fn mkd_cwd_pwd(cx: Ctx) -> Step<Outcome> {
         ));
     }
     let reply = control.cmd(&Command::Cdup).await?;
-    cx.expect("CDUP", &reply, &[200, 250], &[])?;
+    cx.check_reply("CDUP", &reply, &[200, 250], &[])?;
     let reply = control.cmd(&Command::Cdup).await?;
-    cx.expect("CDUP", &reply, &[200, 250], &[])?;
+    cx.check_reply("CDUP", &reply, &[200, 250], &[])?;
     let reply = control.cmd(&Command::Pwd).await?;
     let back = quoted_path("PWD", &reply)?;
     if back.trim_end_matches('/') != start.trim_end_matches('/') {
@@ -169,51 +167,51 @@ async fn rmd(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let dir = cx.scratch_path("full")?;
     let reply = control.cmd(&Command::Mkd(PathArg::from(&dir))).await?;
-    cx.expect("MKD", &reply, &[257], &[])?;
+    cx.check_reply("MKD", &reply, &[257], &[])?;
     let file = format!("{dir}/inside.txt");
-    ops::upload(&mut control, &file, b"x", Mode::Passive).await?;
+    steps::upload(&mut control, &file, b"x", Mode::Passive).await?;
     let reply = control.cmd(&Command::Rmd(PathArg::from(&dir))).await?;
-    cx.expect(
+    cx.check_reply(
         "RMD of a non-empty directory",
         &reply,
         &[550],
         &[450, 553, 501],
     )?;
     let reply = control.cmd(&Command::Dele(PathArg::from(&file))).await?;
-    cx.expect("DELE", &reply, &[250], &[])?;
+    cx.check_reply("DELE", &reply, &[250], &[])?;
     let reply = control.cmd(&Command::Rmd(PathArg::from(&dir))).await?;
-    cx.expect("RMD of the emptied directory", &reply, &[250], &[])?;
+    cx.check_reply("RMD of the emptied directory", &reply, &[250], &[])?;
     Ok(Outcome::Pass)
 }
 
 async fn dele(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path("deleted.txt")?;
-    ops::upload(&mut control, &path, b"delete me", Mode::Passive).await?;
+    steps::upload(&mut control, &path, b"delete me", Mode::Passive).await?;
     let reply = control.cmd(&Command::Dele(PathArg::from(&path))).await?;
-    cx.expect("DELE", &reply, &[250], &[])?;
+    cx.check_reply("DELE", &reply, &[250], &[])?;
     let reply = control.cmd(&Command::Dele(PathArg::from(&path))).await?;
-    cx.expect("DELE of the deleted file", &reply, &[550], &[450])?;
+    cx.check_reply("DELE of the deleted file", &reply, &[550], &[450])?;
     Ok(Outcome::Pass)
 }
 
 async fn retr_missing(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Pasv).await?;
-    cx.expect("PASV", &reply, &[227], &[])?;
+    cx.check_reply("PASV", &reply, &[227], &[])?;
     let reply = control
         .cmd(&Command::Retr("ftp-conformance-no-such-file.bin".into()))
         .await?;
-    cx.expect("RETR of a missing file", &reply, &[550], &[450])?;
+    cx.check_reply("RETR of a missing file", &reply, &[550], &[450])?;
     Ok(Outcome::Pass)
 }
 
 async fn abor_idle(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Abor).await?;
-    cx.expect("ABOR", &reply, &[225, 226], &[])?;
+    cx.check_reply("ABOR", &reply, &[225, 226], &[])?;
     let reply = control.cmd(&Command::Noop).await?;
-    cx.expect("NOOP after ABOR", &reply, &[200], &[])?;
+    cx.check_reply("NOOP after ABOR", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
 
@@ -224,7 +222,7 @@ async fn abor_mid(cx: Ctx) -> Step<Outcome> {
     match first.code {
         426 | 425 | 451 => {
             let second = control.reply().await?;
-            cx.expect("ABOR, after the 426", &second, &[226, 225], &[])?;
+            cx.check_reply("ABOR, after the 426", &second, &[226, 225], &[])?;
         }
         226 => cx.weaker(
             vec!["ABOR: 426 then 226".into()],
@@ -240,7 +238,7 @@ async fn abor_mid(cx: Ctx) -> Step<Outcome> {
         ));
     }
     let reply = control.cmd(&Command::Noop).await?;
-    cx.expect("NOOP after the abort", &reply, &[200], &[])?;
+    cx.check_reply("NOOP after the abort", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
 
@@ -263,7 +261,7 @@ async fn noop_during(cx: Ctx) -> Step<Outcome> {
         ));
     }
     let done = control.reply().await?;
-    cx.expect("RETR", &done, &[226, 250], &[])?;
+    cx.check_reply("RETR", &done, &[226, 250], &[])?;
     control.send(&Command::Syst).await?;
     let (_, skipped) = replies_until(&mut control, &[215], 3).await?;
     if skipped.iter().any(|r| r.code != 200) {
@@ -280,14 +278,14 @@ async fn concurrent(cx: Ctx) -> Step<Outcome> {
     let mut first = cx.login("c1").await?;
     let (_stalled, _) = stalled_retr(&cx, &mut first).await?;
     let mut second = cx.login("c2").await?;
-    ops::fetch(
+    steps::fetch(
         &mut second,
         &Command::Nlst(ListingArg::default()),
         Mode::Passive,
     )
     .await?;
     let (path, contents) = cx.readable_file(&mut second).await?;
-    let bytes = ops::download(&mut second, &path, Mode::Passive).await?;
+    let bytes = steps::download(&mut second, &path, Mode::Passive).await?;
     if contents.is_some_and(|c| c != bytes) {
         return Err(Outcome::fail(
             &["the second client's download intact"],
@@ -295,7 +293,7 @@ async fn concurrent(cx: Ctx) -> Step<Outcome> {
         ));
     }
     let reply = second.cmd(&Command::Quit).await?;
-    cx.expect("QUIT (second client)", &reply, &[221], &[])?;
+    cx.check_reply("QUIT (second client)", &reply, &[221], &[])?;
     // The stalled transfer ends with the first client's connections when the case returns.
     drop(first);
     Ok(Outcome::Pass)

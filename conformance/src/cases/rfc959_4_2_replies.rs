@@ -5,8 +5,8 @@ use ftp_proto::{Command, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
+use crate::ctx::Ctx;
 use crate::table;
-use crate::target::Ctx;
 
 pub const CASES: &[Case] = &[
     crate::case!(
@@ -32,7 +32,7 @@ async fn greeting(cx: Ctx) -> Step<Outcome> {
     } else {
         first
     };
-    cx.expect("greeting", &greeting, &[220], &[])?;
+    cx.check_reply("greeting", &greeting, &[220], &[])?;
     Ok(Outcome::Pass)
 }
 

@@ -5,9 +5,9 @@ use ftp_proto::Command;
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
-use crate::target::Ctx;
+use crate::ctx::Ctx;
 
-use super::util::{replies_until, QUIET};
+use crate::steps::{replies_until, QUIET};
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc959/5.3/lowercase-verbs", Must, "verbs in lower case work, login included", "RFC 959 §5.3.1: \"The command codes themselves are alphabetic characters ... The upper or lower case alphabetic characters are to be treated identically.\"", lowercase),
@@ -20,26 +20,26 @@ pub const CASES: &[Case] = &[
 
 async fn lowercase(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
-    let url = &cx.target.url;
+    let login = &cx.target.login;
     // Lower-case verbs are what this case is about, so these lines go out raw.
     control
-        .send_raw(format!("user {}\r\n", url.user).as_bytes())
+        .send_raw(format!("user {}\r\n", login.user).as_bytes())
         .await?;
     let reply = control.reply().await?;
-    cx.expect("user", &reply, &[331, 230], &[])?;
+    cx.check_reply("user", &reply, &[331, 230], &[])?;
     if reply.code == 331 {
         control
-            .send_raw(format!("pass {}\r\n", url.pass).as_bytes())
+            .send_raw(format!("pass {}\r\n", login.pass).as_bytes())
             .await?;
         let reply = control.reply().await?;
-        cx.expect("pass", &reply, &[230, 202], &[])?;
+        cx.check_reply("pass", &reply, &[230, 202], &[])?;
     }
     for (command, code) in [("syst", 215), ("noop", 200), ("type i", 200), ("Noop", 200)] {
         control
             .send_raw(format!("{command}\r\n").as_bytes())
             .await?;
         let reply = control.reply().await?;
-        cx.expect(command, &reply, &[code], &[])?;
+        cx.check_reply(command, &reply, &[code], &[])?;
     }
     Ok(Outcome::Pass)
 }
@@ -67,9 +67,9 @@ async fn unknown(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     control.send_raw(b"XYZZY plugh\r\n").await?;
     let reply = control.reply().await?;
-    cx.expect("XYZZY", &reply, &[500], &[502])?;
+    cx.check_reply("XYZZY", &reply, &[500], &[502])?;
     let reply = control.cmd(&Command::Noop).await?;
-    cx.expect("NOOP afterwards", &reply, &[200], &[])?;
+    cx.check_reply("NOOP afterwards", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
 
@@ -122,6 +122,6 @@ async fn missing_argument(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     control.send_raw(b"TYPE\r\n").await?;
     let reply = control.reply().await?;
-    cx.expect("TYPE without argument", &reply, &[501], &[500, 504])?;
+    cx.check_reply("TYPE without argument", &reply, &[501], &[500, 504])?;
     Ok(Outcome::Pass)
 }

@@ -8,11 +8,9 @@ use ftp_proto::{Command, TransferType};
 
 use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
+use crate::ctx::Ctx;
 use crate::data::{self, End, Mode};
-use crate::ops;
-use crate::target::{pattern, Ctx};
-
-use super::util::{stalled_retr, STALL_AFTER};
+use crate::steps::{self, pattern, stalled_retr, STALL_AFTER};
 
 pub const CASES: &[Case] = &[
     crate::case!("brief/425-no-port-pasv", Brief, "RETR without PORT or PASV gets 425", "The brief: \"If the TCP connection was not established, reject the RETR request with code 425.\"; RFC 959 §4.2.1: \"425 Can't open data connection.\"", no_port_pasv),
@@ -27,7 +25,7 @@ async fn setup(cx: &Ctx) -> Step<(crate::conn::Control, String)> {
     let mut control = cx.login("c1").await?;
     let (path, _) = cx.readable_file(&mut control).await?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
-    cx.expect("TYPE I", &reply, &[200], &[])?;
+    cx.check_reply("TYPE I", &reply, &[200], &[])?;
     Ok((control, path))
 }
 
@@ -43,7 +41,7 @@ async fn expect_425(
     match (first.code, after_150) {
         (125 | 150, true) => {
             let second = control.reply().await?;
-            cx.expect(
+            cx.check_reply(
                 &format!("{command}, after {}", first.code),
                 &second,
                 &[425],
@@ -60,7 +58,7 @@ async fn expect_425(
         (425, false) => Ok(()),
         (125 | 150, false) => {
             let second = control.reply().await?;
-            cx.expect(
+            cx.check_reply(
                 &format!("{command}, after {}", first.code),
                 &second,
                 &[425],
@@ -97,14 +95,14 @@ async fn port_closed(cx: Ctx) -> Step<Outcome> {
         data::local_v4(&listener)?
     };
     let reply = control.cmd(&Command::Port(addr)).await?;
-    cx.expect("PORT", &reply, &[200], &[])?;
+    cx.check_reply("PORT", &reply, &[200], &[])?;
     expect_425(&cx, &mut control, &Command::Retr(path.into()), true).await?;
     Ok(Outcome::Pass)
 }
 
 async fn reuse(cx: Ctx) -> Step<Outcome> {
     let (mut control, path) = setup(&cx).await?;
-    ops::download(&mut control, &path, Mode::Passive).await?;
+    steps::download(&mut control, &path, Mode::Passive).await?;
     expect_425(&cx, &mut control, &Command::Retr(path.into()), false).await?;
     Ok(Outcome::Pass)
 }
@@ -115,16 +113,15 @@ async fn client_closes(cx: Ctx) -> Step<Outcome> {
     data.drop_hard();
     // Some servers send further 1xx notes once the data connection is up; the verdict is the next non-1xx.
     let (reply, _) =
-        super::util::replies_until(&mut control, &[426, 451, 450, 226, 250, 425, 550, 551], 4)
-            .await?;
-    cx.expect(
+        steps::replies_until(&mut control, &[426, 451, 450, 226, 250, 425, 550, 551], 4).await?;
+    cx.check_reply(
         "RETR after the client closed the data connection",
         &reply,
         &[426],
         &[451, 450],
     )?;
     let reply = control.cmd(&Command::Noop).await?;
-    cx.expect("NOOP afterwards", &reply, &[200], &[])?;
+    cx.check_reply("NOOP afterwards", &reply, &[200], &[])?;
     Ok(Outcome::Pass)
 }
 
@@ -147,9 +144,9 @@ async fn read_failure(cx: Ctx) -> Step<Outcome> {
 async fn read_failure_with(cx: &Ctx, local: &std::path::Path, remote: &str) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
-    cx.expect("TYPE I", &reply, &[200], &[])?;
+    cx.check_reply("TYPE I", &reply, &[200], &[])?;
     let command = Command::Retr(remote.into());
-    let (mut data, _) = match ops::begin(&mut control, Mode::Passive, &command, true).await? {
+    let (mut data, _) = match steps::begin(&mut control, Mode::Passive, &command, true).await? {
         Ok(opened) => opened,
         Err(reply) => return Err(Outcome::fail(&[&format!("{command}: 150")], show(&reply))),
     };
@@ -177,6 +174,6 @@ async fn read_failure_with(cx: &Ctx, local: &std::path::Path, remote: &str) -> S
         ));
     }
     let reply = control.reply().await?;
-    cx.expect(&command.to_string(), &reply, &[451, 551], &[426])?;
+    cx.check_reply(&command.to_string(), &reply, &[451, 551], &[426])?;
     Ok(Outcome::Pass)
 }

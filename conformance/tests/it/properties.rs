@@ -76,11 +76,7 @@ async fn check_sequence(sequence: &[bool]) {
         Some(addr) => Some(
             data::connect(
                 addr,
-                None,
-                false,
-                "c1-data",
-                transcript.clone(),
-                Duration::from_secs(10),
+                data::ConnectOptions::new("c1-data", transcript.clone(), Duration::from_secs(10)),
             )
             .await
             .unwrap(),

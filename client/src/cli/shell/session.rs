@@ -133,7 +133,7 @@ impl Session {
 
     async fn run(&mut self, command: ShellCommand) -> Result<Flow> {
         match command {
-            ShellCommand::Open(text) => self.open(FtpUrl::parse(&text)?).await?,
+            ShellCommand::Open(text) => self.open(crate::url::parse(&text)?).await?,
             ShellCommand::User { name, password } => {
                 let url = self.url.clone().ok_or(Error::NotConnected)?;
                 let url = FtpUrl {

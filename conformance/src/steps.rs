@@ -1,11 +1,23 @@
-//! Dialogues many cases share: start a transfer (preliminary reply and data connection), upload, download,
-//! list, remove a tree. Each judges the codes it expects against RFC 959 §5.4, so cases stay short.
+//! The steps many cases share, and the suite's own setup and cleanup with them: start a transfer
+//! (preliminary reply and data connection), upload, download, list, remove a tree, hold a RETR stalled,
+//! read replies up to an expected one. Each judges the codes it expects against RFC 959 §5.4, so cases
+//! stay short. Also the data the suite uploads, [`pattern`].
 
-use ftp_proto::{Command, ListingArg, PathArg, Reply};
+use std::time::Duration;
+
+use ftp_proto::{Command, ListingArg, PathArg, Reply, TransferType};
 
 use crate::case::{Outcome, Step};
 use crate::conn::{show, Control};
-use crate::data::{self, Data, Mode};
+use crate::ctx::Ctx;
+use crate::data::{self, ConnectOptions, Data, Mode};
+
+/// How much of a stalled transfer is read first: proof that the transfer runs.
+pub const STALL_AFTER: usize = 64 * 1024;
+
+/// How long "nothing happens" is waited for (no reply, no connection): long enough for any server on
+/// loopback to have acted, short enough to keep the suite fast.
+pub const QUIET: Duration = Duration::from_millis(1500);
 
 /// Generous limit on what a download may bring (the largest file the suite writes is 8 MiB + slack).
 const DOWNLOAD_LIMIT: usize = 64 * 1024 * 1024;
@@ -23,21 +35,11 @@ pub async fn begin(
     let (early, prepared) = match prepared {
         data::Prepared::Passive(addr) => {
             let label = format!("{}-data", control.label());
-            let wait = control.reply_timeout;
-            (
-                Some(
-                    data::connect(
-                        addr,
-                        None,
-                        small_buffer,
-                        &label,
-                        control.transcript().clone(),
-                        wait,
-                    )
-                    .await?,
-                ),
-                None,
-            )
+            let options = ConnectOptions {
+                small_buffer,
+                ..ConnectOptions::new(&label, control.transcript().clone(), control.reply_timeout)
+            };
+            (Some(data::connect(addr, options).await?), None)
         }
         active => (None, Some(active)),
     };
@@ -58,11 +60,15 @@ pub fn require(what: &str, reply: &Reply, codes: &[u16]) -> Step<()> {
     if codes.contains(&reply.code) {
         return Ok(());
     }
-    let expected: Vec<String> = codes.iter().map(|c| format!("{what}: {c}")).collect();
     Err(Outcome::Fail {
-        expected,
+        expected: expected(what, codes),
         actual: format!("{what}: {}", show(reply)),
     })
+}
+
+/// The Expected list of a reply check: `what: code`, one per acceptable code.
+pub fn expected(what: &str, codes: &[u16]) -> Vec<String> {
+    codes.iter().map(|c| format!("{what}: {c}")).collect()
 }
 
 /// STOR `bytes` to `path`: 125/150, the bytes, then 226/250.
@@ -133,4 +139,50 @@ pub async fn remove_tree(control: &mut Control, dir: &str, depth: u32) -> Step<(
     }
     let rmd = control.cmd(&Command::Rmd(dir.into())).await?;
     require(&format!("RMD {dir}"), &rmd, &[250])
+}
+
+/// Starts a RETR of the large file on a data connection with a small receive buffer, reads a little and
+/// stops reading: the server's writes block and the transfer stays running as long as the case wants.
+pub async fn stalled_retr(cx: &Ctx, control: &mut Control) -> Step<(Data, Reply)> {
+    let path = cx.big_file().await?;
+    let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
+    require("TYPE I", &reply, &[200])?;
+    let command = Command::Retr(path.into());
+    match begin(control, Mode::Passive, &command, true).await? {
+        Ok((mut data, preliminary)) => {
+            data.read_some(STALL_AFTER, control.reply_timeout).await?;
+            Ok((data, preliminary))
+        }
+        Err(reply) => Err(Outcome::fail(
+            &[&format!("{command}: 150 or 125")],
+            show(&reply),
+        )),
+    }
+}
+
+/// Reads replies until one with a code in `codes` (at most `max` replies), returning those skipped.
+pub async fn replies_until(
+    control: &mut Control,
+    codes: &[u16],
+    max: usize,
+) -> Step<(Reply, Vec<Reply>)> {
+    let mut skipped = Vec::new();
+    for _ in 0..max {
+        let reply = control.reply().await?;
+        if codes.contains(&reply.code) {
+            return Ok((reply, skipped));
+        }
+        skipped.push(reply);
+    }
+    let seen: Vec<String> = skipped.iter().map(show).collect();
+    Err(Outcome::Fail {
+        expected: codes.iter().map(|c| format!("a {c} reply")).collect(),
+        actual: seen.join(" ; "),
+    })
+}
+
+/// Deterministic binary test data: every byte value, in an order that catches shifted or dropped blocks.
+/// The one generator of the suite (uploads and the fault file); the conformance tests need none.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| ((i * 31 + i / 251) % 256) as u8).collect()
 }
