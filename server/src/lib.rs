@@ -8,8 +8,9 @@
 //! - `line`: control-connection lines with a length limit; they become typed commands with
 //!   `ftp_proto::Command::parse`, the codec the client and the suite encode commands with.
 //! - `jail`: [`jail::VirtualPath`] and [`jail::Jail`], the only way from a client's path to a real one.
-//! - `data_channel`: PORT/PASV plans and opening data connections; `transfer`: the data side of
-//!   RETR/STOR/LIST as tasks; `listing`: `ls -l` lines.
+//! - `data`: the data side: `data::channel` (PORT/PASV plans, opening data connections),
+//!   `data::transfer` (RETR/STOR/LIST as tasks, each ending in an `Outcome`), `data::listing` (`ls -l`
+//!   lines).
 //!
 //! Wire formats (commands, replies and their codes, host-port encodings, 257 pathnames, TYPE A line ends)
 //! come from the shared `ftp-proto` crate.
@@ -18,13 +19,11 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod config;
-mod data_channel;
+mod data;
 pub mod jail;
 mod line;
-mod listing;
 pub mod server;
 mod session;
-mod transfer;
 
 pub use config::{Config, FaultPlan, PortRange};
 pub use server::{Server, StartError};

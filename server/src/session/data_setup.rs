@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use ftp_proto::{hostport, EpsvArg, Reply, ReplyCode};
 
 use super::{Flow, Session};
-use crate::data_channel::{self, DataPlan};
+use crate::data::channel::{self, DataPlan};
 
 impl Session {
     pub(super) async fn port(&mut self, target: SocketAddr, verb: &str) -> io::Result<Flow> {
@@ -101,8 +101,7 @@ impl Session {
     async fn open_listener(&mut self) -> io::Result<Option<u16>> {
         self.plan = None;
         let seed = self.next_sequence() as u32;
-        let listener =
-            data_channel::listen(&self.control, self.shared.config.pasv_ports, seed).await;
+        let listener = channel::listen(&self.control, self.shared.config.pasv_ports, seed).await;
         match listener.and_then(|listener| Ok((listener.local_addr()?.port(), listener))) {
             Ok((port, listener)) => {
                 self.plan = Some(DataPlan::Passive(listener));

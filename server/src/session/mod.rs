@@ -27,7 +27,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::config::Config;
-use crate::data_channel::{ControlAddrs, DataPlan};
+use crate::data::channel::{ControlAddrs, DataPlan};
 use crate::jail::{Jail, JailError, VirtualPath};
 use crate::line::{Line, LineReader};
 use ftp_proto::{Command, TransferType};

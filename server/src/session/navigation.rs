@@ -5,8 +5,8 @@ use std::io;
 use ftp_proto::{pathname, PathArg, Reply, ReplyCode};
 
 use super::{fs_failure, Flow, Session, NAME_NOT_ALLOWED, NOT_A_PLAIN_FILE, PERMISSION_DENIED};
+use crate::data::listing;
 use crate::jail::{JailError, VirtualPath};
-use crate::listing;
 
 impl Session {
     pub(super) async fn cwd(&mut self, argument: &[u8]) -> io::Result<Flow> {

@@ -17,10 +17,10 @@ use tokio::task::JoinHandle;
 use super::{
     fs_failure, new_counter, Flow, Session, LOCAL_ERROR, NOT_A_PLAIN_FILE, TRANSFER_ABORTED,
 };
+use crate::data::transfer::{self, DataLink, Outcome, Upload};
 use crate::jail::JailError;
-use crate::transfer::{self, DataLink, Outcome, Upload};
 
-pub use crate::transfer::ListingStyle;
+pub use crate::data::transfer::ListingStyle;
 
 /// A transfer task and what the session needs to report on it.
 pub struct RunningTransfer {
