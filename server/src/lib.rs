@@ -4,9 +4,11 @@
 //! - [`config`]: validated settings ([`Config`]), built by `main` from the command line or by tests.
 //! - [`server`]: [`Server::bind`], [`Server::local_addr`], [`Server::run`]: accepting, connection limit,
 //!   graceful shutdown.
-//! - `session`: one client's control connection: login, the command loop, one handler per command.
-//! - `line`: control-connection lines with a length limit; they become typed commands with
-//!   `ftp_proto::Command::parse`, the codec the client and the suite encode commands with.
+//! - `session`: one client's session: login, the command loop, one handler per command.
+//! - `control`: `ControlConnection`, the control socket's two halves: `read_command` (lines become
+//!   typed commands with `ftp_proto::Command::parse`, the codec the client and the suite encode
+//!   commands with), `write_reply` (one write per reply), and the byte counts for the 221 goodbye.
+//! - `line`: control-connection lines with a length limit, woken by TCP urgent data too.
 //! - `jail`: [`jail::VirtualPath`] and [`jail::Jail`], the only way from a client's path to a real one.
 //! - `data`: the data side: `data::channel` (PORT/PASV plans, opening data connections),
 //!   `data::transfer` (RETR/STOR/LIST as tasks, each ending in an `Outcome`), `data::listing` (`ls -l`
@@ -19,6 +21,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod config;
+mod control;
 mod data;
 pub mod jail;
 mod line;

@@ -18,9 +18,10 @@ use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::channel::{self, ControlAddrs, DataPlan};
+use super::channel::{self, DataPlan};
 use super::listing;
 use crate::config::FaultPlan;
+use crate::control::ControlAddrs;
 
 const BUFFER_SIZE: usize = 64 * 1024;
 

@@ -22,8 +22,8 @@ impl Session {
                 ))
                 .await;
         }
-        if target.ip().to_canonical() != self.control.peer_ip() {
-            tracing::warn!(peer = %self.control.peer, %target, "refused a {verb} to a foreign address (bounce)");
+        if target.ip().to_canonical() != self.control.addrs().peer_ip() {
+            tracing::warn!(peer = %self.control.addrs().peer, %target, "refused a {verb} to a foreign address (bounce)");
             return self
                 .send(Reply::new(
                     ReplyCode::SyntaxError,
@@ -60,7 +60,7 @@ impl Session {
             .shared
             .config
             .pasv_address
-            .unwrap_or(self.control.local_ip())
+            .unwrap_or(self.control.addrs().local_ip())
         {
             IpAddr::V4(ip) => ip,
             IpAddr::V6(_) => {
@@ -101,7 +101,8 @@ impl Session {
     async fn open_listener(&mut self) -> io::Result<Option<u16>> {
         self.plan = None;
         let seed = self.next_sequence() as u32;
-        let listener = channel::listen(&self.control, self.shared.config.pasv_ports, seed).await;
+        let listener =
+            channel::listen(&self.control.addrs(), self.shared.config.pasv_ports, seed).await;
         match listener.and_then(|listener| Ok((listener.local_addr()?.port(), listener))) {
             Ok((port, listener)) => {
                 self.plan = Some(DataPlan::Passive(listener));

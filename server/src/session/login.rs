@@ -3,7 +3,6 @@
 use std::io;
 
 use ftp_proto::{Reply, ReplyCode, TransferType};
-use tokio::io::AsyncWriteExt;
 
 use super::{Flow, Login, Session};
 
@@ -55,7 +54,7 @@ impl Session {
                 self.login = Login::LoggedIn;
                 let mut lines = self.shared.config.welcome.clone();
                 lines.push("Guest login ok, access restrictions apply.".to_string());
-                tracing::info!(peer = %self.control.peer, "anonymous login");
+                tracing::info!(peer = %self.control.addrs().peer, "anonymous login");
                 self.send(Reply::multi(ReplyCode::UserLoggedIn, lines))
                     .await
             }
@@ -71,7 +70,7 @@ impl Session {
         }
         self.plan = None;
         let s = &self.statistics;
-        let traffic = s.control_read + s.control_written + s.data_bytes;
+        let traffic = self.control.bytes_read() + self.control.bytes_written() + s.data_bytes;
         let lines = vec![
             format!(
                 "You have transferred {} bytes in {} files.",
@@ -89,7 +88,7 @@ impl Session {
         ];
         self.send(Reply::multi(ReplyCode::ClosingControlConnection, lines))
             .await?;
-        let _ = self.writer.shutdown().await;
+        let _ = self.control.shutdown().await;
         Ok(Flow::Close)
     }
 

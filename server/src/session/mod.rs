@@ -19,18 +19,15 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use ftp_proto::{Reply, ReplyCode};
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
+use ftp_proto::{Command, Reply, ReplyCode, TransferType};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::config::Config;
-use crate::data::channel::{ControlAddrs, DataPlan};
+use crate::control::{ControlConnection, Received};
+use crate::data::channel::DataPlan;
 use crate::jail::{Jail, JailError, VirtualPath};
-use crate::line::{Line, LineReader};
-use ftp_proto::{Command, TransferType};
 use transfers::RunningTransfer;
 
 /// What every session shares: the settings and the jail.
@@ -57,7 +54,7 @@ enum Login {
     LoggedIn,
 }
 
-/// The figures of the 221 goodbye.
+/// The figures of the 221 goodbye; the control connection counts its own bytes.
 #[derive(Debug, Default)]
 struct Statistics {
     /// Bytes of completed file transfers (RETR and STOR).
@@ -68,17 +65,12 @@ struct Statistics {
     data_bytes: u64,
     /// Data connections made.
     transfers: u64,
-    /// Bytes received on the control connection.
-    control_read: u64,
-    /// Bytes sent on the control connection.
-    control_written: u64,
 }
 
 /// A connected client.
 pub struct Session {
     shared: Arc<Shared>,
-    control: ControlAddrs,
-    writer: OwnedWriteHalf,
+    control: ControlConnection,
     login: Login,
     cwd: VirtualPath,
     transfer_type: TransferType,
@@ -97,21 +89,13 @@ impl Session {
         stream: TcpStream,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
+        let Ok(control) = ControlConnection::new(stream) else {
             return;
         };
-        // Clients send ABOR after Telnet IP and Synch, the Synch's DM byte as TCP urgent data (RFC 959
-        // §4.1.3). Left out of band, the urgent mark now and then stalls the plain reads that follow it;
-        // inline, the DM is one more Telnet byte before the verb, which the command parser skips.
-        if let Err(error) = socket2::SockRef::from(&stream).set_out_of_band_inline(true) {
-            tracing::debug!(%error, "SO_OOBINLINE not set; urgent bytes stay out of band");
-        }
-        let (reader, writer) = stream.into_split();
-        let mut lines = LineReader::new(reader);
+        let peer = control.addrs().peer;
         let mut session = Session {
             shared,
-            control: ControlAddrs { local, peer },
-            writer,
+            control,
             login: Login::AwaitingUser,
             cwd: VirtualPath::root(),
             transfer_type: TransferType::Image,
@@ -129,17 +113,13 @@ impl Session {
             .await
             .is_ok()
         {
-            session.run(&mut lines, &mut shutdown).await;
+            session.run(&mut shutdown).await;
         }
         let s = &session.statistics;
         tracing::info!(%peer, files = s.files, file_bytes = s.file_bytes, transfers = s.transfers, "session closed");
     }
 
-    async fn run(
-        &mut self,
-        lines: &mut LineReader<tokio::net::tcp::OwnedReadHalf>,
-        shutdown: &mut watch::Receiver<bool>,
-    ) {
+    async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) {
         let idle_timeout = self.shared.config.idle_timeout;
         let mut idle_deadline = Instant::now() + idle_timeout;
         let mut draining = *shutdown.borrow();
@@ -151,14 +131,15 @@ impl Session {
         }
         loop {
             let step = tokio::select! {
-                line = lines.next_line() => {
+                received = self.control.read_command() => {
                     idle_deadline = Instant::now() + idle_timeout;
-                    self.statistics.control_read = lines.bytes_read();
-                    match line {
-                        Ok(Line::Complete(bytes)) => self.on_line(&bytes).await,
-                        Ok(Line::TooLong) if self.transfer.is_some() => Ok(Flow::Continue),
-                        Ok(Line::TooLong) => self.send(Reply::new(ReplyCode::SyntaxError, "Command line too long.")).await,
-                        Ok(Line::Closed) | Err(_) => Ok(Flow::Close),
+                    match received {
+                        Ok(Received::Command(command)) => self.on_command(command).await,
+                        // The brief: while RETR/STOR runs, everything but ABOR and QUIT is ignored.
+                        Ok(Received::Invalid(_) | Received::TooLong) if self.transfer.is_some() => Ok(Flow::Continue),
+                        Ok(Received::Invalid(error)) => self.send(Reply::new(error.code(), error.text())).await,
+                        Ok(Received::TooLong) => self.send(Reply::new(ReplyCode::SyntaxError, "Command line too long.")).await,
+                        Ok(Received::Closed) | Err(_) => Ok(Flow::Close),
                     }
                 }
                 outcome = transfers::finished(&mut self.transfer) => {
@@ -189,28 +170,19 @@ impl Session {
         Ok(Flow::Close)
     }
 
-    /// Handles one complete line.
-    async fn on_line(&mut self, line: &[u8]) -> io::Result<Flow> {
-        let parsed = Command::parse(line);
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            let shown = match parsed {
-                Ok(Command::Pass(_)) => "PASS ****".into(),
-                _ => String::from_utf8_lossy(line).escape_debug().to_string(),
-            };
-            tracing::debug!(peer = %self.control.peer, busy = self.transfer.is_some(), "<- {shown}");
-        }
+    /// Handles one command.
+    async fn on_command(&mut self, command: Command) -> io::Result<Flow> {
         if self.transfer.is_some() {
-            return match parsed {
-                Ok(Command::Abor) => self.abor().await,
-                Ok(Command::Quit) => self.quit().await,
+            return match command {
+                Command::Abor => self.abor().await,
+                Command::Quit => self.quit().await,
                 // The brief: while RETR/STOR runs, everything else from this client is ignored.
-                _ => Ok(Flow::Continue),
+                _ => {
+                    tracing::debug!(peer = %self.control.addrs().peer, "ignored during a transfer");
+                    Ok(Flow::Continue)
+                }
             };
         }
-        let command = match parsed {
-            Ok(command) => command,
-            Err(error) => return self.send(Reply::new(error.code(), error.text())).await,
-        };
         if self.login != Login::LoggedIn && !allowed_before_login(&command) {
             return self
                 .send(Reply::new(
@@ -285,9 +257,7 @@ impl Session {
 
     /// Sends a reply (its text may hold non-UTF-8 names); an error means the control connection is gone.
     async fn send(&mut self, reply: Reply) -> io::Result<Flow> {
-        let wire = reply.to_bytes();
-        self.writer.write_all(&wire).await?;
-        self.statistics.control_written += wire.len() as u64;
+        self.control.write_reply(&reply).await?;
         Ok(Flow::Continue)
     }
 

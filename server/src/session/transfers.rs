@@ -206,7 +206,7 @@ impl Session {
         let bytes = running.abort().await;
         self.statistics.data_bytes += bytes;
         self.statistics.transfers += 1;
-        tracing::info!(peer = %self.control.peer, path = %what, bytes, "transfer aborted by client");
+        tracing::info!(peer = %self.control.addrs().peer, path = %what, bytes, "transfer aborted by client");
         self.send(Reply::new(ReplyCode::ConnectionClosed, TRANSFER_ABORTED))
             .await?;
         self.send(Reply::new(
@@ -227,7 +227,7 @@ impl Session {
             "{:.2} MB/s",
             bytes as f64 / elapsed.as_secs_f64().max(1e-6) / 1e6
         );
-        let peer = self.control.peer;
+        let peer = self.control.addrs().peer;
         if !matches!(outcome, Outcome::NoConnection(_)) {
             self.statistics.data_bytes += bytes;
             self.statistics.transfers += 1;
@@ -276,7 +276,7 @@ impl Session {
         let plan = self.plan.take()?;
         Some(DataLink {
             plan,
-            control: self.control,
+            control: self.control.addrs(),
             timeout: self.shared.config.data_timeout,
             stall_limit: self.shared.config.idle_timeout,
             counter: new_counter(),
