@@ -1,9 +1,11 @@
-//! One client's control connection: its state, its loop, and the dispatch of commands to handlers.
+//! One client's session: its state, its loop, and the dispatch of commands to handlers.
 //!
-//! The loop is a `select!` over the next command line, the running transfer, the idle timer and shutdown.
+//! The loop is a `select!` over the next command from the [`ControlConnection`], the running transfer, the idle timer and shutdown.
 //! While a transfer runs, only ABOR and QUIT are acted on; every other line is read and ignored, as the
-//! brief asks. Handlers live by topic in the submodules, one function per command, each sending its own
-//! replies; failures from the file system become replies in one place, [`fs_failure`].
+//! brief asks. Handlers live by topic in the submodules, one function per command. A handler that answers
+//! with one reply returns it, or its refusal as `Err(Reply)` (every helper refuses the same way, so `?`
+//! carries a refusal up); failures from the file system become replies in one place, the
+//! `From<JailError> for Reply` below.
 //!
 //! - [`login`]: USER, PASS, QUIT and the commands that only set or report session state.
 //! - [`navigation`]: CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM.
@@ -28,6 +30,7 @@ use crate::config::Config;
 use crate::control::{ControlConnection, Received};
 use crate::data::channel::DataPlan;
 use crate::jail::{Jail, JailError, VirtualPath};
+use login::{feat, help, opts};
 use transfers::RunningTransfer;
 
 /// What every session shares: the settings and the jail.
@@ -197,61 +200,55 @@ impl Session {
         self.dispatch(command).await
     }
 
+    /// Runs one command. A handler that answers with one reply returns it, or its refusal as `Err`, and
+    /// it is sent here; RETR, STOR, LIST/NLST, ABOR and QUIT send their own replies, because each
+    /// sends more than one or does more after its reply.
     async fn dispatch(&mut self, command: Command) -> io::Result<Flow> {
-        match command {
-            Command::User(name) => self.user(&name).await,
-            Command::Pass(_) => self.pass().await,
-            Command::Quit => self.quit().await,
-            Command::Syst => {
-                self.send(Reply::new(ReplyCode::SystemType, "UNIX Type: L8"))
+        let answer = match command {
+            Command::Quit => return self.quit().await,
+            Command::Abor => return self.abor().await,
+            Command::Retr(path) => return self.retr(&path).await,
+            Command::Stor(path) => return self.stor(&path).await,
+            Command::List(argument) => {
+                return self.list(&argument, transfers::ListingStyle::Long).await
+            }
+            Command::Nlst(argument) => {
+                return self
+                    .list(&argument, transfers::ListingStyle::NamesOnly)
                     .await
             }
-            Command::Noop => {
-                self.send(Reply::new(ReplyCode::CommandOk, "NOOP ok."))
-                    .await
-            }
-            Command::Feat => self.feat().await,
-            Command::Help => self.help().await,
-            Command::Opts(option) => self.opts(&option).await,
-            Command::Type(kind) => self.set_type(kind).await,
-            Command::Mode => {
-                self.send(Reply::new(ReplyCode::CommandOk, "Mode set to S."))
-                    .await
-            }
-            Command::Stru => {
-                self.send(Reply::new(ReplyCode::CommandOk, "Structure set to F."))
-                    .await
-            }
-            Command::Allo => {
-                self.send(Reply::new(
-                    ReplyCode::CommandSuperfluous,
-                    "ALLO command ignored.",
-                ))
-                .await
-            }
-            Command::Port(addr) => self.port(addr.into(), "PORT").await,
-            Command::Eprt(addr) => self.port(addr, "EPRT").await,
+            Command::User(name) => self.user(&name),
+            Command::Pass(_) => self.pass(),
+            Command::Syst => Ok(Reply::new(ReplyCode::SystemType, "UNIX Type: L8")),
+            Command::Noop => Ok(Reply::new(ReplyCode::CommandOk, "NOOP ok.")),
+            Command::Feat => Ok(feat()),
+            Command::Help => Ok(help()),
+            Command::Opts(option) => opts(&option),
+            Command::Type(kind) => Ok(self.set_type(kind)),
+            Command::Mode => Ok(Reply::new(ReplyCode::CommandOk, "Mode set to S.")),
+            Command::Stru => Ok(Reply::new(ReplyCode::CommandOk, "Structure set to F.")),
+            Command::Allo => Ok(Reply::new(
+                ReplyCode::CommandSuperfluous,
+                "ALLO command ignored.",
+            )),
+            Command::Port(addr) => self.port(addr.into(), "PORT"),
+            Command::Eprt(addr) => self.port(addr, "EPRT"),
             Command::Pasv => self.pasv().await,
             Command::Epsv(argument) => self.epsv(argument).await,
-            Command::Rest(offset) => self.rest(offset).await,
-            Command::Retr(path) => self.retr(&path).await,
-            Command::Stor(path) => self.stor(&path).await,
-            Command::List(argument) => self.list(&argument, transfers::ListingStyle::Long).await,
-            Command::Nlst(argument) => {
-                self.list(&argument, transfers::ListingStyle::NamesOnly)
-                    .await
-            }
+            Command::Rest(offset) => Ok(self.rest(offset)),
             Command::Mkd(path) => self.mkd(&path).await,
             Command::Rmd(path) => self.rmd(&path).await,
             Command::Cwd(path) => self.cwd(&path.0).await,
             Command::Cdup => self.cwd(b"..").await,
-            Command::Pwd => self.pwd().await,
+            Command::Pwd => Ok(self.pwd()),
             Command::Dele(path) => self.dele(&path).await,
             Command::Rnfr(path) => self.rnfr(&path).await,
             Command::Rnto(path) => self.rnto(&path).await,
             Command::Size(path) => self.size(&path).await,
             Command::Mdtm(path) => self.mdtm(&path).await,
-            Command::Abor => self.abor().await,
+        };
+        match answer {
+            Ok(reply) | Err(reply) => self.send(reply).await,
         }
     }
 
@@ -259,14 +256,6 @@ impl Session {
     async fn send(&mut self, reply: Reply) -> io::Result<Flow> {
         self.control.write_reply(&reply).await?;
         Ok(Flow::Continue)
-    }
-
-    /// Sends `success` when a file-system change worked, else the failure's reply.
-    async fn answer(&mut self, result: Result<(), JailError>, success: Reply) -> io::Result<Flow> {
-        match result {
-            Ok(()) => self.send(success).await,
-            Err(error) => self.send(fs_failure(&error)).await,
-        }
     }
 
     /// The next unique number for this server (temporary names, port offsets).
@@ -302,23 +291,37 @@ const LOCAL_ERROR: &str = "Requested action aborted: local error in processing."
 const TRANSFER_ABORTED: &str = "Connection closed; transfer aborted.";
 const NOT_A_PLAIN_FILE: &str = "Not a plain file.";
 
+/// What a handler that answers with one reply returns: that reply, or the refusal.
+type Answer = Result<Reply, Reply>;
+
 /// The one mapping from file-system failures to replies.
-fn fs_failure(error: &JailError) -> Reply {
-    use io::ErrorKind::*;
-    let error = match error {
-        JailError::Escapes => return Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
-        JailError::Io(error) => error,
-    };
-    match error.kind() {
-        NotFound => Reply::new(ReplyCode::FileUnavailable, "No such file or directory."),
-        PermissionDenied => Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
-        AlreadyExists => Reply::new(ReplyCode::FileUnavailable, "File exists."),
-        DirectoryNotEmpty => Reply::new(ReplyCode::FileUnavailable, "Directory not empty."),
-        NotADirectory => Reply::new(ReplyCode::FileUnavailable, "Not a directory."),
-        IsADirectory => Reply::new(ReplyCode::FileUnavailable, "Is a directory."),
-        InvalidFilename | InvalidInput => {
-            Reply::new(ReplyCode::FileNameNotAllowed, NAME_NOT_ALLOWED)
+impl From<JailError> for Reply {
+    fn from(error: JailError) -> Reply {
+        use io::ErrorKind::*;
+        let error = match error {
+            JailError::Escapes => return Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
+            JailError::Io(error) => error,
+        };
+        match error.kind() {
+            NotFound => Reply::new(ReplyCode::FileUnavailable, "No such file or directory."),
+            PermissionDenied => Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
+            AlreadyExists => Reply::new(ReplyCode::FileUnavailable, "File exists."),
+            DirectoryNotEmpty => Reply::new(ReplyCode::FileUnavailable, "Directory not empty."),
+            NotADirectory => Reply::new(ReplyCode::FileUnavailable, "Not a directory."),
+            IsADirectory => Reply::new(ReplyCode::FileUnavailable, "Is a directory."),
+            InvalidFilename | InvalidInput => {
+                Reply::new(ReplyCode::FileNameNotAllowed, NAME_NOT_ALLOWED)
+            }
+            kind => write_failure(kind),
         }
+    }
+}
+
+/// A failed write: 452 when the disk is full, 552 when a size limit is hit (the two a client can act
+/// on), else 451.
+fn write_failure(kind: io::ErrorKind) -> Reply {
+    use io::ErrorKind::*;
+    match kind {
         StorageFull => Reply::new(
             ReplyCode::InsufficientStorage,
             "Insufficient storage space.",
