@@ -99,6 +99,8 @@ impl Session {
         }
     }
 
+    /// REST (RFC 3659 §5): the offset the next transfer command starts at. RETR starts there, STOR refuses
+    /// it, LIST and NLST drop it; commands that move no data (PASV, PORT, TYPE) leave it for the next.
     pub(super) fn rest(&mut self, offset: u64) -> Reply {
         self.restart_offset = offset;
         Reply::new(

@@ -178,6 +178,9 @@ impl Session {
         argument: &ListingArg,
         style: ListingStyle,
     ) -> io::Result<Flow> {
+        // A REST offset applies to the next transfer command only (RFC 3659 §5.3), and a listing is one:
+        // it uses the offset up, or a later RETR would start part-way (issue 8).
+        self.restart_offset = 0;
         let path = argument
             .path
             .as_ref()
