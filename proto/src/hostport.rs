@@ -4,41 +4,27 @@
 //! - EPRT argument (RFC 2428 §2): `|1|132.235.1.2|6275|` or `|2|1080::8:800:200C:417A|5282|`.
 //! - 229 reply (RFC 2428 §3): `Entering Extended Passive Mode (|||6446|)`.
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 
 /// Why an address argument or reply could not be decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostPortError {
     /// Not six comma-separated numbers.
+    #[error("expected 6 comma-separated numbers, got {0}")]
     WrongFieldCount(usize),
     /// A field is not a decimal number 0..=255.
+    #[error("{0:?} is not a number from 0 to 255")]
     BadNumber(String),
     /// EPRT/EPSV framing is wrong (delimiter, address form, port).
+    #[error("bad extended address: {0}")]
     BadExtended(String),
     /// EPRT names a network protocol other than 1 (IPv4) or 2 (IPv6): RFC 2428 §2 wants 522 for this.
+    #[error("network protocol {0:?} not supported")]
     UnsupportedProtocol(String),
     /// No address was found in a 227/229 reply text.
+    #[error("no address found in the reply")]
     NotFound,
 }
-
-impl fmt::Display for HostPortError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HostPortError::WrongFieldCount(n) => {
-                write!(f, "expected 6 comma-separated numbers, got {n}")
-            }
-            HostPortError::BadNumber(field) => write!(f, "{field:?} is not a number from 0 to 255"),
-            HostPortError::BadExtended(why) => write!(f, "bad extended address: {why}"),
-            HostPortError::UnsupportedProtocol(protocol) => {
-                write!(f, "network protocol {protocol:?} not supported")
-            }
-            HostPortError::NotFound => f.write_str("no address found in the reply"),
-        }
-    }
-}
-
-impl std::error::Error for HostPortError {}
 
 /// Formats an IPv4 socket address as `h1,h2,h3,h4,p1,p2`.
 pub fn encode_port(addr: SocketAddrV4) -> String {

@@ -99,26 +99,12 @@ pub struct Reply {
 }
 
 /// Why a line could not be part of a reply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplyError {
     /// A reply must open with three digits (1-5 first) and a space or hyphen.
+    #[error("malformed reply line (expected `xyz text` or `xyz-text`): {0:?}")]
     MalformedStart(String),
 }
-
-impl fmt::Display for ReplyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReplyError::MalformedStart(line) => {
-                write!(
-                    f,
-                    "malformed reply line (expected `xyz text` or `xyz-text`): {line:?}"
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for ReplyError {}
 
 impl Reply {
     /// A single-line reply; the text may be raw bytes (`&[u8]`, `Vec<u8>`) or text.

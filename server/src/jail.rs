@@ -87,19 +87,15 @@ impl VirtualPath {
     }
 }
 
-/// Why a path was refused.
-#[derive(Debug)]
+/// Why a path was refused. The session's `From<JailError> for Reply` turns each into its reply.
+#[derive(Debug, thiserror::Error)]
 pub enum JailError {
     /// The path, once symlinks are followed, is outside the root.
+    #[error("the path leads outside the root")]
     Escapes,
     /// The file system said no (missing, permission, ...).
-    Io(io::Error),
-}
-
-impl From<io::Error> for JailError {
-    fn from(error: io::Error) -> JailError {
-        JailError::Io(error)
-    }
+    #[error(transparent)]
+    Io(#[from] io::Error),
 }
 
 /// The root directory, canonicalised once at start-up.
@@ -205,6 +201,17 @@ mod tests {
     fn non_utf8_bytes_survive() {
         let path = VirtualPath::root().join(b"caf\xe9");
         assert_eq!(path.to_bytes(), b"/caf\xe9");
+    }
+
+    #[test]
+    fn jail_errors_are_std_errors_that_say_what_happened() {
+        let escapes: &dyn std::error::Error = &JailError::Escapes;
+        assert_eq!(escapes.to_string(), "the path leads outside the root");
+        let missing = JailError::from(io::Error::from(io::ErrorKind::NotFound));
+        assert_eq!(
+            missing.to_string(),
+            io::Error::from(io::ErrorKind::NotFound).to_string()
+        );
     }
 
     #[tokio::test]

@@ -4,12 +4,15 @@
 //! - [`config`]: validated settings ([`Config`]), built by `main` from the command line or by tests.
 //! - [`server`]: [`Server::bind`], [`Server::local_addr`], [`Server::run`]: accepting, connection limit,
 //!   graceful shutdown.
-//! - `session`: one client's control connection: login, the command loop, one handler per command.
-//! - `line`: control-connection lines with a length limit; they become typed commands with
-//!   `ftp_proto::Command::parse`, the codec the client and the suite encode commands with.
+//! - `session`: one client's session: login, the command loop, one handler per command.
+//! - `control`: `ControlConnection`, the control socket's two halves: `read_command` (lines become
+//!   typed commands with `ftp_proto::Command::parse`, the codec the client and the suite encode
+//!   commands with), `write_reply` (one write per reply), and the byte counts for the 221 goodbye.
+//! - `line`: control-connection lines with a length limit, woken by TCP urgent data too.
 //! - `jail`: [`jail::VirtualPath`] and [`jail::Jail`], the only way from a client's path to a real one.
-//! - `data_channel`: PORT/PASV plans and opening data connections; `transfer`: the data side of
-//!   RETR/STOR/LIST as tasks; `listing`: `ls -l` lines.
+//! - `data`: the data side: `data::channel` (PORT/PASV plans, opening data connections),
+//!   `data::transfer` (RETR/STOR/LIST as tasks, each ending in an `Outcome`), `data::listing` (`ls -l`
+//!   lines).
 //!
 //! Wire formats (commands, replies and their codes, host-port encodings, 257 pathnames, TYPE A line ends)
 //! come from the shared `ftp-proto` crate.
@@ -18,13 +21,12 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod config;
-mod data_channel;
+mod control;
+mod data;
 pub mod jail;
 mod line;
-mod listing;
 pub mod server;
 mod session;
-mod transfer;
 
 pub use config::{Config, FaultPlan, PortRange};
 pub use server::{Server, StartError};

@@ -1,11 +1,15 @@
 //! `ftp-server` command line: parses and checks the arguments into a [`Config`], binds, prints the one
 //! `listening on IP:PORT` line scripts wait for, and serves until Ctrl-C or SIGTERM.
+//!
+//! Every failure is one line on stderr, `ftp-server: what went wrong`, and exit code 2: clap's usage
+//! errors through `cli-usage`, everything after through `anyhow` (its context first, then the cause).
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::{bail, Context};
 use clap::Parser;
 use ftp_server::{Config, PortRange, Server};
 
@@ -66,31 +70,24 @@ struct Cli {
 
 impl Cli {
     /// Turns the arguments into a checked configuration, or a one-line error.
-    fn into_config(self) -> Result<(SocketAddr, Config), String> {
+    fn into_config(self) -> anyhow::Result<(SocketAddr, Config)> {
         if !self.root.is_dir() {
-            return Err(format!(
-                "--root {}: not an existing directory",
-                self.root.display()
-            ));
+            bail!("--root {}: not an existing directory", self.root.display());
         }
         if matches!(self.pasv_address, Some(IpAddr::V6(_))) {
-            return Err(
-                "--pasv-address must be an IPv4 address (227 replies carry IPv4 only)".into(),
-            );
+            bail!("--pasv-address must be an IPv4 address (227 replies carry IPv4 only)");
         }
         let mut config = Config::new(&self.root);
         if let Some(name) = self.name {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_graphic()) {
-                return Err(format!(
-                    "--name {name:?}: use printable characters without spaces"
-                ));
+                bail!("--name {name:?}: use printable characters without spaces");
             }
             config.welcome = ftp_server::config::default_welcome(&name);
             config.server_name = name;
         }
         if let Some(path) = &self.welcome {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("--welcome {}: {e}", path.display()))?;
+                .with_context(|| format!("--welcome {}", path.display()))?;
             config.welcome = text.lines().map(str::to_string).collect();
         }
         config.writable = self.write;
@@ -123,28 +120,30 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
         .init();
-    let (addr, config) = match cli.into_config() {
-        Ok(checked) => checked,
-        Err(message) => return fail(&message),
-    };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => return fail(&format!("cannot start the runtime: {error}")),
-    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` puts the causes on the same line: `context: cause`.
+            eprintln!("ftp-server: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let (addr, config) = cli.into_config()?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
     runtime.block_on(serve(addr, config))
 }
 
-async fn serve(addr: SocketAddr, config: Config) -> ExitCode {
-    let server = match Server::bind(addr, config).await {
-        Ok(server) => server,
-        Err(error) => return fail(&error.to_string()),
-    };
-    match server.local_addr() {
-        Ok(bound) => println!("listening on {bound}"),
-        Err(error) => return fail(&format!("cannot read the bound address: {error}")),
-    }
+async fn serve(addr: SocketAddr, config: Config) -> anyhow::Result<()> {
+    let server = Server::bind(addr, config).await?;
+    let bound = server
+        .local_addr()
+        .context("cannot read the bound address")?;
+    println!("listening on {bound}");
     server.run(shutdown_signal()).await;
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -163,9 +162,4 @@ async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutting down: no new connections, waiting for transfers");
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("ftp-server: {message}");
-    ExitCode::from(2)
 }

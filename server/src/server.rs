@@ -11,12 +11,12 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ftp_proto::{Reply, ReplyCode};
-use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::config::Config;
+use crate::control::ControlConnection;
 use crate::jail::Jail;
 use crate::session::{Session, Shared};
 
@@ -114,11 +114,14 @@ impl Server {
 }
 
 /// A connection over the limit gets 421 at once (RFC 959 §5.4 allows 421 for any command, and a greeting).
-async fn refuse(mut stream: TcpStream) {
+async fn refuse(stream: TcpStream) {
+    let Ok(mut control) = ControlConnection::new(stream) else {
+        return;
+    };
     let reply = Reply::new(
         ReplyCode::ServiceNotAvailable,
         "Too many connections; try again later.",
     );
-    let _ = stream.write_all(&reply.to_bytes()).await;
-    let _ = stream.shutdown().await;
+    let _ = control.write_reply(&reply).await;
+    let _ = control.shutdown().await;
 }

@@ -152,8 +152,10 @@ pub enum Command {
     Abor,
 }
 
-/// Why a line is not a command that can be carried out, with the reply it earns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a line is not a command that can be carried out, with the reply it earns. It displays as that
+/// reply's line, `code text`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} {}", self.code(), self.text())]
 pub enum CommandError {
     /// 500: an empty line.
     Empty,
@@ -214,14 +216,6 @@ impl CommandError {
         }
     }
 }
-
-impl fmt::Display for CommandError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.code(), self.text())
-    }
-}
-
-impl std::error::Error for CommandError {}
 
 fn truncate(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()

@@ -192,3 +192,12 @@ proptest! {
         prop_assert_eq!(Command::parse(&wire[..wire.len() - 2]), Ok(command));
     }
 }
+
+/// The error displays as the reply line it earns; `thiserror` derives it, so pin the text.
+#[test]
+fn a_command_error_displays_as_its_reply_line() {
+    let error = Command::parse(b"BOGUS").unwrap_err();
+    assert_eq!(error.to_string(), "500 Unknown command \"BOGUS\".");
+    let error: &dyn std::error::Error = &CommandError::MissingArgument(Verb::Retr);
+    assert_eq!(error.to_string(), "501 RETR needs an argument.");
+}

@@ -4,128 +4,108 @@
 //! PORT/EPRT only accept the control connection's own peer address and an unprivileged port (RFC 2577
 //! §3: no FTP bounce), so the server never connects anywhere the client could not connect itself.
 
-use std::io;
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 
 use ftp_proto::{hostport, EpsvArg, Reply, ReplyCode};
 
-use super::{Flow, Session};
-use crate::data_channel::{self, DataPlan};
+use super::{Answer, Session};
+use crate::data::channel::{self, DataPlan};
 
 impl Session {
-    pub(super) async fn port(&mut self, target: SocketAddr, verb: &str) -> io::Result<Flow> {
+    pub(super) fn port(&mut self, target: SocketAddr, verb: &str) -> Answer {
         if self.epsv_all {
-            return self
-                .send(Reply::new(
-                    ReplyCode::BadSequence,
-                    format!("{verb} not allowed after EPSV ALL."),
-                ))
-                .await;
+            return Err(Reply::new(
+                ReplyCode::BadSequence,
+                format!("{verb} not allowed after EPSV ALL."),
+            ));
         }
-        if target.ip().to_canonical() != self.control.peer_ip() {
-            tracing::warn!(peer = %self.control.peer, %target, "refused a {verb} to a foreign address (bounce)");
-            return self
-                .send(Reply::new(
-                    ReplyCode::SyntaxError,
-                    format!("Illegal {verb} command: address is not yours."),
-                ))
-                .await;
+        let control = self.control.addrs();
+        if target.ip().to_canonical() != control.peer_ip() {
+            tracing::warn!(peer = %control.peer, %target, "refused a {verb} to a foreign address (bounce)");
+            return Err(Reply::new(
+                ReplyCode::SyntaxError,
+                format!("Illegal {verb} command: address is not yours."),
+            ));
         }
         if target.port() < 1024 {
-            return self
-                .send(Reply::new(
-                    ReplyCode::SyntaxError,
-                    format!("Illegal {verb} command: privileged port."),
-                ))
-                .await;
+            return Err(Reply::new(
+                ReplyCode::SyntaxError,
+                format!("Illegal {verb} command: privileged port."),
+            ));
         }
         self.plan = Some(DataPlan::Active(target));
-        self.send(Reply::new(
+        Ok(Reply::new(
             ReplyCode::CommandOk,
             format!("{verb} command successful."),
         ))
-        .await
     }
 
-    pub(super) async fn pasv(&mut self) -> io::Result<Flow> {
+    pub(super) async fn pasv(&mut self) -> Answer {
         if self.epsv_all {
-            return self
-                .send(Reply::new(
-                    ReplyCode::BadSequence,
-                    "PASV not allowed after EPSV ALL.",
-                ))
-                .await;
+            return Err(Reply::new(
+                ReplyCode::BadSequence,
+                "PASV not allowed after EPSV ALL.",
+            ));
         }
         let announced = match self
             .shared
             .config
             .pasv_address
-            .unwrap_or(self.control.local_ip())
+            .unwrap_or(self.control.addrs().local_ip())
         {
             IpAddr::V4(ip) => ip,
             IpAddr::V6(_) => {
-                return self
-                    .send(Reply::new(
-                        ReplyCode::CantOpenDataConnection,
-                        "PASV needs IPv4; use EPSV.",
-                    ))
-                    .await
+                return Err(Reply::new(
+                    ReplyCode::CantOpenDataConnection,
+                    "PASV needs IPv4; use EPSV.",
+                ))
             }
         };
-        let Some(port) = self.open_listener().await? else {
-            return Ok(Flow::Continue);
-        };
+        let port = self.open_listener().await?;
         let text = hostport::pasv_reply_text(SocketAddrV4::new(announced, port));
-        self.send(Reply::new(ReplyCode::EnteringPassiveMode, text))
-            .await
+        Ok(Reply::new(ReplyCode::EnteringPassiveMode, text))
     }
 
-    pub(super) async fn epsv(&mut self, argument: EpsvArg) -> io::Result<Flow> {
+    pub(super) async fn epsv(&mut self, argument: EpsvArg) -> Answer {
         if argument == EpsvArg::All {
             self.epsv_all = true;
-            return self
-                .send(Reply::new(ReplyCode::CommandOk, "EPSV ALL ok."))
-                .await;
+            return Ok(Reply::new(ReplyCode::CommandOk, "EPSV ALL ok."));
         }
-        let Some(port) = self.open_listener().await? else {
-            return Ok(Flow::Continue);
-        };
-        self.send(Reply::new(
+        let port = self.open_listener().await?;
+        Ok(Reply::new(
             ReplyCode::EnteringExtendedPassiveMode,
             hostport::epsv_reply_text(port),
         ))
-        .await
     }
 
-    /// Closes any earlier plan, then opens a listener; `None` once a 425 has been sent.
-    async fn open_listener(&mut self) -> io::Result<Option<u16>> {
+    /// Closes any earlier plan, then opens a listener and makes it the plan; its port, or the 425.
+    async fn open_listener(&mut self) -> Result<u16, Reply> {
         self.plan = None;
         let seed = self.next_sequence() as u32;
         let listener =
-            data_channel::listen(&self.control, self.shared.config.pasv_ports, seed).await;
+            channel::listen(&self.control.addrs(), self.shared.config.pasv_ports, seed).await;
         match listener.and_then(|listener| Ok((listener.local_addr()?.port(), listener))) {
             Ok((port, listener)) => {
                 self.plan = Some(DataPlan::Passive(listener));
-                Ok(Some(port))
+                Ok(port)
             }
             Err(error) => {
                 tracing::warn!(%error, "no passive listener");
-                self.send(Reply::new(
+                Err(Reply::new(
                     ReplyCode::CantOpenDataConnection,
                     "Can't open passive connection.",
                 ))
-                .await?;
-                Ok(None)
             }
         }
     }
 
-    pub(super) async fn rest(&mut self, offset: u64) -> io::Result<Flow> {
+    /// REST (RFC 3659 §5): the offset the next transfer command starts at. RETR starts there, STOR refuses
+    /// it, LIST and NLST drop it; commands that move no data (PASV, PORT, TYPE) leave it for the next.
+    pub(super) fn rest(&mut self, offset: u64) -> Reply {
         self.restart_offset = offset;
-        self.send(Reply::new(
+        Reply::new(
             ReplyCode::FileActionPending,
             format!("Restart position accepted ({offset})."),
-        ))
-        .await
+        )
     }
 }

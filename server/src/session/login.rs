@@ -3,61 +3,50 @@
 use std::io;
 
 use ftp_proto::{Reply, ReplyCode, TransferType};
-use tokio::io::AsyncWriteExt;
 
-use super::{Flow, Login, Session};
+use super::{Answer, Flow, Login, Session};
 
 /// User names that log in as the anonymous guest.
 const ANONYMOUS_USERS: [&str; 2] = ["anonymous", "ftp"];
 
 impl Session {
-    pub(super) async fn user(&mut self, name: &str) -> io::Result<Flow> {
+    pub(super) fn user(&mut self, name: &str) -> Answer {
         if self.login == Login::LoggedIn {
-            return self
-                .send(Reply::new(
-                    ReplyCode::NotLoggedIn,
-                    "Can't change to another user.",
-                ))
-                .await;
+            return Err(Reply::new(
+                ReplyCode::NotLoggedIn,
+                "Can't change to another user.",
+            ));
         }
         if ANONYMOUS_USERS
             .iter()
             .any(|anonymous| anonymous.eq_ignore_ascii_case(name))
         {
             self.login = Login::AwaitingPassword;
-            return self
-                .send(Reply::new(
-                    ReplyCode::NeedPassword,
-                    "Guest login ok, send your complete e-mail address as password.",
-                ))
-                .await;
+            return Ok(Reply::new(
+                ReplyCode::NeedPassword,
+                "Guest login ok, send your complete e-mail address as password.",
+            ));
         }
         self.login = Login::AwaitingUser;
-        self.send(Reply::new(
+        Err(Reply::new(
             ReplyCode::NotLoggedIn,
             "This FTP server is anonymous only.",
         ))
-        .await
     }
 
     /// Any password is accepted for the guest: by custom it is an e-mail address, which is not checked.
-    pub(super) async fn pass(&mut self) -> io::Result<Flow> {
+    pub(super) fn pass(&mut self) -> Answer {
         match self.login {
-            Login::LoggedIn => {
-                self.send(Reply::new(ReplyCode::UserLoggedIn, "Already logged in."))
-                    .await
-            }
+            Login::LoggedIn => Ok(Reply::new(ReplyCode::UserLoggedIn, "Already logged in.")),
             Login::AwaitingUser => {
-                self.send(Reply::new(ReplyCode::BadSequence, "Login with USER first."))
-                    .await
+                Err(Reply::new(ReplyCode::BadSequence, "Login with USER first."))
             }
             Login::AwaitingPassword => {
                 self.login = Login::LoggedIn;
                 let mut lines = self.shared.config.welcome.clone();
                 lines.push("Guest login ok, access restrictions apply.".to_string());
-                tracing::info!(peer = %self.control.peer, "anonymous login");
-                self.send(Reply::multi(ReplyCode::UserLoggedIn, lines))
-                    .await
+                tracing::info!(peer = %self.control.addrs().peer, "anonymous login");
+                Ok(Reply::multi(ReplyCode::UserLoggedIn, lines))
             }
         }
     }
@@ -71,7 +60,7 @@ impl Session {
         }
         self.plan = None;
         let s = &self.statistics;
-        let traffic = s.control_read + s.control_written + s.data_bytes;
+        let traffic = self.control.bytes_read() + self.control.bytes_written() + s.data_bytes;
         let lines = vec![
             format!(
                 "You have transferred {} bytes in {} files.",
@@ -89,65 +78,55 @@ impl Session {
         ];
         self.send(Reply::multi(ReplyCode::ClosingControlConnection, lines))
             .await?;
-        let _ = self.writer.shutdown().await;
+        let _ = self.control.shutdown().await;
         Ok(Flow::Close)
     }
 
-    pub(super) async fn feat(&mut self) -> io::Result<Flow> {
-        let features = [
-            "Features:",
-            " EPRT",
-            " EPSV",
-            " MDTM",
-            " PASV",
-            " REST STREAM",
-            " SIZE",
-            " UTF8",
-            "End",
-        ];
-        self.send(Reply::multi(
-            ReplyCode::SystemStatus,
-            features.map(String::from).to_vec(),
-        ))
-        .await
-    }
-
-    pub(super) async fn help(&mut self) -> io::Result<Flow> {
-        let lines = vec![
-            "The following commands are recognized.".to_string(),
-            " ABOR ALLO CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD  MODE NLST NOOP OPTS"
-                .to_string(),
-            " PASS PASV PORT PWD  QUIT REST RETR RMD  RNFR RNTO SIZE STOR STRU SYST TYPE USER"
-                .to_string(),
-            "Help OK.".to_string(),
-        ];
-        self.send(Reply::multi(ReplyCode::HelpMessage, lines)).await
-    }
-
-    /// Names are sent as the file system has them; UTF-8 is what clients asking this expect (RFC 2640).
-    pub(super) async fn opts(&mut self, option: &str) -> io::Result<Flow> {
-        if option.eq_ignore_ascii_case("UTF8 ON") || option.eq_ignore_ascii_case("UTF8") {
-            self.send(Reply::new(ReplyCode::CommandOk, "Always in UTF8 mode."))
-                .await
-        } else {
-            self.send(Reply::new(
-                ReplyCode::ParameterSyntaxError,
-                "Option not understood.",
-            ))
-            .await
-        }
-    }
-
-    pub(super) async fn set_type(&mut self, kind: TransferType) -> io::Result<Flow> {
+    pub(super) fn set_type(&mut self, kind: TransferType) -> Reply {
         self.transfer_type = kind;
         let letter = match kind {
             TransferType::Ascii => "A",
             TransferType::Image => "I",
         };
-        self.send(Reply::new(
-            ReplyCode::CommandOk,
-            format!("Type set to {letter}."),
+        Reply::new(ReplyCode::CommandOk, format!("Type set to {letter}."))
+    }
+}
+
+pub(super) fn feat() -> Reply {
+    let features = [
+        "Features:",
+        " EPRT",
+        " EPSV",
+        " MDTM",
+        " PASV",
+        " REST STREAM",
+        " SIZE",
+        " UTF8",
+        "End",
+    ];
+    Reply::multi(ReplyCode::SystemStatus, features.map(String::from).to_vec())
+}
+
+pub(super) fn help() -> Reply {
+    let lines = vec![
+        "The following commands are recognized.".to_string(),
+        " ABOR ALLO CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD  MODE NLST NOOP OPTS"
+            .to_string(),
+        " PASS PASV PORT PWD  QUIT REST RETR RMD  RNFR RNTO SIZE STOR STRU SYST TYPE USER"
+            .to_string(),
+        "Help OK.".to_string(),
+    ];
+    Reply::multi(ReplyCode::HelpMessage, lines)
+}
+
+/// Names are sent as the file system has them; UTF-8 is what clients asking this expect (RFC 2640).
+pub(super) fn opts(option: &str) -> Answer {
+    if option.eq_ignore_ascii_case("UTF8 ON") || option.eq_ignore_ascii_case("UTF8") {
+        Ok(Reply::new(ReplyCode::CommandOk, "Always in UTF8 mode."))
+    } else {
+        Err(Reply::new(
+            ReplyCode::ParameterSyntaxError,
+            "Option not understood.",
         ))
-        .await
     }
 }

@@ -1,9 +1,11 @@
-//! One client's control connection: its state, its loop, and the dispatch of commands to handlers.
+//! One client's session: its state, its loop, and the dispatch of commands to handlers.
 //!
-//! The loop is a `select!` over the next command line, the running transfer, the idle timer and shutdown.
+//! The loop is a `select!` over the next command from the [`ControlConnection`], the running transfer, the idle timer and shutdown.
 //! While a transfer runs, only ABOR and QUIT are acted on; every other line is read and ignored, as the
-//! brief asks. Handlers live by topic in the submodules, one function per command, each sending its own
-//! replies; failures from the file system become replies in one place, [`fs_failure`].
+//! brief asks. Handlers live by topic in the submodules, one function per command. A handler that answers
+//! with one reply returns it, or its refusal as `Err(Reply)` (every helper refuses the same way, so `?`
+//! carries a refusal up); failures from the file system become replies in one place, the
+//! `From<JailError> for Reply` below.
 //!
 //! - [`login`]: USER, PASS, QUIT and the commands that only set or report session state.
 //! - [`navigation`]: CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM.
@@ -19,18 +21,16 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use ftp_proto::{Reply, ReplyCode};
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
+use ftp_proto::{Command, Reply, ReplyCode, TransferType};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::config::Config;
-use crate::data_channel::{ControlAddrs, DataPlan};
+use crate::control::{ControlConnection, Received};
+use crate::data::channel::DataPlan;
 use crate::jail::{Jail, JailError, VirtualPath};
-use crate::line::{Line, LineReader};
-use ftp_proto::{Command, TransferType};
+use login::{feat, help, opts};
 use transfers::RunningTransfer;
 
 /// What every session shares: the settings and the jail.
@@ -57,7 +57,7 @@ enum Login {
     LoggedIn,
 }
 
-/// The figures of the 221 goodbye.
+/// The figures of the 221 goodbye; the control connection counts its own bytes.
 #[derive(Debug, Default)]
 struct Statistics {
     /// Bytes of completed file transfers (RETR and STOR).
@@ -68,17 +68,12 @@ struct Statistics {
     data_bytes: u64,
     /// Data connections made.
     transfers: u64,
-    /// Bytes received on the control connection.
-    control_read: u64,
-    /// Bytes sent on the control connection.
-    control_written: u64,
 }
 
 /// A connected client.
 pub struct Session {
     shared: Arc<Shared>,
-    control: ControlAddrs,
-    writer: OwnedWriteHalf,
+    control: ControlConnection,
     login: Login,
     cwd: VirtualPath,
     transfer_type: TransferType,
@@ -97,21 +92,13 @@ impl Session {
         stream: TcpStream,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
+        let Ok(control) = ControlConnection::new(stream) else {
             return;
         };
-        // Clients send ABOR after Telnet IP and Synch, the Synch's DM byte as TCP urgent data (RFC 959
-        // §4.1.3). Left out of band, the urgent mark now and then stalls the plain reads that follow it;
-        // inline, the DM is one more Telnet byte before the verb, which the command parser skips.
-        if let Err(error) = socket2::SockRef::from(&stream).set_out_of_band_inline(true) {
-            tracing::debug!(%error, "SO_OOBINLINE not set; urgent bytes stay out of band");
-        }
-        let (reader, writer) = stream.into_split();
-        let mut lines = LineReader::new(reader);
+        let peer = control.addrs().peer;
         let mut session = Session {
             shared,
-            control: ControlAddrs { local, peer },
-            writer,
+            control,
             login: Login::AwaitingUser,
             cwd: VirtualPath::root(),
             transfer_type: TransferType::Image,
@@ -129,17 +116,13 @@ impl Session {
             .await
             .is_ok()
         {
-            session.run(&mut lines, &mut shutdown).await;
+            session.run(&mut shutdown).await;
         }
         let s = &session.statistics;
         tracing::info!(%peer, files = s.files, file_bytes = s.file_bytes, transfers = s.transfers, "session closed");
     }
 
-    async fn run(
-        &mut self,
-        lines: &mut LineReader<tokio::net::tcp::OwnedReadHalf>,
-        shutdown: &mut watch::Receiver<bool>,
-    ) {
+    async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) {
         let idle_timeout = self.shared.config.idle_timeout;
         let mut idle_deadline = Instant::now() + idle_timeout;
         let mut draining = *shutdown.borrow();
@@ -151,14 +134,15 @@ impl Session {
         }
         loop {
             let step = tokio::select! {
-                line = lines.next_line() => {
+                received = self.control.read_command() => {
                     idle_deadline = Instant::now() + idle_timeout;
-                    self.statistics.control_read = lines.bytes_read();
-                    match line {
-                        Ok(Line::Complete(bytes)) => self.on_line(&bytes).await,
-                        Ok(Line::TooLong) if self.transfer.is_some() => Ok(Flow::Continue),
-                        Ok(Line::TooLong) => self.send(Reply::new(ReplyCode::SyntaxError, "Command line too long.")).await,
-                        Ok(Line::Closed) | Err(_) => Ok(Flow::Close),
+                    match received {
+                        Ok(Received::Command(command)) => self.on_command(command).await,
+                        // The brief: while RETR/STOR runs, everything but ABOR and QUIT is ignored.
+                        Ok(Received::Invalid(_) | Received::TooLong) if self.transfer.is_some() => Ok(Flow::Continue),
+                        Ok(Received::Invalid(error)) => self.send(Reply::new(error.code(), error.text())).await,
+                        Ok(Received::TooLong) => self.send(Reply::new(ReplyCode::SyntaxError, "Command line too long.")).await,
+                        Ok(Received::Closed) | Err(_) => Ok(Flow::Close),
                     }
                 }
                 outcome = transfers::finished(&mut self.transfer) => {
@@ -189,28 +173,19 @@ impl Session {
         Ok(Flow::Close)
     }
 
-    /// Handles one complete line.
-    async fn on_line(&mut self, line: &[u8]) -> io::Result<Flow> {
-        let parsed = Command::parse(line);
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            let shown = match parsed {
-                Ok(Command::Pass(_)) => "PASS ****".into(),
-                _ => String::from_utf8_lossy(line).escape_debug().to_string(),
-            };
-            tracing::debug!(peer = %self.control.peer, busy = self.transfer.is_some(), "<- {shown}");
-        }
+    /// Handles one command.
+    async fn on_command(&mut self, command: Command) -> io::Result<Flow> {
         if self.transfer.is_some() {
-            return match parsed {
-                Ok(Command::Abor) => self.abor().await,
-                Ok(Command::Quit) => self.quit().await,
+            return match command {
+                Command::Abor => self.abor().await,
+                Command::Quit => self.quit().await,
                 // The brief: while RETR/STOR runs, everything else from this client is ignored.
-                _ => Ok(Flow::Continue),
+                _ => {
+                    tracing::debug!(peer = %self.control.addrs().peer, "ignored during a transfer");
+                    Ok(Flow::Continue)
+                }
             };
         }
-        let command = match parsed {
-            Ok(command) => command,
-            Err(error) => return self.send(Reply::new(error.code(), error.text())).await,
-        };
         if self.login != Login::LoggedIn && !allowed_before_login(&command) {
             return self
                 .send(Reply::new(
@@ -225,78 +200,62 @@ impl Session {
         self.dispatch(command).await
     }
 
+    /// Runs one command. A handler that answers with one reply returns it, or its refusal as `Err`, and
+    /// it is sent here; RETR, STOR, LIST/NLST, ABOR and QUIT send their own replies, because each
+    /// sends more than one or does more after its reply.
     async fn dispatch(&mut self, command: Command) -> io::Result<Flow> {
-        match command {
-            Command::User(name) => self.user(&name).await,
-            Command::Pass(_) => self.pass().await,
-            Command::Quit => self.quit().await,
-            Command::Syst => {
-                self.send(Reply::new(ReplyCode::SystemType, "UNIX Type: L8"))
+        let answer = match command {
+            Command::Quit => return self.quit().await,
+            Command::Abor => return self.abor().await,
+            Command::Retr(path) => return self.retr(&path).await,
+            Command::Stor(path) => return self.stor(&path).await,
+            Command::List(argument) => {
+                return self.list(&argument, transfers::ListingStyle::Long).await
+            }
+            Command::Nlst(argument) => {
+                return self
+                    .list(&argument, transfers::ListingStyle::NamesOnly)
                     .await
             }
-            Command::Noop => {
-                self.send(Reply::new(ReplyCode::CommandOk, "NOOP ok."))
-                    .await
-            }
-            Command::Feat => self.feat().await,
-            Command::Help => self.help().await,
-            Command::Opts(option) => self.opts(&option).await,
-            Command::Type(kind) => self.set_type(kind).await,
-            Command::Mode => {
-                self.send(Reply::new(ReplyCode::CommandOk, "Mode set to S."))
-                    .await
-            }
-            Command::Stru => {
-                self.send(Reply::new(ReplyCode::CommandOk, "Structure set to F."))
-                    .await
-            }
-            Command::Allo => {
-                self.send(Reply::new(
-                    ReplyCode::CommandSuperfluous,
-                    "ALLO command ignored.",
-                ))
-                .await
-            }
-            Command::Port(addr) => self.port(addr.into(), "PORT").await,
-            Command::Eprt(addr) => self.port(addr, "EPRT").await,
+            Command::User(name) => self.user(&name),
+            Command::Pass(_) => self.pass(),
+            Command::Syst => Ok(Reply::new(ReplyCode::SystemType, "UNIX Type: L8")),
+            Command::Noop => Ok(Reply::new(ReplyCode::CommandOk, "NOOP ok.")),
+            Command::Feat => Ok(feat()),
+            Command::Help => Ok(help()),
+            Command::Opts(option) => opts(&option),
+            Command::Type(kind) => Ok(self.set_type(kind)),
+            Command::Mode => Ok(Reply::new(ReplyCode::CommandOk, "Mode set to S.")),
+            Command::Stru => Ok(Reply::new(ReplyCode::CommandOk, "Structure set to F.")),
+            Command::Allo => Ok(Reply::new(
+                ReplyCode::CommandSuperfluous,
+                "ALLO command ignored.",
+            )),
+            Command::Port(addr) => self.port(addr.into(), "PORT"),
+            Command::Eprt(addr) => self.port(addr, "EPRT"),
             Command::Pasv => self.pasv().await,
             Command::Epsv(argument) => self.epsv(argument).await,
-            Command::Rest(offset) => self.rest(offset).await,
-            Command::Retr(path) => self.retr(&path).await,
-            Command::Stor(path) => self.stor(&path).await,
-            Command::List(argument) => self.list(&argument, transfers::ListingStyle::Long).await,
-            Command::Nlst(argument) => {
-                self.list(&argument, transfers::ListingStyle::NamesOnly)
-                    .await
-            }
+            Command::Rest(offset) => Ok(self.rest(offset)),
             Command::Mkd(path) => self.mkd(&path).await,
             Command::Rmd(path) => self.rmd(&path).await,
             Command::Cwd(path) => self.cwd(&path.0).await,
             Command::Cdup => self.cwd(b"..").await,
-            Command::Pwd => self.pwd().await,
+            Command::Pwd => Ok(self.pwd()),
             Command::Dele(path) => self.dele(&path).await,
             Command::Rnfr(path) => self.rnfr(&path).await,
             Command::Rnto(path) => self.rnto(&path).await,
             Command::Size(path) => self.size(&path).await,
             Command::Mdtm(path) => self.mdtm(&path).await,
-            Command::Abor => self.abor().await,
+        };
+        match answer {
+            Ok(reply) | Err(reply) => self.send(reply).await,
         }
     }
 
     /// Sends a reply (its text may hold non-UTF-8 names); an error means the control connection is gone.
     async fn send(&mut self, reply: Reply) -> io::Result<Flow> {
-        let wire = reply.to_bytes();
-        self.writer.write_all(&wire).await?;
-        self.statistics.control_written += wire.len() as u64;
+        self.control.write_reply(&reply).await?;
         Ok(Flow::Continue)
-    }
-
-    /// Sends `success` when a file-system change worked, else the failure's reply.
-    async fn answer(&mut self, result: Result<(), JailError>, success: Reply) -> io::Result<Flow> {
-        match result {
-            Ok(()) => self.send(success).await,
-            Err(error) => self.send(fs_failure(&error)).await,
-        }
     }
 
     /// The next unique number for this server (temporary names, port offsets).
@@ -332,23 +291,37 @@ const LOCAL_ERROR: &str = "Requested action aborted: local error in processing."
 const TRANSFER_ABORTED: &str = "Connection closed; transfer aborted.";
 const NOT_A_PLAIN_FILE: &str = "Not a plain file.";
 
+/// What a handler that answers with one reply returns: that reply, or the refusal.
+type Answer = Result<Reply, Reply>;
+
 /// The one mapping from file-system failures to replies.
-fn fs_failure(error: &JailError) -> Reply {
-    use io::ErrorKind::*;
-    let error = match error {
-        JailError::Escapes => return Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
-        JailError::Io(error) => error,
-    };
-    match error.kind() {
-        NotFound => Reply::new(ReplyCode::FileUnavailable, "No such file or directory."),
-        PermissionDenied => Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
-        AlreadyExists => Reply::new(ReplyCode::FileUnavailable, "File exists."),
-        DirectoryNotEmpty => Reply::new(ReplyCode::FileUnavailable, "Directory not empty."),
-        NotADirectory => Reply::new(ReplyCode::FileUnavailable, "Not a directory."),
-        IsADirectory => Reply::new(ReplyCode::FileUnavailable, "Is a directory."),
-        InvalidFilename | InvalidInput => {
-            Reply::new(ReplyCode::FileNameNotAllowed, NAME_NOT_ALLOWED)
+impl From<JailError> for Reply {
+    fn from(error: JailError) -> Reply {
+        use io::ErrorKind::*;
+        let error = match error {
+            JailError::Escapes => return Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
+            JailError::Io(error) => error,
+        };
+        match error.kind() {
+            NotFound => Reply::new(ReplyCode::FileUnavailable, "No such file or directory."),
+            PermissionDenied => Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
+            AlreadyExists => Reply::new(ReplyCode::FileUnavailable, "File exists."),
+            DirectoryNotEmpty => Reply::new(ReplyCode::FileUnavailable, "Directory not empty."),
+            NotADirectory => Reply::new(ReplyCode::FileUnavailable, "Not a directory."),
+            IsADirectory => Reply::new(ReplyCode::FileUnavailable, "Is a directory."),
+            InvalidFilename | InvalidInput => {
+                Reply::new(ReplyCode::FileNameNotAllowed, NAME_NOT_ALLOWED)
+            }
+            kind => write_failure(kind),
         }
+    }
+}
+
+/// A failed write: 452 when the disk is full, 552 when a size limit is hit (the two a client can act
+/// on), else 451.
+fn write_failure(kind: io::ErrorKind) -> Reply {
+    use io::ErrorKind::*;
+    match kind {
         StorageFull => Reply::new(
             ReplyCode::InsufficientStorage,
             "Insufficient storage space.",

@@ -3,24 +3,28 @@
 //! The order of replies follows the brief: problems found before any data moves (550 missing file, 425
 //! no PORT/PASV) are answered at once; otherwise 150 goes out, the transfer task makes the data
 //! connection (so in active mode the server connects only after 150) and its [`Outcome`] becomes
-//! 226, 425, 426, 451, 452 or 552. The plan is consumed by the transfer: PORT and PASV are one-shot.
+//! 226, 425, 426, 451, 452 or 552 through one mapping, `From<&Outcome> for Reply`. The checks before 150
+//! are `prepare_*` helpers that return the refusal as `Err(Reply)`, which the handler sends. The plan is
+//! consumed by the transfer: PORT and PASV are one-shot.
 
 use std::io;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use ftp_proto::{ListingArg, PathArg, Reply, ReplyCode, TransferType};
+use tokio::fs::File;
 use tokio::io::AsyncSeekExt;
 use tokio::task::JoinHandle;
 
 use super::{
-    fs_failure, new_counter, Flow, Session, LOCAL_ERROR, NOT_A_PLAIN_FILE, TRANSFER_ABORTED,
+    new_counter, write_failure, Flow, Session, LOCAL_ERROR, NOT_A_PLAIN_FILE, TRANSFER_ABORTED,
 };
-use crate::jail::JailError;
-use crate::transfer::{self, DataLink, Outcome, Upload};
+use crate::data::transfer::{self, DataLink, Outcome, Upload};
+use crate::jail::{JailError, VirtualPath};
 
-pub use crate::transfer::ListingStyle;
+pub use crate::data::transfer::ListingStyle;
 
 /// A transfer task and what the session needs to report on it.
 pub struct RunningTransfer {
@@ -62,32 +66,11 @@ impl Session {
     pub(super) async fn retr(&mut self, argument: &PathArg) -> io::Result<Flow> {
         let offset = std::mem::take(&mut self.restart_offset);
         let path = self.cwd.join(&argument.0);
-        let opened = match self.shared.jail.existing(&path).await {
-            Ok(real) => open_plain_file(&real).await,
-            Err(error) => Err(fs_failure(&error)),
-        };
-        let (mut file, size) = match opened {
-            Ok(opened) => opened,
-            Err(reply) => return self.send(reply).await,
-        };
-        if offset > size {
-            return self
-                .send(Reply::new(
-                    ReplyCode::InvalidRestParameter,
-                    format!("Restart offset {offset} is past the end ({size})."),
-                ))
-                .await;
-        }
-        if offset > 0 {
-            if let Err(error) = file.seek(io::SeekFrom::Start(offset)).await {
-                return self.send(fs_failure(&JailError::Io(error))).await;
-            }
-        }
-        let Some(link) = self.take_data_link() else {
-            return self.no_data_connection().await;
+        let (file, length, link) = match self.prepare_retr(&path, offset).await {
+            Ok(prepared) => prepared,
+            Err(refusal) => return self.send(refusal).await,
         };
         let name = String::from_utf8_lossy(&argument.0).into_owned();
-        let length = size - offset;
         let mode = self.mode_name();
         self.send(Reply::new(
             ReplyCode::FileStatusOk,
@@ -101,51 +84,34 @@ impl Session {
         Ok(Flow::Continue)
     }
 
+    /// What RETR checks before its 150: the file, positioned at `offset`, the bytes left to send, and
+    /// the data connection's plan.
+    async fn prepare_retr(
+        &mut self,
+        path: &VirtualPath,
+        offset: u64,
+    ) -> Result<(File, u64, DataLink), Reply> {
+        let real = self.shared.jail.existing(path).await?;
+        let (mut file, size) = open_plain_file(&real).await?;
+        if offset > size {
+            return Err(Reply::new(
+                ReplyCode::InvalidRestParameter,
+                format!("Restart offset {offset} is past the end ({size})."),
+            ));
+        }
+        if offset > 0 {
+            file.seek(io::SeekFrom::Start(offset))
+                .await
+                .map_err(JailError::Io)?;
+        }
+        let link = self.take_data_link()?;
+        Ok((file, size - offset, link))
+    }
+
     pub(super) async fn stor(&mut self, argument: &PathArg) -> io::Result<Flow> {
-        if std::mem::take(&mut self.restart_offset) > 0 {
-            return self
-                .send(Reply::new(
-                    ReplyCode::InvalidRestParameter,
-                    "Restarted uploads are not supported; send the whole file.",
-                ))
-                .await;
-        }
-        let Some(path) = self.writable_path(argument).await? else {
-            return Ok(Flow::Continue);
-        };
-        let target = match self.shared.jail.creatable(&path).await {
-            Ok(real)
-                if tokio::fs::metadata(&real)
-                    .await
-                    .is_ok_and(|meta| meta.is_dir()) =>
-            {
-                return self
-                    .send(Reply::new(
-                        ReplyCode::FileNameNotAllowed,
-                        "File name not allowed: it is a directory.",
-                    ))
-                    .await;
-            }
-            Ok(real) => real,
-            Err(JailError::Io(error)) if error.kind() == io::ErrorKind::NotFound => {
-                return self
-                    .send(Reply::new(
-                        ReplyCode::FileNameNotAllowed,
-                        "File name not allowed: no such directory.",
-                    ))
-                    .await;
-            }
-            Err(error) => return self.send(fs_failure(&error)).await,
-        };
-        if self.plan.is_none() {
-            return self.no_data_connection().await;
-        }
-        let upload = match Upload::create(target, self.next_sequence()).await {
-            Ok(upload) => upload,
-            Err(error) => return self.send(fs_failure(&JailError::Io(error))).await,
-        };
-        let Some(link) = self.take_data_link() else {
-            return self.no_data_connection().await;
+        let (path, upload, link) = match self.prepare_stor(argument).await {
+            Ok(prepared) => prepared,
+            Err(refusal) => return self.send(refusal).await,
         };
         let name = String::from_utf8_lossy(&argument.0).into_owned();
         let mode = self.mode_name();
@@ -162,21 +128,66 @@ impl Session {
         Ok(Flow::Continue)
     }
 
+    /// What STOR checks before its 150: no restart offset, a writable name that is not a directory in
+    /// an existing one, a plan for the data connection; then the upload's temporary file.
+    async fn prepare_stor(
+        &mut self,
+        argument: &PathArg,
+    ) -> Result<(VirtualPath, Upload, DataLink), Reply> {
+        if std::mem::take(&mut self.restart_offset) > 0 {
+            return Err(Reply::new(
+                ReplyCode::InvalidRestParameter,
+                "Restarted uploads are not supported; send the whole file.",
+            ));
+        }
+        let path = self.writable_path(argument)?;
+        let target = match self.shared.jail.creatable(&path).await {
+            Ok(real)
+                if tokio::fs::metadata(&real)
+                    .await
+                    .is_ok_and(|meta| meta.is_dir()) =>
+            {
+                return Err(Reply::new(
+                    ReplyCode::FileNameNotAllowed,
+                    "File name not allowed: it is a directory.",
+                ));
+            }
+            Ok(real) => real,
+            Err(JailError::Io(error)) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(Reply::new(
+                    ReplyCode::FileNameNotAllowed,
+                    "File name not allowed: no such directory.",
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        // Checked before the temporary file is made, and the plan taken only after: a failed STOR
+        // leaves the plan for the next command.
+        if self.plan.is_none() {
+            return Err(no_data_connection());
+        }
+        let upload = Upload::create(target, self.next_sequence())
+            .await
+            .map_err(JailError::Io)?;
+        let link = self.take_data_link()?;
+        Ok((path, upload, link))
+    }
+
     pub(super) async fn list(
         &mut self,
         argument: &ListingArg,
         style: ListingStyle,
     ) -> io::Result<Flow> {
+        // A REST offset applies to the next transfer command only (RFC 3659 §5.3), and a listing is one:
+        // it uses the offset up, or a later RETR would start part-way (issue 8).
+        self.restart_offset = 0;
         let path = argument
             .path
             .as_ref()
             .map_or_else(|| self.cwd.clone(), |path| self.cwd.join(&path.0));
-        let real = match self.shared.jail.existing(&path).await {
-            Ok(real) => real,
-            Err(error) => return self.send(fs_failure(&error)).await,
-        };
-        let Some(link) = self.take_data_link() else {
-            return self.no_data_connection().await;
+        let (real, link) = match self.prepare_list(&path).await {
+            Ok(prepared) => prepared,
+            Err(refusal) => return self.send(refusal).await,
         };
         self.send(Reply::new(
             ReplyCode::FileStatusOk,
@@ -188,6 +199,13 @@ impl Session {
             transfer::send_listing(link, real, style, all)
         });
         Ok(Flow::Continue)
+    }
+
+    /// What LIST/NLST check before their 150: the path exists, and the data connection's plan.
+    async fn prepare_list(&mut self, path: &VirtualPath) -> Result<(PathBuf, DataLink), Reply> {
+        let real = self.shared.jail.existing(path).await?;
+        let link = self.take_data_link()?;
+        Ok((real, link))
     }
 
     /// ABOR: with a transfer running, close its data connection and send 426 then 226 (RFC 959 §4.1.3);
@@ -206,7 +224,7 @@ impl Session {
         let bytes = running.abort().await;
         self.statistics.data_bytes += bytes;
         self.statistics.transfers += 1;
-        tracing::info!(peer = %self.control.peer, path = %what, bytes, "transfer aborted by client");
+        tracing::info!(peer = %self.control.addrs().peer, path = %what, bytes, "transfer aborted by client");
         self.send(Reply::new(ReplyCode::ConnectionClosed, TRANSFER_ABORTED))
             .await?;
         self.send(Reply::new(
@@ -227,68 +245,37 @@ impl Session {
             "{:.2} MB/s",
             bytes as f64 / elapsed.as_secs_f64().max(1e-6) / 1e6
         );
-        let peer = self.control.peer;
+        let peer = self.control.addrs().peer;
         if !matches!(outcome, Outcome::NoConnection(_)) {
             self.statistics.data_bytes += bytes;
             self.statistics.transfers += 1;
         }
-        let reply = match &outcome {
-            Outcome::Complete => {
+        let reply = Reply::from(&outcome);
+        match outcome.error() {
+            None => {
                 if running.is_file {
                     self.statistics.file_bytes += bytes;
                     self.statistics.files += 1;
                 }
                 tracing::info!(%peer, path = %running.what, bytes, ?elapsed, %rate, "transfer complete");
-                return self
-                    .send(Reply::new(
-                        ReplyCode::ClosingDataConnection,
-                        "Transfer complete.",
-                    ))
-                    .await;
             }
-            Outcome::NoConnection(_) => Reply::new(
-                ReplyCode::CantOpenDataConnection,
-                "Can't open data connection.",
-            ),
-            Outcome::ConnectionBroken(_) => {
-                Reply::new(ReplyCode::ConnectionClosed, TRANSFER_ABORTED)
+            Some(error) => {
+                tracing::warn!(%peer, path = %running.what, bytes, ?elapsed, %error, code = reply.code, "transfer failed");
             }
-            Outcome::ReadFailed(_) => Reply::new(ReplyCode::LocalError, LOCAL_ERROR),
-            Outcome::WriteFailed(error) => {
-                match fs_failure(&JailError::Io(io::Error::from(error.kind()))) {
-                    reply
-                        if reply.code == ReplyCode::InsufficientStorage
-                            || reply.code == ReplyCode::ExceededStorageAllocation =>
-                    {
-                        reply
-                    }
-                    _ => Reply::new(ReplyCode::LocalError, LOCAL_ERROR),
-                }
-            }
-        };
-        let error = outcome.error().map(ToString::to_string).unwrap_or_default();
-        tracing::warn!(%peer, path = %running.what, bytes, ?elapsed, %error, code = reply.code, "transfer failed");
+        }
         self.send(reply).await
     }
 
-    /// Takes the one-shot plan made by PORT/PASV, ready for a transfer task.
-    fn take_data_link(&mut self) -> Option<DataLink> {
-        let plan = self.plan.take()?;
-        Some(DataLink {
+    /// Takes the one-shot plan made by PORT/PASV, ready for a transfer task; 425 without one.
+    fn take_data_link(&mut self) -> Result<DataLink, Reply> {
+        let plan = self.plan.take().ok_or_else(no_data_connection)?;
+        Ok(DataLink {
             plan,
-            control: self.control,
+            control: self.control.addrs(),
             timeout: self.shared.config.data_timeout,
             stall_limit: self.shared.config.idle_timeout,
             counter: new_counter(),
         })
-    }
-
-    async fn no_data_connection(&mut self) -> io::Result<Flow> {
-        self.send(Reply::new(
-            ReplyCode::CantOpenDataConnection,
-            "Use PORT or PASV first.",
-        ))
-        .await
     }
 
     fn mode_name(&self) -> &'static str {
@@ -315,15 +302,33 @@ impl Session {
     }
 }
 
+/// The one mapping from how a transfer ended to the reply that reports it.
+impl From<&Outcome> for Reply {
+    fn from(outcome: &Outcome) -> Reply {
+        match outcome {
+            Outcome::Complete => Reply::new(ReplyCode::ClosingDataConnection, "Transfer complete."),
+            Outcome::NoConnection(_) => Reply::new(
+                ReplyCode::CantOpenDataConnection,
+                "Can't open data connection.",
+            ),
+            Outcome::ConnectionBroken(_) => {
+                Reply::new(ReplyCode::ConnectionClosed, TRANSFER_ABORTED)
+            }
+            Outcome::ReadFailed(_) => Reply::new(ReplyCode::LocalError, LOCAL_ERROR),
+            Outcome::WriteFailed(error) => write_failure(error.kind()),
+        }
+    }
+}
+
+/// 425 for a transfer command without a PORT/PASV before it.
+fn no_data_connection() -> Reply {
+    Reply::new(ReplyCode::CantOpenDataConnection, "Use PORT or PASV first.")
+}
+
 /// Opens a regular file for reading; a directory or other special file is refused with 550.
-async fn open_plain_file(real: &std::path::Path) -> Result<(tokio::fs::File, u64), Reply> {
-    let file = tokio::fs::File::open(real)
-        .await
-        .map_err(|error| fs_failure(&JailError::Io(error)))?;
-    let meta = file
-        .metadata()
-        .await
-        .map_err(|error| fs_failure(&JailError::Io(error)))?;
+async fn open_plain_file(real: &std::path::Path) -> Result<(File, u64), Reply> {
+    let file = File::open(real).await.map_err(JailError::Io)?;
+    let meta = file.metadata().await.map_err(JailError::Io)?;
     if !meta.is_file() {
         return Err(Reply::new(ReplyCode::FileUnavailable, NOT_A_PLAIN_FILE));
     }

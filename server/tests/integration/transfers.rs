@@ -108,6 +108,46 @@ async fn rest_resumes_a_download() {
     control.expect("RETR f", 554).await;
 }
 
+/// Regression (issue 8): a REST offset applies to the next transfer command only (RFC 3659 §5.3), and a
+/// listing is one. `REST 100`, `LIST`, `RETR f` started RETR at byte 100.
+#[tokio::test]
+async fn rest_offset_does_not_survive_a_listing() {
+    let server = TestServer::start().await;
+    let contents = pattern(1000);
+    server.write("f", &contents);
+    let mut control = server.login().await;
+    control.expect("REST 100", 350).await;
+    let mut data = control.pasv().await;
+    control.expect("LIST", 150).await;
+    read_to_end(&mut data).await;
+    control.expect_reply(226).await;
+    let mut data = control.pasv().await;
+    let opening = control.expect("RETR f", 150).await;
+    assert!(opening.text().ends_with("(1000 bytes)."), "{opening:?}");
+    assert!(read_to_end(&mut data).await == contents);
+    control.expect_reply(226).await;
+
+    // NLST uses the offset up too.
+    control.expect("REST 100", 350).await;
+    let mut data = control.pasv().await;
+    control.expect("NLST", 150).await;
+    read_to_end(&mut data).await;
+    control.expect_reply(226).await;
+    let mut data = control.pasv().await;
+    control.expect("RETR f", 150).await;
+    assert_eq!(read_to_end(&mut data).await.len(), 1000);
+    control.expect_reply(226).await;
+
+    // Commands that move no data do not: clients send REST before or after PASV and TYPE.
+    control.expect("REST 100", 350).await;
+    control.expect("TYPE I", 200).await;
+    let mut data = control.pasv().await;
+    let opening = control.expect("RETR f", 150).await;
+    assert!(opening.text().ends_with("(900 bytes)."), "{opening:?}");
+    assert!(read_to_end(&mut data).await == contents[100..]);
+    control.expect_reply(226).await;
+}
+
 #[tokio::test]
 async fn type_a_converts_line_ends_both_ways() {
     let server = TestServer::start().await;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::config::PortRange;
+use crate::control::ControlAddrs;
 
 /// How the next data connection will be made.
 #[derive(Debug)]
@@ -20,25 +21,6 @@ pub enum DataPlan {
     Active(SocketAddr),
     /// Accept from the client (PASV/EPSV) on an already-open listener.
     Passive(TcpListener),
-}
-
-/// The two ends of the control connection, which data connections are checked against.
-#[derive(Debug, Clone, Copy)]
-pub struct ControlAddrs {
-    pub local: SocketAddr,
-    pub peer: SocketAddr,
-}
-
-impl ControlAddrs {
-    /// The peer address, with IPv4-mapped IPv6 written as IPv4.
-    pub fn peer_ip(&self) -> IpAddr {
-        self.peer.ip().to_canonical()
-    }
-
-    /// The local address, with IPv4-mapped IPv6 written as IPv4.
-    pub fn local_ip(&self) -> IpAddr {
-        self.local.ip().to_canonical()
-    }
 }
 
 /// Opens a passive listener on the control connection's local address, from `ports` if given.

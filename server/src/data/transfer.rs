@@ -18,9 +18,10 @@ use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::channel::{self, DataPlan};
+use super::listing;
 use crate::config::FaultPlan;
-use crate::data_channel::{self, ControlAddrs, DataPlan};
-use crate::listing;
+use crate::control::ControlAddrs;
 
 const BUFFER_SIZE: usize = 64 * 1024;
 
@@ -66,7 +67,7 @@ pub struct DataLink {
 
 impl DataLink {
     async fn open(self) -> Result<(DataStream, Arc<AtomicU64>), Outcome> {
-        match data_channel::open(self.plan, self.control, self.timeout).await {
+        match channel::open(self.plan, self.control, self.timeout).await {
             Ok(stream) => Ok((
                 DataStream {
                     stream,

@@ -1,0 +1,198 @@
+//! The control connection (RFC 959 §2.3): one [`ControlConnection`] owns both halves of the socket, turns
+//! incoming lines into typed commands, writes replies, and counts the bytes each way for the 221 figures.
+//!
+//! Reading goes through [`LineReader`] (the 4 KiB line limit, and waking on TCP urgent data for ABOR), then
+//! `ftp_proto::Command::parse`; a line that is not a command comes back as a value, never as an error, so
+//! the session answers it (500/501/502/504) and goes on. Each reply, multi-line ones included, goes out in
+//! one write.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+
+use ftp_proto::{Command, CommandError, Reply};
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+
+use crate::line::{Line, LineReader};
+
+/// The two ends of the control connection, which data connections are checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct ControlAddrs {
+    pub local: SocketAddr,
+    pub peer: SocketAddr,
+}
+
+impl ControlAddrs {
+    /// The peer address, with IPv4-mapped IPv6 written as IPv4.
+    pub fn peer_ip(&self) -> IpAddr {
+        self.peer.ip().to_canonical()
+    }
+
+    /// The local address, with IPv4-mapped IPv6 written as IPv4.
+    pub fn local_ip(&self) -> IpAddr {
+        self.local.ip().to_canonical()
+    }
+}
+
+/// What the client sent next.
+#[derive(Debug)]
+pub enum Received {
+    /// A line that is a command.
+    Command(Command),
+    /// A line that is not a command; the error names the reply it earns.
+    Invalid(CommandError),
+    /// A line over the length limit, discarded unread.
+    TooLong,
+    /// The client closed the connection (a partial last line is dropped).
+    Closed,
+}
+
+/// A client's control connection.
+pub struct ControlConnection {
+    reader: LineReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    addrs: ControlAddrs,
+    bytes_written: u64,
+}
+
+impl ControlConnection {
+    /// Takes over an accepted socket; fails only if its addresses cannot be read (it is already gone).
+    pub fn new(stream: TcpStream) -> io::Result<ControlConnection> {
+        let addrs = ControlAddrs {
+            local: stream.local_addr()?,
+            peer: stream.peer_addr()?,
+        };
+        // Clients send ABOR after Telnet IP and Synch, the Synch's DM byte as TCP urgent data (RFC 959
+        // §4.1.3). Left out of band, the urgent mark now and then stalls the plain reads that follow it;
+        // inline, the DM is one more Telnet byte before the verb, which the command parser skips.
+        if let Err(error) = socket2::SockRef::from(&stream).set_out_of_band_inline(true) {
+            tracing::debug!(%error, "SO_OOBINLINE not set; urgent bytes stay out of band");
+        }
+        // A reply must go out at once, not wait (Nagle) until the client ACKs the previous one: with
+        // delayed ACKs on the client that wait is about 40 ms per reply (issue 10). Replies are written
+        // whole, one write each, so this sends no more segments than needed.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set; replies may wait for ACKs");
+        }
+        let (reader, writer) = stream.into_split();
+        Ok(ControlConnection {
+            reader: LineReader::new(reader),
+            writer,
+            addrs,
+            bytes_written: 0,
+        })
+    }
+
+    /// The connection's two ends.
+    pub fn addrs(&self) -> ControlAddrs {
+        self.addrs
+    }
+
+    /// The next command line. Cancel-safe (for `select!`): a line is consumed only when it is returned.
+    pub async fn read_command(&mut self) -> io::Result<Received> {
+        let line = match self.reader.next_line().await? {
+            Line::Complete(line) => line,
+            Line::TooLong => return Ok(Received::TooLong),
+            Line::Closed => return Ok(Received::Closed),
+        };
+        let parsed = Command::parse(&line);
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let shown = match parsed {
+                Ok(Command::Pass(_)) => "PASS ****".into(),
+                _ => String::from_utf8_lossy(&line).escape_debug().to_string(),
+            };
+            tracing::debug!(peer = %self.addrs.peer, "<- {shown}");
+        }
+        Ok(match parsed {
+            Ok(command) => Received::Command(command),
+            Err(error) => Received::Invalid(error),
+        })
+    }
+
+    /// Sends one reply, all its lines in a single write; an error means the connection is gone.
+    pub async fn write_reply(&mut self, reply: &Reply) -> io::Result<()> {
+        let wire = reply.to_bytes();
+        self.writer.write_all(&wire).await?;
+        self.bytes_written += wire.len() as u64;
+        Ok(())
+    }
+
+    /// Closes the sending side, so the client sees the end after the last reply.
+    pub async fn shutdown(&mut self) -> io::Result<()> {
+        self.writer.shutdown().await
+    }
+
+    /// Bytes received so far, every byte of every line (too-long ones too).
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.bytes_read()
+    }
+
+    /// Bytes of replies sent so far.
+    pub fn bytes_written(&self) -> u64 {
+        self.bytes_written
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ftp_proto::ReplyCode;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    /// A connected pair: the server's `ControlConnection` and the client's socket.
+    async fn pair() -> (ControlConnection, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (ControlConnection::new(server).unwrap(), client)
+    }
+
+    #[tokio::test]
+    async fn lines_become_commands_errors_or_too_long_and_every_byte_is_counted() {
+        let (mut control, mut client) = pair().await;
+        let mut input = b"NOOP\r\nBOGUS\r\n".to_vec();
+        input.extend(vec![b'A'; 5000]);
+        input.extend_from_slice(b"\r\n");
+        tokio::io::AsyncWriteExt::write_all(&mut client, &input)
+            .await
+            .unwrap();
+        drop(client);
+        assert!(matches!(
+            control.read_command().await.unwrap(),
+            Received::Command(Command::Noop)
+        ));
+        assert!(matches!(
+            control.read_command().await.unwrap(),
+            Received::Invalid(CommandError::Unknown(_))
+        ));
+        assert!(matches!(
+            control.read_command().await.unwrap(),
+            Received::TooLong
+        ));
+        assert!(matches!(
+            control.read_command().await.unwrap(),
+            Received::Closed
+        ));
+        assert_eq!(control.bytes_read(), input.len() as u64);
+    }
+
+    #[tokio::test]
+    async fn a_multi_line_reply_goes_out_whole_and_is_counted() {
+        let (mut control, mut client) = pair().await;
+        assert!(control.writer.as_ref().nodelay().unwrap(), "TCP_NODELAY");
+        let reply = Reply::multi(
+            ReplyCode::SystemStatus,
+            vec!["Features:".into(), " SIZE".into(), "End".into()],
+        );
+        control.write_reply(&reply).await.unwrap();
+        control.shutdown().await.unwrap();
+        let mut received = Vec::new();
+        client.read_to_end(&mut received).await.unwrap();
+        assert_eq!(received, reply.to_bytes());
+        assert_eq!(control.bytes_written(), received.len() as u64);
+    }
+}

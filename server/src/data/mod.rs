@@ -1,0 +1,11 @@
+//! The data side of a session (RFC 959 §3.2-§3.4): everything that happens on a data connection, apart
+//! from the control connection the session runs.
+//!
+//! - [`channel`]: the one-shot plan PORT/EPRT/PASV/EPSV set up, and opening the data connection from it.
+//! - [`transfer`]: RETR, STOR and LIST/NLST as tasks beside the session, each ending in an
+//!   [`Outcome`](transfer::Outcome); uploads written aside and renamed into place.
+//! - [`listing`]: `ls -l` and NLST lines, MDTM timestamps.
+
+pub mod channel;
+pub mod listing;
+pub mod transfer;
