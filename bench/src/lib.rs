@@ -5,7 +5,6 @@
 //!
 //! Layout:
 //! - [`target`]: the `ftp://` URL of the server under test (loopback only unless allowed).
-//! - [`wire`]: the only place a command line is spelled (to become `ftp_proto`'s `Command::to_wire`).
 //! - [`session`]: one control connection: login, EPSV/PASV data connections, downloads and uploads.
 //! - [`error`]: what can fail, one line each, and the timeout wrapper every network wait goes through.
 //! - [`scenario`]: `retr-big`, `stor-big`, `small-files`, `sessions`, `idle`, `list-big`.
@@ -31,7 +30,6 @@ pub mod session;
 pub mod size;
 pub mod stats;
 pub mod target;
-pub mod wire;
 
 pub use error::BenchError;
 pub use result::{Better, Figure, RunResult};

@@ -5,14 +5,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use ftp_proto::{hostport, Reply, ReplyParser, Verb};
+use ftp_proto::{hostport, Command, EpsvArg, Reply, ReplyParser, TransferType};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::error::{within, BenchError};
 use crate::progress::Progress;
 use crate::target::Target;
-use crate::wire;
 
 /// Replies longer than this are a broken server, not a benchmark figure.
 const MAX_REPLY_LINE: u64 = 64 * 1024;
@@ -66,29 +65,33 @@ impl Session {
     /// Connects, logs in with the target's credentials and selects binary mode.
     pub async fn login(target: &Target, timeout: Duration) -> Result<Session, BenchError> {
         let mut session = Session::connect(target, timeout).await?;
-        let user = session.command(Verb::User, Some(&target.user)).await?;
+        let user_command = Command::User(target.user.clone());
+        let user = session.command(&user_command).await?;
         match user.code {
             230 => {}
             331 | 332 => {
                 session
-                    .expect(Verb::Pass, Some(&target.password), &[230, 202])
+                    .expect(&Command::Pass(target.password.as_str().into()), &[230, 202])
                     .await?;
             }
             _ => {
                 return Err(BenchError::Refused {
-                    command: wire::display(Verb::User, Some(&target.user)),
+                    command: user_command.to_string(),
                     reply: user,
                 })
             }
         }
-        session.expect(Verb::Type, Some("I"), &[200]).await?;
+        session
+            .expect(&Command::Type(TransferType::Image), &[200])
+            .await?;
         Ok(session)
     }
 
     /// Sends one command and returns the server's (final or preliminary) reply.
-    pub async fn command(&mut self, verb: Verb, arg: Option<&str>) -> Result<Reply, BenchError> {
-        let line = wire::command(verb, arg);
-        let shown = wire::display(verb, arg);
+    pub async fn command(&mut self, command: &Command) -> Result<Reply, BenchError> {
+        let line = command.to_wire();
+        // Display masks a password.
+        let shown = command.to_string();
         let stream = self.control.get_mut();
         within(self.timeout, || format!("send {shown}"), async {
             stream
@@ -101,18 +104,13 @@ impl Session {
     }
 
     /// Sends a command and insists on one of `codes`.
-    pub async fn expect(
-        &mut self,
-        verb: Verb,
-        arg: Option<&str>,
-        codes: &[u16],
-    ) -> Result<Reply, BenchError> {
-        let reply = self.command(verb, arg).await?;
+    pub async fn expect(&mut self, command: &Command, codes: &[u16]) -> Result<Reply, BenchError> {
+        let reply = self.command(command).await?;
         if codes.contains(&reply.code) {
             Ok(reply)
         } else {
             Err(BenchError::Refused {
-                command: wire::display(verb, arg),
+                command: command.to_string(),
                 reply,
             })
         }
@@ -150,7 +148,7 @@ impl Session {
     /// uses PASV. The address in a 227 is replaced by the control peer's, as curl does.
     pub async fn open_data(&mut self) -> Result<TcpStream, BenchError> {
         let port = if self.use_epsv {
-            let reply = self.command(Verb::Epsv, None).await?;
+            let reply = self.command(&Command::Epsv(EpsvArg::Open)).await?;
             if reply.code == 229 {
                 Some(
                     hostport::decode_epsv_reply(&reply.text())
@@ -171,7 +169,7 @@ impl Session {
         let port = match port {
             Some(port) => port,
             None => {
-                let reply = self.expect(Verb::Pasv, None, &[227]).await?;
+                let reply = self.expect(&Command::Pasv, &[227]).await?;
                 hostport::decode_pasv_reply(&reply.text())
                     .map_err(|e| BenchError::Protocol(format!("PASV: 227 {e}")))?
                     .port()
@@ -198,15 +196,14 @@ impl Session {
     /// many arrived and how many of them were line feeds when `count_lines` is set.
     pub async fn download(
         &mut self,
-        verb: Verb,
-        arg: Option<&str>,
+        command: &Command,
         buf: &mut [u8],
         progress: Option<&Progress>,
         count_lines: bool,
     ) -> Result<(u64, u64), BenchError> {
         let mut data = self.open_data().await?;
-        let shown = wire::display(verb, arg);
-        self.expect_preliminary(verb, arg).await?;
+        let shown = command.to_string();
+        self.expect_preliminary(command).await?;
         let (mut bytes, mut lines) = (0u64, 0u64);
         loop {
             let n = within(self.timeout, || format!("{shown}: data"), async {
@@ -243,7 +240,7 @@ impl Session {
             return Err(BenchError::Protocol("upload: empty pattern buffer".into()));
         }
         let mut data = self.open_data().await?;
-        self.expect_preliminary(Verb::Stor, Some(path)).await?;
+        self.expect_preliminary(&Command::Stor(path.into())).await?;
         let mut left = size;
         while left > 0 {
             let chunk = &pattern[..pattern
@@ -273,7 +270,7 @@ impl Session {
 
     /// Sends QUIT and waits for 221 (any reply, or the server closing, ends the session).
     pub async fn quit(mut self) -> Result<(), BenchError> {
-        match self.command(Verb::Quit, None).await {
+        match self.command(&Command::Quit).await {
             Ok(reply) if reply.code == 221 => Ok(()),
             Ok(reply) => Err(BenchError::Refused {
                 command: "QUIT".into(),
@@ -283,17 +280,13 @@ impl Session {
         }
     }
 
-    async fn expect_preliminary(
-        &mut self,
-        verb: Verb,
-        arg: Option<&str>,
-    ) -> Result<(), BenchError> {
-        let reply = self.command(verb, arg).await?;
+    async fn expect_preliminary(&mut self, command: &Command) -> Result<(), BenchError> {
+        let reply = self.command(command).await?;
         if reply.is_preliminary() {
             Ok(())
         } else {
             Err(BenchError::Refused {
-                command: wire::display(verb, arg),
+                command: command.to_string(),
                 reply,
             })
         }

@@ -4,6 +4,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 
+use ftp_proto::url::{FtpUrl, UrlError};
+
 /// A parsed and resolved benchmark target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -21,15 +23,9 @@ pub struct Target {
 /// Why a URL cannot be a target.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TargetError {
-    /// Not an `ftp://` URL.
-    #[error("{0:?}: expected ftp://[user[:password]@]host[:port][/dir]")]
-    NotFtpUrl(String),
-    /// The host part is empty or malformed.
-    #[error("{0:?}: bad host")]
-    BadHost(String),
-    /// The port is not a number in 1..=65535.
-    #[error("{0:?}: bad port")]
-    BadPort(String),
+    /// Not an `ftp://` URL, as the shared parser reads one.
+    #[error("{url:?}: {reason}; expected ftp://[user[:password]@]host[:port][/dir]")]
+    BadUrl { url: String, reason: UrlError },
     /// The host name did not resolve.
     #[error("{0}: cannot resolve host")]
     Unresolved(String),
@@ -38,44 +34,32 @@ pub enum TargetError {
     NotLoopback(SocketAddr),
 }
 
+/// The password of an anonymous login, or of a user the URL gives none for.
+const BENCH_PASSWORD: &str = "bench@example.com";
+
 impl Target {
     /// Parses `url` and resolves its host. `allow_remote` lifts the loopback-only rule.
     pub fn parse(url: &str, allow_remote: bool) -> Result<Target, TargetError> {
-        let rest = url
-            .strip_prefix("ftp://")
-            .ok_or_else(|| TargetError::NotFtpUrl(url.to_string()))?;
-        let (authority, path) = match rest.find('/') {
-            Some(slash) => (&rest[..slash], &rest[slash..]),
-            None => (rest, ""),
-        };
-        let (userinfo, hostport) = match authority.rfind('@') {
-            Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-            None => (None, authority),
-        };
-        let (user, password) = match userinfo {
-            Some(info) => match info.split_once(':') {
-                Some((user, password)) => (decode(user), decode(password)),
-                None => (decode(info), "bench@example.com".to_string()),
-            },
-            None => ("anonymous".to_string(), "bench@example.com".to_string()),
-        };
-        let (host, port) = split_host_port(hostport, url)?;
-        let addr = resolve(&host, port)?;
+        let parsed = FtpUrl::parse(url).map_err(|reason| TargetError::BadUrl {
+            url: url.to_string(),
+            reason,
+        })?;
+        let addr = resolve(&parsed.host, parsed.port)?;
         if !allow_remote && !addr.ip().is_loopback() {
             return Err(TargetError::NotLoopback(addr));
         }
-        // "/upload" -> CWD upload relative to the login directory, as RFC 1738 §3.2.2 reads an FTP URL.
-        let dir = decode(path.trim_matches('/'));
+        // "/upload" -> paths under upload, relative to the login directory (RFC 1738 §3.2.2).
+        let dir = parsed.path.trim_matches('/').to_string();
         Ok(Target {
             addr,
-            user,
-            password,
+            user: parsed.user.unwrap_or_else(|| "anonymous".to_string()),
+            password: parsed
+                .password
+                .unwrap_or_else(|| BENCH_PASSWORD.to_string()),
             dir: (!dir.is_empty()).then_some(dir),
         })
     }
-}
 
-impl Target {
     /// A scenario path as the server should see it: relative paths are put under the URL's directory
     /// (so no scenario spends a round trip on CWD), absolute ones are kept.
     pub fn path(&self, path: &str) -> String {
@@ -84,31 +68,6 @@ impl Target {
             _ => path.to_string(),
         }
     }
-}
-
-fn split_host_port(hostport: &str, url: &str) -> Result<(String, u16), TargetError> {
-    let bad_host = || TargetError::BadHost(url.to_string());
-    let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
-        let (host, after) = bracketed.split_once(']').ok_or_else(bad_host)?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match hostport.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (hostport, None),
-        }
-    };
-    if host.is_empty() {
-        return Err(bad_host());
-    }
-    let port = match port {
-        None => 21,
-        Some(text) => text
-            .parse::<u16>()
-            .ok()
-            .filter(|port| *port != 0)
-            .ok_or_else(|| TargetError::BadPort(url.to_string()))?,
-    };
-    Ok((host.to_string(), port))
 }
 
 fn resolve(host: &str, port: u16) -> Result<SocketAddr, TargetError> {
@@ -123,30 +82,6 @@ fn resolve(host: &str, port: u16) -> Result<SocketAddr, TargetError> {
         .ok()
         .and_then(|mut addrs| addrs.next())
         .ok_or_else(|| TargetError::Unresolved(host.to_string()))
-}
-
-/// `%XX` decoding; a malformed escape is kept as written.
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| text.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -196,21 +131,16 @@ mod tests {
 
     #[test]
     fn malformed_urls() {
-        assert!(matches!(
-            Target::parse("http://x/", false),
-            Err(TargetError::NotFtpUrl(_))
-        ));
-        assert!(matches!(
-            Target::parse("ftp://:21/", false),
-            Err(TargetError::BadHost(_))
-        ));
-        assert!(matches!(
-            Target::parse("ftp://127.0.0.1:0/", false),
-            Err(TargetError::BadPort(_))
-        ));
-        assert!(matches!(
-            Target::parse("ftp://127.0.0.1:x/", false),
-            Err(TargetError::BadPort(_))
-        ));
+        for bad in [
+            "http://x/",
+            "ftp://:21/",
+            "ftp://127.0.0.1:0/",
+            "ftp://127.0.0.1:x/",
+        ] {
+            assert!(
+                matches!(Target::parse(bad, false), Err(TargetError::BadUrl { .. })),
+                "{bad}"
+            );
+        }
     }
 }

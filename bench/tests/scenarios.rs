@@ -3,58 +3,26 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use ftp_bench::progress::Progress;
 use ftp_bench::size::ByteSize;
 use ftp_bench::{run, RunResult, Scenario, Settings, Target, Until};
-use ftp_server::{Config, Server};
-use tempfile::TempDir;
-use tokio::sync::oneshot;
+use ftp_testkit::TestServer;
 
 const BIG: u64 = 3 << 20;
 
-struct TestServer {
-    addr: SocketAddr,
-    _root: TempDir,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
 /// A writable server whose root holds what `bench.sh` prepares, in small.
 async fn start() -> TestServer {
-    let root = tempfile::tempdir().unwrap();
-    let bench = root.path().join("bench");
+    let server = TestServer::start_with(|config| config.max_connections = 1000).await;
+    let bench = server.path("bench");
     std::fs::create_dir_all(bench.join("many")).unwrap();
     std::fs::write(bench.join("big.bin"), vec![7u8; BIG as usize]).unwrap();
     std::fs::write(bench.join("small.bin"), vec![1u8; 4096]).unwrap();
     for i in 0..200 {
         std::fs::write(bench.join("many").join(format!("f{i:05}")), b"").unwrap();
     }
-    let mut config = Config::new(root.path());
-    config.writable = true;
-    config.max_connections = 1000;
-    let server = Server::bind("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
-    let addr = server.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
-    TestServer {
-        addr,
-        _root: root,
-        stop: Some(stop),
-    }
+    server
 }
 
 async fn bench(server: &TestServer, scenario: Scenario) -> RunResult {
@@ -127,7 +95,7 @@ async fn stor_big_uploads_then_deletes() {
         },
     )
     .await;
-    assert!(!server._root.path().join("bench/upload.bin").exists());
+    assert!(!server.path("bench/upload.bin").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use ftp_proto::Verb;
+use ftp_proto::Command;
 
 use super::{megabytes_per_second, Outcome, Settings, BULK_BUFFER};
 use crate::error::BenchError;
@@ -26,7 +26,12 @@ pub async fn retr(
     progress.bytes("retr-big", size.0);
     let started = Instant::now();
     let (bytes, _) = session
-        .download(Verb::Retr, Some(&path), &mut buf, Some(progress), false)
+        .download(
+            &Command::Retr(path.as_str().into()),
+            &mut buf,
+            Some(progress),
+            false,
+        )
         .await?;
     let elapsed = started.elapsed();
     session.quit().await?;
@@ -64,7 +69,9 @@ pub async fn stor(
         .await;
     let elapsed = started.elapsed();
     // Delete even after a failed upload; the upload's error is the one to report.
-    let deleted = session.expect(Verb::Dele, Some(&path), &[250]).await;
+    let deleted = session
+        .expect(&Command::Dele(path.as_str().into()), &[250])
+        .await;
     stored?;
     deleted?;
     session.quit().await?;

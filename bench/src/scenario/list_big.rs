@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use ftp_proto::Verb;
+use ftp_proto::{Command, ListingArg};
 
 use super::{Outcome, Settings, SMALL_BUFFER};
 use crate::error::BenchError;
@@ -37,7 +37,12 @@ pub async fn run(
         };
         let t0 = Instant::now();
         (bytes, lines) = session
-            .download(Verb::List, Some(&path), &mut buf, None, true)
+            .download(
+                &Command::List(ListingArg::path(Some(path.as_str().into()))),
+                &mut buf,
+                None,
+                true,
+            )
             .await?;
         walls.push(t0.elapsed());
         if let (Some(pid), Some(before)) = (server_pid, cpu_before) {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ftp_proto::Verb;
+use ftp_proto::Command;
 use tokio::task::JoinSet;
 
 use super::{Errors, Outcome, Settings, Until, SMALL_BUFFER};
@@ -130,7 +130,7 @@ pub async fn run(
 async fn one_session(settings: &Settings, path: &str, buf: &mut [u8]) -> Result<(), BenchError> {
     let mut session = Session::login(&settings.target, settings.timeout).await?;
     session
-        .download(Verb::Retr, Some(path), buf, None, false)
+        .download(&Command::Retr(path.into()), buf, None, false)
         .await?;
     session.quit().await
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use ftp_proto::Verb;
+use ftp_proto::Command;
 
 use super::{Outcome, Settings, SMALL_BUFFER};
 use crate::error::BenchError;
@@ -28,7 +28,7 @@ pub async fn run(
     for _ in 0..count {
         let t0 = Instant::now();
         session
-            .download(Verb::Retr, Some(&path), &mut buf, None, false)
+            .download(&Command::Retr(path.as_str().into()), &mut buf, None, false)
             .await?;
         samples.push(t0.elapsed());
         progress.inc(1);
