@@ -13,12 +13,13 @@ own_server_log() {
   OWN_LOG="$(mktemp "${TMPDIR:-/tmp}/ftp-server-conformance.XXXXXX.log")"
 }
 
-# own_server_start ROOT: starts `ftp-server --write` on ROOT, its log (stderr) appended to $OWN_LOG;
-# sets OWN_PID and OWN_PORT.
+# own_server_start ROOT [ARGS...]: starts `ftp-server --write` on ROOT with ARGS, its log (stderr)
+# appended to $OWN_LOG; sets OWN_PID and OWN_PORT.
 own_server_start() {
-  local line
+  local line root="$1"
+  shift
   [ -n "${OWN_LOG:-}" ] || own_server_log
-  exec 3< <(exec "$BIN/ftp-server" --port 0 --root "$1" --write --name ftp-server -q 2>>"$OWN_LOG")
+  exec 3< <(exec "$BIN/ftp-server" --port 0 --root "$root" --write --name ftp-server -q "$@" 2>>"$OWN_LOG")
   OWN_PID=$!
   # The server prints its address as soon as it listens; waiting on the line is the event, not a sleep.
   if ! read -r -t 20 line <&3; then

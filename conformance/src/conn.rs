@@ -4,13 +4,13 @@
 //! grammar of RFC 959 §4.2 on every reply it reads (three digits, space or hyphen, CRLF line ends, a
 //! multi-line reply closed by its own code), so that any case fails on a malformed reply.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ftp_proto::{Command, Reply, ReplyParser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 use crate::case::{Outcome, Step};
 
@@ -88,7 +88,29 @@ impl Control {
         transcript: Transcript,
         reply_timeout: Duration,
     ) -> Step<Control> {
-        let stream = tokio::time::timeout(reply_timeout, TcpStream::connect(addr))
+        Control::connect_from(addr, None, label, transcript, reply_timeout).await
+    }
+
+    /// Like [`Control::connect`], from a chosen local address (a second loopback address plays another
+    /// client host).
+    pub async fn connect_from(
+        addr: SocketAddr,
+        source: Option<IpAddr>,
+        label: &str,
+        transcript: Transcript,
+        reply_timeout: Duration,
+    ) -> Step<Control> {
+        let connecting = async {
+            let socket = match addr {
+                SocketAddr::V4(_) => TcpSocket::new_v4()?,
+                SocketAddr::V6(_) => TcpSocket::new_v6()?,
+            };
+            if let Some(source) = source {
+                socket.bind(SocketAddr::new(source, 0))?;
+            }
+            socket.connect(addr).await
+        };
+        let stream = tokio::time::timeout(reply_timeout, connecting)
             .await
             .map_err(|_| Outcome::error(format!("connecting to {addr} timed out")))?
             .map_err(|e| Outcome::error(format!("cannot connect to {addr}: {e}")))?;

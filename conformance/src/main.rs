@@ -21,6 +21,8 @@ Examples:
     ftp-conformance ftp://user:secret@ftp.example.com/ --case 'rfc959/4.1.3/abor-*'
   A read-only server, reading an existing file:
     ftp-conformance ftp://127.0.0.1:2121/ --retr-file pub/README
+  With the server's per-address limit, and a link in its root to /srv/outside (holding secret.txt):
+    ftp-conformance ftp://127.0.0.1:2121/ --max-per-ip 20 --outside-link out --outside-file secret.txt
   All cases and their levels:
     ftp-conformance --list
   The matrix of several JSON reports:
@@ -67,6 +69,20 @@ struct Cli {
     /// The FTP path of --fault-file (default: its file name in the URL's directory).
     #[arg(long, value_name = "PATH", requires = "fault_file")]
     fault_remote: Option<String>,
+    /// The server's limit of connections from one address: the N+1st must get 421 (without it, that
+    /// case skips). On loopback the case connects from 127.0.0.3, apart from the other cases.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    max_per_ip: Option<u64>,
+    /// A symlink in the server's root (path relative to the URL's directory) that points to a directory
+    /// outside it: RETR, LIST, CWD, SIZE, RNFR and STOR through it must be refused (without it, those
+    /// cases skip).
+    #[arg(long, value_name = "NAME")]
+    outside_link: Option<String>,
+    /// A file in the directory --outside-link points to: what RETR, SIZE and RNFR through the link try
+    /// to reach, and what the rename race tries to move in (the race skips without it; on a vulnerable
+    /// server the file may end up moved into the scratch directory and removed with it).
+    #[arg(long, value_name = "FILE", requires = "outside_link")]
+    outside_file: Option<String>,
     /// The server's name in reports and known deviations (default: host:port).
     #[arg(long)]
     name: Option<String>,
@@ -146,6 +162,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         retr_file: cli.retr_file,
         fault_file: cli.fault_file,
         fault_remote: cli.fault_remote,
+        max_per_ip: cli.max_per_ip.map(|n| n as usize),
+        outside_link: cli.outside_link,
+        outside_file: cli.outside_file,
     };
     let run = runner::run_suite(&options, cli.cases, cli.jobs as usize, watch.as_mut()).await;
     // The bar is cleared before the report (or the error) is printed.

@@ -42,6 +42,12 @@ pub struct Options {
     pub fault_file: Option<PathBuf>,
     /// The FTP path of `fault_file` (default: its file name, in the URL's directory).
     pub fault_remote: Option<String>,
+    /// The server's limit of connections from one address (`--max-per-ip`), for the 421 case.
+    pub max_per_ip: Option<usize>,
+    /// A symlink in the root (FTP path, relative to the URL's directory) that points outside the root.
+    pub outside_link: Option<String>,
+    /// The name of a file in the directory `outside_link` points to.
+    pub outside_file: Option<String>,
 }
 
 /// Why the suite cannot run at all (exit 2), or could not clean up after itself.
@@ -129,6 +135,9 @@ pub struct Target {
     pub scratch: Result<String, String>,
     pub retr_file: Option<String>,
     pub fault_file: Option<(PathBuf, String)>,
+    pub max_per_ip: Option<usize>,
+    pub outside_link: Option<String>,
+    pub outside_file: Option<String>,
     big: OnceCell<Result<String, String>>,
     sequence: AtomicU64,
 }
@@ -174,6 +183,9 @@ impl Target {
             scratch: Err("not prepared".into()),
             retr_file: options.retr_file.clone(),
             fault_file,
+            max_per_ip: options.max_per_ip,
+            outside_link: options.outside_link.clone(),
+            outside_file: options.outside_file.clone(),
             big: OnceCell::new(),
             sequence: AtomicU64::new(0),
         };

@@ -26,7 +26,12 @@ pub struct Config {
     pub data_timeout: Duration,
     /// Connections over this number get 421 at once.
     pub max_connections: usize,
-    /// How long shutdown waits for running transfers to finish.
+    /// Connections from one address over this number get 421 at once (vsftpd's `max_per_ip`).
+    pub max_per_ip: usize,
+    /// How long a refused PASS waits before its reply, in its own session only (vsftpd's
+    /// `delay_failed_login`): password guessing gets slow, other sessions do not.
+    pub failed_login_delay: Duration,
+    /// On shutdown, how long running transfers may go on; one still running then gets 426.
     pub shutdown_grace: Duration,
     /// Storage faults injected by tests; empty in normal use.
     #[doc(hidden)]
@@ -104,6 +109,8 @@ impl Config {
             idle_timeout: Duration::from_secs(300),
             data_timeout: Duration::from_secs(30),
             max_connections: 200,
+            max_per_ip: 50,
+            failed_login_delay: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(30),
             faults: FaultPlan::default(),
         }

@@ -4,10 +4,13 @@
 //! Reading goes through [`LineReader`] (the 4 KiB line limit, and waking on TCP urgent data for ABOR), then
 //! `ftp_proto::Command::parse`; a line that is not a command comes back as a value, never as an error, so
 //! the session answers it (500/501/502/504) and goes on. Each reply, multi-line ones included, goes out in
-//! one write.
+//! one write, which must finish within the write timeout: a client that sends commands but never reads
+//! the replies fills the socket buffers, and without a limit its session would wait on that write, and
+//! hold its connection slot, forever (issue 8).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use ftp_proto::{Command, CommandError, Reply};
 use tokio::io::AsyncWriteExt;
@@ -54,11 +57,14 @@ pub struct ControlConnection {
     writer: OwnedWriteHalf,
     addrs: ControlAddrs,
     bytes_written: u64,
+    write_timeout: Duration,
 }
 
 impl ControlConnection {
     /// Takes over an accepted socket; fails only if its addresses cannot be read (it is already gone).
-    pub fn new(stream: TcpStream) -> io::Result<ControlConnection> {
+    /// A reply (or the final shutdown) that cannot be written within `write_timeout` fails with
+    /// `TimedOut`, which ends the session like any broken connection.
+    pub fn new(stream: TcpStream, write_timeout: Duration) -> io::Result<ControlConnection> {
         let addrs = ControlAddrs {
             local: stream.local_addr()?,
             peer: stream.peer_addr()?,
@@ -81,6 +87,7 @@ impl ControlConnection {
             writer,
             addrs,
             bytes_written: 0,
+            write_timeout,
         })
     }
 
@@ -113,14 +120,20 @@ impl ControlConnection {
     /// Sends one reply, all its lines in a single write; an error means the connection is gone.
     pub async fn write_reply(&mut self, reply: &Reply) -> io::Result<()> {
         let wire = reply.to_bytes();
-        self.writer.write_all(&wire).await?;
+        let limit = self.write_timeout;
+        tokio::time::timeout(limit, self.writer.write_all(&wire))
+            .await
+            .unwrap_or_else(|_| Err(unread(limit)))?;
         self.bytes_written += wire.len() as u64;
         Ok(())
     }
 
     /// Closes the sending side, so the client sees the end after the last reply.
     pub async fn shutdown(&mut self) -> io::Result<()> {
-        self.writer.shutdown().await
+        let limit = self.write_timeout;
+        tokio::time::timeout(limit, self.writer.shutdown())
+            .await
+            .unwrap_or_else(|_| Err(unread(limit)))
     }
 
     /// Bytes received so far, every byte of every line (too-long ones too).
@@ -132,6 +145,14 @@ impl ControlConnection {
     pub fn bytes_written(&self) -> u64 {
         self.bytes_written
     }
+}
+
+/// The error of a write the client did not make room for in time.
+fn unread(limit: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("the client read no reply for {limit:?}"),
+    )
 }
 
 #[cfg(test)]
@@ -148,7 +169,8 @@ mod tests {
             .await
             .unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        (ControlConnection::new(server).unwrap(), client)
+        let control = ControlConnection::new(server, Duration::from_secs(5)).unwrap();
+        (control, client)
     }
 
     #[tokio::test]
@@ -178,6 +200,22 @@ mod tests {
             Received::Closed
         ));
         assert_eq!(control.bytes_read(), input.len() as u64);
+    }
+
+    /// Issue 8: a client that never reads its replies must not hold the session in a write forever.
+    #[tokio::test]
+    async fn a_reply_the_client_never_reads_times_out() {
+        let (mut control, _client) = pair().await;
+        control.write_timeout = Duration::from_millis(200);
+        let reply = Reply::new(ReplyCode::CommandOk, "x".repeat(60_000));
+        let started = std::time::Instant::now();
+        let error = loop {
+            if let Err(error) = control.write_reply(&reply).await {
+                break error;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "never blocked");
+        };
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}");
     }
 
     #[tokio::test]

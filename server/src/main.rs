@@ -1,5 +1,6 @@
 //! `ftp-server` command line: parses and checks the arguments into a [`Config`], binds, prints the one
-//! `listening on IP:PORT` line scripts wait for, and serves until Ctrl-C or SIGTERM.
+//! `listening on IP:PORT` line scripts wait for, and serves until Ctrl-C (SIGINT) or SIGTERM, then shuts
+//! down as `Server::run` describes, within `--shutdown-grace`.
 //!
 //! Every failure is one line on stderr, `ftp-server: what went wrong`, and exit code 2: clap's usage
 //! errors through `cli-usage`, everything after through `anyhow` (its context first, then the cause).
@@ -54,6 +55,13 @@ struct Cli {
     /// Refuse connections beyond this many at once (421).
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     max_connections: u64,
+    /// Refuse connections from one address beyond this many at once (421).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_per_ip: u64,
+    /// On SIGTERM or SIGINT, let running transfers go on this many seconds; one still running then gets
+    /// 426 (an upload keeps no partial file). Idle sessions get 421 at once.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    shutdown_grace: u64,
     /// File whose lines form the 230 welcome shown after login.
     #[arg(long, value_name = "FILE")]
     welcome: Option<PathBuf>,
@@ -96,6 +104,8 @@ impl Cli {
         config.idle_timeout = Duration::from_secs(self.idle_timeout);
         config.data_timeout = Duration::from_secs(self.data_timeout);
         config.max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
+        config.max_per_ip = usize::try_from(self.max_per_ip).unwrap_or(usize::MAX);
+        config.shutdown_grace = Duration::from_secs(self.shutdown_grace);
         Ok((SocketAddr::new(self.bind, self.port), config))
     }
 
@@ -161,5 +171,5 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         () = terminate => {}
     }
-    tracing::info!("shutting down: no new connections, waiting for transfers");
+    tracing::info!("shutting down: no new connections, running transfers get the grace period");
 }

@@ -1,14 +1,18 @@
-//! The listener: accepts connections, caps their number, starts a session for each, and shuts down.
+//! The listener: accepts connections, caps their number (in all, and per client address), starts a
+//! session for each, and shuts down.
 //!
-//! Shutdown (mini-redis style): when the shutdown future resolves, accepting stops, every session is told
-//! through a watch channel (idle ones send 421 and close, busy ones finish their transfer first), and `run`
-//! returns once all sessions have ended or the grace period has passed.
+//! Shutdown (mini-redis style): when the shutdown future resolves, accepting stops and every session is
+//! told through a watch channel ([`Shutdown`]): idle ones send 421 and close, busy ones finish their
+//! transfer first (226, then 421). When the grace period ends, the transfers still running are stopped
+//! and answered 426 (an upload keeps no partial file), then 421; `run` returns once all sessions ended.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use ftp_proto::{Reply, ReplyCode};
 use tokio::net::{TcpListener, TcpStream};
@@ -63,10 +67,12 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` resolves, then drains sessions (bounded by the configured grace period).
+    /// Serves until `shutdown` resolves, then drains sessions: running transfers get the configured grace
+    /// period, and those still running when it ends are cut with 426.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        let (notify_shutdown, shutdown_signal) = watch::channel(false);
+        let (notify_shutdown, shutdown_signal) = watch::channel(Shutdown::Running);
         let slots = Arc::new(Semaphore::new(self.shared.config.max_connections));
+        let per_address = Arc::new(PerAddress::new(self.shared.config.max_per_ip));
         let mut sessions = JoinSet::new();
         tokio::pin!(shutdown);
         loop {
@@ -81,9 +87,14 @@ impl Server {
                             continue;
                         }
                     };
+                    let Some(address_slot) = per_address.try_acquire(peer.ip()) else {
+                        tracing::warn!(%peer, "refused: too many connections from this address");
+                        sessions.spawn(refuse(stream, TOO_MANY_FROM_ADDRESS));
+                        continue;
+                    };
                     let Ok(slot) = slots.clone().try_acquire_owned() else {
                         tracing::warn!(%peer, "refused: too many connections");
-                        sessions.spawn(refuse(stream));
+                        sessions.spawn(refuse(stream, TOO_MANY));
                         continue;
                     };
                     let shared = self.shared.clone();
@@ -91,6 +102,7 @@ impl Server {
                     sessions.spawn(async move {
                         Session::serve(shared, stream, signal).await;
                         drop(slot);
+                        drop(address_slot);
                     });
                 }
                 Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
@@ -98,7 +110,7 @@ impl Server {
             }
         }
         drop(self.listener);
-        let _ = notify_shutdown.send(true);
+        let _ = notify_shutdown.send(Shutdown::Draining);
         let grace = self.shared.config.shutdown_grace;
         let drained = tokio::time::timeout(grace, async {
             while sessions.join_next().await.is_some() {}
@@ -107,21 +119,126 @@ impl Server {
         if drained.is_err() {
             tracing::warn!(
                 remaining = sessions.len(),
-                "grace period over; closing remaining sessions"
+                "grace period over; stopping the transfers still running (426)"
             );
+            let _ = notify_shutdown.send(Shutdown::GraceOver);
+            let closed = tokio::time::timeout(LAST_REPLIES, async {
+                while sessions.join_next().await.is_some() {}
+            })
+            .await;
+            if closed.is_err() {
+                tracing::warn!(
+                    remaining = sessions.len(),
+                    "closing sessions that did not take their last replies"
+                );
+            }
         }
     }
 }
 
-/// A connection over the limit gets 421 at once (RFC 959 §5.4 allows 421 for any command, and a greeting).
-async fn refuse(stream: TcpStream) {
-    let Ok(mut control) = ControlConnection::new(stream) else {
+/// Where shutdown stands, as every session sees it through a watch channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shutdown {
+    /// Serving.
+    Running,
+    /// No new connections; idle sessions are told 421 and closed, running transfers go on.
+    Draining,
+    /// The grace period is over: a transfer still running is stopped and answered 426.
+    GraceOver,
+}
+
+/// How long sessions get, once the grace period is over, to send their 426 and 421 and close.
+const LAST_REPLIES: Duration = Duration::from_secs(5);
+
+/// How long a refused connection may take to accept its one 421 line.
+const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+const TOO_MANY: &str = "Too many connections; try again later.";
+const TOO_MANY_FROM_ADDRESS: &str = "Too many connections from your address; try again later.";
+
+/// Sessions per client address, capped (vsftpd's `max_per_ip`), so that one host cannot take every
+/// connection slot.
+struct PerAddress {
+    limit: usize,
+    counts: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PerAddress {
+    fn new(limit: usize) -> PerAddress {
+        PerAddress {
+            limit,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A slot for one more session from `ip`, or `None` when it already has `limit`.
+    fn try_acquire(self: &Arc<Self>, ip: IpAddr) -> Option<AddressSlot> {
+        // IPv4-mapped IPv6 is the same host as its IPv4 form.
+        let ip = ip.to_canonical();
+        // A panic while holding the lock leaves only plain counts behind: still usable.
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = counts.entry(ip).or_insert(0);
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot {
+            table: self.clone(),
+            ip,
+        })
+    }
+}
+
+/// One session's place in [`PerAddress`], given back when the session ends.
+struct AddressSlot {
+    table: Arc<PerAddress>,
+    ip: IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .table
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// A connection over a limit gets 421 at once (RFC 959 §5.4 allows 421 for any command, and a greeting).
+async fn refuse(stream: TcpStream, text: &'static str) {
+    let Ok(mut control) = ControlConnection::new(stream, REFUSAL_WRITE_TIMEOUT) else {
         return;
     };
-    let reply = Reply::new(
-        ReplyCode::ServiceNotAvailable,
-        "Too many connections; try again later.",
-    );
+    let reply = Reply::new(ReplyCode::ServiceNotAvailable, text);
     let _ = control.write_reply(&reply).await;
     let _ = control.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_address_has_its_own_count_and_slots_come_back() {
+        let table = Arc::new(PerAddress::new(2));
+        let one: IpAddr = "192.0.2.1".parse().unwrap();
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        let first = table.try_acquire(one).unwrap();
+        let _second = table.try_acquire(mapped).unwrap();
+        assert!(
+            table.try_acquire(one).is_none(),
+            "the mapped form counts too"
+        );
+        let _elsewhere = table.try_acquire(other).unwrap();
+        drop(first);
+        assert!(table.try_acquire(one).is_some());
+    }
 }

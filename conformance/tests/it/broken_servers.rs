@@ -94,3 +94,69 @@ async fn wrong_codes_do_not_fail_unrelated_cases() {
         "{actuals}"
     );
 }
+
+/// Options for the mock with the operator's facts the issue-8 cases need: its per-address limit, and its
+/// link out of the root with the file behind it.
+fn operator_options(addr: std::net::SocketAddr) -> ftp_conformance::target::Options {
+    let mut options = options(addr, Profile::Rfc, false);
+    options.max_per_ip = Some(mock::MAX_PER_IP);
+    options.outside_link = Some(mock::OUTSIDE_LINK.into());
+    options.outside_file = Some(mock::OUTSIDE_FILE.into());
+    options
+}
+
+#[tokio::test]
+async fn the_issue_8_cases_pass_the_flawless_mock_and_catch_their_flaw() {
+    for (flaw, case, class, evidence) in [
+        (
+            Flaw::NoPerAddressLimit,
+            "rfc2577/5/per-address-limit-421",
+            "fail",
+            "220 mock FTP server ready.",
+        ),
+        // SHOULD: non-strict, which fails a --strict run.
+        (
+            Flaw::InstantLoginFailure,
+            "rfc2577/5/failed-login-delay",
+            "non-strict",
+            "530 Login incorrect.",
+        ),
+        (
+            Flaw::FollowsOutsideLink,
+            "rfc2577/9/outside-link-refused",
+            "fail",
+            "CWD out: 250",
+        ),
+    ] {
+        let good = run(&operator_options(mock::start(Flaw::None).await), &[case]).await;
+        assert_eq!(ids_with(&good, "pass"), [case], "{:?}", good.cases);
+        let bad = run(&operator_options(mock::start(flaw).await), &[case]).await;
+        let outcome = &bad.cases[0].outcome;
+        assert_eq!(outcome.class(), class, "{flaw:?}: {outcome:?}");
+        assert!(outcome.is_failure(true), "{flaw:?}: {outcome:?}");
+        assert!(
+            format!("{outcome:?}").contains(evidence),
+            "{flaw:?}: {outcome:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_operator_option_cases_skip_with_a_reason_without_their_options() {
+    let addr = mock::start(Flaw::None).await;
+    let run = run(
+        &options(addr, Profile::Rfc, false),
+        &["rfc2577/5/per-address-limit-421", "rfc2577/9/*"],
+    )
+    .await;
+    assert_eq!(ids_with(&run, "skip").len(), 3, "{:?}", run.cases);
+    for case in &run.cases {
+        if let Outcome::Skip { reason } = &case.outcome {
+            assert!(
+                reason.contains("--max-per-ip") || reason.contains("--outside-link"),
+                "{}: {reason}",
+                case.id
+            );
+        }
+    }
+}

@@ -2,8 +2,9 @@
 //! deliberate [`Flaw`] at a time, so that a test can show that the case meant to catch it fails.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use ftp_proto::hostport;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -25,7 +26,20 @@ pub enum Flaw {
     Bounce,
     /// NOOP is answered while a transfer runs.
     AnswersNoopMidTransfer,
+    /// No limit of connections per address (the flawless mock allows [`MAX_PER_IP`]).
+    NoPerAddressLimit,
+    /// A wrong password is refused at once (the flawless mock waits a second, as vsftpd does).
+    InstantLoginFailure,
+    /// The link `out` (to a directory outside the root holding `secret.txt`) is followed by CWD and RETR.
+    FollowsOutsideLink,
 }
+
+/// Connections from one address the flawless mock serves at once; the next one gets 421.
+pub const MAX_PER_IP: usize = 3;
+
+/// The mock's link out of its root, and the file in the directory it points to.
+pub const OUTSIDE_LINK: &str = "out";
+pub const OUTSIDE_FILE: &str = "secret.txt";
 
 type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
@@ -34,9 +48,26 @@ pub async fn start(flaw: Flaw) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let files: Files = Arc::default();
+    let per_address: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
     tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(session(stream, flaw, files.clone()));
+        while let Ok((mut stream, peer)) = listener.accept().await {
+            let ip = peer.ip();
+            let count = {
+                let mut counts = per_address.lock().unwrap();
+                let count = counts.entry(ip).or_insert(0);
+                *count += 1;
+                *count
+            };
+            let per_address = per_address.clone();
+            let files = files.clone();
+            tokio::spawn(async move {
+                if count > MAX_PER_IP && flaw != Flaw::NoPerAddressLimit {
+                    let _ = stream.write_all(b"421 Too many connections.\r\n").await;
+                } else {
+                    session(stream, flaw, files).await;
+                }
+                *per_address.lock().unwrap().get_mut(&ip).unwrap() -= 1;
+            });
         }
     });
     addr
@@ -63,6 +94,7 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
     let _ = write.write_all(b"220 mock FTP server ready.\r\n").await;
     let mut plan = Plan::None;
     let mut transfer: Option<JoinHandle<&'static str>> = None;
+    let mut user: Option<String> = None;
     loop {
         let mut line = String::new();
         let done = async {
@@ -99,8 +131,33 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
             continue;
         }
         let reply: String = match verb.as_str() {
-            "USER" => "331 Password please.\r\n".into(),
-            "PASS" => "230 Logged in.\r\n".into(),
+            "USER" => {
+                user = Some(arg.to_ascii_lowercase());
+                "331 Password please.\r\n".into()
+            }
+            // Anonymous (or no USER at all) takes any password; any other user has none that works.
+            "PASS"
+                if user
+                    .as_deref()
+                    .is_none_or(|u| u == "anonymous" || u == "ftp") =>
+            {
+                "230 Logged in.\r\n".into()
+            }
+            "PASS" => {
+                if flaw != Flaw::InstantLoginFailure {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                "530 Login incorrect.\r\n".into()
+            }
+            "CWD" if arg == OUTSIDE_LINK && flaw == Flaw::FollowsOutsideLink => {
+                "250 Ok.\r\n".into()
+            }
+            "CWD" | "LIST" | "NLST" | "RETR" | "STOR" | "SIZE" | "RNFR"
+                if (arg == OUTSIDE_LINK || arg.starts_with("out/"))
+                    && !(flaw == Flaw::FollowsOutsideLink && verb == "RETR") =>
+            {
+                "550 Permission denied.\r\n".into()
+            }
             "SYST" if flaw == Flaw::WrongCodes => "200 UNIX Type: L8\r\n".into(),
             "SYST" if flaw == Flaw::BareLf => "215 UNIX Type: L8\n".into(),
             "SYST" => "215 UNIX Type: L8\r\n".into(),
@@ -151,6 +208,9 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                                 let mut bytes = Vec::new();
                                 let _ = data.read_to_end(&mut bytes).await;
                                 files.lock().unwrap().insert(arg, bytes);
+                            }
+                            "RETR" if arg == format!("{OUTSIDE_LINK}/{OUTSIDE_FILE}") => {
+                                let _ = data.write_all(b"outside the root\n").await;
                             }
                             "RETR" => {
                                 let bytes =

@@ -12,7 +12,16 @@ async fn the_project_server_passes_every_case_or_has_it_listed() {
     let mut options = options(server.addr, Profile::Brief, true);
     options.name = Some("ftp-server".into());
     options.fault_file = Some(server.root.path().join("fault.bin"));
+    // The operator options of the per-address and outside-link cases: the server's default limit, and a
+    // link from the root to a directory outside it.
+    options.max_per_ip = Some(ftp_server::Config::new(server.root.path()).max_per_ip);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), b"outside the root\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), server.root.path().join("out")).unwrap();
+    options.outside_link = Some("out".into());
+    options.outside_file = Some("secret.txt".into());
     let run = run(&options, &[]).await;
+    std::fs::remove_file(server.root.path().join("out")).unwrap();
     let known = deviations::parse(include_str!("../../known-deviations.toml")).unwrap();
     let unlisted: Vec<String> = run
         .cases

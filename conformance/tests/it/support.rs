@@ -29,6 +29,9 @@ pub fn options(addr: SocketAddr, profile: Profile, strict: bool) -> Options {
         retr_file: None,
         fault_file: None,
         fault_remote: None,
+        max_per_ip: None,
+        outside_link: None,
+        outside_file: None,
     }
 }
 

@@ -35,7 +35,18 @@ impl Session {
     }
 
     /// Any password is accepted for the guest: by custom it is an e-mail address, which is not checked.
-    pub(super) fn pass(&mut self) -> Answer {
+    /// Every refusal (PASS without an accepted USER: the only failed login of an anonymous-only server)
+    /// is answered after `failed_login_delay`, like vsftpd's `delay_failed_login`, so that guessing
+    /// passwords is slow (RFC 2577 §5). The wait is this session's own sleep: others are not slowed.
+    pub(super) async fn pass(&mut self) -> Answer {
+        let answer = self.check_pass();
+        if answer.is_err() {
+            tokio::time::sleep(self.shared.config.failed_login_delay).await;
+        }
+        answer
+    }
+
+    fn check_pass(&mut self) -> Answer {
         match self.login {
             Login::LoggedIn => Ok(Reply::new(ReplyCode::UserLoggedIn, "Already logged in.")),
             Login::AwaitingUser => {

@@ -30,6 +30,7 @@ use crate::config::Config;
 use crate::control::{ControlConnection, Received};
 use crate::data::channel::DataPlan;
 use crate::jail::{Jail, JailError, VirtualPath};
+use crate::server::Shutdown;
 use login::{feat, help, opts};
 use transfers::RunningTransfer;
 
@@ -90,9 +91,11 @@ impl Session {
     pub async fn serve(
         shared: Arc<Shared>,
         stream: TcpStream,
-        mut shutdown: watch::Receiver<bool>,
+        mut shutdown: watch::Receiver<Shutdown>,
     ) {
-        let Ok(control) = ControlConnection::new(stream) else {
+        // A reply the client leaves unread for as long as a session may idle ends the session.
+        let write_timeout = shared.config.idle_timeout;
+        let Ok(control) = ControlConnection::new(stream, write_timeout) else {
             return;
         };
         let peer = control.addrs().peer;
@@ -122,10 +125,11 @@ impl Session {
         tracing::info!(%peer, files = s.files, file_bytes = s.file_bytes, transfers = s.transfers, "session closed");
     }
 
-    async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) {
+    async fn run(&mut self, shutdown: &mut watch::Receiver<Shutdown>) {
         let idle_timeout = self.shared.config.idle_timeout;
         let mut idle_deadline = Instant::now() + idle_timeout;
-        let mut draining = *shutdown.borrow();
+        let mut draining = *shutdown.borrow() != Shutdown::Running;
+        let mut grace_over = false;
         if draining {
             let _ = self
                 .send(Reply::new(ReplyCode::ServiceNotAvailable, SHUTTING_DOWN))
@@ -156,9 +160,23 @@ impl Session {
                     let _ = self.send(Reply::new(ReplyCode::ServiceNotAvailable, "Timeout: closing control connection.")).await;
                     Ok(Flow::Close)
                 }
-                _ = shutdown.changed(), if !draining => {
-                    draining = true;
-                    if self.transfer.is_some() { Ok(Flow::Continue) } else { self.send_shutdown_notice().await }
+                changed = shutdown.changed(), if !grace_over => {
+                    // The sender gone means the server is gone: as good as the end of the grace period.
+                    let phase = match changed {
+                        Ok(()) => *shutdown.borrow_and_update(),
+                        Err(_) => Shutdown::GraceOver,
+                    };
+                    match phase {
+                        Shutdown::Running => Ok(Flow::Continue),
+                        Shutdown::Draining => {
+                            draining = true;
+                            if self.transfer.is_some() { Ok(Flow::Continue) } else { self.send_shutdown_notice().await }
+                        }
+                        Shutdown::GraceOver => {
+                            (draining, grace_over) = (true, true);
+                            self.cut_transfer_for_shutdown().await
+                        }
+                    }
                 }
             };
             if !matches!(step, Ok(Flow::Continue)) {
@@ -218,7 +236,7 @@ impl Session {
                     .await
             }
             Command::User(name) => self.user(&name),
-            Command::Pass(_) => self.pass(),
+            Command::Pass(_) => self.pass().await,
             Command::Syst => Ok(Reply::new(ReplyCode::SystemType, "UNIX Type: L8")),
             Command::Noop => Ok(Reply::new(ReplyCode::CommandOk, "NOOP ok.")),
             Command::Feat => Ok(feat()),

@@ -234,6 +234,24 @@ impl Session {
         .await
     }
 
+    /// Shutdown's grace period is over: a transfer still running is stopped (its task dropped, so an
+    /// upload's temporary file is removed and the target left as it was) and answered 426; then 421.
+    pub(super) async fn cut_transfer_for_shutdown(&mut self) -> io::Result<Flow> {
+        if let Some(running) = self.transfer.take() {
+            let what = running.what.clone();
+            let bytes = running.abort().await;
+            self.statistics.data_bytes += bytes;
+            self.statistics.transfers += 1;
+            tracing::warn!(peer = %self.control.addrs().peer, path = %what, bytes, "transfer cut: shutdown grace period over");
+            self.send(Reply::new(
+                ReplyCode::ConnectionClosed,
+                "Transfer aborted: server shutting down.",
+            ))
+            .await?;
+        }
+        self.send_shutdown_notice().await
+    }
+
     /// Reports the end of the running transfer.
     pub(super) async fn end_transfer(&mut self, outcome: Outcome) -> io::Result<Flow> {
         let Some(running) = self.transfer.take() else {

@@ -12,5 +12,6 @@ mod directories;
 mod lifecycle;
 mod malformed_input;
 mod security;
+mod shutdown;
 mod transfer_errors;
 mod transfers;
