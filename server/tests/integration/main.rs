@@ -9,6 +9,7 @@ mod brief_session;
 mod cli;
 mod concurrency;
 mod directories;
+mod jail_races;
 mod lifecycle;
 mod malformed_input;
 mod security;
