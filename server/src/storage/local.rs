@@ -145,7 +145,10 @@ impl Storage for LocalStorage {
                     Ok(_) => {}
                     Err(_) => return Err(StorageError::Escapes),
                 },
-                _ => {}
+                Ok(_) => {}
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                // A name the file system cannot hold (too long, say) is refused now, not after the data.
+                Err(error) => return Err(error.into()),
             }
             Ok(Box::new(LocalUpload::create(directory, name)?) as Box<dyn Upload>)
         })
