@@ -104,13 +104,13 @@ pub enum StorageError {
 }
 
 impl From<io::Error> for StorageError {
-    /// Escapes are told apart from other failures: `cap-std` reports them as `PermissionDenied` with its
-    /// own message, the kernel's `openat2` as `EXDEV`.
+    /// Escapes are told apart from other failures (for the log; both refuse with 550): `cap-std` turns the
+    /// kernel's `EXDEV` from `openat2(RESOLVE_BENEATH)`, and its own checks, into a `PermissionDenied`
+    /// without an OS error and with its own message. A raw `EXDEV` is a rename across mounts, not this.
     fn from(error: io::Error) -> StorageError {
-        let escaped = error.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error())
-            || (error.kind() == io::ErrorKind::PermissionDenied
-                && error.raw_os_error().is_none()
-                && error.to_string().contains("outside of the filesystem"));
+        let escaped = error.kind() == io::ErrorKind::PermissionDenied
+            && error.raw_os_error().is_none()
+            && error.to_string().contains("outside of the filesystem");
         if escaped {
             StorageError::Escapes
         } else {
@@ -202,11 +202,80 @@ mod tests {
     #[tokio::test]
     async fn uploads_appear_only_when_committed() {
         let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("keep"), b"old").unwrap();
         let storage = LocalStorage::open(root.path()).unwrap();
         let mut upload = storage.create_upload(&path("new")).await.unwrap();
         upload.write_all(b"hello").await.unwrap();
-        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
         upload.commit().await.unwrap();
         assert_eq!(std::fs::read(root.path().join("new")).unwrap(), b"hello");
+        // Replacing is atomic, and an upload dropped before its commit changes nothing.
+        let mut upload = storage.create_upload(&path("keep")).await.unwrap();
+        upload.write_all(b"half").await.unwrap();
+        drop(upload);
+        assert_eq!(std::fs::read(root.path().join("keep")).unwrap(), b"old");
+        let mut upload = storage.create_upload(&path("keep")).await.unwrap();
+        upload.write_all(b"new").await.unwrap();
+        upload.commit().await.unwrap();
+        assert_eq!(std::fs::read(root.path().join("keep")).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 2);
+    }
+
+    #[tokio::test]
+    async fn links_out_of_the_root_are_refused_and_links_inside_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "x").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.path().join("out")).unwrap();
+        std::fs::create_dir(root.path().join("in")).unwrap();
+        std::os::unix::fs::symlink("in", root.path().join("alias")).unwrap();
+        // Absolute links are refused even when they point inside, as under chroot.
+        std::os::unix::fs::symlink(root.path().join("in"), root.path().join("absolute")).unwrap();
+        let storage = LocalStorage::open(root.path()).unwrap();
+        let escapes =
+            |result: Result<Stat, StorageError>| matches!(result, Err(StorageError::Escapes));
+        assert!(escapes(storage.metadata(&path("out/secret")).await));
+        assert!(escapes(storage.metadata(&path("out")).await));
+        assert!(escapes(storage.metadata(&path("absolute")).await));
+        assert!(matches!(
+            storage.open_file(&path("out/secret"), 0).await,
+            Err(StorageError::Escapes)
+        ));
+        assert!(matches!(
+            storage.create_upload(&path("out/new")).await,
+            Err(StorageError::Escapes)
+        ));
+        assert!(matches!(
+            storage.create_dir(&path("out/new")).await,
+            Err(StorageError::Escapes)
+        ));
+        assert!(storage.metadata(&path("alias")).await.unwrap().is_dir());
+        assert!(storage.create_dir(&path("alias/new")).await.is_ok());
+        assert!(root.path().join("in/new").is_dir());
+        // The link itself may be looked at and removed; its target is untouched.
+        let link = storage.symlink_metadata(&path("out")).await.unwrap();
+        assert_eq!(link.kind, FileKind::Symlink);
+        storage.remove_file(&path("out")).await.unwrap();
+        assert!(outside.path().join("secret").exists());
+        assert!(!outside.path().join("new").exists());
+    }
+
+    #[test]
+    fn escapes_are_told_apart_from_other_errors() {
+        let cap_std_escape = io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "a path led outside of the filesystem",
+        );
+        assert!(matches!(
+            StorageError::from(cap_std_escape),
+            StorageError::Escapes
+        ));
+        let across_mounts = io::Error::from_raw_os_error(rustix::io::Errno::XDEV.raw_os_error());
+        assert!(matches!(
+            StorageError::from(across_mounts),
+            StorageError::Io(_)
+        ));
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert!(matches!(StorageError::from(denied), StorageError::Io(_)));
     }
 }
