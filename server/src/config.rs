@@ -4,6 +4,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::storage::FaultPlan;
+
 /// Everything a [`crate::Server`] needs to know. Paths and ranges here are already checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -33,7 +35,7 @@ pub struct Config {
     pub failed_login_delay: Duration,
     /// On shutdown, how long running transfers may go on; one still running then gets 426.
     pub shutdown_grace: Duration,
-    /// Storage faults injected by tests; empty in normal use.
+    /// Storage faults injected by tests (the storage layer wraps itself in them); empty in normal use.
     #[doc(hidden)]
     pub faults: FaultPlan,
 }
@@ -72,13 +74,6 @@ impl PortRange {
     pub fn is_empty(&self) -> bool {
         false
     }
-}
-
-/// Storage faults a test can inject: the one way to provoke a full disk without a real one.
-#[derive(Debug, Clone, Default)]
-pub struct FaultPlan {
-    /// Writes to uploaded files fail with this error once this many bytes have been written.
-    pub fail_writes_after: Option<(u64, std::io::ErrorKind)>,
 }
 
 /// The welcome of the brief's example session, with this server's name.

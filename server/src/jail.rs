@@ -1,16 +1,16 @@
-//! The jail: every path a session names is a [`VirtualPath`] (absolute, normalised, no `..`), and only a
-//! [`Jail`] turns one into a real path, always below the root.
+//! The lexical half of the jail: every path a session names is a [`VirtualPath`] (absolute, normalised, no
+//! `..`), so that no string a client sends can climb above `/`.
 //!
-//! Lexically a `VirtualPath` cannot leave the root: `..` at the top stays at the top. Symlinks are the other
-//! way out, so every real path handed out is checked after the OS resolves links: the existing part of the
-//! path must canonicalise to a place inside the canonical root, else the request is refused (550).
-//! A link could still be swapped between the check and the use; the server does not follow links it creates,
-//! and an anonymous user cannot create links, so that race needs local access to the root.
+//! Symlinks and renames are the other way out, and no check on a path string can close them: a link or a
+//! directory swapped between the check and the use sends the use elsewhere. So the session never turns a
+//! `VirtualPath` into a real path at all. Only the storage layer (`crate::storage`) uses one, as
+//! [`VirtualPath::relative`], resolved by the kernel beneath the root directory's handle
+//! (`openat2(RESOLVE_BENEATH)`), which refuses any resolution that leaves the root at the moment it
+//! happens, whatever raced with it.
 
 use std::ffi::{OsStr, OsString};
-use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A path as the client sees it: absolute inside the jail, normalised.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,88 +85,14 @@ impl VirtualPath {
         }
         bytes
     }
-}
 
-/// Why a path was refused. The session's `From<JailError> for Reply` turns each into its reply.
-#[derive(Debug, thiserror::Error)]
-pub enum JailError {
-    /// The path, once symlinks are followed, is outside the root.
-    #[error("the path leads outside the root")]
-    Escapes,
-    /// The file system said no (missing, permission, ...).
-    #[error(transparent)]
-    Io(#[from] io::Error),
-}
-
-/// The root directory, canonicalised once at start-up.
-#[derive(Debug, Clone)]
-pub struct Jail {
-    root: PathBuf,
-}
-
-impl Jail {
-    /// Opens the jail at `root`, which must be an existing directory.
-    pub fn new(root: &Path) -> io::Result<Jail> {
-        let root = std::fs::canonicalize(root)?;
-        if !root.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotADirectory,
-                "root is not a directory",
-            ));
+    /// The path relative to the root, `.` for the root itself: the form the storage layer resolves
+    /// beneath its root handle. It has no `..` and no empty or absolute component by construction.
+    pub fn relative(&self) -> PathBuf {
+        if self.components.is_empty() {
+            return PathBuf::from(".");
         }
-        Ok(Jail { root })
-    }
-
-    /// The canonical root.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The real path of something that must exist, with every symlink on the way resolved inside the root.
-    pub async fn existing(&self, path: &VirtualPath) -> Result<PathBuf, JailError> {
-        let real = tokio::fs::canonicalize(self.lexical(path)).await?;
-        self.check_inside(real)
-    }
-
-    /// The real path for something about to be created (or replaced): its parent must exist inside the
-    /// root, and if the name is already a symlink, what it points to must be inside too.
-    pub async fn creatable(&self, path: &VirtualPath) -> Result<PathBuf, JailError> {
-        let name = path.file_name().ok_or(JailError::Escapes)?;
-        let parent = self.existing(&path.parent()).await?;
-        let real = parent.join(name);
-        match tokio::fs::symlink_metadata(&real).await {
-            Ok(meta) if meta.file_type().is_symlink() => match tokio::fs::canonicalize(&real).await
-            {
-                Ok(target) => self.check_inside(target),
-                // A dangling link: refuse rather than create a file wherever it points.
-                Err(_) => Err(JailError::Escapes),
-            },
-            _ => Ok(real),
-        }
-    }
-
-    /// The real path of a directory entry itself, without following a final symlink (for DELE, RMD, RNFR:
-    /// removing or renaming a link inside the root is allowed, the link's target is never touched).
-    pub async fn entry(&self, path: &VirtualPath) -> Result<PathBuf, JailError> {
-        let name = path.file_name().ok_or(JailError::Escapes)?;
-        let parent = self.existing(&path.parent()).await?;
-        let real = parent.join(name);
-        tokio::fs::symlink_metadata(&real).await?;
-        Ok(real)
-    }
-
-    fn lexical(&self, path: &VirtualPath) -> PathBuf {
-        let mut real = self.root.clone();
-        real.extend(path.components.iter());
-        real
-    }
-
-    fn check_inside(&self, real: PathBuf) -> Result<PathBuf, JailError> {
-        if real.starts_with(&self.root) {
-            Ok(real)
-        } else {
-            Err(JailError::Escapes)
-        }
+        self.components.iter().collect()
     }
 }
 
@@ -204,49 +130,11 @@ mod tests {
     }
 
     #[test]
-    fn jail_errors_are_std_errors_that_say_what_happened() {
-        let escapes: &dyn std::error::Error = &JailError::Escapes;
-        assert_eq!(escapes.to_string(), "the path leads outside the root");
-        let missing = JailError::from(io::Error::from(io::ErrorKind::NotFound));
+    fn relative_paths_for_the_storage_layer() {
+        assert_eq!(VirtualPath::root().relative(), PathBuf::from("."));
         assert_eq!(
-            missing.to_string(),
-            io::Error::from(io::ErrorKind::NotFound).to_string()
-        );
-    }
-
-    #[tokio::test]
-    async fn symlinks_out_of_the_root_are_refused() {
-        let outside = tempfile::tempdir().unwrap();
-        let root = tempfile::tempdir().unwrap();
-        std::fs::write(outside.path().join("secret"), "x").unwrap();
-        std::os::unix::fs::symlink(outside.path(), root.path().join("out")).unwrap();
-        std::os::unix::fs::symlink("/nonexistent/target", root.path().join("dangling")).unwrap();
-        std::fs::create_dir(root.path().join("in")).unwrap();
-        std::os::unix::fs::symlink(root.path().join("in"), root.path().join("alias")).unwrap();
-        let jail = Jail::new(root.path()).unwrap();
-        let path = |text: &str| VirtualPath::root().join(text.as_bytes());
-
-        assert!(matches!(
-            jail.existing(&path("out/secret")).await,
-            Err(JailError::Escapes)
-        ));
-        assert!(matches!(
-            jail.existing(&path("out")).await,
-            Err(JailError::Escapes)
-        ));
-        assert!(matches!(
-            jail.creatable(&path("out/new")).await,
-            Err(JailError::Escapes)
-        ));
-        assert!(matches!(
-            jail.creatable(&path("dangling")).await,
-            Err(JailError::Escapes)
-        ));
-        assert!(jail.existing(&path("alias")).await.is_ok());
-        assert!(jail.creatable(&path("alias/new")).await.is_ok());
-        assert!(
-            jail.entry(&path("out")).await.is_ok(),
-            "the link itself may be removed"
+            VirtualPath::root().join(b"/a/../b/c").relative(),
+            PathBuf::from("b/c")
         );
     }
 }

@@ -9,10 +9,14 @@
 //!   typed commands with `ftp_proto::Command::parse`, the codec the client and the suite encode
 //!   commands with), `write_reply` (one write per reply), and the byte counts for the 221 goodbye.
 //! - `line`: control-connection lines with a length limit, woken by TCP urgent data too.
-//! - `jail`: [`jail::VirtualPath`] and [`jail::Jail`], the only way from a client's path to a real one.
+//! - `jail`: [`jail::VirtualPath`], a client's path, confined lexically (no `..` above `/`).
+//! - `storage`: every file operation, behind the `Storage` trait; `LocalStorage` resolves each path
+//!   beneath the root's directory handle in the kernel (`openat2(RESOLVE_BENEATH)` via `cap-std`), so
+//!   symlinks and renames cannot lead outside, even racing. Uploads are anonymous `O_TMPFILE`s until
+//!   complete; listings are read in batches. The test-only fault injection wraps it.
 //! - `data`: the data side: `data::channel` (PORT/PASV plans, opening data connections),
-//!   `data::transfer` (RETR/STOR/LIST as tasks, each ending in an `Outcome`), `data::listing` (`ls -l`
-//!   lines).
+//!   `data::transfer` (RETR/STOR/LIST as tasks on handles the storage opened before the 150, each ending
+//!   in an `Outcome`), `data::listing` (`ls -l` lines).
 //!
 //! Wire formats (commands, replies and their codes, host-port encodings, 257 pathnames, TYPE A line ends)
 //! come from the shared `ftp-proto` crate.
@@ -27,6 +31,7 @@ pub mod jail;
 mod line;
 pub mod server;
 mod session;
+mod storage;
 
 pub use config::{Config, FaultPlan, PortRange};
 pub use server::{Server, StartError};

@@ -21,8 +21,8 @@ use tokio::task::JoinSet;
 
 use crate::config::Config;
 use crate::control::ControlConnection;
-use crate::jail::Jail;
 use crate::session::{Session, Shared};
+use crate::storage::{self, Storage};
 
 /// A bound FTP server, ready to run.
 pub struct Server {
@@ -44,19 +44,19 @@ pub enum StartError {
 impl Server {
     /// Checks the root and binds `addr` (port 0 picks a free port).
     pub async fn bind(addr: SocketAddr, config: Config) -> Result<Server, StartError> {
-        let jail = Jail::new(&config.root).map_err(StartError::Root)?;
+        let storage = storage::open(&config).map_err(StartError::Root)?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|error| StartError::Bind(addr, error))?;
-        Ok(Server::with_listener(listener, config, jail))
+        Ok(Server::with_listener(listener, config, storage))
     }
 
-    fn with_listener(listener: TcpListener, config: Config, jail: Jail) -> Server {
+    fn with_listener(listener: TcpListener, config: Config, storage: Box<dyn Storage>) -> Server {
         Server {
             listener,
             shared: Arc::new(Shared {
                 config,
-                jail,
+                storage,
                 sequence: AtomicU64::new(0),
             }),
         }

@@ -2,95 +2,62 @@
 //!
 //! LIST lines look like `/bin/ls -l` as most clients parse it (type and mode, link count, owner, group,
 //! size, date, name). Dates within the last six months show the time, older ones the year. Owner and
-//! group are numeric, as vsftpd shows them. Names starting with a dot are shown only with `-a`;
-//! uploads in progress never.
+//! group are numeric, as vsftpd shows them. Which entries are listed, and in what order, is
+//! `data::transfer::send_listing`'s business; lines are appended to a caller's buffer, so a listing
+//! formats a batch at a time without a buffer per line.
 
-use std::fs::Metadata;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
+use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Names of uploads in progress start with this; they are never listed.
-pub const UPLOAD_PREFIX: &str = ".ftp-upload.";
+use crate::storage::{Entry, FileKind};
 
-/// One entry to list.
-pub struct Entry {
-    pub name: Vec<u8>,
-    pub metadata: Metadata,
-}
-
-/// Reads a directory's entries (or a single file's), sorted by name, dotfiles only when `all`.
-pub async fn read_entries(path: &Path, all: bool) -> std::io::Result<Vec<Entry>> {
-    let metadata = tokio::fs::symlink_metadata(path).await?;
-    if !metadata.is_dir() {
-        let name = path
-            .file_name()
-            .map(|name| name.as_bytes().to_vec())
-            .unwrap_or_default();
-        return Ok(vec![Entry { name, metadata }]);
-    }
-    let mut entries = Vec::new();
-    let mut directory = tokio::fs::read_dir(path).await?;
-    while let Some(entry) = directory.next_entry().await? {
-        let name = entry.file_name().as_bytes().to_vec();
-        if (!all && name.first() == Some(&b'.')) || name.starts_with(UPLOAD_PREFIX.as_bytes()) {
-            continue;
-        }
-        // An entry that vanished between readdir and stat is simply not listed.
-        if let Ok(metadata) = entry.metadata().await {
-            entries.push(Entry { name, metadata });
-        }
-    }
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(entries)
-}
-
-/// One `ls -l` line, CRLF-terminated.
-pub fn long_line(entry: &Entry, now: SystemTime) -> Vec<u8> {
-    let meta = &entry.metadata;
-    let kind = if meta.is_dir() {
-        'd'
-    } else if meta.file_type().is_symlink() {
-        'l'
-    } else {
-        '-'
+/// Appends one `ls -l` line, CRLF-terminated.
+pub fn long_line(entry: &Entry, now: SystemTime, out: &mut Vec<u8>) {
+    let stat = &entry.stat;
+    let kind = match stat.kind {
+        FileKind::Directory => b'd',
+        FileKind::Symlink => b'l',
+        FileKind::File | FileKind::Other => b'-',
     };
-    let mode = meta.permissions().mode();
-    let mut permissions = String::with_capacity(9);
-    for (bit, letter) in [
-        (0o400, 'r'),
-        (0o200, 'w'),
-        (0o100, 'x'),
-        (0o40, 'r'),
-        (0o20, 'w'),
-        (0o10, 'x'),
+    let mut mode = *b"----------";
+    mode[0] = kind;
+    for (index, (bit, letter)) in [
+        (0o400, b'r'),
+        (0o200, b'w'),
+        (0o100, b'x'),
+        (0o40, b'r'),
+        (0o20, b'w'),
+        (0o10, b'x'),
+        (0o4, b'r'),
+        (0o2, b'w'),
+        (0o1, b'x'),
     ]
     .into_iter()
-    .chain([(0o4, 'r'), (0o2, 'w'), (0o1, 'x')])
+    .enumerate()
     {
-        permissions.push(if mode & bit != 0 { letter } else { '-' });
+        if stat.mode & bit != 0 {
+            mode[index + 1] = letter;
+        }
     }
-    let modified = meta.modified().unwrap_or(UNIX_EPOCH);
-    let mut line = format!(
-        "{kind}{permissions} {:>3} {:<8} {:<8} {:>12} {} ",
-        meta.nlink(),
-        meta.uid(),
-        meta.gid(),
-        meta.len(),
-        ls_date(modified, now)
-    )
-    .into_bytes();
-    line.extend_from_slice(&entry.name);
-    line.extend_from_slice(b"\r\n");
-    line
+    out.extend_from_slice(&mode);
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        " {:>3} {:<8} {:<8} {:>12} {} ",
+        stat.links,
+        stat.uid,
+        stat.gid,
+        stat.len,
+        ls_date(stat.modified, now)
+    );
+    out.extend_from_slice(&entry.name);
+    out.extend_from_slice(b"\r\n");
 }
 
-/// A name line for NLST, CRLF-terminated.
-pub fn name_line(entry: &Entry) -> Vec<u8> {
-    let mut line = entry.name.clone();
-    line.extend_from_slice(b"\r\n");
-    line
+/// Appends a name line for NLST, CRLF-terminated.
+pub fn name_line(entry: &Entry, out: &mut Vec<u8>) {
+    out.extend_from_slice(&entry.name);
+    out.extend_from_slice(b"\r\n");
 }
 
 const MONTHS: [&str; 12] = [
@@ -186,28 +153,40 @@ mod tests {
         assert_eq!(mdtm_timestamp(UNIX_EPOCH), "19700101000000");
     }
 
-    #[tokio::test]
-    async fn long_lines_for_files_and_directories() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("robots.txt"), b"x".repeat(26)).unwrap();
-        std::fs::create_dir(dir.path().join("pub")).unwrap();
-        std::fs::write(dir.path().join(".hidden"), b"").unwrap();
-        let entries = read_entries(dir.path(), false).await.unwrap();
-        let lines: Vec<String> = entries
-            .iter()
-            .map(|e| String::from_utf8(long_line(e, SystemTime::now())).unwrap())
-            .collect();
-        assert_eq!(lines.len(), 2);
-        assert!(
-            lines[0].starts_with("d") && lines[0].ends_with(" pub\r\n"),
-            "{}",
-            lines[0]
+    fn entry(name: &str, kind: FileKind, mode: u32, len: u64) -> Entry {
+        Entry {
+            name: name.as_bytes().to_vec(),
+            stat: crate::storage::Stat {
+                kind,
+                mode,
+                links: 2,
+                uid: 1000,
+                gid: 100,
+                len,
+                modified: at(1_507_898_096),
+            },
+        }
+    }
+
+    #[test]
+    fn long_lines_for_files_directories_and_links() {
+        let now = at(1_507_898_096 + 3600);
+        let line = |entry: &Entry| {
+            let mut out = Vec::new();
+            long_line(entry, now, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            line(&entry("robots.txt", FileKind::File, 0o644, 26)),
+            "-rw-r--r--   2 1000     100                26 Oct 13 12:34 robots.txt\r\n"
         );
-        assert!(
-            lines[1].starts_with("-rw")
-                && lines[1].contains(" 26 ")
-                && lines[1].ends_with(" robots.txt\r\n")
+        assert_eq!(
+            line(&entry("pub", FileKind::Directory, 0o755, 4096)),
+            "drwxr-xr-x   2 1000     100              4096 Oct 13 12:34 pub\r\n"
         );
-        assert_eq!(read_entries(dir.path(), true).await.unwrap().len(), 3);
+        assert!(line(&entry("l", FileKind::Symlink, 0o777, 3)).starts_with("lrwxrwxrwx "));
+        let mut names = Vec::new();
+        name_line(&entry("a", FileKind::File, 0, 0), &mut names);
+        assert_eq!(names, b"a\r\n");
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! - [`channel`]: the one-shot plan PORT/EPRT/PASV/EPSV set up, and opening the data connection from it.
 //! - [`transfer`]: RETR, STOR and LIST/NLST as tasks beside the session, each ending in an
-//!   [`Outcome`](transfer::Outcome); uploads written aside and renamed into place.
+//!   [`Outcome`](transfer::Outcome), working on what the storage layer opened before the 150.
 //! - [`listing`]: `ls -l` and NLST lines, MDTM timestamps.
 
 pub mod channel;

@@ -1,27 +1,26 @@
 //! The data side of RETR, STOR and LIST/NLST, run as a task beside the session so that the session can
 //! still hear ABOR and QUIT (and ignore everything else) while bytes flow.
 //!
-//! Each task opens the data connection itself (after the session has sent 150), moves the bytes through a
-//! fixed 64 KiB buffer, so memory per transfer is flat whatever the file size, and reports an [`Outcome`];
+//! Each task opens the data connection itself (after the session has sent 150) and works on what the
+//! storage layer opened before that 150 (a file, a directory, an upload), never on a path. It moves the
+//! bytes through a fixed 64 KiB buffer, and a listing in batches, so memory per transfer is flat whatever
+//! the file or directory size, and reports an [`Outcome`];
 //! the session turns that into 226/425/426/451/452/552. Bytes moved are counted live in a shared counter,
 //! so an aborted transfer still shows in the session's traffic figures.
 
-use std::ffi::OsString;
 use std::io;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
-use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::channel::{self, DataPlan};
 use super::listing;
-use crate::config::FaultPlan;
 use crate::control::ControlAddrs;
+use crate::storage::{Entry, FileReader, Listing, Upload};
 
 const BUFFER_SIZE: usize = 64 * 1024;
 
@@ -127,12 +126,12 @@ fn stalled(limit: Duration) -> io::Error {
 
 /// RETR: sends `length` bytes of `file`. A file that ends early (it shrank under the transfer) is a read
 /// failure, and the data connection is closed without the 226 a complete file earns.
-pub async fn send_file(link: DataLink, file: File, length: u64, ascii: bool) -> Outcome {
+pub async fn send_file(link: DataLink, file: FileReader, length: u64, ascii: bool) -> Outcome {
     let (mut stream, counter) = match link.open().await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let mut source = file.take(length);
+    let mut source = file.reader.take(length);
     let mut buffer = vec![0u8; BUFFER_SIZE];
     let mut to_crlf = LfToCrlf::default();
     let mut converted = Vec::new();
@@ -163,24 +162,16 @@ pub async fn send_file(link: DataLink, file: File, length: u64, ascii: bool) -> 
     stream.finish().await
 }
 
-/// STOR: receives into the upload's temporary file until the client closes, then moves it into place.
-pub async fn receive_file(
-    link: DataLink,
-    mut upload: Upload,
-    ascii: bool,
-    faults: FaultPlan,
-) -> Outcome {
+/// STOR: receives into the upload until the client closes, then puts it in place. An upload that fails
+/// is dropped, which leaves nothing behind and the old file as it was.
+pub async fn receive_file(link: DataLink, mut upload: Box<dyn Upload>, ascii: bool) -> Outcome {
     let (mut stream, counter) = match link.open().await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let Some(file) = upload.file.as_mut() else {
-        return Outcome::WriteFailed(io::Error::other("upload file already closed"));
-    };
     let mut buffer = vec![0u8; BUFFER_SIZE];
     let mut from_crlf = CrlfToLf::default();
     let mut converted = Vec::new();
-    let mut written = 0u64;
     loop {
         let read = match stream.read(&mut buffer).await {
             Ok(0) => break,
@@ -196,22 +187,16 @@ pub async fn receive_file(
         } else {
             &buffer[..read]
         };
-        if let Some((limit, kind)) = faults.fail_writes_after {
-            if written + chunk.len() as u64 > limit {
-                return Outcome::WriteFailed(io::Error::new(kind, "injected storage fault"));
-            }
-        }
-        if let Err(error) = file.write_all(chunk).await {
+        if let Err(error) = upload.write_all(chunk).await {
             return Outcome::WriteFailed(error);
         }
-        written += chunk.len() as u64;
     }
-    if let Err(error) = file.flush().await {
+    if let Err(error) = upload.flush().await {
         return Outcome::WriteFailed(error);
     }
     match upload.commit().await {
         Ok(()) => Outcome::Complete,
-        Err(error) => Outcome::WriteFailed(error),
+        Err(error) => Outcome::WriteFailed(error.into()),
     }
 }
 
@@ -222,10 +207,15 @@ pub enum ListingStyle {
     NamesOnly,
 }
 
-/// LIST/NLST: sends the listing of `path` (a directory's entries or one file).
+/// Directories with up to this many entries are listed sorted by name; larger ones are streamed in the
+/// order the file system returns them, so that a listing holds at most this many entries in memory.
+pub const SORTED_UP_TO: usize = 1000;
+
+/// LIST/NLST: sends the listing the storage opened (a directory's entries, or one file), formatting each
+/// batch as it is read. Dotfiles are left out unless `all`.
 pub async fn send_listing(
     link: DataLink,
-    path: PathBuf,
+    mut listing: Box<dyn Listing>,
     style: ListingStyle,
     all: bool,
 ) -> Outcome {
@@ -233,80 +223,72 @@ pub async fn send_listing(
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let entries = match listing::read_entries(&path, all).await {
-        Ok(entries) => entries,
-        Err(error) => return Outcome::ReadFailed(error),
+    let mut lines = Lines {
+        style,
+        now: SystemTime::now(),
+        text: Vec::new(),
     };
-    let now = SystemTime::now();
-    let mut text = Vec::with_capacity(entries.len() * 64);
-    for entry in &entries {
-        match style {
-            ListingStyle::Long => text.extend(listing::long_line(entry, now)),
-            ListingStyle::NamesOnly => text.extend(listing::name_line(entry)),
+    let shown = |entry: &Entry| all || entry.name.first() != Some(&b'.');
+    // The first entries are gathered: if the directory ends within them, they go out sorted.
+    let mut first = Vec::new();
+    let mut sorted = false;
+    while first.len() <= SORTED_UP_TO {
+        match listing.next_batch().await {
+            Ok(Some(batch)) => first.extend(batch.into_iter().filter(shown)),
+            Ok(None) => {
+                sorted = true;
+                break;
+            }
+            Err(error) => return Outcome::ReadFailed(error.into()),
         }
     }
-    if let Err(error) = stream.write_all(&text).await {
+    if sorted {
+        first.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    }
+    if let Err(error) = lines.send(&first, &mut stream, &counter).await {
         return Outcome::ConnectionBroken(error);
     }
-    counter.fetch_add(text.len() as u64, Ordering::Relaxed);
+    drop(first);
+    // A larger directory: the rest streams through, one batch at a time.
+    if !sorted {
+        loop {
+            let batch = match listing.next_batch().await {
+                Ok(Some(batch)) => batch,
+                Ok(None) => break,
+                Err(error) => return Outcome::ReadFailed(error.into()),
+            };
+            let batch: Vec<Entry> = batch.into_iter().filter(shown).collect();
+            if let Err(error) = lines.send(&batch, &mut stream, &counter).await {
+                return Outcome::ConnectionBroken(error);
+            }
+        }
+    }
     stream.finish().await
 }
 
-/// An upload written aside: a hidden temporary file in the target's directory, renamed over the target
-/// only when every byte has arrived, so an aborted or broken upload never destroys an existing file.
-pub struct Upload {
-    file: Option<File>,
-    temporary: PathBuf,
-    target: PathBuf,
+/// Formats entries into lines, a batch at a time, in one reused buffer.
+struct Lines {
+    style: ListingStyle,
+    now: SystemTime,
+    text: Vec<u8>,
 }
 
-impl Upload {
-    /// Creates the temporary file beside `target`.
-    pub async fn create(target: PathBuf, unique: u64) -> io::Result<Upload> {
-        let directory = target.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let mut name = OsString::from(listing::UPLOAD_PREFIX);
-        name.push(format!("{}.{unique}.", std::process::id()));
-        name.push(target.file_name().unwrap_or_default());
-        let temporary = directory.join(name);
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)
-            .await?;
-        Ok(Upload {
-            file: Some(file),
-            temporary,
-            target,
-        })
-    }
-
-    async fn commit(mut self) -> io::Result<()> {
-        self.file.take();
-        tokio::fs::rename(&self.temporary, &self.target).await
-    }
-}
-
-impl Drop for Upload {
-    fn drop(&mut self) {
-        // Still holding the file means the upload did not commit: remove the partial copy. This is one
-        // unlink, small enough to do inline even on an async worker.
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.temporary);
+impl Lines {
+    async fn send(
+        &mut self,
+        entries: &[Entry],
+        stream: &mut DataStream,
+        counter: &AtomicU64,
+    ) -> io::Result<()> {
+        self.text.clear();
+        for entry in entries {
+            match self.style {
+                ListingStyle::Long => listing::long_line(entry, self.now, &mut self.text),
+                ListingStyle::NamesOnly => listing::name_line(entry, &mut self.text),
+            }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn an_upload_dropped_before_commit_leaves_no_trace() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("keep.txt");
-        std::fs::write(&target, b"old").unwrap();
-        drop(Upload::create(target.clone(), 1).await.unwrap());
-        assert_eq!(std::fs::read(&target).unwrap(), b"old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        stream.write_all(&self.text).await?;
+        counter.fetch_add(self.text.len() as u64, Ordering::Relaxed);
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@
 //! brief asks. Handlers live by topic in the submodules, one function per command. A handler that answers
 //! with one reply returns it, or its refusal as `Err(Reply)` (every helper refuses the same way, so `?`
 //! carries a refusal up); failures from the file system become replies in one place, the
-//! `From<JailError> for Reply` below.
+//! `From<StorageError> for Reply` below. Handlers reach files only through `Shared::storage`.
 //!
 //! - [`login`]: USER, PASS, QUIT and the commands that only set or report session state.
 //! - [`navigation`]: CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM.
@@ -29,17 +29,18 @@ use tokio::time::Instant;
 use crate::config::Config;
 use crate::control::{ControlConnection, Received};
 use crate::data::channel::DataPlan;
-use crate::jail::{Jail, JailError, VirtualPath};
+use crate::jail::VirtualPath;
 use crate::server::Shutdown;
+use crate::storage::{Storage, StorageError};
 use login::{feat, help, opts};
 use transfers::RunningTransfer;
 
-/// What every session shares: the settings and the jail.
+/// What every session shares: the settings and the storage (the root, confined by the kernel).
 #[derive(Debug)]
 pub struct Shared {
     pub config: Config,
-    pub jail: Jail,
-    /// Numbers temporary upload files and passive-port start points uniquely across sessions.
+    pub storage: Box<dyn Storage>,
+    /// Numbers passive-port start points uniquely across sessions.
     pub sequence: AtomicU64,
 }
 
@@ -81,7 +82,8 @@ pub struct Session {
     plan: Option<DataPlan>,
     epsv_all: bool,
     restart_offset: u64,
-    rename_from: Option<std::path::PathBuf>,
+    /// The name RNFR was given; RNTO resolves it again, so nothing checked earlier is trusted.
+    rename_from: Option<VirtualPath>,
     transfer: Option<RunningTransfer>,
     statistics: Statistics,
 }
@@ -276,7 +278,7 @@ impl Session {
         Ok(Flow::Continue)
     }
 
-    /// The next unique number for this server (temporary names, port offsets).
+    /// The next unique number for this server (passive port offsets).
     fn next_sequence(&self) -> u64 {
         self.shared.sequence.fetch_add(1, Ordering::Relaxed)
     }
@@ -313,12 +315,17 @@ const NOT_A_PLAIN_FILE: &str = "Not a plain file.";
 type Answer = Result<Reply, Reply>;
 
 /// The one mapping from file-system failures to replies.
-impl From<JailError> for Reply {
-    fn from(error: JailError) -> Reply {
+impl From<StorageError> for Reply {
+    fn from(error: StorageError) -> Reply {
         use io::ErrorKind::*;
         let error = match error {
-            JailError::Escapes => return Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED),
-            JailError::Io(error) => error,
+            StorageError::Escapes => {
+                return Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED)
+            }
+            StorageError::NotAPlainFile => {
+                return Reply::new(ReplyCode::FileUnavailable, NOT_A_PLAIN_FILE)
+            }
+            StorageError::Io(error) => error,
         };
         match error.kind() {
             NotFound => Reply::new(ReplyCode::FileUnavailable, "No such file or directory."),

@@ -6,14 +6,15 @@ use ftp_proto::{pathname, PathArg, Reply, ReplyCode};
 
 use super::{Answer, Session, NAME_NOT_ALLOWED, NOT_A_PLAIN_FILE, PERMISSION_DENIED};
 use crate::data::listing;
-use crate::jail::{JailError, VirtualPath};
+use crate::jail::VirtualPath;
+use crate::storage::{Stat, StorageError};
 
 impl Session {
     pub(super) async fn cwd(&mut self, argument: &[u8]) -> Answer {
         let target = self.cwd.join(argument);
-        let real = match self.shared.jail.existing(&target).await {
-            Ok(real) => real,
-            Err(JailError::Io(error)) if error.kind() == io::ErrorKind::NotFound => {
+        let stat = match self.shared.storage.metadata(&target).await {
+            Ok(stat) => stat,
+            Err(StorageError::Io(error)) if error.kind() == io::ErrorKind::NotFound => {
                 return Err(Reply::new(
                     ReplyCode::FileUnavailable,
                     "Failed to change directory: no such directory.",
@@ -21,10 +22,7 @@ impl Session {
             }
             Err(error) => return Err(error.into()),
         };
-        if !tokio::fs::metadata(&real)
-            .await
-            .is_ok_and(|meta| meta.is_dir())
-        {
+        if !stat.is_dir() {
             return Err(Reply::new(
                 ReplyCode::FileUnavailable,
                 "Failed to change directory: not a directory.",
@@ -48,8 +46,7 @@ impl Session {
 
     pub(super) async fn mkd(&mut self, argument: &PathArg) -> Answer {
         let target = self.writable_path(argument)?;
-        let real = self.shared.jail.creatable(&target).await?;
-        tokio::fs::create_dir(&real).await.map_err(JailError::Io)?;
+        self.shared.storage.create_dir(&target).await?;
         let text = [&pathname::quote(&target.to_bytes())[..], b" created."].concat();
         Ok(Reply::new(ReplyCode::PathCreated, text))
     }
@@ -67,8 +64,7 @@ impl Session {
                 "Can't remove the current directory.",
             ));
         }
-        let real = self.shared.jail.entry(&target).await?;
-        tokio::fs::remove_dir(&real).await.map_err(JailError::Io)?;
+        self.shared.storage.remove_dir(&target).await?;
         Ok(Reply::new(
             ReplyCode::FileActionOk,
             "Remove directory operation successful.",
@@ -77,14 +73,7 @@ impl Session {
 
     pub(super) async fn dele(&mut self, argument: &PathArg) -> Answer {
         let target = self.writable_path(argument)?;
-        let real = self.shared.jail.entry(&target).await?;
-        if tokio::fs::symlink_metadata(&real)
-            .await
-            .is_ok_and(|meta| meta.is_dir())
-        {
-            return Err(JailError::Io(io::ErrorKind::IsADirectory.into()).into());
-        }
-        tokio::fs::remove_file(&real).await.map_err(JailError::Io)?;
+        self.shared.storage.remove_file(&target).await?;
         Ok(Reply::new(
             ReplyCode::FileActionOk,
             "Delete operation successful.",
@@ -93,7 +82,8 @@ impl Session {
 
     pub(super) async fn rnfr(&mut self, argument: &PathArg) -> Answer {
         let source = self.writable_path(argument)?;
-        self.rename_from = Some(self.shared.jail.entry(&source).await?);
+        self.shared.storage.symlink_metadata(&source).await?;
+        self.rename_from = Some(source);
         Ok(Reply::new(ReplyCode::FileActionPending, "Ready for RNTO."))
     }
 
@@ -102,38 +92,33 @@ impl Session {
             return Err(Reply::new(ReplyCode::BadSequence, "RNFR required first."));
         };
         let target = self.writable_path(argument)?;
-        let real = self.shared.jail.creatable(&target).await?;
-        tokio::fs::rename(&source, &real)
-            .await
-            .map_err(JailError::Io)?;
+        self.shared.storage.rename(&source, &target).await?;
         Ok(Reply::new(ReplyCode::FileActionOk, "Rename successful."))
     }
 
     pub(super) async fn size(&self, argument: &PathArg) -> Answer {
-        let meta = self.plain_file_metadata(argument).await?;
-        Ok(Reply::new(ReplyCode::FileStatus, meta.len().to_string()))
+        let stat = self.plain_file_metadata(argument).await?;
+        Ok(Reply::new(ReplyCode::FileStatus, stat.len.to_string()))
     }
 
     pub(super) async fn mdtm(&self, argument: &PathArg) -> Answer {
-        let meta = self.plain_file_metadata(argument).await?;
-        let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+        let stat = self.plain_file_metadata(argument).await?;
         Ok(Reply::new(
             ReplyCode::FileStatus,
-            listing::mdtm_timestamp(modified),
+            listing::mdtm_timestamp(stat.modified),
         ))
     }
 
-    async fn plain_file_metadata(&self, argument: &PathArg) -> Result<std::fs::Metadata, Reply> {
-        let real = self
+    async fn plain_file_metadata(&self, argument: &PathArg) -> Result<Stat, Reply> {
+        let stat = self
             .shared
-            .jail
-            .existing(&self.cwd.join(&argument.0))
+            .storage
+            .metadata(&self.cwd.join(&argument.0))
             .await?;
-        let meta = tokio::fs::metadata(&real).await.map_err(JailError::Io)?;
-        if !meta.is_file() {
+        if !stat.is_file() {
             return Err(Reply::new(ReplyCode::FileUnavailable, NOT_A_PLAIN_FILE));
         }
-        Ok(meta)
+        Ok(stat)
     }
 
     /// The target of a command that changes the tree: read-only servers refuse with 550, and the root

@@ -4,25 +4,23 @@
 //! no PORT/PASV) are answered at once; otherwise 150 goes out, the transfer task makes the data
 //! connection (so in active mode the server connects only after 150) and its [`Outcome`] becomes
 //! 226, 425, 426, 451, 452 or 552 through one mapping, `From<&Outcome> for Reply`. The checks before 150
-//! are `prepare_*` helpers that return the refusal as `Err(Reply)`, which the handler sends. The plan is
-//! consumed by the transfer: PORT and PASV are one-shot.
+//! are `prepare_*` helpers that return the refusal as `Err(Reply)`, which the handler sends. They also
+//! open what the transfer uses (the file, the directory, the upload) through the storage layer, so that
+//! nothing is looked up again by name once the check is done. The plan is consumed by the transfer:
+//! PORT and PASV are one-shot.
 
 use std::io;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use ftp_proto::{ListingArg, PathArg, Reply, ReplyCode, TransferType};
-use tokio::fs::File;
-use tokio::io::AsyncSeekExt;
 use tokio::task::JoinHandle;
 
-use super::{
-    new_counter, write_failure, Flow, Session, LOCAL_ERROR, NOT_A_PLAIN_FILE, TRANSFER_ABORTED,
-};
-use crate::data::transfer::{self, DataLink, Outcome, Upload};
-use crate::jail::{JailError, VirtualPath};
+use super::{new_counter, write_failure, Flow, Session, LOCAL_ERROR, TRANSFER_ABORTED};
+use crate::data::transfer::{self, DataLink, Outcome};
+use crate::jail::VirtualPath;
+use crate::storage::{FileReader, Listing, StorageError, Upload};
 
 pub use crate::data::transfer::ListingStyle;
 
@@ -84,25 +82,20 @@ impl Session {
         Ok(Flow::Continue)
     }
 
-    /// What RETR checks before its 150: the file, positioned at `offset`, the bytes left to send, and
-    /// the data connection's plan.
+    /// What RETR checks before its 150: the file, open (a regular file only) and positioned at
+    /// `offset`, the bytes left to send, and the data connection's plan.
     async fn prepare_retr(
         &mut self,
         path: &VirtualPath,
         offset: u64,
-    ) -> Result<(File, u64, DataLink), Reply> {
-        let real = self.shared.jail.existing(path).await?;
-        let (mut file, size) = open_plain_file(&real).await?;
+    ) -> Result<(FileReader, u64, DataLink), Reply> {
+        let file = self.shared.storage.open_file(path, offset).await?;
+        let size = file.len;
         if offset > size {
             return Err(Reply::new(
                 ReplyCode::InvalidRestParameter,
                 format!("Restart offset {offset} is past the end ({size})."),
             ));
-        }
-        if offset > 0 {
-            file.seek(io::SeekFrom::Start(offset))
-                .await
-                .map_err(JailError::Io)?;
         }
         let link = self.take_data_link()?;
         Ok((file, size - offset, link))
@@ -121,19 +114,18 @@ impl Session {
         ))
         .await?;
         let ascii = self.transfer_type == TransferType::Ascii;
-        let faults = self.shared.config.faults.clone();
         self.start(path.display(), true, link, |link| {
-            transfer::receive_file(link, upload, ascii, faults)
+            transfer::receive_file(link, upload, ascii)
         });
         Ok(Flow::Continue)
     }
 
     /// What STOR checks before its 150: no restart offset, a writable name that is not a directory in
-    /// an existing one, a plan for the data connection; then the upload's temporary file.
+    /// an existing one, a plan for the data connection; then the upload, open in the target's directory.
     async fn prepare_stor(
         &mut self,
         argument: &PathArg,
-    ) -> Result<(VirtualPath, Upload, DataLink), Reply> {
+    ) -> Result<(VirtualPath, Box<dyn Upload>, DataLink), Reply> {
         if std::mem::take(&mut self.restart_offset) > 0 {
             return Err(Reply::new(
                 ReplyCode::InvalidRestParameter,
@@ -141,34 +133,14 @@ impl Session {
             ));
         }
         let path = self.writable_path(argument)?;
-        let target = match self.shared.jail.creatable(&path).await {
-            Ok(real)
-                if tokio::fs::metadata(&real)
-                    .await
-                    .is_ok_and(|meta| meta.is_dir()) =>
-            {
-                return Err(Reply::new(
-                    ReplyCode::FileNameNotAllowed,
-                    "File name not allowed: it is a directory.",
-                ));
-            }
-            Ok(real) => real,
-            Err(JailError::Io(error)) if error.kind() == io::ErrorKind::NotFound => {
-                return Err(Reply::new(
-                    ReplyCode::FileNameNotAllowed,
-                    "File name not allowed: no such directory.",
-                ));
-            }
-            Err(error) => return Err(error.into()),
-        };
-        // Checked before the temporary file is made, and the plan taken only after: a failed STOR
-        // leaves the plan for the next command.
-        if self.plan.is_none() {
-            return Err(no_data_connection());
-        }
-        let upload = Upload::create(target, self.next_sequence())
+        // The plan is taken only once the upload exists, so a refused name leaves it for the next
+        // command; without a plan the new upload is dropped, which leaves nothing behind.
+        let upload = self
+            .shared
+            .storage
+            .create_upload(&path)
             .await
-            .map_err(JailError::Io)?;
+            .map_err(stor_refusal)?;
         let link = self.take_data_link()?;
         Ok((path, upload, link))
     }
@@ -185,7 +157,7 @@ impl Session {
             .path
             .as_ref()
             .map_or_else(|| self.cwd.clone(), |path| self.cwd.join(&path.0));
-        let (real, link) = match self.prepare_list(&path).await {
+        let (listing, link) = match self.prepare_list(&path).await {
             Ok(prepared) => prepared,
             Err(refusal) => return self.send(refusal).await,
         };
@@ -196,16 +168,20 @@ impl Session {
         .await?;
         let all = argument.all();
         self.start(path.display(), false, link, |link| {
-            transfer::send_listing(link, real, style, all)
+            transfer::send_listing(link, listing, style, all)
         });
         Ok(Flow::Continue)
     }
 
-    /// What LIST/NLST check before their 150: the path exists, and the data connection's plan.
-    async fn prepare_list(&mut self, path: &VirtualPath) -> Result<(PathBuf, DataLink), Reply> {
-        let real = self.shared.jail.existing(path).await?;
+    /// What LIST/NLST check before their 150: the directory (or file), opened, and the data
+    /// connection's plan.
+    async fn prepare_list(
+        &mut self,
+        path: &VirtualPath,
+    ) -> Result<(Box<dyn Listing>, DataLink), Reply> {
+        let listing = self.shared.storage.open_listing(path).await?;
         let link = self.take_data_link()?;
-        Ok((real, link))
+        Ok((listing, link))
     }
 
     /// ABOR: with a transfer running, close its data connection and send 426 then 226 (RFC 959 §4.1.3);
@@ -343,12 +319,18 @@ fn no_data_connection() -> Reply {
     Reply::new(ReplyCode::CantOpenDataConnection, "Use PORT or PASV first.")
 }
 
-/// Opens a regular file for reading; a directory or other special file is refused with 550.
-async fn open_plain_file(real: &std::path::Path) -> Result<(File, u64), Reply> {
-    let file = File::open(real).await.map_err(JailError::Io)?;
-    let meta = file.metadata().await.map_err(JailError::Io)?;
-    if !meta.is_file() {
-        return Err(Reply::new(ReplyCode::FileUnavailable, NOT_A_PLAIN_FILE));
+/// Why STOR cannot start: 553 for a name that cannot be a file (a directory, a missing directory),
+/// else the usual mapping.
+fn stor_refusal(error: StorageError) -> Reply {
+    match &error {
+        StorageError::Io(io_error) if io_error.kind() == io::ErrorKind::IsADirectory => Reply::new(
+            ReplyCode::FileNameNotAllowed,
+            "File name not allowed: it is a directory.",
+        ),
+        StorageError::Io(io_error) if io_error.kind() == io::ErrorKind::NotFound => Reply::new(
+            ReplyCode::FileNameNotAllowed,
+            "File name not allowed: no such directory.",
+        ),
+        _ => error.into(),
     }
-    Ok((file, meta.len()))
 }

@@ -1,0 +1,128 @@
+//! Test-only fault injection: the one way to provoke a full disk without a real one.
+//!
+//! A test sets [`crate::Config::faults`]; the server then wraps its real storage in a [`FaultyStorage`],
+//! which passes every operation through and fails uploads as the [`FaultPlan`] says. Normal servers
+//! never see this type.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::AsyncWrite;
+
+use super::{FileReader, Listing, Stat, Storage, StorageFuture, Upload};
+use crate::jail::VirtualPath;
+
+/// Storage faults a test can inject; empty (no fault) by default.
+#[derive(Debug, Clone, Default)]
+pub struct FaultPlan {
+    /// Writes to uploaded files fail with this error once this many bytes have been written.
+    pub fail_writes_after: Option<(u64, io::ErrorKind)>,
+}
+
+impl FaultPlan {
+    /// True when no fault is planned.
+    pub fn is_empty(&self) -> bool {
+        self.fail_writes_after.is_none()
+    }
+}
+
+/// A storage that fails as planned and otherwise does what `inner` does.
+#[derive(Debug)]
+pub struct FaultyStorage<S> {
+    inner: S,
+    plan: FaultPlan,
+}
+
+impl<S: Storage> FaultyStorage<S> {
+    pub fn new(inner: S, plan: FaultPlan) -> FaultyStorage<S> {
+        FaultyStorage { inner, plan }
+    }
+}
+
+impl<S: Storage> Storage for FaultyStorage<S> {
+    fn metadata(&self, path: &VirtualPath) -> StorageFuture<'static, Stat> {
+        self.inner.metadata(path)
+    }
+
+    fn symlink_metadata(&self, path: &VirtualPath) -> StorageFuture<'static, Stat> {
+        self.inner.symlink_metadata(path)
+    }
+
+    fn open_file(&self, path: &VirtualPath, offset: u64) -> StorageFuture<'static, FileReader> {
+        self.inner.open_file(path, offset)
+    }
+
+    fn open_listing(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Listing>> {
+        self.inner.open_listing(path)
+    }
+
+    fn create_upload(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Upload>> {
+        let upload = self.inner.create_upload(path);
+        let fail_after = self.plan.fail_writes_after;
+        Box::pin(async move {
+            let inner = upload.await?;
+            Ok(match fail_after {
+                Some(fail_after) => Box::new(FaultyUpload {
+                    inner,
+                    written: 0,
+                    fail_after,
+                }) as Box<dyn Upload>,
+                None => inner,
+            })
+        })
+    }
+
+    fn create_dir(&self, path: &VirtualPath) -> StorageFuture<'static, ()> {
+        self.inner.create_dir(path)
+    }
+
+    fn remove_dir(&self, path: &VirtualPath) -> StorageFuture<'static, ()> {
+        self.inner.remove_dir(path)
+    }
+
+    fn remove_file(&self, path: &VirtualPath) -> StorageFuture<'static, ()> {
+        self.inner.remove_file(path)
+    }
+
+    fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> StorageFuture<'static, ()> {
+        self.inner.rename(from, to)
+    }
+}
+
+/// An upload whose write fails, whole, once it would take the total past the limit.
+struct FaultyUpload {
+    inner: Box<dyn Upload>,
+    written: u64,
+    fail_after: (u64, io::ErrorKind),
+}
+
+impl Upload for FaultyUpload {
+    fn commit(self: Box<Self>) -> StorageFuture<'static, ()> {
+        self.inner.commit()
+    }
+}
+
+impl AsyncWrite for FaultyUpload {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let (limit, kind) = self.fail_after;
+        if self.written + buf.len() as u64 > limit {
+            return Poll::Ready(Err(io::Error::new(kind, "injected storage fault")));
+        }
+        let written = std::task::ready!(Pin::new(&mut self.inner).poll_write(cx, buf))?;
+        self.written += written as u64;
+        Poll::Ready(Ok(written))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

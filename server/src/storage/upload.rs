@@ -1,0 +1,195 @@
+//! Uploads written aside, so that an aborted or failed STOR never replaces, truncates or leaves anything.
+//!
+//! The bytes go to an anonymous file made with `O_TMPFILE` in the target's directory, through the
+//! directory handle opened when the upload started: no client can name it, list it or collide with it,
+//! and it vanishes with its descriptor if the upload fails, the server dies, or the directory is moved
+//! meanwhile. When every byte has arrived it gets its name with `linkat` (through `/proc/self/fd`, the
+//! unprivileged way), into that same directory handle: straight under the target's name when it is
+//! free, else under a random name first and then `renameat` over the old file, atomically.
+//!
+//! Where `O_TMPFILE` or `/proc` is missing, the file is created under a random 128-bit dotfile name
+//! instead, renamed into place on commit and unlinked through the handle otherwise. Either way the
+//! temporary name is short and random, so a 255-byte target name works.
+
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::fd::AsFd;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use cap_std::fs::Dir;
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use super::{StorageError, StorageFuture, Upload};
+
+/// An upload on a local file system.
+pub struct LocalUpload {
+    file: Option<tokio::fs::File>,
+    place: Placement,
+}
+
+/// Where the upload goes, and the temporary name it has if it has one.
+struct Placement {
+    directory: Dir,
+    name: OsString,
+    /// `None` for an anonymous `O_TMPFILE`; else the random name to rename from (or remove).
+    temporary: Option<OsString>,
+}
+
+impl LocalUpload {
+    /// Creates the upload's file in `directory`, to become `name` there on commit.
+    pub fn create(directory: Dir, name: OsString) -> io::Result<LocalUpload> {
+        let (file, temporary) = match anonymous_file(&directory)? {
+            Some(file) => (file, None),
+            None => {
+                let temporary = random_name();
+                let file = rustix::fs::openat(
+                    &directory,
+                    temporary.as_os_str(),
+                    OFlags::CREATE
+                        | OFlags::EXCL
+                        | OFlags::NOFOLLOW
+                        | OFlags::WRONLY
+                        | OFlags::CLOEXEC,
+                    Mode::from_raw_mode(0o666),
+                )?;
+                (std::fs::File::from(file), Some(temporary))
+            }
+        };
+        Ok(LocalUpload {
+            file: Some(tokio::fs::File::from_std(file)),
+            place: Placement {
+                directory,
+                name,
+                temporary,
+            },
+        })
+    }
+}
+
+/// An `O_TMPFILE` in `directory`, or `None` where the file system or a missing `/proc` rules it out.
+fn anonymous_file(directory: &Dir) -> io::Result<Option<std::fs::File>> {
+    if rustix_linux_procfs::proc_self_fd().is_err() {
+        return Ok(None);
+    }
+    let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+    match rustix::fs::openat(directory, ".", flags, Mode::from_raw_mode(0o666)) {
+        Ok(file) => Ok(Some(std::fs::File::from(file))),
+        // Not supported by this kernel or file system.
+        Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::NOENT | Errno::INVAL) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `.upload-` and 32 random hex digits: unguessable, and short whatever the target's name.
+fn random_name() -> OsString {
+    let mut bytes = [0u8; 16];
+    // getrandom only fails before the kernel's pool is seeded at boot; the time and pid still make the
+    // name unique, which is all the fallback needs (it is created with O_EXCL).
+    if rustix::rand::getrandom(&mut bytes, rustix::rand::GetRandomFlags::empty()).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_nanos())
+            .unwrap_or_default();
+        bytes = (nanos ^ (u128::from(std::process::id()) << 96)).to_le_bytes();
+    }
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    OsString::from(format!(".upload-{hex}"))
+}
+
+impl Placement {
+    /// Gives the complete file its name.
+    fn put(mut self, file: &std::fs::File) -> io::Result<()> {
+        let directory = &self.directory;
+        let Some(temporary) = self.temporary.clone() else {
+            let procfs = rustix_linux_procfs::proc_self_fd()?;
+            let fd = rustix::path::DecInt::from_fd(file.as_fd());
+            let link = |name: &OsStr| {
+                rustix::fs::linkat(
+                    procfs,
+                    fd.as_c_str(),
+                    directory,
+                    name,
+                    AtFlags::SYMLINK_FOLLOW,
+                )
+            };
+            return match link(&self.name) {
+                Err(Errno::EXIST) => {
+                    let temporary = random_name();
+                    link(&temporary)?;
+                    // From here on, dropping `self` removes the temporary name if the rename fails.
+                    self.temporary = Some(temporary.clone());
+                    self.rename(&temporary)
+                }
+                other => Ok(other?),
+            };
+        };
+        self.rename(&temporary)
+    }
+
+    fn rename(&mut self, temporary: &OsStr) -> io::Result<()> {
+        rustix::fs::renameat(&self.directory, temporary, &self.directory, &self.name)?;
+        self.temporary = None;
+        Ok(())
+    }
+}
+
+impl Drop for Placement {
+    fn drop(&mut self) {
+        // A temporary name still here means the upload was not put in place: remove it. One unlink
+        // through the directory handle, small enough to do inline even on an async worker.
+        if let Some(temporary) = self.temporary.take() {
+            let _ = rustix::fs::unlinkat(&self.directory, temporary.as_os_str(), AtFlags::empty());
+        }
+    }
+}
+
+impl Upload for LocalUpload {
+    fn commit(self: Box<Self>) -> StorageFuture<'static, ()> {
+        Box::pin(async move {
+            let LocalUpload { file, place } = *self;
+            let Some(mut file) = file else {
+                return Err(StorageError::Io(closed()));
+            };
+            file.flush().await?;
+            let file = file.into_std().await;
+            tokio::task::spawn_blocking(move || place.put(&file))
+                .await
+                .map_err(io::Error::other)??;
+            Ok(())
+        })
+    }
+}
+
+impl AsyncWrite for LocalUpload {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.file.as_mut() {
+            Some(file) => Pin::new(file).poll_write(cx, buf),
+            None => Poll::Ready(Err(closed())),
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.file.as_mut() {
+            Some(file) => Pin::new(file).poll_flush(cx),
+            None => Poll::Ready(Err(closed())),
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.file.as_mut() {
+            Some(file) => Pin::new(file).poll_shutdown(cx),
+            None => Poll::Ready(Err(closed())),
+        }
+    }
+}
+
+fn closed() -> io::Error {
+    io::Error::other("upload already closed")
+}
