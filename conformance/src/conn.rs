@@ -159,6 +159,12 @@ impl Control {
         Ok(())
     }
 
+    /// Sends `line` as given, with CRLF, through [`Control::send_raw`], and reads the reply.
+    pub async fn raw_line(&mut self, line: &str) -> Step<Reply> {
+        self.send_raw(format!("{line}\r\n").as_bytes()).await?;
+        self.reply().await
+    }
+
     /// Sends ABOR as RFC 959 §4.1.3 asks a user-FTP to: the Telnet "Interrupt Process" signal, then the
     /// Telnet "Synch" (IAC DM with the DM byte sent as TCP urgent data), then the command. Servers that
     /// watch for urgent data while a transfer runs (vsftpd, proftpd) only notice an ABOR sent this way.

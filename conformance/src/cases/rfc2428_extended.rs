@@ -63,8 +63,7 @@ async fn eprt_522(cx: Ctx) -> Step<Outcome> {
     cx.require_feature("EPRT")?;
     let mut control = cx.login("c1").await?;
     // Protocol 9 does not exist, so no typed EPRT can carry it.
-    control.send_raw(b"EPRT |9|127.0.0.1|5000|\r\n").await?;
-    let reply = control.reply().await?;
+    let reply = control.raw_line("EPRT |9|127.0.0.1|5000|").await?;
     cx.check_reply("EPRT with protocol 9", &reply, &[522], &[500, 501])?;
     Ok(Outcome::Pass)
 }

@@ -29,33 +29,30 @@ async fn type_cmd(cx: Ctx) -> Step<Outcome> {
     }
     // Spellings no typed command produces: the two-word form and a lower-case verb.
     for line in ["TYPE A N", "type i"] {
-        control.send_raw(format!("{line}\r\n").as_bytes()).await?;
-        let reply = control.reply().await?;
+        let reply = control.raw_line(line).await?;
         cx.check_reply(line, &reply, &[200], &[])?;
     }
-    control.send_raw(b"TYPE X\r\n").await?;
-    let reply = control.reply().await?;
+    let reply = control.raw_line("TYPE X").await?;
     cx.check_reply("TYPE X", &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
 async fn mode(cx: Ctx) -> Step<Outcome> {
-    let mut control = cx.login("c1").await?;
-    let reply = control.cmd(&Command::Mode).await?;
-    cx.check_reply("MODE S", &reply, &[200], &[])?;
-    control.send_raw(b"MODE X\r\n").await?;
-    let reply = control.reply().await?;
-    cx.check_reply("MODE X", &reply, &[504, 501], &[500])?;
-    Ok(Outcome::Pass)
+    only_one_form(cx, &Command::Mode, "MODE X").await
 }
 
 async fn stru(cx: Ctx) -> Step<Outcome> {
+    only_one_form(cx, &Command::Stru, "STRU X").await
+}
+
+/// MODE and STRU: the one form every server must take (RFC 959 §5.1: stream mode, file structure) gets
+/// 200, and an unknown one a refusal of the parameter.
+async fn only_one_form(cx: Ctx, required: &Command, unknown: &str) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let reply = control.cmd(&Command::Stru).await?;
-    cx.check_reply("STRU F", &reply, &[200], &[])?;
-    control.send_raw(b"STRU X\r\n").await?;
-    let reply = control.reply().await?;
-    cx.check_reply("STRU X", &reply, &[504, 501], &[500])?;
+    let reply = control.cmd(required).await?;
+    cx.check_reply(&required.to_string(), &reply, &[200], &[])?;
+    let reply = control.raw_line(unknown).await?;
+    cx.check_reply(unknown, &reply, &[504, 501], &[500])?;
     Ok(Outcome::Pass)
 }
 
@@ -76,10 +73,7 @@ async fn port_syntax(cx: Ctx) -> Step<Outcome> {
         format!("PORT {a},{b},{c},{d},-1,4"),
     ];
     for command in &bad {
-        control
-            .send_raw(format!("{command}\r\n").as_bytes())
-            .await?;
-        let reply = control.reply().await?;
+        let reply = control.raw_line(command).await?;
         cx.check_reply(command, &reply, &[501], &[500])?;
     }
     Ok(Outcome::Pass)

@@ -22,23 +22,14 @@ async fn lowercase(cx: Ctx) -> Step<Outcome> {
     let (mut control, _) = cx.connect("c1").await?;
     let login = &cx.target.login;
     // Lower-case verbs are what this case is about, so these lines go out raw.
-    control
-        .send_raw(format!("user {}\r\n", login.user).as_bytes())
-        .await?;
-    let reply = control.reply().await?;
+    let reply = control.raw_line(&format!("user {}", login.user)).await?;
     cx.check_reply("user", &reply, &[331, 230], &[])?;
     if reply.code == 331 {
-        control
-            .send_raw(format!("pass {}\r\n", login.pass).as_bytes())
-            .await?;
-        let reply = control.reply().await?;
+        let reply = control.raw_line(&format!("pass {}", login.pass)).await?;
         cx.check_reply("pass", &reply, &[230, 202], &[])?;
     }
     for (command, code) in [("syst", 215), ("noop", 200), ("type i", 200), ("Noop", 200)] {
-        control
-            .send_raw(format!("{command}\r\n").as_bytes())
-            .await?;
-        let reply = control.reply().await?;
+        let reply = control.raw_line(command).await?;
         cx.check_reply(command, &reply, &[code], &[])?;
     }
     Ok(Outcome::Pass)
@@ -65,8 +56,7 @@ async fn bare_lf(cx: Ctx) -> Step<Outcome> {
 
 async fn unknown(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    control.send_raw(b"XYZZY plugh\r\n").await?;
-    let reply = control.reply().await?;
+    let reply = control.raw_line("XYZZY plugh").await?;
     cx.check_reply("XYZZY", &reply, &[500], &[502])?;
     let reply = control.cmd(&Command::Noop).await?;
     cx.check_reply("NOOP afterwards", &reply, &[200], &[])?;
@@ -120,8 +110,7 @@ async fn long_line(cx: Ctx) -> Step<Outcome> {
 
 async fn missing_argument(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    control.send_raw(b"TYPE\r\n").await?;
-    let reply = control.reply().await?;
+    let reply = control.raw_line("TYPE").await?;
     cx.check_reply("TYPE without argument", &reply, &[501], &[500, 504])?;
     Ok(Outcome::Pass)
 }
