@@ -168,7 +168,8 @@ impl Control {
     /// Sends ABOR as RFC 959 §4.1.3 asks a user-FTP to: the Telnet "Interrupt Process" signal, then the
     /// Telnet "Synch" (IAC DM with the DM byte sent as TCP urgent data), then the command. Servers that
     /// watch for urgent data while a transfer runs (vsftpd, proftpd) only notice an ABOR sent this way.
-    pub async fn abort(&mut self) -> Step<Reply> {
+    /// Returns the first reply, or `None` when none comes within `wait`.
+    pub async fn abort_within(&mut self, wait: Duration) -> Step<Option<Reply>> {
         self.send_raw(&[IAC, IP, IAC]).await?;
         socket2::SockRef::from(&self.stream)
             .send_out_of_band(&[DM])
@@ -177,7 +178,8 @@ impl Control {
             })?;
         self.transcript.push(format!("{}> (urgent) DM", self.label));
         self.sent += 1;
-        self.cmd(&Command::Abor).await
+        self.send(&Command::Abor).await?;
+        self.reply_within(wait).await
     }
 
     /// Sends a command and reads its reply.

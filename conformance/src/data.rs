@@ -237,7 +237,37 @@ pub enum End {
     Timeout,
 }
 
+/// How long the unread bytes of a stalled transfer must stay the same to count as stalled.
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// More than any socket receive buffer holds on Linux (tcp_rmem's maximum is 6 MiB by default), so a
+/// peek sees every queued byte.
+const PEEK_LIMIT: usize = 16 * 1024 * 1024;
+
 impl Data {
+    /// Waits until the server has stopped sending: the bytes queued unread on this connection stop growing
+    /// for [`SETTLE`], because the receive window is full and the server's writes block. Bounded by
+    /// `max`. Cases that act on a stalled transfer wait for this, so a server that reads the control
+    /// connection only between writes is judged the same way every run (not by how fast it filled the
+    /// buffers before the command arrived).
+    pub async fn wait_until_stalled(&mut self, max: Duration) {
+        let mut probe = vec![0u8; PEEK_LIMIT];
+        let deadline = tokio::time::Instant::now() + max;
+        let mut last = None;
+        while tokio::time::Instant::now() < deadline {
+            let queued = match tokio::time::timeout(SETTLE, self.stream.peek(&mut probe)).await {
+                Ok(Ok(queued)) => queued,
+                // Nothing queued yet, or the connection ended: nothing to wait for.
+                Ok(Err(_)) | Err(_) => return,
+            };
+            if last == Some(queued) {
+                return;
+            }
+            last = Some(queued);
+            tokio::time::sleep(SETTLE).await;
+        }
+    }
+
     /// Reads until end of file (or error, or `wait` without progress ending the read); at most `limit` bytes.
     pub async fn read_to_end(&mut self, limit: usize, wait: Duration) -> (Vec<u8>, End) {
         let mut out = Vec::new();

@@ -15,6 +15,9 @@ use crate::data::{self, ConnectOptions, Data, Mode};
 /// How much of a stalled transfer is read first: proof that the transfer runs.
 pub const STALL_AFTER: usize = 64 * 1024;
 
+/// The longest a stalled transfer is given to fill the socket buffers and block the server's writes.
+const STALL_WAIT: Duration = Duration::from_secs(5);
+
 /// How long "nothing happens" is waited for (no reply, no connection): long enough for any server on
 /// loopback to have acted, short enough to keep the suite fast.
 pub const QUIET: Duration = Duration::from_millis(1500);
@@ -151,6 +154,7 @@ pub async fn stalled_retr(cx: &Ctx, control: &mut Control) -> Step<(Data, Reply)
     match begin(control, Mode::Passive, &command, true).await? {
         Ok((mut data, preliminary)) => {
             data.read_some(STALL_AFTER, control.reply_timeout).await?;
+            data.wait_until_stalled(STALL_WAIT).await;
             Ok((data, preliminary))
         }
         Err(reply) => Err(Outcome::fail(
