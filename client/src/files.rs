@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::local::{ReaderThread, WriterThread};
-use crate::transfer::{pump_down, Progress};
+use crate::transfer::{pump_down, pump_up, Progress};
 
 /// What a download did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +140,24 @@ impl Client {
         })
         .await;
         let (file, len) = opened.map_err(|error| Error::local(local, error))?;
-        self.store_from(remote, ReaderThread::spawn(file), Some(len), progress)
-            .await
+        let mut transfer = self
+            .open_transfer(ftp_proto::Command::Stor(remote.into()), 0)
+            .await?;
+        if transfer.is_ascii() {
+            let source = ReaderThread::spawn(file);
+            return pump_up(transfer, source, Some(len), progress).await;
+        }
+        // TYPE I: the kernel moves the file to the socket (see `zerocopy`).
+        loop {
+            match transfer.send_file(&file, local).await {
+                Ok(0) => break,
+                Ok(_) => progress(Progress {
+                    done: transfer.moved(),
+                    total: Some(len),
+                }),
+                Err(error) => return Err(transfer.abandon(error).await),
+            }
+        }
+        transfer.finish().await
     }
 }

@@ -1,6 +1,7 @@
 //! The local end of a transfer (a file, a device such as `/dev/null`, a FIFO or stdout), read or
 //! written by one blocking thread, with buffers of [`CHUNK`] bytes handed over through a bounded
-//! channel.
+//! channel. Downloads and TYPE A uploads go this way; a TYPE I upload of a file is `sendfile(2)`
+//! ([`crate::zerocopy`]).
 //!
 //! Why not `tokio::fs`: it runs every read and write as a separate job on the blocking pool and
 //! copies the bytes through a buffer of its own. With the 64 KiB chunks the client used, a 1 GiB

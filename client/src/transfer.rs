@@ -6,6 +6,7 @@
 //! known, every byte arrived: a server that closes the data connection early and still says 226 gets a
 //! transfer error, not a silently short file.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
@@ -17,6 +18,7 @@ use crate::client::{refusal, Client, TransferType};
 use crate::data;
 use crate::error::{Error, Result};
 use crate::local::{AsyncSink, AsyncSource, Chunk, Sink, Source, CHUNK};
+use crate::zerocopy;
 
 /// A slow download still reaches its sink (and the progress bar) this often.
 const HAND_OVER_EVERY: Duration = Duration::from_millis(200);
@@ -53,6 +55,16 @@ impl Transfer<'_> {
     /// The whole file's size when the server told it (SIZE).
     pub fn total(&self) -> Option<u64> {
         self.total
+    }
+
+    /// Bytes moved on the data connection so far in this transfer.
+    pub fn moved(&self) -> u64 {
+        self.moved
+    }
+
+    /// True for a TYPE A file transfer (line ends converted).
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
     }
 
     fn progress(&self) -> Progress {
@@ -102,6 +114,23 @@ impl Transfer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Sends the next bytes of `file` with `sendfile(2)` (see [`crate::zerocopy`]); 0 at its end.
+    /// `local` names the file in errors.
+    pub(crate) async fn send_file(&mut self, file: &std::fs::File, local: &Path) -> Result<usize> {
+        let timeout = self.client.control.timeout();
+        match tokio::time::timeout(timeout, zerocopy::send_file(&self.stream, file)).await {
+            Ok(Ok(count)) => {
+                self.moved += count as u64;
+                Ok(count)
+            }
+            Ok(Err(error)) if zerocopy::is_network_error(&error) => {
+                Err(self.broken(format!("data connection broke: {error}")))
+            }
+            Ok(Err(error)) => Err(Error::local(local, error)),
+            Err(_) => Err(Error::Timeout(format!("sending data of {}", self.what))),
+        }
     }
 
     /// Closes the data connection and reads the final reply; checks the byte count against the size.
@@ -225,50 +254,8 @@ impl Client {
         total: Option<u64>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<u64> {
-        self.store_from(path, AsyncSource::new(source), total, progress)
-            .await
-    }
-
-    /// STOR from any [`Source`]: an `AsyncRead`, or a file read by its own thread.
-    pub(crate) async fn store_from(
-        &mut self,
-        path: &str,
-        mut source: impl Source,
-        total: Option<u64>,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<u64> {
-        let mut transfer = self.open_transfer(Command::Stor(path.into()), 0).await?;
-        transfer.total = None;
-        let mut wire = Vec::new();
-        let mut to_crlf = LfToCrlf::default();
-        loop {
-            let chunk = match source.next().await {
-                Ok(chunk) => chunk,
-                Err(error) => {
-                    let error = Error::local("the input", error);
-                    return Err(transfer.abandon(error).await);
-                }
-            };
-            if chunk.len == 0 {
-                break;
-            }
-            let bytes = if transfer.ascii {
-                wire.clear();
-                to_crlf.convert(&chunk.bytes[..chunk.len], &mut wire);
-                &wire[..]
-            } else {
-                &chunk.bytes[..chunk.len]
-            };
-            if let Err(error) = transfer.write_all(bytes).await {
-                return Err(transfer.abandon(error).await);
-            }
-            source.recycle(chunk.bytes);
-            progress(Progress {
-                done: transfer.moved,
-                total,
-            });
-        }
-        transfer.finish().await
+        let transfer = self.open_transfer(Command::Stor(path.into()), 0).await?;
+        pump_up(transfer, AsyncSource::new(source), total, progress).await
     }
 
     /// LIST `path` (or the current directory): the server's listing text.
@@ -294,6 +281,46 @@ impl Client {
         pump_down(transfer, AsyncSink(&mut out), "the listing", &mut |_| {}).await?;
         Ok(out)
     }
+}
+
+/// Sends an upload from `source`, then finishes it.
+pub(crate) async fn pump_up(
+    mut transfer: Transfer<'_>,
+    mut source: impl Source,
+    total: Option<u64>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<u64> {
+    transfer.total = None;
+    let mut wire = Vec::new();
+    let mut to_crlf = LfToCrlf::default();
+    loop {
+        let chunk = match source.next().await {
+            Ok(chunk) => chunk,
+            Err(error) => {
+                let error = Error::local("the input", error);
+                return Err(transfer.abandon(error).await);
+            }
+        };
+        if chunk.len == 0 {
+            break;
+        }
+        let bytes = if transfer.ascii {
+            wire.clear();
+            to_crlf.convert(&chunk.bytes[..chunk.len], &mut wire);
+            &wire[..]
+        } else {
+            &chunk.bytes[..chunk.len]
+        };
+        if let Err(error) = transfer.write_all(bytes).await {
+            return Err(transfer.abandon(error).await);
+        }
+        source.recycle(chunk.bytes);
+        progress(Progress {
+            done: transfer.moved,
+            total,
+        });
+    }
+    transfer.finish().await
 }
 
 /// Copies a download to `sink`, then finishes it. Reads fill one buffer of [`CHUNK`] bytes, handed
