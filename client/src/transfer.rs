@@ -20,7 +20,8 @@ use crate::error::{Error, Result};
 use crate::local::{AsyncSink, AsyncSource, Chunk, Sink, Source, CHUNK};
 use crate::zerocopy;
 
-/// A slow download still reaches its sink (and the progress bar) this often.
+/// A download's bytes wait at most this long in the buffer before reaching the sink (and the
+/// progress bar).
 const HAND_OVER_EVERY: Duration = Duration::from_millis(200);
 
 /// Where a transfer stands, for progress display.
@@ -324,8 +325,8 @@ pub(crate) async fn pump_up(
 }
 
 /// Copies a download to `sink`, then finishes it. Reads fill one buffer of [`CHUNK`] bytes, handed
-/// to the sink when full, at the end, or [`HAND_OVER_EVERY`] after the last hand-over, so that a
-/// slow transfer still shows progress and reaches a pipe as it comes.
+/// to the sink when full, at the end, or [`HAND_OVER_EVERY`] after its oldest byte arrived, so that
+/// a slow or pausing transfer still shows progress and reaches a pipe as it comes.
 pub(crate) async fn pump_down(
     mut transfer: Transfer<'_>,
     mut sink: impl Sink,
@@ -337,19 +338,34 @@ pub(crate) async fn pump_down(
     // TYPE A: the buffer's bytes converted to local line ends, the chunk that is handed over.
     let mut local = Vec::new();
     let mut from_crlf = CrlfToLf::default();
-    let mut handed = Instant::now();
+    // When the oldest byte in the buffer arrived.
+    let mut oldest = Instant::now();
     loop {
-        let count = match transfer.read(&mut buffer[filled..]).await {
-            Ok(count) => count,
-            Err(error) => {
+        // With bytes waiting, wait for more only until they are due: a pause in the data must not
+        // hold back what already arrived. (Dropping a pending read loses nothing; the stall timeout
+        // starts again after the hand-over.)
+        let reading = transfer.read(&mut buffer[filled..]);
+        let read = if filled > 0 {
+            let due = HAND_OVER_EVERY.saturating_sub(oldest.elapsed());
+            tokio::time::timeout(due, reading).await
+        } else {
+            Ok(reading.await)
+        };
+        let (count, due) = match read {
+            Ok(Ok(count)) => (count, false),
+            Ok(Err(error)) => {
                 // Keep what arrived (for `get -c`); the transfer's error is the one reported.
                 let _ = sink.close().await;
                 return Err(transfer.abandon(error).await);
             }
+            Err(_) => (0, true),
         };
+        if filled == 0 {
+            oldest = Instant::now();
+        }
         filled += count;
-        let end = count == 0;
-        if filled > 0 && (end || filled == CHUNK || handed.elapsed() >= HAND_OVER_EVERY) {
+        let end = count == 0 && !due;
+        if filled > 0 && (end || due || filled == CHUNK || oldest.elapsed() >= HAND_OVER_EVERY) {
             let chunk = if transfer.ascii {
                 local.clear();
                 from_crlf.convert(&buffer[..filled], &mut local);
@@ -369,7 +385,6 @@ pub(crate) async fn pump_down(
                 Err(error) => return Err(transfer.abandon(Error::local(sink_name, error)).await),
             }
             filled = 0;
-            handed = Instant::now();
             progress(transfer.progress());
         }
         if end {
