@@ -5,15 +5,14 @@
 //! not. A download that fails after that leaves what arrived in place, so that `get -c` can finish it
 //! later; it is never reported as success.
 
-use std::io::SeekFrom;
-use std::path::Path;
-
-use tokio::fs::{File, OpenOptions};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::transfer::{pump_down, Progress};
+use crate::local::{ReaderThread, WriterThread};
+use crate::transfer::{pump_down, pump_up, Progress};
 
 /// What a download did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,9 +23,51 @@ pub struct Downloaded {
     pub received: u64,
 }
 
+/// Refuses `get -c` into something that is not a regular file (`/dev/null`, a FIFO): it has no
+/// size to resume from and cannot be cut or sought. A path that does not exist yet is fine.
+pub fn check_resumable(local: &Path) -> Result<()> {
+    match std::fs::metadata(local) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => Err(Error::Usage(format!(
+            "cannot resume (-c) into {}: it is not a regular file",
+            local.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Opens the download's target without truncating it, then, if it is a regular file, cuts it to
+/// `offset` and seeks there. Anything else (a character device such as `/dev/null`, a FIFO) is
+/// written as a stream: it cannot be cut or sought, and was refused for resume before.
+fn open_target(local: &Path, offset: u64) -> io::Result<File> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(local)?;
+    if file.metadata()?.is_file() {
+        file.set_len(offset)?;
+        file.seek(SeekFrom::Start(offset))?;
+    } else if offset > 0 {
+        return Err(io::Error::other(
+            "cannot resume into something that is not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Runs blocking `work` on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|error| Err(io::Error::other(error)))
+}
+
 impl Client {
     /// Downloads `remote` to `local`. With `resume`, continues from the local file's size with REST;
-    /// a server that refuses REST gets a full download over the file instead.
+    /// a server that refuses REST gets a full download over the file instead. `local` may also be a
+    /// character device or a FIFO (`/dev/null`), written as a stream; those cannot be resumed.
     pub async fn get_file(
         &mut self,
         remote: &str,
@@ -34,6 +75,9 @@ impl Client {
         resume: bool,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Downloaded> {
+        if resume {
+            check_resumable(local)?;
+        }
         let existing = match tokio::fs::metadata(local).await {
             Ok(meta) if resume && meta.is_file() => meta.len(),
             _ => 0,
@@ -54,27 +98,28 @@ impl Client {
         // Only now, after the 150, is the local file touched: opened without truncation, then cut to
         // where the data starts (the resume offset, or 0 when REST was refused or not asked for).
         let offset = transfer.offset();
-        let opened = async {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(local)
-                .await?;
-            file.set_len(offset).await?;
-            file.seek(SeekFrom::Start(offset)).await?;
-            Ok::<_, std::io::Error>(file)
-        };
-        let mut file = match opened.await {
+        let path = PathBuf::from(local);
+        let file = match blocking(move || open_target(&path, offset)).await {
             Ok(file) => file,
             Err(error) => return Err(transfer.abandon(Error::local(local, error)).await),
         };
         let name = local.display().to_string();
-        let received = pump_down(transfer, &mut file, &name, progress).await?;
-        file.shutdown()
-            .await
-            .map_err(|error| Error::local(local, error))?;
+        let received = pump_down(transfer, WriterThread::spawn(file), &name, progress).await?;
         Ok(Downloaded { offset, received })
+    }
+
+    /// Downloads `remote` into `out` (stdout, a pipe), written by a thread of its own: a stream, no
+    /// resume. Returns the bytes received.
+    pub async fn get_stream<W: Write + Send + 'static>(
+        &mut self,
+        remote: &str,
+        out: W,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<u64> {
+        let transfer = self
+            .open_transfer(ftp_proto::Command::Retr(remote.into()), 0)
+            .await?;
+        pump_down(transfer, WriterThread::spawn(out), "the output", progress).await
     }
 
     /// Uploads `local` as `remote`. Returns the bytes sent.
@@ -84,20 +129,35 @@ impl Client {
         remote: &str,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<u64> {
-        let mut file = File::open(local)
-            .await
-            .map_err(|error| Error::local(local, error))?;
-        let meta = file
-            .metadata()
-            .await
-            .map_err(|error| Error::local(local, error))?;
-        if !meta.is_file() {
-            return Err(Error::local(
-                local,
-                std::io::Error::other("not a regular file"),
-            ));
+        let path = PathBuf::from(local);
+        let opened = blocking(move || {
+            let file = File::open(&path)?;
+            let meta = file.metadata()?;
+            if !meta.is_file() {
+                return Err(io::Error::other("not a regular file"));
+            }
+            Ok((file, meta.len()))
+        })
+        .await;
+        let (file, len) = opened.map_err(|error| Error::local(local, error))?;
+        let mut transfer = self
+            .open_transfer(ftp_proto::Command::Stor(remote.into()), 0)
+            .await?;
+        if transfer.is_ascii() {
+            let source = ReaderThread::spawn(file);
+            return pump_up(transfer, source, Some(len), progress).await;
         }
-        self.store(remote, &mut file, Some(meta.len()), progress)
-            .await
+        // TYPE I: the kernel moves the file to the socket (see `zerocopy`).
+        loop {
+            match transfer.send_file(&file, local).await {
+                Ok(0) => break,
+                Ok(_) => progress(Progress {
+                    done: transfer.moved(),
+                    total: Some(len),
+                }),
+                Err(error) => return Err(transfer.abandon(error).await),
+            }
+        }
+        transfer.finish().await
     }
 }

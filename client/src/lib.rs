@@ -10,7 +10,10 @@
 //!   replaced by the control peer's.
 //! - [`client`]: [`Client`]: login and the directory and file commands.
 //! - [`transfer`]: RETR/STOR/LIST/NLST as streams with a progress callback and REST offsets;
-//!   [`files`]: whole local files, `get -c` resume.
+//!   [`files`]: whole local files (or devices, FIFOs, stdout as streams), `get -c` resume.
+//! - `local`: the local end of a file transfer, on a blocking thread of its own fed through a
+//!   bounded channel of 1 MiB buffers (not `tokio::fs`, which pays a pool round trip per chunk);
+//!   `zerocopy`: `sendfile(2)` for TYPE I uploads of whole files, the one non-std system call.
 //! - [`error`]: the [`Error`] enum and its one mapping to exit codes.
 //! - [`url`]: `ftp://` URLs; [`netrc`]: reading `~/.netrc` entries.
 //! - `cli` (the default `cli` feature): what only the binary needs: the login sources and password
@@ -28,9 +31,11 @@ pub mod control;
 pub mod data;
 pub mod error;
 pub mod files;
+mod local;
 pub mod netrc;
 pub mod transfer;
 pub mod url;
+mod zerocopy;
 
 pub use client::{Client, Options, TransferType};
 pub use data::DataMode;

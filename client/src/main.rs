@@ -79,10 +79,12 @@ enum Command {
         /// The file to download: ftp://[user[:password]@]host[:port]/path.
         #[arg(value_name = "URL")]
         url: String,
-        /// Where to write it (default: the remote file's name; `-` for stdout).
+        /// Where to write it (default: the remote file's name; `-` for stdout; a device or FIFO such
+        /// as /dev/null is written as a stream).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Continue a partial local file (REST); a full download if the server cannot resume.
+        /// Continue a partial local file (REST); a full download if the server cannot resume. Regular
+        /// files only.
         #[arg(short = 'c', long = "continue")]
         resume: bool,
     },

@@ -6,6 +6,9 @@
 //! known, every byte arrived: a server that closes the data connection early and still says 226 gets a
 //! transfer error, not a silently short file.
 
+use std::path::Path;
+use std::time::{Duration, Instant};
+
 use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
 use ftp_proto::{Command, ListingArg, PathArg, ReplyCode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -14,8 +17,12 @@ use tokio::net::TcpStream;
 use crate::client::{refusal, Client, TransferType};
 use crate::data;
 use crate::error::{Error, Result};
+use crate::local::{AsyncSink, AsyncSource, Chunk, Sink, Source, CHUNK};
+use crate::zerocopy;
 
-const CHUNK: usize = 64 * 1024;
+/// A download's bytes wait at most this long in the buffer before reaching the sink (and the
+/// progress bar).
+const HAND_OVER_EVERY: Duration = Duration::from_millis(200);
 
 /// Where a transfer stands, for progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +58,16 @@ impl Transfer<'_> {
         self.total
     }
 
+    /// Bytes moved on the data connection so far in this transfer.
+    pub fn moved(&self) -> u64 {
+        self.moved
+    }
+
+    /// True for a TYPE A file transfer (line ends converted).
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
+    }
+
     fn progress(&self) -> Progress {
         Progress {
             done: self.offset + self.moved,
@@ -78,15 +95,41 @@ impl Transfer<'_> {
         }
     }
 
-    /// Writes a whole chunk.
-    pub async fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+    /// Writes a whole chunk. The timeout is on each write that the socket accepts, not on the
+    /// whole chunk: a slow link that keeps moving is not a stall.
+    pub async fn write_all(&mut self, mut bytes: &[u8]) -> Result<()> {
         let timeout = self.client.control.timeout();
-        match tokio::time::timeout(timeout, self.stream.write_all(bytes)).await {
-            Ok(Ok(())) => {
-                self.moved += bytes.len() as u64;
-                Ok(())
+        while !bytes.is_empty() {
+            match tokio::time::timeout(timeout, self.stream.write(bytes)).await {
+                Ok(Ok(0)) => {
+                    return Err(self.broken("data connection broke: it accepts no more data".into()))
+                }
+                Ok(Ok(count)) => {
+                    self.moved += count as u64;
+                    bytes = &bytes[count..];
+                }
+                Ok(Err(error)) => {
+                    return Err(self.broken(format!("data connection broke: {error}")))
+                }
+                Err(_) => return Err(Error::Timeout(format!("sending data of {}", self.what))),
             }
-            Ok(Err(error)) => Err(self.broken(format!("data connection broke: {error}"))),
+        }
+        Ok(())
+    }
+
+    /// Sends the next bytes of `file` with `sendfile(2)` (see [`crate::zerocopy`]); 0 at its end.
+    /// `local` names the file in errors.
+    pub(crate) async fn send_file(&mut self, file: &std::fs::File, local: &Path) -> Result<usize> {
+        let timeout = self.client.control.timeout();
+        match tokio::time::timeout(timeout, zerocopy::send_file(&self.stream, file)).await {
+            Ok(Ok(count)) => {
+                self.moved += count as u64;
+                Ok(count)
+            }
+            Ok(Err(error)) if zerocopy::is_network_error(&error) => {
+                Err(self.broken(format!("data connection broke: {error}")))
+            }
+            Ok(Err(error)) => Err(Error::local(local, error)),
             Err(_) => Err(Error::Timeout(format!("sending data of {}", self.what))),
         }
     }
@@ -201,7 +244,7 @@ impl Client {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<u64> {
         let transfer = self.open_transfer(Command::Retr(path.into()), 0).await?;
-        pump_down(transfer, sink, "the output", progress).await
+        pump_down(transfer, AsyncSink(sink), "the output", progress).await
     }
 
     /// STOR `source` as `path`; `total` is only for progress. Returns the bytes sent.
@@ -212,38 +255,8 @@ impl Client {
         total: Option<u64>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<u64> {
-        let mut transfer = self.open_transfer(Command::Stor(path.into()), 0).await?;
-        transfer.total = None;
-        let mut buffer = vec![0u8; CHUNK];
-        let mut wire = Vec::new();
-        let mut to_crlf = LfToCrlf::default();
-        loop {
-            let count = match source.read(&mut buffer).await {
-                Ok(count) => count,
-                Err(error) => {
-                    let error = Error::local("the input", error);
-                    return Err(transfer.abandon(error).await);
-                }
-            };
-            if count == 0 {
-                break;
-            }
-            let chunk = if transfer.ascii {
-                wire.clear();
-                to_crlf.convert(&buffer[..count], &mut wire);
-                &wire[..]
-            } else {
-                &buffer[..count]
-            };
-            if let Err(error) = transfer.write_all(chunk).await {
-                return Err(transfer.abandon(error).await);
-            }
-            progress(Progress {
-                done: transfer.moved,
-                total,
-            });
-        }
-        transfer.finish().await
+        let transfer = self.open_transfer(Command::Stor(path.into()), 0).await?;
+        pump_up(transfer, AsyncSource::new(source), total, progress).await
     }
 
     /// LIST `path` (or the current directory): the server's listing text.
@@ -266,47 +279,129 @@ impl Client {
     async fn listing(&mut self, command: Command) -> Result<Vec<u8>> {
         let transfer = self.open_transfer(command, 0).await?;
         let mut out = Vec::new();
-        pump_down(transfer, &mut out, "the listing", &mut |_| {}).await?;
+        pump_down(transfer, AsyncSink(&mut out), "the listing", &mut |_| {}).await?;
         Ok(out)
     }
 }
 
-/// Copies a download to `sink`, then finishes it.
-pub(crate) async fn pump_down<W: AsyncWrite + Unpin>(
+/// Sends an upload from `source`, then finishes it.
+pub(crate) async fn pump_up(
     mut transfer: Transfer<'_>,
-    sink: &mut W,
+    mut source: impl Source,
+    total: Option<u64>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<u64> {
+    transfer.total = None;
+    let mut wire = Vec::new();
+    let mut to_crlf = LfToCrlf::default();
+    loop {
+        let chunk = match source.next().await {
+            Ok(chunk) => chunk,
+            Err(error) => {
+                let error = Error::local("the input", error);
+                return Err(transfer.abandon(error).await);
+            }
+        };
+        if chunk.len == 0 {
+            break;
+        }
+        let bytes = if transfer.ascii {
+            wire.clear();
+            to_crlf.convert(&chunk.bytes[..chunk.len], &mut wire);
+            &wire[..]
+        } else {
+            &chunk.bytes[..chunk.len]
+        };
+        if let Err(error) = transfer.write_all(bytes).await {
+            return Err(transfer.abandon(error).await);
+        }
+        source.recycle(chunk.bytes);
+        progress(Progress {
+            done: transfer.moved,
+            total,
+        });
+    }
+    transfer.finish().await
+}
+
+/// Copies a download to `sink`, then finishes it. Reads fill one buffer of [`CHUNK`] bytes, handed
+/// to the sink when full, at the end, or [`HAND_OVER_EVERY`] after its oldest byte arrived, so that
+/// a slow or pausing transfer still shows progress and reaches a pipe as it comes.
+pub(crate) async fn pump_down(
+    mut transfer: Transfer<'_>,
+    mut sink: impl Sink,
     sink_name: &str,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<u64> {
     let mut buffer = vec![0u8; CHUNK];
+    let mut filled = 0;
+    // TYPE A: the buffer's bytes converted to local line ends, the chunk that is handed over.
     let mut local = Vec::new();
     let mut from_crlf = CrlfToLf::default();
+    // When the oldest byte in the buffer arrived.
+    let mut oldest = Instant::now();
     loop {
-        let count = match transfer.read(&mut buffer).await {
-            Ok(0) => break,
-            Ok(count) => count,
-            Err(error) => return Err(transfer.abandon(error).await),
-        };
-        let chunk = if transfer.ascii {
-            local.clear();
-            from_crlf.convert(&buffer[..count], &mut local);
-            &local[..]
+        // With bytes waiting, wait for more only until they are due: a pause in the data must not
+        // hold back what already arrived. (Dropping a pending read loses nothing; the stall timeout
+        // starts again after the hand-over.)
+        let reading = transfer.read(&mut buffer[filled..]);
+        let read = if filled > 0 {
+            let due = HAND_OVER_EVERY.saturating_sub(oldest.elapsed());
+            tokio::time::timeout(due, reading).await
         } else {
-            &buffer[..count]
+            Ok(reading.await)
         };
-        if let Err(error) = sink.write_all(chunk).await {
-            let error = Error::local(sink_name, error);
-            return Err(transfer.abandon(error).await);
+        let (count, due) = match read {
+            Ok(Ok(count)) => (count, false),
+            Ok(Err(error)) => {
+                // Keep what arrived (for `get -c`); the transfer's error is the one reported.
+                let _ = sink.close().await;
+                return Err(transfer.abandon(error).await);
+            }
+            Err(_) => (0, true),
+        };
+        if filled == 0 {
+            oldest = Instant::now();
         }
-        progress(transfer.progress());
+        filled += count;
+        let end = count == 0 && !due;
+        if filled > 0 && (end || due || filled == CHUNK || oldest.elapsed() >= HAND_OVER_EVERY) {
+            let chunk = if transfer.ascii {
+                local.clear();
+                from_crlf.convert(&buffer[..filled], &mut local);
+                Chunk {
+                    len: local.len(),
+                    bytes: std::mem::take(&mut local),
+                }
+            } else {
+                Chunk {
+                    len: filled,
+                    bytes: std::mem::take(&mut buffer),
+                }
+            };
+            match sink.write(chunk).await {
+                Ok(next) if transfer.ascii => local = next,
+                Ok(next) => buffer = next,
+                Err(error) => return Err(transfer.abandon(Error::local(sink_name, error)).await),
+            }
+            filled = 0;
+            progress(transfer.progress());
+        }
+        if end {
+            break;
+        }
     }
     let last = from_crlf.finish();
     if !last.is_empty() {
-        if let Err(error) = sink.write_all(last).await {
+        let chunk = Chunk {
+            bytes: last.to_vec(),
+            len: last.len(),
+        };
+        if let Err(error) = sink.write(chunk).await {
             return Err(transfer.abandon(Error::local(sink_name, error)).await);
         }
     }
-    if let Err(error) = sink.flush().await {
+    if let Err(error) = sink.close().await {
         return Err(transfer.abandon(Error::local(sink_name, error)).await);
     }
     transfer.finish().await

@@ -1,6 +1,8 @@
 //! The one-shot subcommands for scripts: `get`, `put`, `ls`, `mkdir`, `rmdir`, `rm`, each on one URL.
 //! Success is silent unless a person is at the terminal ([`Notices`]), as in the shell.
 
+use std::fs::File;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use crate::cli::login::{connect_and_login, LoginSources};
@@ -9,6 +11,7 @@ use crate::cli::progress::Bar;
 use crate::cli::shell::session::base_name;
 use crate::client::{Client, Options};
 use crate::error::{Error, Result};
+use crate::files::check_resumable;
 use crate::url::FtpUrl;
 
 /// One subcommand, validated.
@@ -55,7 +58,22 @@ pub async fn run(
     };
     // Check the arguments before connecting, so a usage error costs no connection.
     match &command {
-        OneShot::Get { url, .. } => needs_path(url, "file").map(drop)?,
+        OneShot::Get {
+            url,
+            output,
+            resume,
+        } => {
+            needs_path(url, "file")?;
+            match output.as_deref() {
+                Some(path) if *resume && path == Path::new("-") => {
+                    return Err(Error::Usage(
+                        "cannot resume (-c) a download to stdout (-o -)".into(),
+                    ))
+                }
+                Some(path) if *resume => check_resumable(path)?,
+                _ => {}
+            }
+        }
         OneShot::Mkdir(url) | OneShot::Rmdir(url) => needs_path(url, "directory").map(drop)?,
         OneShot::Rm(url) => needs_path(url, "file").map(drop)?,
         OneShot::Put { file, .. } => {
@@ -85,9 +103,14 @@ async fn act(
             let remote = needs_path(url, "file")?;
             match output.as_deref() {
                 Some(path) if path == Path::new("-") => {
-                    let mut stdout = tokio::io::stdout();
+                    // The bytes go to stdout's file descriptor itself (a duplicate, written by a
+                    // thread), not through `std::io::stdout()`'s line buffer; no bar, no notice.
+                    let stdout = std::io::stdout()
+                        .as_fd()
+                        .try_clone_to_owned()
+                        .map_err(|error| Error::local("the output", error))?;
                     client
-                        .retrieve(&remote, &mut stdout, &mut |_| {})
+                        .get_stream(&remote, File::from(stdout), &mut |_| {})
                         .await
                         .map(drop)
                 }

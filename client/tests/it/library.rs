@@ -243,3 +243,46 @@ async fn ascii_mode_uses_local_line_ends() {
         .unwrap();
     assert_eq!(out, text);
 }
+
+/// Whole files in TYPE A take the buffered path (TYPE I uploads use `sendfile`): text larger than
+/// one 1 MiB buffer, with line ends on every buffer boundary, comes back as it was.
+#[tokio::test]
+async fn ascii_mode_put_file_and_get_file_round_trip_across_buffers() {
+    let server = TestServer::start().await;
+    let mut client = server.client_with(options()).await;
+    client.set_transfer_type(ftp_client::TransferType::Ascii);
+    let text: Vec<u8> = (0..30_000)
+        .flat_map(|line: usize| {
+            let mut bytes = vec![b'0' + (line % 10) as u8; line % 150];
+            bytes.push(b'\n');
+            bytes
+        })
+        .collect();
+    assert!(text.len() > 2 * 1024 * 1024, "{}", text.len());
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("t.txt");
+    std::fs::write(&source, &text).unwrap();
+    let sent = client
+        .put_file(&source, "t.txt", &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        sent,
+        (text.len() + bytecount(&text, b'\n')) as u64,
+        "CRLF on the wire"
+    );
+    assert_eq!(
+        sha256(&std::fs::read(server.root.path().join("t.txt")).unwrap()),
+        sha256(&text)
+    );
+    let back = work.path().join("back.txt");
+    client
+        .get_file("t.txt", &back, false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(sha256(&std::fs::read(&back).unwrap()), sha256(&text));
+}
+
+fn bytecount(bytes: &[u8], wanted: u8) -> usize {
+    bytes.iter().filter(|byte| **byte == wanted).count()
+}

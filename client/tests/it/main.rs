@@ -7,4 +7,5 @@ mod cli;
 mod library;
 mod refused_get;
 mod scripted;
+mod streamed_get;
 mod support;

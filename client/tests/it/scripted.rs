@@ -268,3 +268,49 @@ async fn active_mode_falls_back_from_eprt_to_port() {
     client.quit().await.unwrap();
     script.await.unwrap();
 }
+
+/// The client gathers a download into 1 MiB buffers: bytes that arrive before a pause must still
+/// reach the output during the pause (a pipe reader, the progress bar), not when the buffer fills.
+#[tokio::test]
+async fn bytes_before_a_pause_reach_the_output_during_it() {
+    let (written, mut arrived) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let (addr, script) = scripted(|mut peer| async move {
+        peer.login().await;
+        let listener = peer.passive_setup(None).await;
+        peer.expect("RETR").await;
+        let mut data = accept(&listener).await;
+        peer.send("150 here it comes\r\n").await;
+        data.write_all(b"first").await.unwrap();
+        // Nothing more until the client has written what it got.
+        let first = tokio::time::timeout(std::time::Duration::from_secs(10), arrived.recv())
+            .await
+            .expect("the first bytes reach the output while the server pauses");
+        assert_eq!(first.unwrap(), b"first");
+        data.write_all(b", then the rest").await.unwrap();
+        drop(data);
+        peer.send("226 done\r\n").await;
+        peer.finish().await;
+    })
+    .await;
+
+    /// Passes each write on to the script.
+    struct Tell(tokio::sync::mpsc::UnboundedSender<Vec<u8>>);
+    impl std::io::Write for Tell {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let _ = self.0.send(bytes.to_vec());
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let mut client = client_for(addr).await;
+    let received = client
+        .get_stream("f", Tell(written), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(received, 20);
+    client.quit().await.unwrap();
+    script.await.unwrap();
+}
