@@ -5,7 +5,10 @@
 //! - [`transfer`]: RETR, STOR and LIST/NLST as tasks beside the session, each ending in an
 //!   [`Outcome`](transfer::Outcome), working on what the storage layer opened before the 150.
 //! - [`listing`]: `ls -l` and NLST lines, MDTM timestamps.
+//! - [`zero_copy`]: `sendfile(2)` from a file to the data socket, for binary RETR; the one raw system
+//!   call of the data path.
 
 pub mod channel;
 pub mod listing;
 pub mod transfer;
+pub mod zero_copy;

@@ -2,9 +2,10 @@
 //! still hear ABOR and QUIT (and ignore everything else) while bytes flow.
 //!
 //! Each task opens the data connection itself (after the session has sent 150) and works on what the
-//! storage layer opened before that 150 (a file, a directory, an upload), never on a path. It moves the
-//! bytes through a fixed 64 KiB buffer, and a listing in batches, so memory per transfer is flat whatever
-//! the file or directory size, and reports an [`Outcome`];
+//! storage layer opened before that 150 (a file, a directory, an upload), never on a path. A binary RETR
+//! of a local file is sent by the kernel ([`zero_copy`]); other bytes move through a fixed-size buffer,
+//! and a listing in batches, so memory per transfer is flat whatever the file or directory size. Each
+//! task reports an [`Outcome`];
 //! the session turns that into 226/425/426/451/452/552. Bytes moved are counted live in a shared counter,
 //! so an aborted transfer still shows in the session's traffic figures.
 
@@ -14,13 +15,14 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::channel::{self, DataPlan};
 use super::listing;
+use super::zero_copy::{self, SendError};
 use crate::control::ControlAddrs;
-use crate::storage::{Entry, FileReader, Listing, Upload};
+use crate::storage::{Entry, FileReader, FileSource, Listing, Upload};
 
 const BUFFER_SIZE: usize = 64 * 1024;
 
@@ -126,12 +128,62 @@ fn stalled(limit: Duration) -> io::Error {
 
 /// RETR: sends `length` bytes of `file`. A file that ends early (it shrank under the transfer) is a read
 /// failure, and the data connection is closed without the 226 a complete file earns.
+///
+/// A binary transfer of a local file goes through the kernel ([`zero_copy`]); everything else (TYPE A,
+/// which converts line ends, and storages that hand out no descriptor) is read through a buffer.
 pub async fn send_file(link: DataLink, file: FileReader, length: u64, ascii: bool) -> Outcome {
-    let (mut stream, counter) = match link.open().await {
+    let (stream, counter) = match link.open().await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let mut source = file.reader.take(length);
+    match file.source {
+        FileSource::Local(file) if !ascii => send_zero_copy(stream, &counter, file, length).await,
+        source => send_buffered(stream, &counter, source.into_reader(), length, ascii).await,
+    }
+}
+
+/// A binary RETR of a local file: `sendfile` from where the storage positioned the file, each call
+/// held to the stall limit like any other write.
+async fn send_zero_copy(
+    stream: DataStream,
+    counter: &AtomicU64,
+    file: std::fs::File,
+    length: u64,
+) -> Outcome {
+    let mut offset = match io::Seek::stream_position(&mut &file) {
+        Ok(offset) => offset,
+        Err(error) => return Outcome::ReadFailed(error),
+    };
+    let end = offset + length;
+    let limit = stream.stall_limit;
+    while offset < end {
+        let left = end - offset;
+        let chunk = zero_copy::send_chunk(&stream.stream, &file, &mut offset, left);
+        let sent = match tokio::time::timeout(limit, chunk).await {
+            Ok(Ok(0)) => {
+                let sent = length - (end - offset);
+                let why = format!("file ended after {sent} of {length} bytes");
+                return Outcome::ReadFailed(io::Error::new(io::ErrorKind::UnexpectedEof, why));
+            }
+            Ok(Ok(sent)) => sent,
+            Ok(Err(SendError::Socket(error))) => return Outcome::ConnectionBroken(error),
+            Ok(Err(SendError::File(error))) => return Outcome::ReadFailed(error),
+            Err(_) => return Outcome::ConnectionBroken(stalled(limit)),
+        };
+        counter.fetch_add(sent as u64, Ordering::Relaxed);
+    }
+    stream.finish().await
+}
+
+/// RETR through a 64 KiB buffer, converting line ends for TYPE A.
+async fn send_buffered(
+    mut stream: DataStream,
+    counter: &AtomicU64,
+    reader: Box<dyn AsyncRead + Send + Unpin>,
+    length: u64,
+    ascii: bool,
+) -> Outcome {
+    let mut source = reader.take(length);
     let mut buffer = vec![0u8; BUFFER_SIZE];
     let mut to_crlf = LfToCrlf::default();
     let mut converted = Vec::new();
