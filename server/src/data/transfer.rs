@@ -10,6 +10,7 @@
 //! so an aborted transfer still shows in the session's traffic figures.
 
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -20,11 +21,14 @@ use tokio::net::TcpStream;
 
 use super::channel::{self, DataPlan};
 use super::listing;
-use super::zero_copy::{self, SendError};
+use super::zero_copy::{self, TransferError};
 use crate::control::ControlAddrs;
 use crate::storage::{Entry, FileReader, FileSource, Listing, Upload};
 
 const BUFFER_SIZE: usize = 64 * 1024;
+
+/// What STOR gathers from the socket before one write to the upload.
+const UPLOAD_BUFFER_SIZE: usize = 1024 * 1024;
 
 /// How a transfer ended.
 #[derive(Debug)]
@@ -166,8 +170,8 @@ async fn send_zero_copy(
                 return Outcome::ReadFailed(io::Error::new(io::ErrorKind::UnexpectedEof, why));
             }
             Ok(Ok(sent)) => sent,
-            Ok(Err(SendError::Socket(error))) => return Outcome::ConnectionBroken(error),
-            Ok(Err(SendError::File(error))) => return Outcome::ReadFailed(error),
+            Ok(Err(TransferError::Socket(error))) => return Outcome::ConnectionBroken(error),
+            Ok(Err(TransferError::File(error))) => return Outcome::ReadFailed(error),
             Err(_) => return Outcome::ConnectionBroken(stalled(limit)),
         };
         counter.fetch_add(sent as u64, Ordering::Relaxed);
@@ -216,21 +220,82 @@ async fn send_buffered(
 
 /// STOR: receives into the upload until the client closes, then puts it in place. An upload that fails
 /// is dropped, which leaves nothing behind and the old file as it was.
+///
+/// A binary upload to a local file is spliced into it by the kernel ([`zero_copy`]); TYPE A (which
+/// converts line ends) and uploads that hand out no descriptor go through a buffer.
 pub async fn receive_file(link: DataLink, mut upload: Box<dyn Upload>, ascii: bool) -> Outcome {
-    let (mut stream, counter) = match link.open().await {
+    let (stream, counter) = match link.open().await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let mut buffer = vec![0u8; BUFFER_SIZE];
+    let local = if ascii { None } else { upload.local_fd() };
+    let received = match local {
+        Some(file) => receive_zero_copy(stream, &counter, file).await,
+        None => receive_buffered(stream, &counter, &mut *upload, ascii).await,
+    };
+    if let Some(failure) = received {
+        return failure;
+    }
+    match upload.commit().await {
+        Ok(()) => Outcome::Complete,
+        Err(error) => Outcome::WriteFailed(error.into()),
+    }
+}
+
+/// Splices the whole upload into its file; `None` when every byte is written.
+async fn receive_zero_copy(
+    stream: DataStream,
+    counter: &AtomicU64,
+    file: BorrowedFd<'_>,
+) -> Option<Outcome> {
+    let pipe = match zero_copy::SplicePipe::new() {
+        Ok(pipe) => pipe,
+        Err(error) => return Some(Outcome::WriteFailed(error)),
+    };
+    let limit = stream.stall_limit;
+    let mut offset = 0u64;
+    loop {
+        let chunk = zero_copy::receive_chunk(&stream.stream, &pipe, file, &mut offset);
+        match tokio::time::timeout(limit, chunk).await {
+            Ok(Ok(0)) => return None,
+            Ok(Ok(received)) => {
+                counter.fetch_add(received as u64, Ordering::Relaxed);
+            }
+            Ok(Err(TransferError::Socket(error))) => return Some(Outcome::ConnectionBroken(error)),
+            Ok(Err(TransferError::File(error))) => return Some(Outcome::WriteFailed(error)),
+            Err(_) => return Some(Outcome::ConnectionBroken(stalled(limit))),
+        }
+    }
+}
+
+/// Receives through a buffer into the upload's `AsyncWrite`; `None` when every byte is written.
+async fn receive_buffered(
+    mut stream: DataStream,
+    counter: &AtomicU64,
+    upload: &mut dyn Upload,
+    ascii: bool,
+) -> Option<Outcome> {
+    let mut buffer = vec![0u8; UPLOAD_BUFFER_SIZE];
     let mut from_crlf = CrlfToLf::default();
     let mut converted = Vec::new();
-    loop {
-        let read = match stream.read(&mut buffer).await {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(error) => return Outcome::ConnectionBroken(error),
-        };
-        counter.fetch_add(read as u64, Ordering::Relaxed);
+    let mut ended = false;
+    while !ended {
+        // Fill the buffer before writing, so that the disk sees one large write (one trip to the
+        // blocking pool) per buffer rather than one per socket read.
+        let mut read = 0;
+        while read < buffer.len() {
+            match stream.read(&mut buffer[read..]).await {
+                Ok(0) => {
+                    ended = true;
+                    break;
+                }
+                Ok(got) => {
+                    read += got;
+                    counter.fetch_add(got as u64, Ordering::Relaxed);
+                }
+                Err(error) => return Some(Outcome::ConnectionBroken(error)),
+            }
+        }
         // A CR that ends the upload stays pending and is dropped, as it always has been here.
         let chunk = if ascii {
             converted.clear();
@@ -240,16 +305,10 @@ pub async fn receive_file(link: DataLink, mut upload: Box<dyn Upload>, ascii: bo
             &buffer[..read]
         };
         if let Err(error) = upload.write_all(chunk).await {
-            return Outcome::WriteFailed(error);
+            return Some(Outcome::WriteFailed(error));
         }
     }
-    if let Err(error) = upload.flush().await {
-        return Outcome::WriteFailed(error);
-    }
-    match upload.commit().await {
-        Ok(()) => Outcome::Complete,
-        Err(error) => Outcome::WriteFailed(error.into()),
-    }
+    upload.flush().await.err().map(Outcome::WriteFailed)
 }
 
 /// What LIST and NLST send.

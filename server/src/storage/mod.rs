@@ -31,6 +31,7 @@ mod upload;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::pin::Pin;
 use std::time::SystemTime;
 
@@ -218,6 +219,13 @@ pub trait Listing: Send {
 pub trait Upload: AsyncWrite + Send + Unpin {
     /// Puts the complete upload in place under the name it was created for, replacing any file there.
     fn commit(self: Box<Self>) -> StorageFuture<'static, ()>;
+
+    /// The descriptor of the local file being written, for a transfer that writes into it by offset
+    /// with the kernel (`splice`) instead of through [`AsyncWrite`]; `None` (the default) keeps every
+    /// byte on the `AsyncWrite` path. A caller that uses it writes from offset 0 and only that way.
+    fn local_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Binary RETR of a local file goes through `sendfile(2)` (issue 10); these pin what it must keep:
 //! exact bytes from every REST offset, TYPE A conversion (which keeps the buffered path), the buffered
-//! path of a wrapped storage, and ABOR in the middle of a long send.
+//! path of a wrapped storage, and ABOR in the middle of a long send. A binary STOR is spliced into its
+//! file: the stall limit still holds there.
 
 use rstest::rstest;
 
@@ -109,4 +110,33 @@ async fn abor_in_the_middle_of_a_sendfile_answers_426_then_226() {
     control.expect("RETR small", 150).await;
     assert_eq!(read_to_end(&mut data).await, b"after the abort");
     control.expect_reply(226).await;
+}
+
+/// A binary STOR is spliced into its file (issue 10): the stall limit still gives up on a client that
+/// stops sending, and what it had sent is kept nowhere.
+#[tokio::test]
+async fn a_spliced_upload_that_stalls_is_426_and_leaves_nothing() {
+    let server =
+        TestServer::start_with(|config| config.idle_timeout = std::time::Duration::from_secs(1))
+            .await;
+    server.write("target.bin", b"old contents");
+    let mut control = server.login().await;
+    control.expect("TYPE I", 200).await;
+    let mut data = control.pasv().await;
+    control.expect("STOR target.bin", 150).await;
+    tokio::io::AsyncWriteExt::write_all(&mut data, &pattern(3 * 1024 * 1024 + 17))
+        .await
+        .unwrap();
+    // Keep the data connection open, sending nothing more.
+    assert_eq!(
+        control.expect_reply(426).await.text(),
+        "Connection closed; transfer aborted."
+    );
+    assert_eq!(
+        std::fs::read(server.path("target.bin")).unwrap(),
+        b"old contents"
+    );
+    assert_eq!(std::fs::read_dir(server.root.path()).unwrap().count(), 1);
+    drop(data);
+    control.expect("NOOP", 200).await;
 }
