@@ -16,7 +16,8 @@
 //!   complete; listings are read in batches. The test-only fault injection wraps it.
 //! - `data`: the data side: `data::channel` (PORT/PASV plans, opening data connections),
 //!   `data::transfer` (RETR/STOR/LIST as tasks on handles the storage opened before the 150, each ending
-//!   in an `Outcome`), `data::listing` (`ls -l` lines).
+//!   in an `Outcome`), `data::listing` (`ls -l` lines), `data::zero_copy` (`sendfile(2)` for a binary
+//!   RETR of a local file, `splice(2)` for a binary STOR: the data path's only raw system calls).
 //!
 //! Wire formats (commands, replies and their codes, host-port encodings, 257 pathnames, TYPE A line ends)
 //! come from the shared `ftp-proto` crate.

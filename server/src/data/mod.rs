@@ -5,7 +5,10 @@
 //! - [`transfer`]: RETR, STOR and LIST/NLST as tasks beside the session, each ending in an
 //!   [`Outcome`](transfer::Outcome), working on what the storage layer opened before the 150.
 //! - [`listing`]: `ls -l` and NLST lines, MDTM timestamps.
+//! - [`zero_copy`]: `sendfile(2)` for binary RETR and `splice(2)` for binary STOR of local files; the
+//!   data path's only raw system calls.
 
 pub mod channel;
 pub mod listing;
 pub mod transfer;
+pub mod zero_copy;

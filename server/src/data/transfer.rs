@@ -2,27 +2,33 @@
 //! still hear ABOR and QUIT (and ignore everything else) while bytes flow.
 //!
 //! Each task opens the data connection itself (after the session has sent 150) and works on what the
-//! storage layer opened before that 150 (a file, a directory, an upload), never on a path. It moves the
-//! bytes through a fixed 64 KiB buffer, and a listing in batches, so memory per transfer is flat whatever
-//! the file or directory size, and reports an [`Outcome`];
+//! storage layer opened before that 150 (a file, a directory, an upload), never on a path. A binary RETR
+//! of a local file is sent by the kernel ([`zero_copy`]); other bytes move through a fixed-size buffer,
+//! and a listing in batches, so memory per transfer is flat whatever the file or directory size. Each
+//! task reports an [`Outcome`];
 //! the session turns that into 226/425/426/451/452/552. Bytes moved are counted live in a shared counter,
 //! so an aborted transfer still shows in the session's traffic figures.
 
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::channel::{self, DataPlan};
 use super::listing;
+use super::zero_copy::{self, TransferError};
 use crate::control::ControlAddrs;
-use crate::storage::{Entry, FileReader, Listing, Upload};
+use crate::storage::{Entry, FileReader, FileSource, Listing, Upload};
 
 const BUFFER_SIZE: usize = 64 * 1024;
+
+/// What STOR gathers from the socket before one write to the upload.
+const UPLOAD_BUFFER_SIZE: usize = 1024 * 1024;
 
 /// How a transfer ended.
 #[derive(Debug)]
@@ -126,12 +132,62 @@ fn stalled(limit: Duration) -> io::Error {
 
 /// RETR: sends `length` bytes of `file`. A file that ends early (it shrank under the transfer) is a read
 /// failure, and the data connection is closed without the 226 a complete file earns.
+///
+/// A binary transfer of a local file goes through the kernel ([`zero_copy`]); everything else (TYPE A,
+/// which converts line ends, and storages that hand out no descriptor) is read through a buffer.
 pub async fn send_file(link: DataLink, file: FileReader, length: u64, ascii: bool) -> Outcome {
-    let (mut stream, counter) = match link.open().await {
+    let (stream, counter) = match link.open().await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let mut source = file.reader.take(length);
+    match file.source {
+        FileSource::Local(file) if !ascii => send_zero_copy(stream, &counter, file, length).await,
+        source => send_buffered(stream, &counter, source.into_reader(), length, ascii).await,
+    }
+}
+
+/// A binary RETR of a local file: `sendfile` from where the storage positioned the file, each call
+/// held to the stall limit like any other write.
+async fn send_zero_copy(
+    stream: DataStream,
+    counter: &AtomicU64,
+    file: std::fs::File,
+    length: u64,
+) -> Outcome {
+    let mut offset = match io::Seek::stream_position(&mut &file) {
+        Ok(offset) => offset,
+        Err(error) => return Outcome::ReadFailed(error),
+    };
+    let end = offset + length;
+    let limit = stream.stall_limit;
+    while offset < end {
+        let left = end - offset;
+        let chunk = zero_copy::send_chunk(&stream.stream, &file, &mut offset, left);
+        let sent = match tokio::time::timeout(limit, chunk).await {
+            Ok(Ok(0)) => {
+                let sent = length - (end - offset);
+                let why = format!("file ended after {sent} of {length} bytes");
+                return Outcome::ReadFailed(io::Error::new(io::ErrorKind::UnexpectedEof, why));
+            }
+            Ok(Ok(sent)) => sent,
+            Ok(Err(TransferError::Socket(error))) => return Outcome::ConnectionBroken(error),
+            Ok(Err(TransferError::File(error))) => return Outcome::ReadFailed(error),
+            Err(_) => return Outcome::ConnectionBroken(stalled(limit)),
+        };
+        counter.fetch_add(sent as u64, Ordering::Relaxed);
+    }
+    stream.finish().await
+}
+
+/// RETR through a 64 KiB buffer, converting line ends for TYPE A.
+async fn send_buffered(
+    mut stream: DataStream,
+    counter: &AtomicU64,
+    reader: Box<dyn AsyncRead + Send + Unpin>,
+    length: u64,
+    ascii: bool,
+) -> Outcome {
+    let mut source = reader.take(length);
     let mut buffer = vec![0u8; BUFFER_SIZE];
     let mut to_crlf = LfToCrlf::default();
     let mut converted = Vec::new();
@@ -164,21 +220,82 @@ pub async fn send_file(link: DataLink, file: FileReader, length: u64, ascii: boo
 
 /// STOR: receives into the upload until the client closes, then puts it in place. An upload that fails
 /// is dropped, which leaves nothing behind and the old file as it was.
+///
+/// A binary upload to a local file is spliced into it by the kernel ([`zero_copy`]); TYPE A (which
+/// converts line ends) and uploads that hand out no descriptor go through a buffer.
 pub async fn receive_file(link: DataLink, mut upload: Box<dyn Upload>, ascii: bool) -> Outcome {
-    let (mut stream, counter) = match link.open().await {
+    let (stream, counter) = match link.open().await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    let mut buffer = vec![0u8; BUFFER_SIZE];
+    let local = if ascii { None } else { upload.local_fd() };
+    let received = match local {
+        Some(file) => receive_zero_copy(stream, &counter, file).await,
+        None => receive_buffered(stream, &counter, &mut *upload, ascii).await,
+    };
+    if let Some(failure) = received {
+        return failure;
+    }
+    match upload.commit().await {
+        Ok(()) => Outcome::Complete,
+        Err(error) => Outcome::WriteFailed(error.into()),
+    }
+}
+
+/// Splices the whole upload into its file; `None` when every byte is written.
+async fn receive_zero_copy(
+    stream: DataStream,
+    counter: &AtomicU64,
+    file: BorrowedFd<'_>,
+) -> Option<Outcome> {
+    let pipe = match zero_copy::SplicePipe::new() {
+        Ok(pipe) => pipe,
+        Err(error) => return Some(Outcome::WriteFailed(error)),
+    };
+    let limit = stream.stall_limit;
+    let mut offset = 0u64;
+    loop {
+        let chunk = zero_copy::receive_chunk(&stream.stream, &pipe, file, &mut offset);
+        match tokio::time::timeout(limit, chunk).await {
+            Ok(Ok(0)) => return None,
+            Ok(Ok(received)) => {
+                counter.fetch_add(received as u64, Ordering::Relaxed);
+            }
+            Ok(Err(TransferError::Socket(error))) => return Some(Outcome::ConnectionBroken(error)),
+            Ok(Err(TransferError::File(error))) => return Some(Outcome::WriteFailed(error)),
+            Err(_) => return Some(Outcome::ConnectionBroken(stalled(limit))),
+        }
+    }
+}
+
+/// Receives through a buffer into the upload's `AsyncWrite`; `None` when every byte is written.
+async fn receive_buffered(
+    mut stream: DataStream,
+    counter: &AtomicU64,
+    upload: &mut dyn Upload,
+    ascii: bool,
+) -> Option<Outcome> {
+    let mut buffer = vec![0u8; UPLOAD_BUFFER_SIZE];
     let mut from_crlf = CrlfToLf::default();
     let mut converted = Vec::new();
-    loop {
-        let read = match stream.read(&mut buffer).await {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(error) => return Outcome::ConnectionBroken(error),
-        };
-        counter.fetch_add(read as u64, Ordering::Relaxed);
+    let mut ended = false;
+    while !ended {
+        // Fill the buffer before writing, so that the disk sees one large write (one trip to the
+        // blocking pool) per buffer rather than one per socket read.
+        let mut read = 0;
+        while read < buffer.len() {
+            match stream.read(&mut buffer[read..]).await {
+                Ok(0) => {
+                    ended = true;
+                    break;
+                }
+                Ok(got) => {
+                    read += got;
+                    counter.fetch_add(got as u64, Ordering::Relaxed);
+                }
+                Err(error) => return Some(Outcome::ConnectionBroken(error)),
+            }
+        }
         // A CR that ends the upload stays pending and is dropped, as it always has been here.
         let chunk = if ascii {
             converted.clear();
@@ -188,16 +305,10 @@ pub async fn receive_file(link: DataLink, mut upload: Box<dyn Upload>, ascii: bo
             &buffer[..read]
         };
         if let Err(error) = upload.write_all(chunk).await {
-            return Outcome::WriteFailed(error);
+            return Some(Outcome::WriteFailed(error));
         }
     }
-    if let Err(error) = upload.flush().await {
-        return Outcome::WriteFailed(error);
-    }
-    match upload.commit().await {
-        Ok(()) => Outcome::Complete,
-        Err(error) => Outcome::WriteFailed(error.into()),
-    }
+    upload.flush().await.err().map(Outcome::WriteFailed)
 }
 
 /// What LIST and NLST send.

@@ -49,8 +49,11 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         self.inner.symlink_metadata(path)
     }
 
+    /// Reads go through a buffer here, never the kernel's zero-copy path, so that a fault planned on
+    /// reads would see every one.
     fn open_file(&self, path: &VirtualPath, offset: u64) -> StorageFuture<'static, FileReader> {
-        self.inner.open_file(path, offset)
+        let file = self.inner.open_file(path, offset);
+        Box::pin(async move { Ok(file.await?.buffered()) })
     }
 
     fn open_listing(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Listing>> {

@@ -23,7 +23,8 @@ use rustix::fs::{AtFlags, OFlags};
 
 use super::upload::LocalUpload;
 use super::{
-    Entry, FileKind, FileReader, Listing, Stat, Storage, StorageError, StorageFuture, Upload,
+    Entry, FileKind, FileReader, FileSource, Listing, Stat, Storage, StorageError, StorageFuture,
+    Upload,
 };
 use crate::jail::VirtualPath;
 
@@ -90,7 +91,7 @@ impl Storage for LocalStorage {
             }
             Ok(FileReader {
                 len,
-                reader: Box::new(tokio::fs::File::from_std(file)),
+                source: FileSource::Local(file),
             })
         })
     }

@@ -31,6 +31,7 @@ mod upload;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::pin::Pin;
 use std::time::SystemTime;
 
@@ -173,7 +174,37 @@ pub struct Entry {
 pub struct FileReader {
     /// The whole file's length (the offset asked for is only applied when it is not past the end).
     pub len: u64,
-    pub reader: Box<dyn AsyncRead + Send + Unpin>,
+    pub source: FileSource,
+}
+
+/// Where a RETR's bytes come from.
+pub enum FileSource {
+    /// A regular file on a local file system, positioned at the offset asked for: a binary transfer may
+    /// hand its descriptor to the kernel (`sendfile`) instead of reading it through a buffer.
+    Local(std::fs::File),
+    /// Bytes that must be read through a buffer: a storage that is not a local file, or one (like the
+    /// fault injection) that must see every read.
+    Stream(Box<dyn AsyncRead + Send + Unpin>),
+}
+
+impl FileSource {
+    /// The bytes as a stream, whatever the source: for transfers that convert them (TYPE A).
+    pub fn into_reader(self) -> Box<dyn AsyncRead + Send + Unpin> {
+        match self {
+            FileSource::Local(file) => Box::new(tokio::fs::File::from_std(file)),
+            FileSource::Stream(reader) => reader,
+        }
+    }
+}
+
+impl FileReader {
+    /// The same file, to be read through a buffer only (no descriptor handed out).
+    pub fn buffered(self) -> FileReader {
+        FileReader {
+            len: self.len,
+            source: FileSource::Stream(self.source.into_reader()),
+        }
+    }
 }
 
 /// An open directory (or one file) being listed, read in batches so that memory stays flat.
@@ -188,6 +219,13 @@ pub trait Listing: Send {
 pub trait Upload: AsyncWrite + Send + Unpin {
     /// Puts the complete upload in place under the name it was created for, replacing any file there.
     fn commit(self: Box<Self>) -> StorageFuture<'static, ()>;
+
+    /// The descriptor of the local file being written, for a transfer that writes into it by offset
+    /// with the kernel (`splice`) instead of through [`AsyncWrite`]; `None` (the default) keeps every
+    /// byte on the `AsyncWrite` path. A caller that uses it writes from offset 0 and only that way.
+    fn local_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -160,6 +160,10 @@ impl Upload for LocalUpload {
                 .map_err(io::Error::other)??;
             Ok(())
         })
+    }
+
+    fn local_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.file.as_ref().map(AsFd::as_fd)
     }
 }
 

@@ -18,3 +18,4 @@ mod shutdown;
 mod storage;
 mod transfer_errors;
 mod transfers;
+mod zero_copy;
