@@ -236,7 +236,10 @@ async fn run_echo(
     Ok(())
 }
 
-#[tokio::main]
+// One thread: a client runs one conversation, and a lock-step transfer waits on every packet,
+// so handing each wake-up between worker threads (as the multi-threaded runtime does) only
+// adds latency. File I/O still goes to tokio's blocking pool.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     udp_tools::init_logging();
     let cli = cli_usage::parse::<Cli>();

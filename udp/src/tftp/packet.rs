@@ -265,10 +265,16 @@ impl Packet {
 /// Encode a DATA packet into `out` (cleared first), avoiding a copy of the payload into a
 /// `Packet` on the hot path.
 pub fn encode_data(block: u16, data: &[u8], out: &mut Vec<u8>) {
+    begin_data(block, out);
+    out.extend_from_slice(data);
+}
+
+/// Start a DATA packet in `out` (cleared first): the header only; the caller appends the
+/// payload, so a block can be read straight into the packet it is sent in.
+pub fn begin_data(block: u16, out: &mut Vec<u8>) {
     out.clear();
     out.extend_from_slice(&3u16.to_be_bytes());
     out.extend_from_slice(&block.to_be_bytes());
-    out.extend_from_slice(data);
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {

@@ -26,7 +26,7 @@ use tokio::time::Instant;
 
 use super::blocks::{BlockSink, BlockSource};
 use super::options::Negotiated;
-use super::packet::{encode_data, ErrorCode, Packet};
+use super::packet::{begin_data, ErrorCode, Packet};
 
 /// Why a transfer stopped.
 #[derive(Debug, thiserror::Error)]
@@ -172,23 +172,27 @@ pub async fn send<R: AsyncRead + Unpin>(
 
     let window_size = usize::from(params.windowsize.max(1));
     let mut window: VecDeque<Vec<u8>> = VecDeque::with_capacity(window_size);
+    // Acknowledged packets' buffers, reused for the next blocks: no allocation per block.
+    let mut spare: Vec<Vec<u8>> = Vec::with_capacity(window_size);
     let mut base: u64 = 1;
     let mut last: Option<u64> = None;
     let mut bytes: u64 = 0;
     loop {
         while window.len() < window_size && last.is_none() {
             let index = base + window.len() as u64;
-            let data = match source.next_block(params.blksize).await {
-                Ok(d) => d,
+            let mut packet = spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(params.blksize + 4));
+            // Truncation to 16 bits is the wire format: block numbers wrap past 65,535.
+            begin_data(index as u16, &mut packet);
+            let len = match source.next_block_into(params.blksize, &mut packet).await {
+                Ok(len) => len,
                 Err(e) => return Err(link.local(e).await),
             };
-            if data.len() < params.blksize {
+            if len < params.blksize {
                 last = Some(index);
             }
-            bytes += data.len() as u64;
-            let mut packet = Vec::with_capacity(data.len() + 4);
-            // Truncation to 16 bits is the wire format: block numbers wrap past 65,535.
-            encode_data(index as u16, &data, &mut packet);
+            bytes += len as u64;
             window.push_back(packet);
         }
 
@@ -206,7 +210,7 @@ pub async fn send<R: AsyncRead + Unpin>(
                         if delta == 0 || delta > window.len() as u64 {
                             continue; // duplicate or stale ACK: ignored, never answered
                         }
-                        window.drain(..delta as usize);
+                        spare.extend(window.drain(..delta as usize));
                         base += delta;
                         if last == Some(base - 1) {
                             return Ok(bytes);
