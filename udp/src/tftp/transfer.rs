@@ -217,6 +217,9 @@ pub async fn send<R: AsyncRead + Unpin>(
                         }
                         break 'wait;
                     }
+                    // The receiver's OACK again (RFC 2347): it has not seen DATA 1 yet. Like a
+                    // duplicate ACK, it is never answered; the timeout resends the window.
+                    Some(Packet::Oack { .. }) if base == 1 => continue,
                     Some(p) => return Err(link.unexpected(&p).await),
                 }
             }
@@ -285,6 +288,12 @@ pub async fn receive<W: AsyncWrite + Unpin>(
                 }
             },
         };
+        if matches!(packet, Packet::Oack { .. }) && expected == 1 {
+            // The sender's OACK again (RFC 2347): our ACK 0 to it was lost. Answer it again.
+            link.send(&last_ack).await?;
+            deadline = Instant::now() + link.timeout;
+            continue;
+        }
         let Packet::Data { block, data } = packet else {
             return Err(link.unexpected(&packet).await);
         };

@@ -132,6 +132,7 @@ async fn loss_is_repaired_and_duplicates_are_shown_once() {
         Faults {
             drop_every: Some(4),
             duplicate: false,
+            drop_one_in: None,
         },
     )
     .await;
@@ -140,6 +141,7 @@ async fn loss_is_repaired_and_duplicates_are_shown_once() {
         Faults {
             drop_every: None,
             duplicate: true,
+            drop_one_in: None,
         },
     )
     .await;

@@ -40,6 +40,7 @@ async fn lost_datagrams_are_retransmitted() {
         Faults {
             drop_every: Some(3),
             duplicate: false,
+            drop_one_in: None,
         },
     )
     .await;
@@ -66,6 +67,7 @@ async fn total_loss_is_reported_not_hung() {
         Faults {
             drop_every: Some(1),
             duplicate: false,
+            drop_one_in: None,
         },
     )
     .await;

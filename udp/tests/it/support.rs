@@ -17,6 +17,10 @@ use tokio::sync::oneshot;
 pub struct Faults {
     /// Drop every Nth datagram (counted over both directions).
     pub drop_every: Option<u64>,
+    /// Drop each datagram with probability 1/N, from a fixed pseudo-random sequence. Unlike
+    /// `drop_every`, this cannot fall into step with a protocol's own cycle: a TFTP window of six
+    /// blocks and its ACK are seven datagrams, so dropping every 7th lost that ACK in every round.
+    pub drop_one_in: Option<u64>,
     /// Forward every datagram twice.
     pub duplicate: bool,
 }
@@ -34,11 +38,33 @@ struct Shared {
     faults: Faults,
     stats: Stats,
     back: UdpSocket,
-    client: Mutex<Option<SocketAddr>>,
+    /// For each server address (its listening port, and each transfer's own port), the client that talks
+    /// to it. A transfer keeps its client even after another request starts, as on a real network:
+    /// a late packet of a finished transfer must not reach the next transfer's client.
+    clients: Mutex<HashMap<SocketAddr, SocketAddr>>,
+    /// The server's listening address, whose latest client owns each new transfer port.
+    server: SocketAddr,
+    /// The pseudo-random state for `drop_one_in`.
+    random: AtomicU64,
     fronts: Mutex<HashMap<SocketAddr, Arc<UdpSocket>>>,
 }
 
 impl Shared {
+    /// The next number of a xorshift64 sequence shared by both directions.
+    fn next_random(&self) -> u64 {
+        let step = |mut x: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let previous = self
+            .random
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |x| Some(step(x)))
+            .unwrap_or(1);
+        step(previous)
+    }
+
     /// How many copies of the next datagram to forward.
     fn copies(&self) -> usize {
         let n = self.stats.seen.fetch_add(1, Ordering::SeqCst) + 1;
@@ -49,6 +75,12 @@ impl Shared {
         {
             self.stats.dropped.fetch_add(1, Ordering::SeqCst);
             return 0;
+        }
+        if let Some(one_in) = self.faults.drop_one_in {
+            if self.next_random() % one_in == 0 {
+                self.stats.dropped.fetch_add(1, Ordering::SeqCst);
+                return 0;
+            }
         }
         if self.faults.duplicate {
             2
@@ -74,7 +106,9 @@ impl Relay {
             faults,
             stats: Stats::default(),
             back,
-            client: Mutex::new(None),
+            clients: Mutex::new(HashMap::new()),
+            server,
+            random: AtomicU64::new(0x9e37_79b9_7f4a_7c15),
             fronts: Mutex::new(HashMap::from([(server, front.clone())])),
         });
         let t1 = tokio::spawn(front_loop(shared.clone(), front, server));
@@ -106,7 +140,7 @@ async fn front_loop(shared: Arc<Shared>, front: Arc<UdpSocket>, target: SocketAd
         let Ok((len, from)) = front.recv_from(&mut buf).await else {
             continue;
         };
-        *shared.client.lock().unwrap() = Some(from);
+        shared.clients.lock().unwrap().insert(target, from);
         for _ in 0..shared.copies() {
             let _ = shared.back.send_to(&buf[..len], target).await;
         }
@@ -131,8 +165,13 @@ async fn back_loop(shared: Arc<Shared>) {
                 f
             }
         };
-        let Some(client) = *shared.client.lock().unwrap() else {
-            continue;
+        let client = {
+            let mut clients = shared.clients.lock().unwrap();
+            let requester = clients.get(&shared.server).copied();
+            match clients.get(&from).copied().or(requester) {
+                Some(client) => *clients.entry(from).or_insert(client),
+                None => continue,
+            }
         };
         for _ in 0..shared.copies() {
             let _ = front.send_to(&buf[..len], client).await;

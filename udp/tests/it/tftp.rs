@@ -233,6 +233,10 @@ async fn netascii_converts_line_ends_on_the_wire_and_back() {
 #[case::lock_step(1)]
 #[case::windowed(8)]
 #[tokio::test]
+/// Random loss of one datagram in seven. The fixed seed loses the ACK of the OACK early in every run,
+/// which both ends once answered with "unexpected packet" (regression); and unlike a drop of every 7th
+/// datagram, random loss cannot fall into step with a final window of six blocks and its ACK, which
+/// lost that ACK in every round until the transfer timed out (1 run in 30 or so).
 async fn transfers_survive_a_lossy_relay(#[case] windowsize: u16) {
     let fx = start(true).await;
     let data = content(60_000, 11);
@@ -240,8 +244,8 @@ async fn transfers_survive_a_lossy_relay(#[case] windowsize: u16) {
     let relay = Relay::start(
         fx.server.addr,
         Faults {
-            drop_every: Some(7),
-            duplicate: false,
+            drop_one_in: Some(7),
+            ..Faults::default()
         },
     )
     .await;
@@ -274,6 +278,7 @@ async fn duplicated_acks_do_not_cause_duplicate_data() {
         Faults {
             drop_every: None,
             duplicate: true,
+            drop_one_in: None,
         },
     )
     .await;
