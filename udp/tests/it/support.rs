@@ -77,7 +77,7 @@ impl Shared {
             return 0;
         }
         if let Some(one_in) = self.faults.drop_one_in {
-            if self.next_random() % one_in == 0 {
+            if self.next_random().is_multiple_of(one_in) {
                 self.stats.dropped.fetch_add(1, Ordering::SeqCst);
                 return 0;
             }
