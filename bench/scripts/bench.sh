@@ -123,7 +123,7 @@ bench_all() {
 echo "== ours" >&2
 seed "$WORK/ours"
 "$BIN/ftp-server" --port 0 --root "$WORK/ours" --write -q \
-  --max-connections $((IDLE + CONCURRENCY + 100)) --idle-timeout 900 >"$WORK/ours.out" 2>"$WORK/ours.err" &
+  --max-connections $((IDLE + CONCURRENCY + 100)) --max-per-ip $((IDLE + CONCURRENCY + 100)) --idle-timeout 900 >"$WORK/ours.out" 2>"$WORK/ours.err" &
 OURS_PID=$!
 for _ in $(seq 100); do
   grep -q '^listening on ' "$WORK/ours.out" 2>/dev/null && break

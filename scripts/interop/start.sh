@@ -80,6 +80,8 @@ for _ in range(500):
         for p in range(base, base + n + 1):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             socks.append(s)
+            # As the servers do: a port whose last connection is in TIME_WAIT is free to listen on.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", p))
     except OSError:
         continue
