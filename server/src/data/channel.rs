@@ -23,32 +23,59 @@ pub enum DataPlan {
     Passive(TcpListener),
 }
 
-/// Opens a passive listener on the control connection's local address, from `ports` if given.
-pub async fn listen(
+/// Where passive ports come from when no `--pasv-ports` range is given: Linux's default ephemeral range
+/// (`net.ipv4.ip_local_port_range`), the ports `bind(…:0)` would hand out.
+const EPHEMERAL_PORTS: PortRange = PortRange {
+    low: 32768,
+    high: 60999,
+};
+
+/// Opens a passive listener on the control connection's local address, on a port from `ports` (or the
+/// ephemeral range), starting at a place `seed` picks.
+///
+/// The port is chosen here, not by `bind(…:0)`: after a busy minute loopback holds tens of thousands of
+/// connections in TIME_WAIT, and the kernel's search for a port free of them took 3-9 ms per PASV (issue
+/// 10's `sessions` figure). With `SO_REUSEADDR`, as vsftpd sets it on its passive sockets, a port whose
+/// old connection is in TIME_WAIT is free to listen on at once; a port someone really holds still fails
+/// to bind, and the next one is tried.
+pub fn listen(
     control: &ControlAddrs,
     ports: Option<PortRange>,
     seed: u32,
 ) -> io::Result<TcpListener> {
     let ip = control.local.ip();
-    let Some(range) = ports else {
-        return TcpListener::bind(SocketAddr::new(ip, 0)).await;
-    };
-    // Start at a different place in the range for each call so that concurrent sessions rarely collide.
+    let range = ports.unwrap_or(EPHEMERAL_PORTS);
+    // Spread the start points (a multiplicative hash of the seed) so that sessions opening listeners
+    // at once rarely try the same port.
+    let start = seed.wrapping_mul(0x9E37_79B1);
     let mut last_error = io::Error::new(
         io::ErrorKind::AddrInUse,
         "no free port in the passive range",
     );
     for step in 0..range.len() {
-        let offset = (seed.wrapping_add(step)) % range.len();
+        let offset = start.wrapping_add(step) % range.len();
         let Ok(port) = u16::try_from(u32::from(range.low) + offset) else {
             continue;
         };
-        match TcpListener::bind(SocketAddr::new(ip, port)).await {
+        match bind_listener(SocketAddr::new(ip, port)) {
             Ok(listener) => return Ok(listener),
             Err(error) => last_error = error,
         }
     }
     Err(last_error)
+}
+
+/// A listener for one data connection on `addr`, with `SO_REUSEADDR` (see [`listen`]).
+fn bind_listener(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    // One connection is expected; a few more may knock (and are dropped) before it.
+    socket.listen(8)
 }
 
 /// Makes the data connection the plan describes, within `timeout`.
@@ -92,5 +119,48 @@ async fn accept_from(listener: &TcpListener, allowed: IpAddr) -> io::Result<TcpS
             return Ok(stream);
         }
         tracing::warn!(%peer, %allowed, "dropped a data connection from a foreign address (RFC 2577)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loopback() -> ControlAddrs {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 21));
+        ControlAddrs {
+            local: addr,
+            peer: addr,
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_range_ports_come_from_the_ephemeral_range() {
+        for seed in 0..20 {
+            let listener = listen(&loopback(), None, seed).unwrap();
+            let port = listener.local_addr().unwrap().port();
+            assert!((EPHEMERAL_PORTS.low..=EPHEMERAL_PORTS.high).contains(&port));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_port_someone_holds_is_skipped_and_a_full_range_is_an_error() {
+        // Two neighbouring ports the kernel gave out; one stays held by a plain listener.
+        let (held, other) = loop {
+            let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = held.local_addr().unwrap().port();
+            if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+                break (held, port + 1);
+            }
+        };
+        let low = held.local_addr().unwrap().port();
+        let range = PortRange { low, high: other };
+        for seed in 0..4 {
+            let listener = listen(&loopback(), Some(range), seed).unwrap();
+            assert_eq!(listener.local_addr().unwrap().port(), other);
+        }
+        let _taken = listen(&loopback(), Some(range), 0).unwrap();
+        let error = listen(&loopback(), Some(range), 0).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
     }
 }

@@ -82,8 +82,7 @@ impl Session {
     async fn open_listener(&mut self) -> Result<u16, Reply> {
         self.plan = None;
         let seed = self.next_sequence() as u32;
-        let listener =
-            channel::listen(&self.control.addrs(), self.shared.config.pasv_ports, seed).await;
+        let listener = channel::listen(&self.control.addrs(), self.shared.config.pasv_ports, seed);
         match listener.and_then(|listener| Ok((listener.local_addr()?.port(), listener))) {
             Ok((port, listener)) => {
                 self.plan = Some(DataPlan::Passive(listener));
