@@ -10,6 +10,12 @@
 //! connection: nobody else holds its secrets, so a thief who wins the race to a passive port cannot
 //! present it (the check vsftpd calls `require_ssl_reuse`). A ticket from another session, or from
 //! before a restart, fails to decrypt and the handshake falls back to a full one, which is refused.
+//!
+//! TLS 1.3 tickets travel after the handshake, so a client reads them only when it reads. The control
+//! connection and downloads send them (more on the control connection, for clients such as rustls that
+//! use each ticket once); upload connections send none: a client that only writes never reads them, and
+//! closing a socket with unread bytes makes the kernel reset it, which can lose the end of the upload
+//! on the server's side (seen with curl 7.88).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +33,10 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// TLS sessions one FTP session keeps for resumption: its control connection's and those its data
 /// connections renew.
 const SESSIONS_PER_CLIENT: usize = 32;
+
+/// TLS 1.3 tickets sent on the control connection: rustls clients hold up to 8 per server and use each
+/// once, so this many uploads in a row can resume before a download brings new ones.
+const CONTROL_TICKETS: usize = 8;
 
 /// Where the server's certificate comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,16 +124,31 @@ impl TlsContext {
         &self.fingerprint
     }
 
-    /// A configuration for one FTP session: the shared identity with a session cache and a ticket key of
-    /// its own, so that only this session's connections can resume its TLS sessions.
-    pub fn session_config(&self) -> Result<Arc<ServerConfig>, rustls::Error> {
+    /// The configurations for one FTP session: the shared identity with a session cache and a ticket key
+    /// of its own, so that only this session's connections can resume its TLS sessions.
+    pub fn session_config(&self) -> Result<SessionTls, rustls::Error> {
         let mut config = (*self.base).clone();
         config.session_storage = ServerSessionMemoryCache::new(SESSIONS_PER_CLIENT);
         // Stateless tickets (TLS 1.3, and 1.2 clients that ask) may be presented again by each data
         // connection; the key is this session's alone, and goes when the session ends.
         config.ticketer = rustls::crypto::ring::Ticketer::new()?;
-        Ok(Arc::new(config))
+        let mut upload = config.clone();
+        upload.send_tls13_tickets = 0;
+        config.send_tls13_tickets = CONTROL_TICKETS;
+        Ok(SessionTls {
+            control: Arc::new(config),
+            upload: Arc::new(upload),
+        })
     }
+}
+
+/// One FTP session's TLS configurations; both share its session cache and ticket key.
+#[derive(Debug, Clone)]
+pub struct SessionTls {
+    /// The control connection and data connections the server sends on: they send TLS 1.3 tickets.
+    pub control: Arc<ServerConfig>,
+    /// Upload data connections: no tickets (see the module documentation).
+    pub upload: Arc<ServerConfig>,
 }
 
 /// rustls with *ring*: the build stays light (no aws-lc, no OpenSSL). rustls 0.23.48 deprecates this
@@ -178,7 +203,16 @@ mod tests {
         assert!(context.require_session_reuse);
         let one = context.session_config().unwrap();
         let two = context.session_config().unwrap();
-        assert!(!Arc::ptr_eq(&one.session_storage, &two.session_storage));
+        assert!(!Arc::ptr_eq(
+            &one.control.session_storage,
+            &two.control.session_storage
+        ));
+        assert!(Arc::ptr_eq(
+            &one.control.session_storage,
+            &one.upload.session_storage
+        ));
+        assert!(Arc::ptr_eq(&one.control.ticketer, &one.upload.ticketer));
+        assert_eq!(one.upload.send_tls13_tickets, 0);
     }
 
     #[test]

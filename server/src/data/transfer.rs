@@ -33,6 +33,7 @@ use super::listing;
 use super::zero_copy::{self, TransferError};
 use crate::control::ControlAddrs;
 use crate::storage::{Entry, FileReader, FileSource, Listing, Upload};
+use crate::tls::SessionTls;
 
 const BUFFER_SIZE: usize = 64 * 1024;
 
@@ -85,20 +86,32 @@ pub struct DataLink {
 
 /// How a PROT P data connection is secured.
 pub struct DataTls {
-    /// The session's own TLS configuration, the one its control connection used.
-    pub config: Arc<rustls::ServerConfig>,
+    /// The session's own TLS configurations, the control connection's and the one for uploads.
+    pub session: SessionTls,
     /// Refuse a handshake that does not resume one of the session's TLS sessions.
     pub require_resumption: bool,
 }
 
+/// Which way a transfer's bytes go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// RETR, LIST, NLST.
+    ToClient,
+    /// STOR.
+    FromClient,
+}
+
 impl DataLink {
-    async fn open(self) -> Result<(DataStream, Arc<AtomicU64>), Outcome> {
+    async fn open(self, direction: Direction) -> Result<(DataStream, Arc<AtomicU64>), Outcome> {
         let stream = channel::open(self.plan, self.control, self.timeout)
             .await
             .map_err(Outcome::NoConnection)?;
         let socket = match self.tls {
             None => DataSocket::Plain(stream),
-            Some(tls) => DataSocket::Tls(Box::new(secure(stream, tls, self.timeout).await?)),
+            Some(tls) => {
+                let secured = secure(stream, tls, direction, self.timeout).await?;
+                DataSocket::Tls(Box::new(secured))
+            }
         };
         Ok((
             DataStream {
@@ -114,9 +127,14 @@ impl DataLink {
 async fn secure(
     stream: TcpStream,
     tls: DataTls,
+    direction: Direction,
     timeout: Duration,
 ) -> Result<TlsStream<TcpStream>, Outcome> {
-    let handshake = TlsAcceptor::from(tls.config).accept(stream);
+    let config = match direction {
+        Direction::ToClient => tls.session.control,
+        Direction::FromClient => tls.session.upload,
+    };
+    let handshake = TlsAcceptor::from(config).accept(stream);
     let stream = match tokio::time::timeout(timeout, handshake).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(error)) => return Err(Outcome::NoConnection(error)),
@@ -275,7 +293,7 @@ fn stalled(limit: Duration) -> io::Error {
 /// A binary transfer of a local file goes through the kernel ([`zero_copy`]); everything else (TYPE A,
 /// which converts line ends, and storages that hand out no descriptor) is read through a buffer.
 pub async fn send_file(link: DataLink, file: FileReader, length: u64, ascii: bool) -> Outcome {
-    let (stream, counter) = match link.open().await {
+    let (stream, counter) = match link.open(Direction::ToClient).await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
@@ -376,7 +394,7 @@ async fn send_buffered(
 /// A binary upload to a local file is spliced into it by the kernel ([`zero_copy`]); TYPE A (which
 /// converts line ends) and uploads that hand out no descriptor go through a buffer.
 pub async fn receive_file(link: DataLink, mut upload: Box<dyn Upload>, ascii: bool) -> Outcome {
-    let (stream, counter) = match link.open().await {
+    let (stream, counter) = match link.open(Direction::FromClient).await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
@@ -494,7 +512,7 @@ pub async fn send_listing(
     style: ListingStyle,
     all: bool,
 ) -> Outcome {
-    let (mut stream, counter) = match link.open().await {
+    let (mut stream, counter) = match link.open(Direction::ToClient).await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };

@@ -350,7 +350,7 @@ async fn implicit_tls(shared: &Shared, control: &mut ControlConnection) -> io::R
         .as_ref()
         .ok_or_else(|| io::Error::other("implicit TLS without a TLS configuration"))?;
     let config = tls.session_config().map_err(io::Error::other)?;
-    control.start_tls(config.clone()).await?;
+    control.start_tls(config.control.clone()).await?;
     Ok(Security::implicit(config))
 }
 

@@ -8,18 +8,18 @@
 //! control connection never falls back to plaintext.
 
 use std::io;
-use std::sync::Arc;
 
 use ftp_proto::{AuthMechanism, ProtectionLevel, Reply, ReplyCode};
 
 use super::{Answer, Flow, Session};
 use crate::data::transfer::DataTls;
+use crate::tls::SessionTls;
 
 /// Where a session stands on TLS.
 #[derive(Default)]
 pub(super) struct Security {
     /// This session's TLS configuration, once its control connection is under TLS.
-    config: Option<Arc<rustls::ServerConfig>>,
+    config: Option<SessionTls>,
     /// PBSZ was accepted (it must come before PROT).
     buffer_size_set: bool,
     /// PROT P is in force: data connections are TLS.
@@ -29,7 +29,7 @@ pub(super) struct Security {
 impl Security {
     /// The state of a session on the implicit-TLS port: TLS from the start, and data protected unless
     /// the client asks for PROT C (what clients of implicit FTPS expect).
-    pub(super) fn implicit(config: Arc<rustls::ServerConfig>) -> Security {
+    pub(super) fn implicit(config: SessionTls) -> Security {
         Security {
             config: Some(config),
             buffer_size_set: true,
@@ -79,7 +79,7 @@ impl Session {
         ))
         .await?;
         let peer = self.control.addrs().peer;
-        match self.control.start_tls(config.clone()).await {
+        match self.control.start_tls(config.control.clone()).await {
             Ok(()) => {
                 tracing::info!(%peer, "control connection under TLS");
                 self.security.config = Some(config);
@@ -152,9 +152,9 @@ impl Session {
 
     /// What the next data connection needs: TLS under PROT P, `None` under PROT C.
     pub(super) fn data_tls(&self) -> Option<DataTls> {
-        let config = self.security.config.clone()?;
+        let session = self.security.config.clone()?;
         self.security.private_data.then(|| DataTls {
-            config,
+            session,
             require_resumption: self
                 .shared
                 .tls

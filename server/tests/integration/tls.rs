@@ -282,6 +282,28 @@ async fn abor_under_tls_stops_the_transfer_and_other_commands_are_ignored_meanwh
     );
 }
 
+/// curl closes an upload's socket right after its close_notify, reading nothing: any byte the server had
+/// sent on that connection (TLS 1.3 tickets) would turn the close into a reset and cost the upload's end.
+#[tokio::test]
+async fn an_upload_closed_at_once_after_close_notify_is_complete() {
+    let pki = TestPki::new();
+    let client = pki.client();
+    let server = TestServer::start_tls(&pki, |_| {}).await;
+    let mut control = server.login_tls(&client).await;
+    let contents = pattern(4 * 1024 * 1024 + 3);
+    for round in 0..3 {
+        let name = format!("quick-{round}.bin");
+        let mut data = tls_data(&mut control, &client, &format!("STOR {name}")).await;
+        send_tls(&mut data, &contents).await;
+        drop(data);
+        control.expect_reply(226).await;
+        assert!(
+            std::fs::read(server.path(&name)).unwrap() == contents,
+            "{name} differs"
+        );
+    }
+}
+
 /// An upload is complete only with the client's close_notify: a bare TCP close may be a truncation, so
 /// it is a broken transfer (426) and nothing is stored.
 #[tokio::test]
