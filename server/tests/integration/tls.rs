@@ -10,6 +10,16 @@ use ftp_testkit::{pattern, sparse_file, Control, TestPki, TestServer, TlsClient,
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+/// A server with a test authority's certificate, a client trusting it, and a session logged in under
+/// TLS with PROT P.
+async fn logged_in_over_tls() -> (TestServer, TlsClient, Control) {
+    let pki = TestPki::new();
+    let client = pki.client();
+    let server = TestServer::start_tls(&pki, |_| {}).await;
+    let control = server.login_tls(&client).await;
+    (server, client, control)
+}
+
 /// PASV, connect, send `command` and take its 150, then the TLS handshake on the data connection.
 async fn tls_data(
     control: &mut Control,
@@ -67,10 +77,7 @@ async fn feat_offers_tls_only_with_a_certificate() {
 
 #[tokio::test]
 async fn stor_retr_and_list_under_prot_p_are_byte_exact_and_resume_the_session() {
-    let pki = TestPki::new();
-    let client = pki.client();
-    let server = TestServer::start_tls(&pki, |_| {}).await;
-    let mut control = server.login_tls(&client).await;
+    let (server, client, mut control) = logged_in_over_tls().await;
     control.expect("TYPE I", 200).await;
     let contents = pattern(3 * 1024 * 1024 + 7);
 
@@ -93,6 +100,17 @@ async fn stor_retr_and_list_under_prot_p_are_byte_exact_and_resume_the_session()
     );
     control.expect_reply(226).await;
 
+    // Active mode: the server connects, and is the TLS server all the same.
+    let listener = control.port().await;
+    control.expect("RETR up.bin", 150).await;
+    let mut data = client.handshake(ftp_testkit::accept(&listener).await).await;
+    assert!(resumed(&data));
+    assert!(
+        read_tls_to_end(&mut data).await == contents,
+        "bytes received differ (active)"
+    );
+    control.expect_reply(226).await;
+
     let mut data = tls_data(&mut control, &client, "NLST").await;
     assert_eq!(read_tls_to_end(&mut data).await, b"up.bin\r\n");
     control.expect_reply(226).await;
@@ -105,7 +123,7 @@ async fn stor_retr_and_list_under_prot_p_are_byte_exact_and_resume_the_session()
     control.expect_reply(226).await;
 
     let goodbye = format!("{:?}", control.expect("QUIT", 221).await);
-    assert!(goodbye.contains("in 2 files"), "{goodbye}");
+    assert!(goodbye.contains("in 3 files"), "{goodbye}");
 }
 
 #[tokio::test]
@@ -286,10 +304,7 @@ async fn abor_under_tls_stops_the_transfer_and_other_commands_are_ignored_meanwh
 /// sent on that connection (TLS 1.3 tickets) would turn the close into a reset and cost the upload's end.
 #[tokio::test]
 async fn an_upload_closed_at_once_after_close_notify_is_complete() {
-    let pki = TestPki::new();
-    let client = pki.client();
-    let server = TestServer::start_tls(&pki, |_| {}).await;
-    let mut control = server.login_tls(&client).await;
+    let (server, client, mut control) = logged_in_over_tls().await;
     let contents = pattern(4 * 1024 * 1024 + 3);
     for round in 0..3 {
         let name = format!("quick-{round}.bin");
@@ -308,10 +323,7 @@ async fn an_upload_closed_at_once_after_close_notify_is_complete() {
 /// it is a broken transfer (426) and nothing is stored.
 #[tokio::test]
 async fn an_upload_ended_without_close_notify_is_not_stored() {
-    let pki = TestPki::new();
-    let client = pki.client();
-    let server = TestServer::start_tls(&pki, |_| {}).await;
-    let mut control = server.login_tls(&client).await;
+    let (server, client, mut control) = logged_in_over_tls().await;
     let mut data = tls_data(&mut control, &client, "STOR cut.bin").await;
     data.write_all(&pattern(100_000)).await.unwrap();
     data.flush().await.unwrap();
