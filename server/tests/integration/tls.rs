@@ -346,3 +346,34 @@ async fn an_upload_ended_without_close_notify_is_not_stored() {
     control.expect_reply(226).await;
     assert!(std::fs::read(server.path("whole.bin")).unwrap() == pattern(100_000));
 }
+
+/// The stall limit holds under TLS: a download the client stops reading, an upload it stops sending
+/// (426), and a data connection that never starts its handshake (425, after the data timeout).
+#[tokio::test]
+async fn stalled_tls_transfers_and_handshakes_are_given_up() {
+    let pki = TestPki::new();
+    let client = pki.client();
+    let pem_dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(|config| {
+        config.idle_timeout = std::time::Duration::from_secs(1);
+        config.data_timeout = std::time::Duration::from_secs(1);
+        config.tls = Some(ftp_server::TlsConfig::new(pki.write(pem_dir.path())));
+    })
+    .await;
+    sparse_file(&server.path("big"), 256 * 1024 * 1024);
+    let mut control = server.login_tls(&client).await;
+
+    let _unread = tls_data(&mut control, &client, "RETR big").await;
+    control.expect_reply(426).await;
+
+    let mut silent = tls_data(&mut control, &client, "STOR stalled.bin").await;
+    silent.write_all(b"a few bytes").await.unwrap();
+    silent.flush().await.unwrap();
+    control.expect_reply(426).await;
+    assert!(!server.path("stalled.bin").exists());
+
+    let _no_hello = pasv_socket(&mut control).await;
+    control.expect("RETR big", 150).await;
+    control.expect_reply(425).await;
+    control.expect("NOOP", 200).await;
+}
