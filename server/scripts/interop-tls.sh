@@ -97,6 +97,7 @@ URL="ftp://127.0.0.1:$STRICT_PORT"
 CURL=(curl --ssl-reqd -k -sS --max-time 60 --user anonymous:interop@example.com)
 check curl "get (AUTH TLS, PROT P)" bash -c "$(printf '%q ' "${CURL[@]}") '$URL/data.bin' -o '$WORK/curl-get.bin' && cmp '$ROOT/data.bin' '$WORK/curl-get.bin'"
 check curl "put" bash -c "$(printf '%q ' "${CURL[@]}") -T '$WORK/local-tree/up.bin' '$URL/curl-put.bin' && cmp '$WORK/local-tree/up.bin' '$ROOT/curl-put.bin'"
+check curl "get, TLS 1.2 only" bash -c "$(printf '%q ' "${CURL[@]}") --tls-max 1.2 '$URL/data.bin' -o '$WORK/curl-get12.bin' && cmp '$ROOT/data.bin' '$WORK/curl-get12.bin'"
 check curl "list" bash -c "$(printf '%q ' "${CURL[@]}") '$URL/tree/' | grep -q 'a.bin'"
 check curl "get, implicit TLS (ftps://)" bash -c "curl -k -sS --max-time 60 --user anonymous:x@example.com 'ftps://127.0.0.1:$STRICT_IMPLICIT/data.bin' -o '$WORK/curl-implicit.bin' && cmp '$ROOT/data.bin' '$WORK/curl-implicit.bin'"
 

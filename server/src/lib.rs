@@ -1,4 +1,5 @@
-//! `ftp-server`: an anonymous FTP server (RFC 959, with RFC 2428 and RFC 3659 extensions) on tokio.
+//! `ftp-server`: an anonymous FTP server (RFC 959, with RFC 2428 and RFC 3659 extensions, and FTPS as
+//! RFC 4217 describes it) on tokio.
 //!
 //! Layout, edge to core:
 //! - [`config`]: validated settings ([`Config`]), built by `main` from the command line or by tests.
