@@ -19,8 +19,12 @@ serve *ARGS:
 interop-servers:
     bash scripts/interop/smoke.sh
 
-# Every interop check against third-party servers, as CI runs them (needs root and apt; a few minutes).
-interop: interop-servers interop-client interop-udp interop-conformance
+# Every interop check against third-party servers and clients, as CI runs them (needs root and apt; a few minutes).
+interop: interop-servers interop-client interop-udp interop-conformance interop-tls
+
+# Check our server's FTPS with curl, lftp and Python ftplib on loopback; prints a PASS/FAIL table (root for apt).
+interop-tls:
+    bash server/scripts/interop-tls.sh
 
 # Checks: login, ls, mkdir, put, get byte-exact, resume, active mode, shell script, rm, rmdir.
 

@@ -1,4 +1,4 @@
-//! Reply codes by name (RFC 959 §4.2.1 and §4.2.2, RFC 2428, RFC 3659), after libunftp's `ReplyCode`.
+//! Reply codes by name (RFC 959 §4.2.1 and §4.2.2, RFC 2428, RFC 3659, RFC 2228), after libunftp's `ReplyCode`.
 //!
 //! [`Reply`](crate::Reply) keeps its code as a plain `u16`, because a client or the suite must be able to
 //! hold any code a third-party server sends; this enum names the codes this toolkit sends or checks.
@@ -59,6 +59,8 @@ reply_codes! {
     EnteringExtendedPassiveMode = 229,
     /// 230: User logged in, proceed.
     UserLoggedIn = 230,
+    /// 234: Security data exchange complete: AUTH accepted, the TLS handshake follows (RFC 2228, 4217).
+    SecurityExchangeComplete = 234,
     /// 250: Requested file action okay, completed.
     FileActionOk = 250,
     /// 257: "PATHNAME" created (also PWD's answer).
@@ -97,6 +99,10 @@ reply_codes! {
     NotLoggedIn = 530,
     /// 532: Need account for storing files.
     NeedAccountForStoring = 532,
+    /// 534: Request denied for policy reasons (RFC 2228): e.g. TLS required, CCC refused.
+    DeniedForPolicy = 534,
+    /// 536: Requested PROT level not supported by mechanism (RFC 2228, RFC 4217 §9).
+    ProtLevelNotSupported = 536,
     /// 550: Requested action not taken; file unavailable (not found, no access).
     FileUnavailable = 550,
     /// 551: Requested action aborted: page type unknown.

@@ -1,4 +1,4 @@
-//! Command verbs by their wire names (RFC 959 §4.1, RFC 2428, RFC 3659, RFC 2389).
+//! Command verbs by their wire names (RFC 959 §4.1, RFC 2428, RFC 3659, RFC 2389, RFC 2228).
 //!
 //! Verbs are case-insensitive on the wire; [`Verb::parse`] accepts any case and [`Verb::as_str`] gives the
 //! canonical upper-case spelling a client sends.
@@ -32,6 +32,8 @@ verbs! {
     Site => "SITE", Syst => "SYST", Stat => "STAT", Help => "HELP", Noop => "NOOP", Feat => "FEAT",
     Opts => "OPTS", Size => "SIZE", Mdtm => "MDTM", Mlsd => "MLSD", Mlst => "MLST",
     Xcwd => "XCWD", Xcup => "XCUP", Xpwd => "XPWD", Xmkd => "XMKD", Xrmd => "XRMD",
+    // RFC 2228 / RFC 4217: FTP over TLS.
+    Auth => "AUTH", Pbsz => "PBSZ", Prot => "PROT", Ccc => "CCC",
 }
 
 impl Verb {

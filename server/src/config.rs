@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::storage::FaultPlan;
+use crate::tls::TlsConfig;
 
 /// Everything a [`crate::Server`] needs to know. Paths and ranges here are already checked.
 #[derive(Debug, Clone)]
@@ -35,6 +36,8 @@ pub struct Config {
     pub failed_login_delay: Duration,
     /// On shutdown, how long running transfers may go on; one still running then gets 426.
     pub shutdown_grace: Duration,
+    /// FTPS (AUTH TLS, PROT P, the implicit-TLS port); `None` serves plain FTP only.
+    pub tls: Option<TlsConfig>,
     /// Storage faults injected by tests (the storage layer wraps itself in them); empty in normal use.
     #[doc(hidden)]
     pub faults: FaultPlan,
@@ -107,6 +110,7 @@ impl Config {
             max_per_ip: 50,
             failed_login_delay: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(30),
+            tls: None,
             faults: FaultPlan::default(),
         }
     }

@@ -7,17 +7,27 @@
 //! one write, which must finish within the write timeout: a client that sends commands but never reads
 //! the replies fills the socket buffers, and without a limit its session would wait on that write, and
 //! hold its connection slot, forever (issue 8).
+//!
+//! After AUTH TLS's 234 (or at once, on the implicit-TLS port) [`ControlConnection::start_tls`] puts the
+//! two halves back together, runs the handshake and splits the TLS stream again: the connection is
+//! upgraded in place, and the session goes on reading and writing through it as before. Byte counts
+//! stay those of the command lines and replies, before encryption.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use ftp_proto::{Command, CommandError, Reply};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
 
-use crate::line::{Line, LineReader};
+use crate::line::{ControlSource, Line, LineReader};
+use crate::tls::HANDSHAKE_TIMEOUT;
 
 /// The two ends of the control connection, which data connections are checked against.
 #[derive(Debug, Clone, Copy)]
@@ -51,10 +61,64 @@ pub enum Received {
     Closed,
 }
 
+/// The control connection's reading half: the plain socket or the TLS stream's half.
+pub enum ControlReader {
+    Plain(OwnedReadHalf),
+    Tls(ReadHalf<TlsStream<TcpStream>>),
+    /// Only while the connection is being upgraded (or after that failed).
+    Detached,
+}
+
+/// The control connection's writing half.
+enum ControlWriter {
+    Plain(OwnedWriteHalf),
+    Tls(WriteHalf<TlsStream<TcpStream>>),
+    Detached,
+}
+
+impl ControlSource for ControlReader {
+    async fn read_some(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        match self {
+            // Urgent data (the Synch before ABOR) only means anything on the plain socket; under TLS the
+            // client's bytes are records, read as they come.
+            ControlReader::Plain(reader) => reader.read_some(buffer).await,
+            ControlReader::Tls(reader) => tokio::io::AsyncReadExt::read(reader, buffer).await,
+            ControlReader::Detached => Err(detached()),
+        }
+    }
+}
+
+impl ControlWriter {
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            ControlWriter::Plain(writer) => writer.write_all(bytes).await,
+            // One reply is one TLS record when it fits, sent at once.
+            ControlWriter::Tls(writer) => {
+                writer.write_all(bytes).await?;
+                writer.flush().await
+            }
+            ControlWriter::Detached => Err(detached()),
+        }
+    }
+
+    /// Under TLS, sends close_notify before the TCP FIN.
+    async fn shutdown(&mut self) -> io::Result<()> {
+        match self {
+            ControlWriter::Plain(writer) => writer.shutdown().await,
+            ControlWriter::Tls(writer) => writer.shutdown().await,
+            ControlWriter::Detached => Err(detached()),
+        }
+    }
+}
+
+fn detached() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, "the TLS handshake failed")
+}
+
 /// A client's control connection.
 pub struct ControlConnection {
-    reader: LineReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    reader: LineReader<ControlReader>,
+    writer: ControlWriter,
     addrs: ControlAddrs,
     bytes_written: u64,
     write_timeout: Duration,
@@ -83,8 +147,8 @@ impl ControlConnection {
         }
         let (reader, writer) = stream.into_split();
         Ok(ControlConnection {
-            reader: LineReader::new(reader),
-            writer,
+            reader: LineReader::new(ControlReader::Plain(reader)),
+            writer: ControlWriter::Plain(writer),
             addrs,
             bytes_written: 0,
             write_timeout,
@@ -94,6 +158,43 @@ impl ControlConnection {
     /// The connection's two ends.
     pub fn addrs(&self) -> ControlAddrs {
         self.addrs
+    }
+
+    /// Whether the connection runs over TLS.
+    pub fn is_tls(&self) -> bool {
+        matches!(self.writer, ControlWriter::Tls(_))
+    }
+
+    /// Whether bytes after the last command line were already read: a client that sends before the
+    /// server's 234 has arrived breaks the handshake's start, so AUTH refuses then.
+    pub fn has_pipelined_bytes(&self) -> bool {
+        self.reader.has_buffered()
+    }
+
+    /// Runs the TLS handshake (as the server) on the plain connection and goes on over TLS. On an error
+    /// the connection is unusable and the session must end.
+    pub async fn start_tls(&mut self, config: Arc<rustls::ServerConfig>) -> io::Result<()> {
+        let reader = std::mem::replace(self.reader.source_mut(), ControlReader::Detached);
+        let writer = std::mem::replace(&mut self.writer, ControlWriter::Detached);
+        let stream = match (reader, writer) {
+            (ControlReader::Plain(reader), ControlWriter::Plain(writer)) => {
+                reader.reunite(writer).map_err(io::Error::other)?
+            }
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the control connection is already under TLS",
+                ))
+            }
+        };
+        let handshake = TlsAcceptor::from(config).accept(stream);
+        let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake)
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no TLS handshake in time"))??;
+        let (reader, writer) = tokio::io::split(tls);
+        *self.reader.source_mut() = ControlReader::Tls(reader);
+        self.writer = ControlWriter::Tls(writer);
+        Ok(())
     }
 
     /// The next command line. Cancel-safe (for `select!`): a line is consumed only when it is returned.
@@ -221,7 +322,10 @@ mod tests {
     #[tokio::test]
     async fn a_multi_line_reply_goes_out_whole_and_is_counted() {
         let (mut control, mut client) = pair().await;
-        assert!(control.writer.as_ref().nodelay().unwrap(), "TCP_NODELAY");
+        let ControlWriter::Plain(writer) = &control.writer else {
+            panic!("a new connection is plain");
+        };
+        assert!(writer.as_ref().nodelay().unwrap(), "TCP_NODELAY");
         let reply = Reply::multi(
             ReplyCode::SystemStatus,
             vec!["Features:".into(), " SIZE".into(), "End".into()],

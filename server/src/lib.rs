@@ -1,4 +1,5 @@
-//! `ftp-server`: an anonymous FTP server (RFC 959, with RFC 2428 and RFC 3659 extensions) on tokio.
+//! `ftp-server`: an anonymous FTP server (RFC 959, with RFC 2428 and RFC 3659 extensions, and FTPS as
+//! RFC 4217 describes it) on tokio.
 //!
 //! Layout, edge to core:
 //! - [`config`]: validated settings ([`Config`]), built by `main` from the command line or by tests.
@@ -9,6 +10,9 @@
 //!   typed commands with `ftp_proto::Command::parse`, the codec the client and the suite encode
 //!   commands with), `write_reply` (one write per reply), and the byte counts for the 221 goodbye.
 //! - `line`: control-connection lines with a length limit, woken by TCP urgent data too.
+//! - [`tls`]: FTPS: the certificate (PEM files or self-signed), and a TLS configuration of its own for
+//!   each session, so that data connections can be required to resume the control connection's session.
+//!   The AUTH/PBSZ/PROT/CCC handlers are `session::security`; data TLS is in `data::transfer`.
 //! - `jail`: [`jail::VirtualPath`], a client's path, confined lexically (no `..` above `/`).
 //! - `storage`: every file operation, behind the `Storage` trait; `LocalStorage` resolves each path
 //!   beneath the root's directory handle in the kernel (`openat2(RESOLVE_BENEATH)` via `cap-std`), so
@@ -33,6 +37,8 @@ mod line;
 pub mod server;
 mod session;
 mod storage;
+pub mod tls;
 
 pub use config::{Config, FaultPlan, PortRange};
 pub use server::{Server, StartError};
+pub use tls::{CertificateSource, TlsConfig};

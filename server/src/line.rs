@@ -100,6 +100,16 @@ impl<R: ControlSource> LineReader<R> {
         }
     }
 
+    /// The source, for replacing it when the connection is upgraded to TLS.
+    pub fn source_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
+    /// Whether bytes past the last line returned are waiting in the buffer.
+    pub fn has_buffered(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+
     /// Total bytes read from the connection so far.
     pub fn bytes_read(&self) -> u64 {
         self.bytes_read

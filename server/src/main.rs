@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use ftp_server::{Config, PortRange, Server};
+use ftp_server::{CertificateSource, Config, PortRange, Server, TlsConfig};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -21,7 +21,9 @@ Examples:
   Let anonymous users upload, on a free port (the chosen port is printed):
     ftp-server --port 0 --root /srv/ftp --write
   Behind NAT, with a fixed passive range and a public address for 227 replies:
-    ftp-server --port 21 --root /srv/ftp --pasv-ports 50000-50100 --pasv-address 203.0.113.7";
+    ftp-server --port 21 --root /srv/ftp --pasv-ports 50000-50100 --pasv-address 203.0.113.7
+  FTPS (AUTH TLS on the FTP port, implicit TLS on 990), with a certificate made at start-up:
+    ftp-server --port 21 --root /srv/ftp --tls-self-signed --implicit-tls-port 990";
 
 /// An anonymous FTP server: RFC 959 with the classic anonymous-FTP dialogue, jailed to one directory.
 #[derive(Parser, Debug)]
@@ -74,6 +76,66 @@ struct Cli {
     /// Less log output on stderr (-q warnings only, -qq errors only).
     #[arg(short, long, action = clap::ArgAction::Count)]
     quiet: u8,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// FTPS (RFC 4217): AUTH TLS, PBSZ, PROT, and an implicit-TLS port.
+#[derive(clap::Args, Debug)]
+struct TlsArgs {
+    /// Offer FTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Offer FTPS with a certificate made at start-up for localhost (its SHA-256 fingerprint is printed).
+    #[arg(long)]
+    tls_self_signed: bool,
+    /// Also listen on this port for implicit FTPS (TLS from the first byte; usually 990; 0 picks one).
+    #[arg(long, value_name = "PORT")]
+    implicit_tls_port: Option<u16>,
+    /// Named users must send AUTH TLS before USER (530 otherwise).
+    #[arg(long)]
+    require_tls: bool,
+    /// Anonymous users too must send AUTH TLS before USER.
+    #[arg(long)]
+    require_tls_anonymous: bool,
+    /// Accept PROT P data connections that do not resume the control connection's TLS session (for
+    /// clients that cannot; a thief who wins the race to a passive port is then not kept out).
+    #[arg(long)]
+    tls_resumption_optional: bool,
+}
+
+impl TlsArgs {
+    /// The TLS settings, `None` without a certificate; the policy flags need one.
+    fn into_config(self) -> anyhow::Result<Option<TlsConfig>> {
+        let certificate = match (self.tls_cert, self.tls_key, self.tls_self_signed) {
+            (Some(cert), Some(key), _) => CertificateSource::Pem { cert, key },
+            (_, _, true) => CertificateSource::SelfSigned,
+            _ => {
+                let policy = self.implicit_tls_port.is_some()
+                    || self.require_tls
+                    || self.require_tls_anonymous
+                    || self.tls_resumption_optional;
+                if policy {
+                    bail!("the TLS options need --tls-cert and --tls-key, or --tls-self-signed");
+                }
+                return Ok(None);
+            }
+        };
+        let mut config = TlsConfig::new(certificate);
+        config.implicit_port = self.implicit_tls_port;
+        config.require_tls = self.require_tls;
+        config.require_tls_anonymous = self.require_tls_anonymous;
+        config.require_session_reuse = !self.tls_resumption_optional;
+        Ok(Some(config))
+    }
 }
 
 impl Cli {
@@ -106,6 +168,7 @@ impl Cli {
         config.max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
         config.max_per_ip = usize::try_from(self.max_per_ip).unwrap_or(usize::MAX);
         config.shutdown_grace = Duration::from_secs(self.shutdown_grace);
+        config.tls = self.tls.into_config()?;
         Ok((SocketAddr::new(self.bind, self.port), config))
     }
 
@@ -152,6 +215,13 @@ async fn serve(addr: SocketAddr, config: Config) -> anyhow::Result<()> {
         .local_addr()
         .context("cannot read the bound address")?;
     println!("listening on {bound}");
+    if let Some(implicit) = server.implicit_tls_addr() {
+        let implicit = implicit.context("cannot read the implicit-TLS address")?;
+        println!("implicit TLS on {implicit}");
+    }
+    if let Some(fingerprint) = server.tls_fingerprint() {
+        println!("TLS certificate SHA-256 fingerprint: {fingerprint}");
+    }
     server.run(shutdown_signal()).await;
     Ok(())
 }

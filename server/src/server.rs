@@ -5,6 +5,9 @@
 //! told through a watch channel ([`Shutdown`]): idle ones send 421 and close, busy ones finish their
 //! transfer first (226, then 421). When the grace period ends, the transfers still running are stopped
 //! and answered 426 (an upload keeps no partial file), then 421; `run` returns once all sessions ended.
+//!
+//! With TLS configured, the certificate is loaded (or made) in [`Server::bind`], and an optional second
+//! listener takes implicit-FTPS connections (TLS from the first byte); both share the connection limits.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,12 +24,15 @@ use tokio::task::JoinSet;
 
 use crate::config::Config;
 use crate::control::ControlConnection;
-use crate::session::{Session, Shared};
-use crate::storage::{self, Storage};
+use crate::session::{Entry, Session, Shared};
+use crate::storage;
+use crate::tls::{TlsContext, TlsError};
 
 /// A bound FTP server, ready to run.
 pub struct Server {
     listener: TcpListener,
+    /// The implicit-FTPS listener, when configured.
+    implicit_listener: Option<TcpListener>,
     shared: Arc<Shared>,
 }
 
@@ -39,32 +45,54 @@ pub enum StartError {
     /// The address could not be bound (busy port, no permission, bad address).
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, io::Error),
+    /// The TLS certificate or key could not be loaded or made.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 impl Server {
     /// Checks the root and binds `addr` (port 0 picks a free port).
     pub async fn bind(addr: SocketAddr, config: Config) -> Result<Server, StartError> {
         let storage = storage::open(&config).map_err(StartError::Root)?;
+        let tls = config.tls.as_ref().map(TlsContext::load).transpose()?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|error| StartError::Bind(addr, error))?;
-        Ok(Server::with_listener(listener, config, storage))
-    }
-
-    fn with_listener(listener: TcpListener, config: Config, storage: Box<dyn Storage>) -> Server {
-        Server {
+        let implicit_listener = match config.tls.as_ref().and_then(|tls| tls.implicit_port) {
+            Some(port) => {
+                let implicit = SocketAddr::new(addr.ip(), port);
+                let listener = TcpListener::bind(implicit)
+                    .await
+                    .map_err(|error| StartError::Bind(implicit, error))?;
+                Some(listener)
+            }
+            None => None,
+        };
+        Ok(Server {
             listener,
+            implicit_listener,
             shared: Arc::new(Shared {
                 config,
                 storage,
                 sequence: AtomicU64::new(0),
+                tls,
             }),
-        }
+        })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The implicit-FTPS listener's address, when there is one.
+    pub fn implicit_tls_addr(&self) -> Option<io::Result<SocketAddr>> {
+        self.implicit_listener.as_ref().map(TcpListener::local_addr)
+    }
+
+    /// The SHA-256 fingerprint of the TLS certificate (`AB:CD:...`), when TLS is configured.
+    pub fn tls_fingerprint(&self) -> Option<&str> {
+        self.shared.tls.as_ref().map(TlsContext::fingerprint)
     }
 
     /// Serves until `shutdown` resolves, then drains sessions: running transfers get the configured grace
@@ -77,7 +105,7 @@ impl Server {
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
-                accepted = self.listener.accept() => {
+                (accepted, entry) = next_connection(&self.listener, self.implicit_listener.as_ref()) => {
                     let (stream, peer) = match accepted {
                         Ok(accepted) => accepted,
                         Err(error) => {
@@ -89,18 +117,18 @@ impl Server {
                     };
                     let Some(address_slot) = per_address.try_acquire(peer.ip()) else {
                         tracing::warn!(%peer, "refused: too many connections from this address");
-                        sessions.spawn(refuse(stream, TOO_MANY_FROM_ADDRESS));
+                        sessions.spawn(refuse(stream, entry, TOO_MANY_FROM_ADDRESS));
                         continue;
                     };
                     let Ok(slot) = slots.clone().try_acquire_owned() else {
                         tracing::warn!(%peer, "refused: too many connections");
-                        sessions.spawn(refuse(stream, TOO_MANY));
+                        sessions.spawn(refuse(stream, entry, TOO_MANY));
                         continue;
                     };
                     let shared = self.shared.clone();
                     let signal = shutdown_signal.clone();
                     sessions.spawn(async move {
-                        Session::serve(shared, stream, signal).await;
+                        Session::serve(shared, stream, entry, signal).await;
                         drop(slot);
                         drop(address_slot);
                     });
@@ -110,6 +138,7 @@ impl Server {
             }
         }
         drop(self.listener);
+        drop(self.implicit_listener);
         let _ = notify_shutdown.send(Shutdown::Draining);
         let grace = self.shared.config.shutdown_grace;
         let drained = tokio::time::timeout(grace, async {
@@ -211,8 +240,26 @@ impl Drop for AddressSlot {
     }
 }
 
+/// The next connection from either listener, and which one it came in on. Cancel-safe, as `accept` is.
+async fn next_connection(
+    explicit: &TcpListener,
+    implicit: Option<&TcpListener>,
+) -> (io::Result<(TcpStream, SocketAddr)>, Entry) {
+    let Some(implicit) = implicit else {
+        return (explicit.accept().await, Entry::Explicit);
+    };
+    tokio::select! {
+        accepted = explicit.accept() => (accepted, Entry::Explicit),
+        accepted = implicit.accept() => (accepted, Entry::ImplicitTls),
+    }
+}
+
 /// A connection over a limit gets 421 at once (RFC 959 §5.4 allows 421 for any command, and a greeting).
-async fn refuse(stream: TcpStream, text: &'static str) {
+/// On the implicit-TLS port a plaintext 421 would be noise in a handshake: that connection is just closed.
+async fn refuse(stream: TcpStream, entry: Entry, text: &'static str) {
+    if entry == Entry::ImplicitTls {
+        return;
+    }
     let Ok(mut control) = ControlConnection::new(stream, REFUSAL_WRITE_TIMEOUT) else {
         return;
     };

@@ -1,21 +1,23 @@
 //! A raw control connection for tests: lines go out as given (or as typed commands), replies come back
 //! through the shared parser, and every byte is counted (the 221 reply's figures are checked against it).
+//! The connection can be taken under TLS ([`Control::auth_tls`], [`Control::connect_implicit_tls`]);
+//! the counts are then of the plaintext, as the server counts them.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use ftp_proto::{hostport, Command, Reply, ReplyParser};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, ReadHalf, WriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::data::port_listener;
+use crate::tls::{AnyStream, TlsClient};
 use crate::TIMEOUT;
 
 /// The client's side of a control connection.
 pub struct Control {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    reader: BufReader<ReadHalf<Box<dyn AnyStream>>>,
+    writer: WriteHalf<Box<dyn AnyStream>>,
     pub bytes_sent: u64,
     pub bytes_received: u64,
 }
@@ -27,13 +29,50 @@ impl Control {
             .await
             .unwrap()
             .unwrap();
-        let (reader, writer) = stream.into_split();
+        Control::over(Box::new(stream))
+    }
+
+    fn over(stream: Box<dyn AnyStream>) -> Control {
+        let (reader, writer) = tokio::io::split(stream);
         Control {
             reader: BufReader::new(reader),
             writer,
             bytes_sent: 0,
             bytes_received: 0,
         }
+    }
+
+    /// Connects to an implicit-FTPS port: the TLS handshake first, then nothing read yet.
+    pub async fn connect_implicit_tls(addr: SocketAddr, client: &TlsClient) -> Control {
+        let stream = tokio::time::timeout(TIMEOUT, TcpStream::connect(addr))
+            .await
+            .unwrap()
+            .unwrap();
+        Control::over(Box::new(client.handshake(stream).await))
+    }
+
+    /// `AUTH TLS`, its 234, then the handshake: the connection goes on under TLS.
+    pub async fn auth_tls(self, client: &TlsClient) -> Control {
+        self.auth(client, "TLS").await
+    }
+
+    /// `AUTH mechanism` (TLS, SSL), its 234, then the handshake.
+    pub async fn auth(mut self, client: &TlsClient, mechanism: &str) -> Control {
+        self.expect(&format!("AUTH {mechanism}"), 234).await;
+        assert!(
+            self.reader.buffer().is_empty(),
+            "bytes after the 234, before the handshake"
+        );
+        let stream = self.reader.into_inner().unsplit(self.writer);
+        let mut upgraded = Control::over(Box::new(client.handshake(stream).await));
+        upgraded.bytes_sent = self.bytes_sent;
+        upgraded.bytes_received = self.bytes_received;
+        upgraded
+    }
+
+    /// Closes the sending side (under TLS: close_notify first).
+    pub async fn shutdown(&mut self) {
+        let _ = self.writer.shutdown().await;
     }
 
     /// Sends raw bytes as they are.

@@ -7,6 +7,8 @@
 //!   counts every byte.
 //! - [`scripted`]: a scripted server for one connection ([`scripted()`], [`Peer`]), for tests of clients.
 //! - [`data`]: test data ([`pattern`], [`sparse_file`]) and data-connection helpers.
+//! - [`tls`]: a test certificate authority ([`TestPki`]) and a TLS client ([`TlsClient`]) that resumes
+//!   sessions, for FTPS.
 //!
 //! Every wait is bounded by [`TIMEOUT`]; every address is on loopback.
 
@@ -17,6 +19,7 @@ pub mod control;
 pub mod data;
 pub mod scripted;
 pub mod server;
+pub mod tls;
 
 use std::time::Duration;
 
@@ -24,6 +27,7 @@ pub use control::Control;
 pub use data::{accept, connect_from, pattern, port_listener, read_to_end, sparse_file};
 pub use scripted::{scripted, Peer};
 pub use server::{spawn_listening, TestServer};
+pub use tls::{TestPki, TlsClient};
 
 /// Generous: only a hang should ever reach it.
 pub const TIMEOUT: Duration = Duration::from_secs(20);

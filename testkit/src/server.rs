@@ -7,17 +7,20 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use ftp_server::{Config, Server};
+use ftp_server::{Config, Server, TlsConfig};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::control::Control;
+use crate::tls::{TestPki, TlsClient};
 use crate::TIMEOUT;
 
 /// The server, running as a task of the test's runtime.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The implicit-FTPS listener, when TLS is configured with one.
+    pub implicit_tls: Option<SocketAddr>,
     pub root: TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -41,16 +44,38 @@ impl TestServer {
             .await
             .unwrap();
         let addr = server.local_addr().unwrap();
+        let implicit_tls = server.implicit_tls_addr().map(Result::unwrap);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
             let _ = stopped.await;
         }));
         TestServer {
             addr,
+            implicit_tls,
             root,
             stop: Some(stop),
             task,
         }
+    }
+
+    /// Like [`TestServer::start`], offering FTPS with `pki`'s certificate, its TLS settings adjusted.
+    pub async fn start_tls(pki: &TestPki, adjust: impl FnOnce(&mut TlsConfig)) -> TestServer {
+        // The PEM files are read by `bind`; they need not outlive it.
+        let pem_dir = tempfile::tempdir().unwrap();
+        let mut tls = TlsConfig::new(pki.write(pem_dir.path()));
+        adjust(&mut tls);
+        TestServer::start_with(|config| config.tls = Some(tls)).await
+    }
+
+    /// Connects, takes the control connection under TLS, logs in as anonymous, and sends PBSZ 0 and
+    /// PROT P: every data connection is TLS from then on.
+    pub async fn login_tls(&self, client: &TlsClient) -> Control {
+        let mut control = self.connect().await.auth_tls(client).await;
+        control.expect("USER anonymous", 331).await;
+        control.expect("PASS guest@example.com", 230).await;
+        control.expect("PBSZ 0", 200).await;
+        control.expect("PROT P", 200).await;
+        control
     }
 
     /// A path under the root.

@@ -5,7 +5,7 @@ use std::fmt;
 use crate::hostport;
 use crate::verb::Verb;
 
-use super::{Command, EpsvArg, ListingArg, TransferType};
+use super::{AuthMechanism, Command, EpsvArg, ListingArg, TransferType};
 
 impl Command {
     /// The verb this command is sent with (aliases such as `XPWD` are sent by their RFC 959 name).
@@ -43,6 +43,10 @@ impl Command {
             Command::Size(_) => Verb::Size,
             Command::Mdtm(_) => Verb::Mdtm,
             Command::Abor => Verb::Abor,
+            Command::Auth(_) => Verb::Auth,
+            Command::Pbsz(_) => Verb::Pbsz,
+            Command::Prot(_) => Verb::Prot,
+            Command::Ccc => Verb::Ccc,
         }
     }
 
@@ -74,6 +78,11 @@ impl Command {
             | Command::Size(path)
             | Command::Mdtm(path) => Some(path.0.clone()),
             Command::List(listing) | Command::Nlst(listing) => listing_argument(listing),
+            Command::Auth(AuthMechanism::Tls) => text("TLS"),
+            Command::Auth(AuthMechanism::Ssl) => text("SSL"),
+            Command::Auth(AuthMechanism::Other(mechanism)) => text(mechanism),
+            Command::Pbsz(size) => text(&size.to_string()),
+            Command::Prot(level) => text(&level.letter().to_string()),
             Command::Quit
             | Command::Syst
             | Command::Noop
@@ -82,7 +91,8 @@ impl Command {
             | Command::Pasv
             | Command::Cdup
             | Command::Pwd
-            | Command::Abor => None,
+            | Command::Abor
+            | Command::Ccc => None,
         }
     }
 

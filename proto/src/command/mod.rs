@@ -1,4 +1,4 @@
-//! Commands (RFC 959 §4.1, §5.3; RFC 2428; RFC 3659) as typed values, for both ends of the wire: a
+//! Commands (RFC 959 §4.1, §5.3; RFC 2428; RFC 3659; RFC 2228/4217 for TLS) as typed values, for both ends of the wire: a
 //! server turns each control line into a [`Command`] with [`Command::parse`], a client or the suite
 //! sends one with [`Command::to_wire`].
 //!
@@ -87,6 +87,42 @@ pub enum EpsvArg {
     All,
 }
 
+/// AUTH's mechanism (RFC 2228 §3, RFC 4217 §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMechanism {
+    /// `TLS` (or `TLS-C`): TLS on the control connection.
+    Tls,
+    /// `SSL`: the older name clients still send; served as TLS.
+    Ssl,
+    /// Any other mechanism, upper-cased as sent (servers refuse it with 504).
+    Other(String),
+}
+
+/// PROT's level (RFC 2228 §3): how data connections are protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtectionLevel {
+    /// `C`: clear, no protection.
+    Clear,
+    /// `S`: safe (integrity only); TLS has no such level (RFC 4217 §9).
+    Safe,
+    /// `E`: confidential only; TLS has no such level.
+    Confidential,
+    /// `P`: private, TLS on every data connection.
+    Private,
+}
+
+impl ProtectionLevel {
+    /// The level's letter on the wire.
+    pub fn letter(self) -> char {
+        match self {
+            ProtectionLevel::Clear => 'C',
+            ProtectionLevel::Safe => 'S',
+            ProtectionLevel::Confidential => 'E',
+            ProtectionLevel::Private => 'P',
+        }
+    }
+}
+
 /// LIST/NLST's argument: the `ls`-style option words clients often put first (`LIST -la dir`) and an
 /// optional path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -150,6 +186,12 @@ pub enum Command {
     Size(PathArg),
     Mdtm(PathArg),
     Abor,
+    Auth(AuthMechanism),
+    /// PBSZ's buffer size; 0 for TLS (RFC 4217 §9).
+    Pbsz(u64),
+    Prot(ProtectionLevel),
+    /// Clear the control channel (RFC 4217 §12.3).
+    Ccc,
 }
 
 /// Why a line is not a command that can be carried out, with the reply it earns. It displays as that

@@ -3,7 +3,10 @@
 use crate::hostport::{self, HostPortError};
 use crate::verb::Verb;
 
-use super::{Command, CommandError, EpsvArg, ListingArg, Password, PathArg, TransferType};
+use super::{
+    AuthMechanism, Command, CommandError, EpsvArg, ListingArg, Password, PathArg, ProtectionLevel,
+    TransferType,
+};
 
 impl Command {
     /// Parses one line, without its line ending.
@@ -88,6 +91,15 @@ impl Command {
             Verb::Size => path().map(Command::Size),
             Verb::Mdtm => path().map(Command::Mdtm),
             Verb::Abor => Ok(Command::Abor),
+            Verb::Auth => Ok(Command::Auth(parse_mechanism(&required_text()?))),
+            Verb::Pbsz => {
+                let size = required_text()?;
+                size.parse::<u64>().map(Command::Pbsz).map_err(|_| {
+                    CommandError::BadArgument(verb, format!("{size:?} is not a buffer size"))
+                })
+            }
+            Verb::Prot => parse_protection(&required_text()?).map(Command::Prot),
+            Verb::Ccc => no_argument(Command::Ccc),
             Verb::Acct
             | Verb::Smnt
             | Verb::Rein
@@ -143,6 +155,25 @@ fn listing_argument(verb: Verb, argument: Option<&[u8]>) -> Result<ListingArg, C
         Some(path_argument(verb, Some(rest))?)
     };
     Ok(ListingArg { options, path })
+}
+
+fn parse_mechanism(argument: &str) -> AuthMechanism {
+    let mechanism = argument.to_ascii_uppercase();
+    match mechanism.as_str() {
+        "TLS" | "TLS-C" => AuthMechanism::Tls,
+        "SSL" => AuthMechanism::Ssl,
+        _ => AuthMechanism::Other(mechanism),
+    }
+}
+
+fn parse_protection(argument: &str) -> Result<ProtectionLevel, CommandError> {
+    match argument.to_ascii_uppercase().as_str() {
+        "C" => Ok(ProtectionLevel::Clear),
+        "S" => Ok(ProtectionLevel::Safe),
+        "E" => Ok(ProtectionLevel::Confidential),
+        "P" => Ok(ProtectionLevel::Private),
+        _ => Err(CommandError::UnsupportedParameter(Verb::Prot)),
+    }
 }
 
 fn parse_type(argument: &str) -> Result<TransferType, CommandError> {

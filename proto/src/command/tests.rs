@@ -32,6 +32,15 @@ fn listing(options: &[u8], path: Option<&[u8]>) -> ListingArg {
 #[case(b"XPWD", Command::Pwd)]
 #[case(b"REST 100", Command::Rest(100))]
 #[case(b"\xff\xf4\xffABOR", Command::Abor)]
+#[case(b"AUTH TLS", Command::Auth(AuthMechanism::Tls))]
+#[case(b"auth tls-c", Command::Auth(AuthMechanism::Tls))]
+#[case(b"AUTH SSL", Command::Auth(AuthMechanism::Ssl))]
+#[case(b"AUTH kerberos_v4", Command::Auth(AuthMechanism::Other("KERBEROS_V4".into())))]
+#[case(b"PBSZ 0", Command::Pbsz(0))]
+#[case(b"PROT P", Command::Prot(ProtectionLevel::Private))]
+#[case(b"prot c", Command::Prot(ProtectionLevel::Clear))]
+#[case(b"PROT E", Command::Prot(ProtectionLevel::Confidential))]
+#[case(b"CCC", Command::Ccc)]
 fn parses(#[case] line: &[u8], #[case] expected: Command) {
     assert_eq!(Command::parse(line), Ok(expected));
 }
@@ -68,6 +77,12 @@ fn listing_options_say_whether_dot_files_show() {
 #[case(b"RETR a\0b", 501)]
 #[case(b"REST -1", 501)]
 #[case(b"MKD", 501)]
+#[case(b"AUTH", 501)]
+#[case(b"PBSZ", 501)]
+#[case(b"PBSZ -1", 501)]
+#[case(b"PROT", 501)]
+#[case(b"PROT X", 504)]
+#[case(b"CCC now", 501)]
 fn refuses(#[case] line: &[u8], #[case] code: u16) {
     let error = Command::parse(line).expect_err("must be refused");
     assert_eq!(error.code(), code, "{error:?}");
@@ -85,6 +100,11 @@ fn refuses(#[case] line: &[u8], #[case] code: u16) {
 #[case(Command::List(ListingArg::default()), "LIST\r\n")]
 #[case(Command::Nlst(listing(b"-l", Some(b"pub"))), "NLST -l pub\r\n")]
 #[case(Command::Rest(100), "REST 100\r\n")]
+#[case(Command::Auth(AuthMechanism::Tls), "AUTH TLS\r\n")]
+#[case(Command::Auth(AuthMechanism::Ssl), "AUTH SSL\r\n")]
+#[case(Command::Pbsz(0), "PBSZ 0\r\n")]
+#[case(Command::Prot(ProtectionLevel::Private), "PROT P\r\n")]
+#[case(Command::Ccc, "CCC\r\n")]
 fn encodes(#[case] command: Command, #[case] wire: &str) {
     assert_eq!(command.to_wire(), wire.as_bytes());
 }
@@ -165,6 +185,26 @@ fn command() -> impl Strategy<Value = Command> {
         path().prop_map(Command::Size),
         path().prop_map(Command::Mdtm),
         Just(Command::Abor),
+        prop_oneof![
+            Just(AuthMechanism::Tls),
+            Just(AuthMechanism::Ssl),
+            "[A-Z][A-Z0-9_]{0,8}"
+                .prop_filter("not a TLS name", |m| !matches!(
+                    m.as_str(),
+                    "TLS" | "TLS-C" | "SSL"
+                ))
+                .prop_map(AuthMechanism::Other),
+        ]
+        .prop_map(Command::Auth),
+        any::<u64>().prop_map(Command::Pbsz),
+        prop_oneof![
+            Just(ProtectionLevel::Clear),
+            Just(ProtectionLevel::Safe),
+            Just(ProtectionLevel::Confidential),
+            Just(ProtectionLevel::Private),
+        ]
+        .prop_map(Command::Prot),
+        Just(Command::Ccc),
     ]
 }
 

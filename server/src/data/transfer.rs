@@ -8,6 +8,13 @@
 //! task reports an [`Outcome`];
 //! the session turns that into 226/425/426/451/452/552. Bytes moved are counted live in a shared counter,
 //! so an aborted transfer still shows in the session's traffic figures.
+//!
+//! Under PROT P the data connection is TLS ([`DataTls`]): the server runs the handshake as the TLS server
+//! whichever side connected, and refuses the connection (425) unless it resumed the control
+//! connection's session (see `crate::tls`), unless that check is relaxed. TLS data goes through the
+//! buffers (the kernel cannot encrypt for us), and its end is the TLS close: a download ends with our
+//! close_notify, an upload is complete only when the client's close_notify arrives (a bare TCP close
+//! could be a truncation attack, so it is a broken transfer, 426), and is answered with ours.
 
 use std::io;
 use std::os::fd::BorrowedFd;
@@ -16,14 +23,17 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
 
 use super::channel::{self, DataPlan};
 use super::listing;
 use super::zero_copy::{self, TransferError};
 use crate::control::ControlAddrs;
 use crate::storage::{Entry, FileReader, FileSource, Listing, Upload};
+use crate::tls::SessionTls;
 
 const BUFFER_SIZE: usize = 64 * 1024;
 
@@ -37,6 +47,8 @@ pub enum Outcome {
     Complete,
     /// The data connection could not be made: 425.
     NoConnection(io::Error),
+    /// The TLS data connection did not resume the control connection's session: 425, and a log line.
+    NotResumed,
     /// The data connection broke mid-transfer: 426.
     ConnectionBroken(io::Error),
     /// Reading the file (or directory) failed mid-transfer: 451.
@@ -49,7 +61,7 @@ impl Outcome {
     /// The underlying error, for the log; `None` for a complete transfer.
     pub fn error(&self) -> Option<&io::Error> {
         match self {
-            Outcome::Complete => None,
+            Outcome::Complete | Outcome::NotResumed => None,
             Outcome::NoConnection(error)
             | Outcome::ConnectionBroken(error)
             | Outcome::ReadFailed(error)
@@ -68,33 +80,150 @@ pub struct DataLink {
     /// so that a peer that stops reading or sending cannot hold its session forever.
     pub stall_limit: Duration,
     pub counter: Arc<AtomicU64>,
+    /// Set under PROT P: the data connection is TLS.
+    pub tls: Option<DataTls>,
+}
+
+/// How a PROT P data connection is secured.
+pub struct DataTls {
+    /// The session's own TLS configurations, the control connection's and the one for uploads.
+    pub session: SessionTls,
+    /// Refuse a handshake that does not resume one of the session's TLS sessions.
+    pub require_resumption: bool,
+}
+
+/// Which way a transfer's bytes go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// RETR, LIST, NLST.
+    ToClient,
+    /// STOR.
+    FromClient,
 }
 
 impl DataLink {
-    async fn open(self) -> Result<(DataStream, Arc<AtomicU64>), Outcome> {
-        match channel::open(self.plan, self.control, self.timeout).await {
-            Ok(stream) => Ok((
-                DataStream {
-                    stream,
-                    stall_limit: self.stall_limit,
-                },
-                self.counter,
-            )),
-            Err(error) => Err(Outcome::NoConnection(error)),
+    async fn open(self, direction: Direction) -> Result<(DataStream, Arc<AtomicU64>), Outcome> {
+        let stream = channel::open(self.plan, self.control, self.timeout)
+            .await
+            .map_err(Outcome::NoConnection)?;
+        let socket = match self.tls {
+            None => DataSocket::Plain(stream),
+            Some(tls) => {
+                let secured = secure(stream, tls, direction, self.timeout).await?;
+                DataSocket::Tls(Box::new(secured))
+            }
+        };
+        Ok((
+            DataStream {
+                socket,
+                stall_limit: self.stall_limit,
+            },
+            self.counter,
+        ))
+    }
+}
+
+/// The TLS handshake on a new data connection, and the resumption check.
+async fn secure(
+    stream: TcpStream,
+    tls: DataTls,
+    direction: Direction,
+    timeout: Duration,
+) -> Result<TlsStream<TcpStream>, Outcome> {
+    let config = match direction {
+        Direction::ToClient => tls.session.control,
+        Direction::FromClient => tls.session.upload,
+    };
+    let handshake = TlsAcceptor::from(config).accept(stream);
+    let stream = match tokio::time::timeout(timeout, handshake).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(error)) => return Err(Outcome::NoConnection(error)),
+        Err(_) => {
+            let why = "no TLS handshake on the data connection in time";
+            return Err(Outcome::NoConnection(io::Error::new(
+                io::ErrorKind::TimedOut,
+                why,
+            )));
+        }
+    };
+    let kind = stream.get_ref().1.handshake_kind();
+    if tls.require_resumption && kind != Some(rustls::HandshakeKind::Resumed) {
+        tracing::warn!(
+            ?kind,
+            "refused a TLS data connection that did not resume the control connection's session"
+        );
+        return Err(Outcome::NotResumed);
+    }
+    Ok(stream)
+}
+
+/// A data connection: the socket itself, or TLS over it (boxed: its buffers are large).
+enum DataSocket {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for DataSocket {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buffer: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self.get_mut() {
+            DataSocket::Plain(stream) => std::pin::Pin::new(stream).poll_read(cx, buffer),
+            DataSocket::Tls(stream) => std::pin::Pin::new(stream).poll_read(cx, buffer),
         }
     }
 }
 
+impl AsyncWrite for DataSocket {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bytes: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        match self.get_mut() {
+            DataSocket::Plain(stream) => std::pin::Pin::new(stream).poll_write(cx, bytes),
+            DataSocket::Tls(stream) => std::pin::Pin::new(stream).poll_write(cx, bytes),
+        }
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self.get_mut() {
+            DataSocket::Plain(stream) => std::pin::Pin::new(stream).poll_flush(cx),
+            DataSocket::Tls(stream) => std::pin::Pin::new(stream).poll_flush(cx),
+        }
+    }
+
+    /// Under TLS: close_notify, then the TCP FIN.
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self.get_mut() {
+            DataSocket::Plain(stream) => std::pin::Pin::new(stream).poll_shutdown(cx),
+            DataSocket::Tls(stream) => std::pin::Pin::new(stream).poll_shutdown(cx),
+        }
+    }
+}
+
+/// How long, after our close_notify, the client may take to close its side. Until then the socket stays
+/// open and what arrives is read, so that the client's own close_notify is not answered with a reset.
+const TLS_CLOSE_WAIT: Duration = Duration::from_secs(5);
+
 /// A data connection whose every read and write must make progress within the stall limit.
 struct DataStream {
-    stream: TcpStream,
+    socket: DataSocket,
     stall_limit: Duration,
 }
 
 impl DataStream {
     async fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         let limit = self.stall_limit;
-        tokio::time::timeout(limit, self.stream.read(buffer))
+        tokio::time::timeout(limit, self.socket.read(buffer))
             .await
             .unwrap_or_else(|_| Err(stalled(limit)))
     }
@@ -103,24 +232,52 @@ impl DataStream {
         // Write in pieces so that the limit applies to progress, not to the whole buffer.
         for piece in bytes.chunks(BUFFER_SIZE) {
             let limit = self.stall_limit;
-            tokio::time::timeout(limit, self.stream.write_all(piece))
+            tokio::time::timeout(limit, self.socket.write_all(piece))
                 .await
                 .unwrap_or_else(|_| Err(stalled(limit)))?;
         }
         Ok(())
     }
 
-    /// Closes our side so the client sees end-of-file; only then is the transfer complete.
+    /// Closes our side so the client sees end-of-file (under TLS, close_notify first); only then is the
+    /// transfer complete.
     async fn finish(mut self) -> Outcome {
         let limit = self.stall_limit;
-        match tokio::time::timeout(limit, self.stream.shutdown())
+        if let Err(error) = tokio::time::timeout(limit, self.socket.shutdown())
             .await
             .unwrap_or_else(|_| Err(stalled(limit)))
         {
-            Ok(()) => Outcome::Complete,
-            Err(error) => Outcome::ConnectionBroken(error),
+            return Outcome::ConnectionBroken(error);
+        }
+        if let DataSocket::Tls(socket) = self.socket {
+            // Everything, close_notify included, is sent: the transfer is complete. Clients that wait
+            // for the 226 before closing must not wait for us, so the socket lingers on its own.
+            tokio::spawn(linger_until_closed(socket));
+        }
+        Outcome::Complete
+    }
+
+    /// After an upload's end (the client's close_notify): answers with ours. The bytes are all in by now,
+    /// so a client that closed without waiting for it does not fail the upload.
+    async fn close_after_upload(mut self) {
+        if matches!(self.socket, DataSocket::Tls(_)) {
+            let _ = tokio::time::timeout(TLS_CLOSE_WAIT, self.socket.shutdown()).await;
         }
     }
+}
+
+/// Reads (and drops) whatever the client still sends until it closes, for a bounded time. Clients
+/// answer our close_notify with theirs, or just close; either ends the wait.
+async fn linger_until_closed(mut socket: Box<TlsStream<TcpStream>>) {
+    let mut sink = [0u8; 512];
+    let _ = tokio::time::timeout(TLS_CLOSE_WAIT, async {
+        while let Ok(read) = socket.read(&mut sink).await {
+            if read == 0 {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 fn stalled(limit: Duration) -> io::Error {
@@ -136,20 +293,29 @@ fn stalled(limit: Duration) -> io::Error {
 /// A binary transfer of a local file goes through the kernel ([`zero_copy`]); everything else (TYPE A,
 /// which converts line ends, and storages that hand out no descriptor) is read through a buffer.
 pub async fn send_file(link: DataLink, file: FileReader, length: u64, ascii: bool) -> Outcome {
-    let (stream, counter) = match link.open().await {
+    let (stream, counter) = match link.open(Direction::ToClient).await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
-    match file.source {
-        FileSource::Local(file) if !ascii => send_zero_copy(stream, &counter, file, length).await,
-        source => send_buffered(stream, &counter, source.into_reader(), length, ascii).await,
+    match (file.source, stream) {
+        (
+            FileSource::Local(file),
+            DataStream {
+                socket: DataSocket::Plain(socket),
+                stall_limit,
+            },
+        ) if !ascii => send_zero_copy(socket, stall_limit, &counter, file, length).await,
+        (source, stream) => {
+            send_buffered(stream, &counter, source.into_reader(), length, ascii).await
+        }
     }
 }
 
 /// A binary RETR of a local file: `sendfile` from where the storage positioned the file, each call
 /// held to the stall limit like any other write.
 async fn send_zero_copy(
-    stream: DataStream,
+    socket: TcpStream,
+    stall_limit: Duration,
     counter: &AtomicU64,
     file: std::fs::File,
     length: u64,
@@ -159,10 +325,10 @@ async fn send_zero_copy(
         Err(error) => return Outcome::ReadFailed(error),
     };
     let end = offset + length;
-    let limit = stream.stall_limit;
+    let limit = stall_limit;
     while offset < end {
         let left = end - offset;
-        let chunk = zero_copy::send_chunk(&stream.stream, &file, &mut offset, left);
+        let chunk = zero_copy::send_chunk(&socket, &file, &mut offset, left);
         let sent = match tokio::time::timeout(limit, chunk).await {
             Ok(Ok(0)) => {
                 let sent = length - (end - offset);
@@ -176,6 +342,10 @@ async fn send_zero_copy(
         };
         counter.fetch_add(sent as u64, Ordering::Relaxed);
     }
+    let stream = DataStream {
+        socket: DataSocket::Plain(socket),
+        stall_limit,
+    };
     stream.finish().await
 }
 
@@ -224,14 +394,26 @@ async fn send_buffered(
 /// A binary upload to a local file is spliced into it by the kernel ([`zero_copy`]); TYPE A (which
 /// converts line ends) and uploads that hand out no descriptor go through a buffer.
 pub async fn receive_file(link: DataLink, mut upload: Box<dyn Upload>, ascii: bool) -> Outcome {
-    let (stream, counter) = match link.open().await {
+    let (stream, counter) = match link.open(Direction::FromClient).await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };
     let local = if ascii { None } else { upload.local_fd() };
-    let received = match local {
-        Some(file) => receive_zero_copy(stream, &counter, file).await,
-        None => receive_buffered(stream, &counter, &mut *upload, ascii).await,
+    let received = match (local, stream) {
+        (
+            Some(file),
+            DataStream {
+                socket: DataSocket::Plain(socket),
+                stall_limit,
+            },
+        ) => receive_zero_copy(socket, stall_limit, &counter, file).await,
+        (_, mut stream) => {
+            let received = receive_buffered(&mut stream, &counter, &mut *upload, ascii).await;
+            if received.is_none() {
+                stream.close_after_upload().await;
+            }
+            received
+        }
     };
     if let Some(failure) = received {
         return failure;
@@ -244,7 +426,8 @@ pub async fn receive_file(link: DataLink, mut upload: Box<dyn Upload>, ascii: bo
 
 /// Splices the whole upload into its file; `None` when every byte is written.
 async fn receive_zero_copy(
-    stream: DataStream,
+    socket: TcpStream,
+    limit: Duration,
     counter: &AtomicU64,
     file: BorrowedFd<'_>,
 ) -> Option<Outcome> {
@@ -252,10 +435,9 @@ async fn receive_zero_copy(
         Ok(pipe) => pipe,
         Err(error) => return Some(Outcome::WriteFailed(error)),
     };
-    let limit = stream.stall_limit;
     let mut offset = 0u64;
     loop {
-        let chunk = zero_copy::receive_chunk(&stream.stream, &pipe, file, &mut offset);
+        let chunk = zero_copy::receive_chunk(&socket, &pipe, file, &mut offset);
         match tokio::time::timeout(limit, chunk).await {
             Ok(Ok(0)) => return None,
             Ok(Ok(received)) => {
@@ -270,7 +452,7 @@ async fn receive_zero_copy(
 
 /// Receives through a buffer into the upload's `AsyncWrite`; `None` when every byte is written.
 async fn receive_buffered(
-    mut stream: DataStream,
+    stream: &mut DataStream,
     counter: &AtomicU64,
     upload: &mut dyn Upload,
     ascii: bool,
@@ -330,7 +512,7 @@ pub async fn send_listing(
     style: ListingStyle,
     all: bool,
 ) -> Outcome {
-    let (mut stream, counter) = match link.open().await {
+    let (mut stream, counter) = match link.open(Direction::ToClient).await {
         Ok(opened) => opened,
         Err(outcome) => return outcome,
     };

@@ -9,6 +9,13 @@ use super::{Answer, Flow, Login, Session};
 /// User names that log in as the anonymous guest.
 const ANONYMOUS_USERS: [&str; 2] = ["anonymous", "ftp"];
 
+/// Whether `name` logs in as the anonymous guest.
+pub(super) fn is_anonymous(name: &str) -> bool {
+    ANONYMOUS_USERS
+        .iter()
+        .any(|anonymous| anonymous.eq_ignore_ascii_case(name))
+}
+
 impl Session {
     pub(super) fn user(&mut self, name: &str) -> Answer {
         if self.login == Login::LoggedIn {
@@ -17,10 +24,7 @@ impl Session {
                 "Can't change to another user.",
             ));
         }
-        if ANONYMOUS_USERS
-            .iter()
-            .any(|anonymous| anonymous.eq_ignore_ascii_case(name))
-        {
+        if is_anonymous(name) {
             self.login = Login::AwaitingPassword;
             return Ok(Reply::new(
                 ReplyCode::NeedPassword,
@@ -103,7 +107,8 @@ impl Session {
     }
 }
 
-pub(super) fn feat() -> Reply {
+/// FEAT; the FTPS lines (RFC 4217 §6) only when the server has a certificate to offer.
+pub(super) fn feat(tls: bool) -> Reply {
     let features = [
         "Features:",
         " EPRT",
@@ -115,7 +120,11 @@ pub(super) fn feat() -> Reply {
         " UTF8",
         "End",
     ];
-    Reply::multi(ReplyCode::SystemStatus, features.map(String::from).to_vec())
+    let mut lines: Vec<String> = features.map(String::from).to_vec();
+    if tls {
+        lines.splice(1..1, [" AUTH TLS", " PBSZ", " PROT"].map(String::from));
+    }
+    Reply::multi(ReplyCode::SystemStatus, lines)
 }
 
 pub(super) fn help() -> Reply {

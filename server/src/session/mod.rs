@@ -11,10 +11,12 @@
 //! - [`navigation`]: CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM.
 //! - [`data_setup`]: PORT, EPRT, PASV, EPSV, REST.
 //! - [`transfers`]: RETR, STOR, LIST, NLST, ABOR and the end of a transfer.
+//! - [`security`]: AUTH TLS/SSL, PBSZ, PROT, CCC (FTPS, RFC 4217) and the TLS rules for USER.
 
 mod data_setup;
 mod login;
 mod navigation;
+mod security;
 mod transfers;
 
 use std::io;
@@ -32,7 +34,9 @@ use crate::data::channel::DataPlan;
 use crate::jail::VirtualPath;
 use crate::server::Shutdown;
 use crate::storage::{Storage, StorageError};
+use crate::tls::TlsContext;
 use login::{feat, help, opts};
+use security::Security;
 use transfers::RunningTransfer;
 
 /// What every session shares: the settings and the storage (the root, confined by the kernel).
@@ -42,6 +46,17 @@ pub struct Shared {
     pub storage: Box<dyn Storage>,
     /// Numbers passive-port start points uniquely across sessions.
     pub sequence: AtomicU64,
+    /// The certificate and TLS policy, when the server offers FTPS.
+    pub tls: Option<TlsContext>,
+}
+
+/// Which listener a connection came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// The FTP port: plaintext until AUTH TLS.
+    Explicit,
+    /// The implicit-FTPS port: TLS from the first byte.
+    ImplicitTls,
 }
 
 /// Whether the loop goes on after a command.
@@ -86,6 +101,7 @@ pub struct Session {
     rename_from: Option<VirtualPath>,
     transfer: Option<RunningTransfer>,
     statistics: Statistics,
+    security: Security,
 }
 
 impl Session {
@@ -93,14 +109,25 @@ impl Session {
     pub async fn serve(
         shared: Arc<Shared>,
         stream: TcpStream,
+        entry: Entry,
         mut shutdown: watch::Receiver<Shutdown>,
     ) {
         // A reply the client leaves unread for as long as a session may idle ends the session.
         let write_timeout = shared.config.idle_timeout;
-        let Ok(control) = ControlConnection::new(stream, write_timeout) else {
+        let Ok(mut control) = ControlConnection::new(stream, write_timeout) else {
             return;
         };
         let peer = control.addrs().peer;
+        let security = match entry {
+            Entry::Explicit => Security::default(),
+            Entry::ImplicitTls => match implicit_tls(&shared, &mut control).await {
+                Ok(security) => security,
+                Err(error) => {
+                    tracing::warn!(%peer, %error, "implicit TLS handshake failed");
+                    return;
+                }
+            },
+        };
         let mut session = Session {
             shared,
             control,
@@ -113,6 +140,7 @@ impl Session {
             rename_from: None,
             transfer: None,
             statistics: Statistics::default(),
+            security,
         };
         tracing::info!(%peer, "session opened");
         let greeting = format!("{} FTP server ready.", session.shared.config.server_name);
@@ -237,11 +265,14 @@ impl Session {
                     .list(&argument, transfers::ListingStyle::NamesOnly)
                     .await
             }
-            Command::User(name) => self.user(&name),
+            Command::User(name) => match self.plaintext_login_refusal(login::is_anonymous(&name)) {
+                Some(refusal) => Err(refusal),
+                None => self.user(&name),
+            },
             Command::Pass(_) => self.pass().await,
             Command::Syst => Ok(Reply::new(ReplyCode::SystemType, "UNIX Type: L8")),
             Command::Noop => Ok(Reply::new(ReplyCode::CommandOk, "NOOP ok.")),
-            Command::Feat => Ok(feat()),
+            Command::Feat => Ok(feat(self.shared.tls.is_some())),
             Command::Help => Ok(help()),
             Command::Opts(option) => opts(&option),
             Command::Type(kind) => Ok(self.set_type(kind)),
@@ -266,6 +297,10 @@ impl Session {
             Command::Rnto(path) => self.rnto(&path).await,
             Command::Size(path) => self.size(&path).await,
             Command::Mdtm(path) => self.mdtm(&path).await,
+            Command::Auth(mechanism) => return self.auth(&mechanism).await,
+            Command::Pbsz(_) => self.pbsz(),
+            Command::Prot(level) => self.prot(level),
+            Command::Ccc => self.ccc(),
         };
         match answer {
             Ok(reply) | Err(reply) => self.send(reply).await,
@@ -300,7 +335,23 @@ fn allowed_before_login(command: &Command) -> bool {
             | Command::Help
             | Command::Syst
             | Command::Opts(_)
+            | Command::Auth(_)
+            | Command::Pbsz(_)
+            | Command::Prot(_)
+            | Command::Ccc
     )
+}
+
+/// A connection on the implicit-TLS port: the handshake before the greeting, with this session's own
+/// TLS configuration.
+async fn implicit_tls(shared: &Shared, control: &mut ControlConnection) -> io::Result<Security> {
+    let tls = shared
+        .tls
+        .as_ref()
+        .ok_or_else(|| io::Error::other("implicit TLS without a TLS configuration"))?;
+    let config = tls.session_config().map_err(io::Error::other)?;
+    control.start_tls(config.control.clone()).await?;
+    Ok(Security::implicit(config))
 }
 
 /// Reply texts sent from more than one place.

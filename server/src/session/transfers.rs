@@ -240,12 +240,15 @@ impl Session {
             bytes as f64 / elapsed.as_secs_f64().max(1e-6) / 1e6
         );
         let peer = self.control.addrs().peer;
-        if !matches!(outcome, Outcome::NoConnection(_)) {
+        if !matches!(outcome, Outcome::NoConnection(_) | Outcome::NotResumed) {
             self.statistics.data_bytes += bytes;
             self.statistics.transfers += 1;
         }
         let reply = Reply::from(&outcome);
         match outcome.error() {
+            None if matches!(outcome, Outcome::NotResumed) => {
+                tracing::warn!(%peer, path = %running.what, "transfer refused: TLS session not resumed");
+            }
             None => {
                 if running.is_file {
                     self.statistics.file_bytes += bytes;
@@ -269,6 +272,7 @@ impl Session {
             timeout: self.shared.config.data_timeout,
             stall_limit: self.shared.config.idle_timeout,
             counter: new_counter(),
+            tls: self.data_tls(),
         })
     }
 
@@ -304,6 +308,10 @@ impl From<&Outcome> for Reply {
             Outcome::NoConnection(_) => Reply::new(
                 ReplyCode::CantOpenDataConnection,
                 "Can't open data connection.",
+            ),
+            Outcome::NotResumed => Reply::new(
+                ReplyCode::CantOpenDataConnection,
+                "Can't open data connection: it must resume the control connection's TLS session.",
             ),
             Outcome::ConnectionBroken(_) => {
                 Reply::new(ReplyCode::ConnectionClosed, TRANSFER_ABORTED)

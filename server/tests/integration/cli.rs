@@ -54,6 +54,30 @@ fn bad_arguments_exit_2() {
         vec!["--port", "0", "--root", root, "--idle-timeout", "0"],
         vec!["--port", "0", "--root", root, "--pasv-address", "::1"],
         vec!["--root", root],
+        vec!["--port", "0", "--root", root, "--require-tls"],
+        vec!["--port", "0", "--root", root, "--implicit-tls-port", "0"],
+        vec!["--port", "0", "--root", root, "--tls-cert", "/no/such.pem"],
+        vec![
+            "--port",
+            "0",
+            "--root",
+            root,
+            "--tls-cert",
+            "/no/c.pem",
+            "--tls-key",
+            "/no/k.pem",
+        ],
+        vec![
+            "--port",
+            "0",
+            "--root",
+            root,
+            "--tls-self-signed",
+            "--tls-cert",
+            "/no/c.pem",
+            "--tls-key",
+            "/no/k.pem",
+        ],
     ] {
         server()
             .args(&args)
@@ -108,6 +132,45 @@ fn serves_prints_its_address_and_exits_0_on_sigterm() {
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "", "exactly one line on stdout");
+}
+
+#[test]
+fn tls_self_signed_prints_the_implicit_port_and_fingerprint_and_answers_auth() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut child, addr) = spawn_server(
+        root.path(),
+        &["--tls-self-signed", "--implicit-tls-port", "0"],
+    );
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut implicit = String::new();
+    stdout.read_line(&mut implicit).unwrap();
+    assert!(
+        implicit.starts_with("implicit TLS on 127.0.0.1:"),
+        "{implicit}"
+    );
+    let mut fingerprint = String::new();
+    stdout.read_line(&mut fingerprint).unwrap();
+    let hex = fingerprint
+        .trim()
+        .strip_prefix("TLS certificate SHA-256 fingerprint: ")
+        .unwrap_or_else(|| panic!("{fingerprint:?}"));
+    assert_eq!(hex.split(':').count(), 32, "{hex}");
+
+    let mut control = TcpStream::connect(&addr).unwrap();
+    control
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut reader = BufReader::new(control.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("220 "), "{line}");
+    control.write_all(b"AUTH TLS\r\n").unwrap();
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("234 "), "{line}");
+    drop(control);
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod malformed_input;
 mod security;
 mod shutdown;
 mod storage;
+mod tls;
 mod transfer_errors;
 mod transfers;
 mod zero_copy;
