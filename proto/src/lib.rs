@@ -23,7 +23,9 @@ pub mod reply_code;
 pub mod url;
 pub mod verb;
 
-pub use command::{Command, CommandError, EpsvArg, ListingArg, Password, PathArg, TransferType};
+pub use command::{
+    Command, CommandError, EpsvArg, ListingArg, Password, PathArg, SiteCommand, TransferType,
+};
 pub use hostport::HostPortError;
 pub use reply::{Reply, ReplyError, ReplyLine, ReplyParser};
 pub use reply_code::ReplyCode;

@@ -1,20 +1,28 @@
 //! One client's session: its state, its loop, and the dispatch of commands to handlers.
 //!
 //! The loop is a `select!` over the next command from the [`ControlConnection`], the running transfer, the idle timer and shutdown.
-//! While a transfer runs, only ABOR and QUIT are acted on; every other line is read and ignored, as the
-//! brief asks. Handlers live by topic in the submodules, one function per command. A handler that answers
+//! While a transfer runs, only ABOR, QUIT and STAT are acted on; every other line is read and ignored, as
+//! the brief asks. STAT is the one exemption beyond the brief's two: RFC 959 §4.1.3 makes it the way to
+//! ask how a transfer is going ("If this command is given during a file transfer, the server replies with
+//! the status of the transfer"), and answering it cannot disturb the transfer. Handlers live by topic in the submodules, one function per command. A handler that answers
 //! with one reply returns it, or its refusal as `Err(Reply)` (every helper refuses the same way, so `?`
 //! carries a refusal up); failures from the file system become replies in one place, the
 //! `From<StorageError> for Reply` below. Handlers reach files only through `Shared::storage`.
 //!
-//! - [`login`]: USER, PASS, QUIT and the commands that only set or report session state.
+//! - [`login`]: USER, PASS, REIN, QUIT and the commands that only set or report session state.
 //! - [`navigation`]: CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM.
 //! - [`data_setup`]: PORT, EPRT, PASV, EPSV, REST.
-//! - [`transfers`]: RETR, STOR, LIST, NLST, ABOR and the end of a transfer.
+//! - [`transfers`]: RETR, STOR, APPE, STOU, LIST, NLST, ABOR and the end of a transfer.
+//! - [`mlsx`]: MLSD, MLST and `OPTS MLST` (RFC 3659 §7).
+//! - [`status`]: STAT (idle, with a path, during a transfer) and HELP.
+//! - [`site`]: SITE CHMOD and SITE HELP.
 
 mod data_setup;
 mod login;
+mod mlsx;
 mod navigation;
+mod site;
+mod status;
 mod transfers;
 
 use std::io;
@@ -29,10 +37,11 @@ use tokio::time::Instant;
 use crate::config::Config;
 use crate::control::{ControlConnection, Received};
 use crate::data::channel::DataPlan;
+use crate::data::facts::FactSet;
 use crate::jail::VirtualPath;
 use crate::server::Shutdown;
 use crate::storage::{Storage, StorageError};
-use login::{feat, help, opts};
+use login::feat;
 use transfers::RunningTransfer;
 
 /// What every session shares: the settings and the storage (the root, confined by the kernel).
@@ -86,6 +95,8 @@ pub struct Session {
     rename_from: Option<VirtualPath>,
     transfer: Option<RunningTransfer>,
     statistics: Statistics,
+    /// The facts MLSD and MLST show (`OPTS MLST`).
+    selected_facts: FactSet,
 }
 
 impl Session {
@@ -113,6 +124,7 @@ impl Session {
             rename_from: None,
             transfer: None,
             statistics: Statistics::default(),
+            selected_facts: FactSet::default(),
         };
         tracing::info!(%peer, "session opened");
         let greeting = format!("{} FTP server ready.", session.shared.config.server_name);
@@ -199,6 +211,9 @@ impl Session {
             return match command {
                 Command::Abor => self.abor().await,
                 Command::Quit => self.quit().await,
+                // RFC 959 §4.1.3 STAT: "If this command is given during a file transfer, the server
+                // replies with the status of the transfer" (see the module doc).
+                Command::Stat(_) => self.stat_transfer().await,
                 // The brief: while RETR/STOR runs, everything else from this client is ignored.
                 _ => {
                     tracing::debug!(peer = %self.control.addrs().peer, "ignored during a transfer");
@@ -221,14 +236,19 @@ impl Session {
     }
 
     /// Runs one command. A handler that answers with one reply returns it, or its refusal as `Err`, and
-    /// it is sent here; RETR, STOR, LIST/NLST, ABOR and QUIT send their own replies, because each
-    /// sends more than one or does more after its reply.
+    /// it is sent here; RETR, STOR, APPE, STOU, LIST/NLST/MLSD, MLST, STAT, ABOR and QUIT send their own
+    /// replies, because each sends more than one or does more after its reply.
     async fn dispatch(&mut self, command: Command) -> io::Result<Flow> {
         let answer = match command {
             Command::Quit => return self.quit().await,
             Command::Abor => return self.abor().await,
             Command::Retr(path) => return self.retr(&path).await,
             Command::Stor(path) => return self.stor(&path).await,
+            Command::Appe(path) => return self.appe(&path).await,
+            Command::Stou => return self.stou().await,
+            Command::Mlsd(path) => return self.mlsd(&path).await,
+            Command::Mlst(path) => return self.mlst(&path).await,
+            Command::Stat(argument) => return self.stat(&argument).await,
             Command::List(argument) => {
                 return self.list(&argument, transfers::ListingStyle::Long).await
             }
@@ -241,9 +261,10 @@ impl Session {
             Command::Pass(_) => self.pass().await,
             Command::Syst => Ok(Reply::new(ReplyCode::SystemType, "UNIX Type: L8")),
             Command::Noop => Ok(Reply::new(ReplyCode::CommandOk, "NOOP ok.")),
-            Command::Feat => Ok(feat()),
-            Command::Help => Ok(help()),
-            Command::Opts(option) => opts(&option),
+            Command::Feat => Ok(feat(self.selected_facts)),
+            Command::Help(topic) => status::help(topic.as_deref()),
+            Command::Opts(option) => self.opts(&option),
+            Command::Rein => Ok(self.rein()),
             Command::Type(kind) => Ok(self.set_type(kind)),
             Command::Mode => Ok(Reply::new(ReplyCode::CommandOk, "Mode set to S.")),
             Command::Stru => Ok(Reply::new(ReplyCode::CommandOk, "Structure set to F.")),
@@ -266,6 +287,7 @@ impl Session {
             Command::Rnto(path) => self.rnto(&path).await,
             Command::Size(path) => self.size(&path).await,
             Command::Mdtm(path) => self.mdtm(&path).await,
+            Command::Site(site) => self.site(&site).await,
         };
         match answer {
             Ok(reply) | Err(reply) => self.send(reply).await,
@@ -297,7 +319,8 @@ fn allowed_before_login(command: &Command) -> bool {
             | Command::Quit
             | Command::Noop
             | Command::Feat
-            | Command::Help
+            | Command::Help(_)
+            | Command::Rein
             | Command::Syst
             | Command::Opts(_)
     )
