@@ -12,6 +12,7 @@ mod directories;
 mod jail_model;
 mod jail_races;
 mod lifecycle;
+mod machine_listings;
 mod malformed_input;
 mod security;
 mod shutdown;
