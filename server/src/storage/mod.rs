@@ -282,6 +282,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_unique_upload_never_replaces_a_file_that_took_its_name() {
+        let root = tempfile::tempdir().unwrap();
+        let storage = LocalStorage::open(root.path()).unwrap();
+        let (mut upload, name) = storage.unique_upload(&path("/")).await.unwrap();
+        let name = String::from_utf8(name).unwrap();
+        assert!(name.starts_with("stou-"), "{name}");
+        upload.write_all(b"mine").await.unwrap();
+        // Someone creates the announced name before the upload completes.
+        std::fs::write(root.path().join(&name), b"theirs").unwrap();
+        let error = io::Error::from(upload.commit().await.unwrap_err());
+        assert_eq!(error.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(root.path().join(&name)).unwrap(), b"theirs");
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_append_upload_starts_with_the_old_contents() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("log"), b"old,").unwrap();
+        let storage = LocalStorage::open(root.path()).unwrap();
+        let mut upload = storage.append_upload(&path("log")).await.unwrap();
+        upload.write_all(b"new").await.unwrap();
+        assert_eq!(std::fs::read(root.path().join("log")).unwrap(), b"old,");
+        upload.commit().await.unwrap();
+        assert_eq!(std::fs::read(root.path().join("log")).unwrap(), b"old,new");
+    }
+
+    #[tokio::test]
     async fn links_out_of_the_root_are_refused_and_links_inside_followed() {
         let outside = tempfile::tempdir().unwrap();
         let root = tempfile::tempdir().unwrap();
