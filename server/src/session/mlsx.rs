@@ -17,7 +17,7 @@ use ftp_proto::{PathArg, Reply, ReplyCode, ReplyLine};
 use super::transfers::ListingStyle;
 use super::{Answer, Flow, Session};
 use crate::data::facts::{FactSet, Facts, Role};
-use crate::data::transfer::{self, DataLink};
+use crate::data::transfer::DataLink;
 use crate::jail::VirtualPath;
 use crate::storage::{Entry, Listing, StorageFuture};
 
@@ -30,16 +30,17 @@ impl Session {
             Ok(prepared) => prepared,
             Err(refusal) => return self.send(refusal).await,
         };
-        self.send(Reply::new(
-            ReplyCode::FileStatusOk,
-            "Opening data connection for MLSD.",
-        ))
-        .await?;
         let style = ListingStyle::Machine(self.facts());
-        self.start(path.display(), false, link, |link| {
-            transfer::send_listing(link, listing, style, true)
-        });
-        Ok(Flow::Continue)
+        // Every entry, dotfiles included: MLSD is for machines, which have no use for hiding.
+        self.start_listing(
+            "Opening data connection for MLSD.",
+            &path,
+            listing,
+            link,
+            style,
+            true,
+        )
+        .await
     }
 
     /// What MLSD checks before its 150: a directory, opened, with the entries for itself and its parent

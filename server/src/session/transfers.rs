@@ -224,12 +224,23 @@ impl Session {
             Ok(prepared) => prepared,
             Err(refusal) => return self.send(refusal).await,
         };
-        self.send(Reply::new(
-            ReplyCode::FileStatusOk,
-            "Opening ASCII mode data connection for file list.",
-        ))
-        .await?;
-        let all = argument.all();
+        let opening = "Opening ASCII mode data connection for file list.";
+        self.start_listing(opening, &path, listing, link, style, argument.all())
+            .await
+    }
+
+    /// Sends a listing's 150 and starts sending it (LIST, NLST, MLSD).
+    pub(super) async fn start_listing(
+        &mut self,
+        opening: &str,
+        path: &VirtualPath,
+        listing: Box<dyn Listing>,
+        link: DataLink,
+        style: ListingStyle,
+        all: bool,
+    ) -> io::Result<Flow> {
+        self.send(Reply::new(ReplyCode::FileStatusOk, opening))
+            .await?;
         self.start(path.display(), false, link, |link| {
             transfer::send_listing(link, listing, style, all)
         });

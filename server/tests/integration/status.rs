@@ -1,6 +1,6 @@
-//! STAT (idle, with a path, during a transfer), HELP with and without a verb, and REIN.
+//! STAT (idle, with a path; during a transfer: see `transfers`), HELP with and without a verb, and REIN.
 
-use ftp_testkit::{pattern, read_to_end, TestServer};
+use ftp_testkit::TestServer;
 
 #[tokio::test]
 async fn stat_without_argument_reports_the_session() {
@@ -59,30 +59,6 @@ async fn stat_with_a_path_lists_on_the_control_connection() {
     // 450: RFC 959 §5.4's "file unavailable" for STAT.
     control.expect("STAT missing", 450).await;
     control.expect("NOOP", 200).await;
-}
-
-#[tokio::test]
-async fn stat_during_a_transfer_reports_progress() {
-    let server = TestServer::start().await;
-    let contents = pattern(32 * 1024 * 1024);
-    server.write("big", &contents);
-    let mut control = server.login().await;
-    let mut data = control.pasv().await;
-    control.expect("RETR big", 150).await;
-    // The client is not reading, so the transfer stalls; NOOP stays ignored, STAT is answered.
-    control.send("NOOP").await;
-    let status = control.expect("STAT", 213).await;
-    let text = status.text();
-    let bytes: u64 = text
-        .strip_prefix("Transferring /big: ")
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|number| number.parse().ok())
-        .unwrap_or_else(|| panic!("progress line: {text:?}"));
-    assert!(bytes <= contents.len() as u64);
-    assert!(read_to_end(&mut data).await == contents);
-    control.expect_reply(226).await;
-    // The ignored NOOP was never answered: the next reply is SYST's.
-    assert_eq!(control.command("SYST").await.code, 215);
 }
 
 #[tokio::test]
