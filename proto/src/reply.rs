@@ -168,8 +168,9 @@ impl Reply {
     }
 
     /// As [`Reply::to_bytes`], but a middle line that starts with a space goes out as it is, without the
-    /// `xyz-` prefix: RFC 959 §4.2 allows any text there, and MLST's reply requires this form (RFC 3659
-    /// §7.2: `"250-" [ response-message ] CRLF 1*( SP entry CRLF ) "250" [ SP response-message ] CRLF`).
+    /// `xyz-` prefix: RFC 959 §4.2 allows any text there, and FEAT's and MLST's replies require this form
+    /// (RFC 2389 §3.2: `"211-" *TCHAR CRLF 1*( SP feature CRLF ) "211 End" CRLF`; RFC 3659 §7.2:
+    /// `"250-" [ response-message ] CRLF 1*( SP entry CRLF ) "250" [ SP response-message ] CRLF`).
     pub fn to_bytes_bare(&self) -> Vec<u8> {
         self.encode(true)
     }

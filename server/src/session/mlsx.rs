@@ -80,13 +80,9 @@ impl Session {
 
     /// MLST: one 250 reply in RFC 3659 §7.2's form, whose entry line carries no `250-` prefix.
     pub(super) async fn mlst(&mut self, argument: &Option<PathArg>) -> io::Result<Flow> {
-        let reply = match self.describe(argument).await {
-            Ok(reply) | Err(reply) => reply,
-        };
-        self.control
-            .write_reply_part(&reply.to_bytes_bare())
-            .await?;
-        Ok(Flow::Continue)
+        match self.describe(argument).await {
+            Ok(reply) | Err(reply) => self.send_bare(reply).await,
+        }
     }
 
     async fn describe(&self, argument: &Option<PathArg>) -> Answer {

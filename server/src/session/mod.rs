@@ -236,8 +236,9 @@ impl Session {
     }
 
     /// Runs one command. A handler that answers with one reply returns it, or its refusal as `Err`, and
-    /// it is sent here; RETR, STOR, APPE, STOU, LIST/NLST/MLSD, MLST, STAT, ABOR and QUIT send their own
-    /// replies, because each sends more than one or does more after its reply.
+    /// it is sent here; RETR, STOR, APPE, STOU, LIST/NLST/MLSD, STAT, ABOR and QUIT send their own
+    /// replies, because each sends more than one or does more after its reply; FEAT and MLST are sent
+    /// in the bare multi-line form.
     async fn dispatch(&mut self, command: Command) -> io::Result<Flow> {
         let answer = match command {
             Command::Quit => return self.quit().await,
@@ -248,6 +249,7 @@ impl Session {
             Command::Stou => return self.stou().await,
             Command::Mlsd(path) => return self.mlsd(&path).await,
             Command::Mlst(path) => return self.mlst(&path).await,
+            Command::Feat => return self.send_bare(feat(self.selected_facts)).await,
             Command::Stat(argument) => return self.stat(&argument).await,
             Command::List(argument) => {
                 return self.list(&argument, transfers::ListingStyle::Long).await
@@ -261,7 +263,6 @@ impl Session {
             Command::Pass(_) => self.pass().await,
             Command::Syst => Ok(Reply::new(ReplyCode::SystemType, "UNIX Type: L8")),
             Command::Noop => Ok(Reply::new(ReplyCode::CommandOk, "NOOP ok.")),
-            Command::Feat => Ok(feat(self.selected_facts)),
             Command::Help(topic) => status::help(topic.as_deref()),
             Command::Opts(option) => self.opts(&option),
             Command::Rein => Ok(self.rein()),
@@ -297,6 +298,15 @@ impl Session {
     /// Sends a reply (its text may hold non-UTF-8 names); an error means the control connection is gone.
     async fn send(&mut self, reply: Reply) -> io::Result<Flow> {
         self.control.write_reply(&reply).await?;
+        Ok(Flow::Continue)
+    }
+
+    /// Sends a reply whose middle lines that start with a space go out without the code, as FEAT's and
+    /// MLST's grammars require (RFC 2389 §3.2, RFC 3659 §7.2; see `Reply::to_bytes_bare`).
+    async fn send_bare(&mut self, reply: Reply) -> io::Result<Flow> {
+        self.control
+            .write_reply_part(&reply.to_bytes_bare())
+            .await?;
         Ok(Flow::Continue)
     }
 

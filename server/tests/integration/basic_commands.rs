@@ -86,4 +86,10 @@ async fn feat_and_help_are_multi_line() {
     }
     let help = control.expect("HELP", 214).await;
     assert!(help.lines.len() > 2);
+    // RFC 2389 §3.2: feature lines are `SP feature CRLF`, without the code.
+    control.send("FEAT").await;
+    let (_, wire) = control.reply_and_wire().await;
+    let wire = String::from_utf8(wire).unwrap();
+    assert!(wire.starts_with("211-Features:\r\n EPRT\r\n"), "{wire:?}");
+    assert!(wire.ends_with("\r\n UTF8\r\n211 End\r\n"), "{wire:?}");
 }
