@@ -25,7 +25,7 @@ pub mod verb;
 
 pub use command::{
     AuthMechanism, Command, CommandError, EpsvArg, ListingArg, Password, PathArg, ProtectionLevel,
-    TransferType,
+    SiteCommand, TransferType,
 };
 pub use hostport::HostPortError;
 pub use reply::{Reply, ReplyError, ReplyLine, ReplyParser};

@@ -164,11 +164,28 @@ impl Reply {
     /// closing line of the reply are indented by one space so that a reader does not stop early
     /// (RFC 959 §4.2). CR and LF inside a line would end it early, so they are sent as spaces.
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode(false)
+    }
+
+    /// As [`Reply::to_bytes`], but a middle line that starts with a space goes out as it is, without the
+    /// `xyz-` prefix: RFC 959 §4.2 allows any text there, and FEAT's and MLST's replies require this form
+    /// (RFC 2389 §3.2: `"211-" *TCHAR CRLF 1*( SP feature CRLF ) "211 End" CRLF`; RFC 3659 §7.2:
+    /// `"250-" [ response-message ] CRLF 1*( SP entry CRLF ) "250" [ SP response-message ] CRLF`).
+    pub fn to_bytes_bare(&self) -> Vec<u8> {
+        self.encode(true)
+    }
+
+    fn encode(&self, bare: bool) -> Vec<u8> {
         let code = self.code.to_string();
         let mut out = Vec::new();
         let last = self.lines.len().saturating_sub(1);
         for (index, line) in self.lines.iter().enumerate() {
             let line = strip_line_breaks(line.as_bytes());
+            if bare && index > 0 && index < last && line.first() == Some(&b' ') {
+                out.extend_from_slice(&line);
+                out.extend_from_slice(b"\r\n");
+                continue;
+            }
             out.extend_from_slice(code.as_bytes());
             if index == last {
                 out.push(b' ');
@@ -351,6 +368,21 @@ mod tests {
         let wire = reply.to_wire();
         assert_eq!(wire, "230-Welcome\r\n230- 230 not the end\r\n230 Done.\r\n");
         assert_eq!(parse_all(&wire)[0].lines.len(), 3);
+    }
+
+    #[test]
+    fn bare_middle_lines_that_start_with_a_space_go_out_without_the_code() {
+        let reply = Reply::multi(
+            250,
+            vec!["Listing /a".into(), " type=file; /a".into(), "End".into()],
+        );
+        let wire = String::from_utf8(reply.to_bytes_bare()).unwrap();
+        assert_eq!(wire, "250-Listing /a\r\n type=file; /a\r\n250 End\r\n");
+        assert_eq!(parse_all(&wire), vec![reply.clone()]);
+        assert_eq!(
+            reply.to_wire(),
+            "250-Listing /a\r\n250- type=file; /a\r\n250 End\r\n"
+        );
     }
 
     #[test]

@@ -220,9 +220,13 @@ impl ControlConnection {
 
     /// Sends one reply, all its lines in a single write; an error means the connection is gone.
     pub async fn write_reply(&mut self, reply: &Reply) -> io::Result<()> {
-        let wire = reply.to_bytes();
+        self.write_reply_part(&reply.to_bytes()).await
+    }
+
+    /// Sends lines of a reply too long to hold at once (STAT of a directory), as the caller framed them.
+    pub async fn write_reply_part(&mut self, wire: &[u8]) -> io::Result<()> {
         let limit = self.write_timeout;
-        tokio::time::timeout(limit, self.writer.write_all(&wire))
+        tokio::time::timeout(limit, self.writer.write_all(wire))
             .await
             .unwrap_or_else(|_| Err(unread(limit)))?;
         self.bytes_written += wire.len() as u64;

@@ -19,9 +19,10 @@
 //!   symlinks and renames cannot lead outside, even racing. Uploads are anonymous `O_TMPFILE`s until
 //!   complete; listings are read in batches. The test-only fault injection wraps it.
 //! - `data`: the data side: `data::channel` (PORT/PASV plans, opening data connections),
-//!   `data::transfer` (RETR/STOR/LIST as tasks on handles the storage opened before the 150, each ending
-//!   in an `Outcome`), `data::listing` (`ls -l` lines), `data::zero_copy` (`sendfile(2)` for a binary
-//!   RETR of a local file, `splice(2)` for a binary STOR: the data path's only raw system calls).
+//!   `data::transfer` (RETR/STOR/APPE/STOU/LIST/MLSD as tasks on handles the storage opened before the
+//!   150, each ending in an `Outcome`), `data::listing` (`ls -l` lines, listing order), `data::facts`
+//!   (MLSx facts, RFC 3659 §7), `data::zero_copy` (`sendfile(2)` for a binary RETR of a local file,
+//!   `splice(2)` for a binary upload: the data path's only raw system calls).
 //!
 //! Wire formats (commands, replies and their codes, host-port encodings, 257 pathnames, TYPE A line ends)
 //! come from the shared `ftp-proto` crate.

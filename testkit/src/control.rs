@@ -101,7 +101,20 @@ impl Control {
 
     /// The next reply, or `None` if the server closes the connection first.
     pub async fn read_reply(&mut self) -> Option<Reply> {
+        self.read_reply_and_wire().await.map(|(reply, _)| reply)
+    }
+
+    /// The next complete reply and its bytes exactly as they came (for checks of the wire form).
+    pub async fn reply_and_wire(&mut self) -> (Reply, Vec<u8>) {
+        tokio::time::timeout(TIMEOUT, self.read_reply_and_wire())
+            .await
+            .expect("no reply in time")
+            .expect("connection closed")
+    }
+
+    async fn read_reply_and_wire(&mut self) -> Option<(Reply, Vec<u8>)> {
         let mut parser = ReplyParser::new();
+        let mut wire = Vec::new();
         loop {
             let mut line = Vec::new();
             let read = self.reader.read_until(b'\n', &mut line).await.ok()?;
@@ -110,8 +123,9 @@ impl Control {
             }
             self.bytes_received += read as u64;
             assert!(line.ends_with(b"\r\n"), "reply line without CRLF: {line:?}");
+            wire.extend_from_slice(&line);
             if let Some(reply) = parser.feed(&line[..]).expect("malformed reply") {
-                return Some(reply);
+                return Some((reply, wire));
             }
         }
     }

@@ -40,7 +40,7 @@ async fn grammar(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     for command in [
         Command::Syst,
-        Command::Help,
+        Command::Help(None),
         Command::Noop,
         Command::Pwd,
         Command::Type(TransferType::Image),

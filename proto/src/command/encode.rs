@@ -5,7 +5,7 @@ use std::fmt;
 use crate::hostport;
 use crate::verb::Verb;
 
-use super::{AuthMechanism, Command, EpsvArg, ListingArg, TransferType};
+use super::{AuthMechanism, Command, EpsvArg, ListingArg, SiteCommand, TransferType};
 
 impl Command {
     /// The verb this command is sent with (aliases such as `XPWD` are sent by their RFC 959 name).
@@ -17,7 +17,8 @@ impl Command {
             Command::Syst => Verb::Syst,
             Command::Noop => Verb::Noop,
             Command::Feat => Verb::Feat,
-            Command::Help => Verb::Help,
+            Command::Help(_) => Verb::Help,
+            Command::Rein => Verb::Rein,
             Command::Opts(_) => Verb::Opts,
             Command::Type(_) => Verb::Type,
             Command::Mode => Verb::Mode,
@@ -30,6 +31,8 @@ impl Command {
             Command::Rest(_) => Verb::Rest,
             Command::Retr(_) => Verb::Retr,
             Command::Stor(_) => Verb::Stor,
+            Command::Stou => Verb::Stou,
+            Command::Appe(_) => Verb::Appe,
             Command::List(_) => Verb::List,
             Command::Nlst(_) => Verb::Nlst,
             Command::Mkd(_) => Verb::Mkd,
@@ -42,6 +45,10 @@ impl Command {
             Command::Rnto(_) => Verb::Rnto,
             Command::Size(_) => Verb::Size,
             Command::Mdtm(_) => Verb::Mdtm,
+            Command::Mlsd(_) => Verb::Mlsd,
+            Command::Mlst(_) => Verb::Mlst,
+            Command::Stat(_) => Verb::Stat,
+            Command::Site(_) => Verb::Site,
             Command::Abor => Verb::Abor,
             Command::Auth(_) => Verb::Auth,
             Command::Pbsz(_) => Verb::Pbsz,
@@ -55,6 +62,7 @@ impl Command {
         let text = |text: &str| Some(text.as_bytes().to_vec());
         match self {
             Command::User(text_arg) | Command::Opts(text_arg) => text(text_arg),
+            Command::Help(topic) => topic.as_deref().and_then(text),
             Command::Pass(password) => text(&password.0),
             Command::Type(TransferType::Ascii) => text("A"),
             Command::Type(TransferType::Image) => text("I"),
@@ -76,7 +84,14 @@ impl Command {
             | Command::Rnfr(path)
             | Command::Rnto(path)
             | Command::Size(path)
-            | Command::Mdtm(path) => Some(path.0.clone()),
+            | Command::Mdtm(path)
+            | Command::Appe(path) => Some(path.0.clone()),
+            Command::Mlsd(path) | Command::Mlst(path) => path.as_ref().map(|path| path.0.clone()),
+            Command::Stat(listing) => listing.as_ref().and_then(listing_argument),
+            Command::Site(SiteCommand::Help) => text("HELP"),
+            Command::Site(SiteCommand::Chmod { mode, path }) => {
+                Some([format!("CHMOD {mode:o} ").as_bytes(), &path.0].concat())
+            }
             Command::List(listing) | Command::Nlst(listing) => listing_argument(listing),
             Command::Auth(AuthMechanism::Tls) => text("TLS"),
             Command::Auth(AuthMechanism::Ssl) => text("SSL"),
@@ -87,7 +102,8 @@ impl Command {
             | Command::Syst
             | Command::Noop
             | Command::Feat
-            | Command::Help
+            | Command::Rein
+            | Command::Stou
             | Command::Pasv
             | Command::Cdup
             | Command::Pwd

@@ -157,8 +157,11 @@ pub enum Command {
     Syst,
     Noop,
     Feat,
-    Help,
+    /// HELP, or `HELP verb` for one command's syntax (RFC 959 §4.1.3).
+    Help(Option<String>),
     Opts(String),
+    /// REIN: back to the state of a new connection, logged out (RFC 959 §4.1.1).
+    Rein,
     Type(TransferType),
     /// `MODE S`: stream, the only mode (others are refused with 504 when parsed).
     Mode,
@@ -173,6 +176,11 @@ pub enum Command {
     Rest(u64),
     Retr(PathArg),
     Stor(PathArg),
+    /// STOU: store under a name the server makes up. RFC 959 gives it no argument; a name some clients
+    /// send as a hint is not kept.
+    Stou,
+    /// APPE: append to a file, creating it when missing (RFC 959 §4.1.3).
+    Appe(PathArg),
     List(ListingArg),
     Nlst(ListingArg),
     Mkd(PathArg),
@@ -185,6 +193,14 @@ pub enum Command {
     Rnto(PathArg),
     Size(PathArg),
     Mdtm(PathArg),
+    /// MLSD: a directory's entries as facts, over a data connection (RFC 3659 §7).
+    Mlsd(Option<PathArg>),
+    /// MLST: one object's facts, on the control connection (RFC 3659 §7).
+    Mlst(Option<PathArg>),
+    /// STAT: the session's status, or with an argument a listing on the control connection (RFC 959
+    /// §4.1.3).
+    Stat(Option<ListingArg>),
+    Site(SiteCommand),
     Abor,
     Auth(AuthMechanism),
     /// PBSZ's buffer size; 0 for TLS (RFC 4217 §9).
@@ -192,6 +208,15 @@ pub enum Command {
     Prot(ProtectionLevel),
     /// Clear the control channel (RFC 4217 §12.3).
     Ccc,
+}
+
+/// SITE's subcommands (RFC 959 §4.1.3 leaves them to the server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteCommand {
+    /// `SITE CHMOD mode path`: set a file's permission bits (`mode` in octal, at most `777`).
+    Chmod { mode: u32, path: PathArg },
+    /// `SITE HELP`: the SITE commands there are.
+    Help,
 }
 
 /// Why a line is not a command that can be carried out, with the reply it earns. It displays as that

@@ -5,7 +5,7 @@ use crate::verb::Verb;
 
 use super::{
     AuthMechanism, Command, CommandError, EpsvArg, ListingArg, Password, PathArg, ProtectionLevel,
-    TransferType,
+    SiteCommand, TransferType,
 };
 
 impl Command {
@@ -47,7 +47,8 @@ impl Command {
             Verb::Syst => Ok(Command::Syst),
             Verb::Noop => Ok(Command::Noop),
             Verb::Feat => Ok(Command::Feat),
-            Verb::Help => Ok(Command::Help),
+            Verb::Help => Ok(Command::Help(text().filter(|topic| !topic.is_empty()))),
+            Verb::Rein => no_argument(Command::Rein),
             Verb::Opts => required_text().map(Command::Opts),
             Verb::Type => parse_type(&required_text()?).map(Command::Type),
             Verb::Mode => one_of(verb, &required_text()?, &["S"], Command::Mode),
@@ -78,6 +79,8 @@ impl Command {
             }
             Verb::Retr => path().map(Command::Retr),
             Verb::Stor => path().map(Command::Stor),
+            Verb::Stou => Ok(Command::Stou),
+            Verb::Appe => path().map(Command::Appe),
             Verb::List => listing_argument(verb, argument).map(Command::List),
             Verb::Nlst => listing_argument(verb, argument).map(Command::Nlst),
             Verb::Mkd | Verb::Xmkd => path().map(Command::Mkd),
@@ -90,6 +93,14 @@ impl Command {
             Verb::Rnto => path().map(Command::Rnto),
             Verb::Size => path().map(Command::Size),
             Verb::Mdtm => path().map(Command::Mdtm),
+            Verb::Mlsd => optional_path(verb, argument).map(Command::Mlsd),
+            Verb::Mlst => optional_path(verb, argument).map(Command::Mlst),
+            Verb::Stat => match argument {
+                None => Ok(Command::Stat(None)),
+                Some(_) => listing_argument(verb, argument).map(|arg| Command::Stat(Some(arg))),
+            },
+            Verb::Site => site_command(argument.ok_or(CommandError::MissingArgument(verb))?)
+                .map(Command::Site),
             Verb::Abor => Ok(Command::Abor),
             Verb::Auth => Ok(Command::Auth(parse_mechanism(&required_text()?))),
             Verb::Pbsz => {
@@ -100,15 +111,7 @@ impl Command {
             }
             Verb::Prot => parse_protection(&required_text()?).map(Command::Prot),
             Verb::Ccc => no_argument(Command::Ccc),
-            Verb::Acct
-            | Verb::Smnt
-            | Verb::Rein
-            | Verb::Stou
-            | Verb::Appe
-            | Verb::Site
-            | Verb::Stat
-            | Verb::Mlsd
-            | Verb::Mlst => Err(CommandError::NotImplemented(verb)),
+            Verb::Acct | Verb::Smnt => Err(CommandError::NotImplemented(verb)),
         }
     }
 }
@@ -132,6 +135,42 @@ fn path_argument(verb: Verb, argument: Option<&[u8]>) -> Result<PathArg, Command
         ));
     }
     Ok(PathArg(argument.to_vec()))
+}
+
+fn optional_path(verb: Verb, argument: Option<&[u8]>) -> Result<Option<PathArg>, CommandError> {
+    argument
+        .map(|argument| path_argument(verb, Some(argument)))
+        .transpose()
+}
+
+/// `CHMOD mode path` or `HELP`, the subcommand in any letter case.
+fn site_command(argument: &[u8]) -> Result<SiteCommand, CommandError> {
+    let (word, rest) = match argument.iter().position(|byte| *byte == b' ') {
+        Some(space) => (&argument[..space], Some(&argument[space + 1..])),
+        None => (argument, None),
+    };
+    let bad = |why: String| CommandError::BadArgument(Verb::Site, why);
+    if word.eq_ignore_ascii_case(b"HELP") {
+        return Ok(SiteCommand::Help);
+    }
+    if !word.eq_ignore_ascii_case(b"CHMOD") {
+        let word = String::from_utf8_lossy(word);
+        return Err(bad(format!("unknown SITE command {word:?}, see SITE HELP")));
+    }
+    let rest = rest.ok_or(CommandError::MissingArgument(Verb::Site))?;
+    let (mode, path) = match rest.iter().position(|byte| *byte == b' ') {
+        Some(space) => (&rest[..space], Some(&rest[space + 1..])),
+        None => (rest, None),
+    };
+    // Permission bits only: set-user-ID, set-group-ID and sticky bits are not a client's to set.
+    let mode = std::str::from_utf8(mode)
+        .ok()
+        .filter(|digits| (1..=4).contains(&digits.len()))
+        .and_then(|digits| u32::from_str_radix(digits, 8).ok())
+        .filter(|mode| *mode <= 0o777)
+        .ok_or_else(|| bad("CHMOD takes an octal mode from 0 to 777".into()))?;
+    let path = path_argument(Verb::Site, path.filter(|path| !path.is_empty()))?;
+    Ok(SiteCommand::Chmod { mode, path })
 }
 
 /// LIST and NLST take an optional path, and clients often put `ls` options first (`LIST -la dir`).

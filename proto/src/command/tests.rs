@@ -41,6 +41,20 @@ fn listing(options: &[u8], path: Option<&[u8]>) -> ListingArg {
 #[case(b"prot c", Command::Prot(ProtectionLevel::Clear))]
 #[case(b"PROT E", Command::Prot(ProtectionLevel::Confidential))]
 #[case(b"CCC", Command::Ccc)]
+#[case(b"HELP", Command::Help(None))]
+#[case(b"help retr", Command::Help(Some("retr".into())))]
+#[case(b"REIN", Command::Rein)]
+#[case(b"STOU", Command::Stou)]
+#[case(b"STOU hint.txt", Command::Stou)]
+#[case(b"APPE log.txt", Command::Appe("log.txt".into()))]
+#[case(b"MLSD", Command::Mlsd(None))]
+#[case(b"MLSD pub", Command::Mlsd(Some("pub".into())))]
+#[case(b"mlst a b", Command::Mlst(Some("a b".into())))]
+#[case(b"STAT", Command::Stat(None))]
+#[case(b"STAT -la pub", Command::Stat(Some(listing(b"-la", Some(b"pub")))))]
+#[case(b"SITE HELP", Command::Site(SiteCommand::Help))]
+#[case(b"site chmod 644 my file", Command::Site(SiteCommand::Chmod { mode: 0o644, path: "my file".into() }))]
+#[case(b"SITE CHMOD 0755 d", Command::Site(SiteCommand::Chmod { mode: 0o755, path: "d".into() }))]
 fn parses(#[case] line: &[u8], #[case] expected: Command) {
     assert_eq!(Command::parse(line), Ok(expected));
 }
@@ -57,7 +71,18 @@ fn listing_options_say_whether_dot_files_show() {
 #[case(b"   ", 500)]
 #[case(b"FROB", 500)]
 #[case(b"\xc3\x28", 500)]
-#[case(b"SITE CHMOD 777 x", 502)]
+#[case(b"ACCT x", 502)]
+#[case(b"SMNT x", 502)]
+#[case(b"REIN now", 501)]
+#[case(b"APPE", 501)]
+#[case(b"SITE", 501)]
+#[case(b"SITE FROB", 501)]
+#[case(b"SITE CHMOD", 501)]
+#[case(b"SITE CHMOD 644", 501)]
+#[case(b"SITE CHMOD 4755 x", 501)]
+#[case(b"SITE CHMOD 9 x", 501)]
+#[case(b"SITE CHMOD rwx x", 501)]
+#[case(b"MLSD a\0b", 501)]
 #[case(b"USER", 501)]
 #[case(b"TYPE", 501)]
 #[case(b"TYPE X", 504)]
@@ -105,6 +130,10 @@ fn refuses(#[case] line: &[u8], #[case] code: u16) {
 #[case(Command::Pbsz(0), "PBSZ 0\r\n")]
 #[case(Command::Prot(ProtectionLevel::Private), "PROT P\r\n")]
 #[case(Command::Ccc, "CCC\r\n")]
+#[case(Command::Help(Some("RETR".into())), "HELP RETR\r\n")]
+#[case(Command::Mlst(None), "MLST\r\n")]
+#[case(Command::Stat(Some(listing(b"", Some(b"pub")))), "STAT pub\r\n")]
+#[case(Command::Site(SiteCommand::Chmod { mode: 0o640, path: "f".into() }), "SITE CHMOD 640 f\r\n")]
 fn encodes(#[case] command: Command, #[case] wire: &str) {
     assert_eq!(command.to_wire(), wire.as_bytes());
 }
@@ -159,7 +188,20 @@ fn command() -> impl Strategy<Value = Command> {
         Just(Command::Syst),
         Just(Command::Noop),
         Just(Command::Feat),
-        Just(Command::Help),
+        prop::option::of(word()).prop_map(Command::Help),
+        Just(Command::Rein),
+        Just(Command::Stou),
+        path().prop_map(Command::Appe),
+        prop::option::of(path()).prop_map(Command::Mlsd),
+        prop::option::of(path()).prop_map(Command::Mlst),
+        prop::option::of(
+            listing_arg().prop_filter("an argument", |arg| !arg.options.is_empty()
+                || arg.path.is_some())
+        )
+        .prop_map(Command::Stat),
+        (0u32..=0o777, path())
+            .prop_map(|(mode, path)| Command::Site(SiteCommand::Chmod { mode, path })),
+        Just(Command::Site(SiteCommand::Help)),
         word().prop_map(Command::Opts),
         prop_oneof![Just(TransferType::Ascii), Just(TransferType::Image)].prop_map(Command::Type),
         Just(Command::Mode),

@@ -2,14 +2,63 @@
 //!
 //! LIST lines look like `/bin/ls -l` as most clients parse it (type and mode, link count, owner, group,
 //! size, date, name). Dates within the last six months show the time, older ones the year. Owner and
-//! group are numeric, as vsftpd shows them. Which entries are listed, and in what order, is
-//! `data::transfer::send_listing`'s business; lines are appended to a caller's buffer, so a listing
-//! formats a batch at a time without a buffer per line.
+//! group are numeric, as vsftpd shows them. The order is [`sorted`]'s: by name for a directory of up
+//! to [`SORTED_UP_TO`] entries, else as the file system gives them. Which entries are listed is the
+//! caller's business; lines are appended to a caller's buffer, so a listing formats a batch at a time
+//! without a buffer per line.
 
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::storage::{Entry, FileKind};
+use crate::storage::{Entry, FileKind, Listing, StorageFuture};
+
+/// Directories with up to this many entries are listed sorted by name; larger ones are streamed in the
+/// order the file system returns them, so that a listing holds at most this many entries in memory.
+pub const SORTED_UP_TO: usize = 1000;
+
+/// `listing`, its first batch gathered to [`SORTED_UP_TO`] entries and sorted by name when that is the
+/// whole directory; the rest of a larger one streams through batch by batch (LIST, NLST, MLSD, STAT).
+pub fn sorted(listing: Box<dyn Listing>) -> Box<dyn Listing> {
+    Box::new(Sorted {
+        inner: listing,
+        started: false,
+        ended: false,
+    })
+}
+
+struct Sorted {
+    inner: Box<dyn Listing>,
+    started: bool,
+    ended: bool,
+}
+
+impl Listing for Sorted {
+    fn next_batch(&mut self) -> StorageFuture<'_, Option<Vec<Entry>>> {
+        Box::pin(async move {
+            if self.ended {
+                return Ok(None);
+            }
+            if self.started {
+                let batch = self.inner.next_batch().await?;
+                self.ended = batch.is_none();
+                return Ok(batch);
+            }
+            self.started = true;
+            let mut first = Vec::new();
+            while first.len() <= SORTED_UP_TO {
+                match self.inner.next_batch().await? {
+                    Some(batch) => first.extend(batch),
+                    None => {
+                        self.ended = true;
+                        first.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+                        break;
+                    }
+                }
+            }
+            Ok(Some(first))
+        })
+    }
+}
 
 /// Appends one `ls -l` line, CRLF-terminated.
 pub fn long_line(entry: &Entry, now: SystemTime, out: &mut Vec<u8>) {
@@ -83,11 +132,23 @@ fn ls_date(time: SystemTime, now: SystemTime) -> String {
     }
 }
 
-/// `YYYYMMDDHHMMSS` in UTC, as MDTM replies (RFC 3659 §2.3).
+/// `YYYYMMDDHHMMSS[.sss]` in UTC, as MDTM and the MLSx `modify` fact give it (RFC 3659 §2.3:
+/// `time-val = 14DIGIT [ "." 1*DIGIT ]`). Milliseconds are shown when the file system gave a fraction:
+/// "implementations MUST NOT add precision to time-vals where that precision does not exist in the
+/// underlying value being transmitted", so a whole second stays 14 digits.
 pub fn mdtm_timestamp(time: SystemTime) -> String {
     let c = Civil::from(time);
+    let millis = time
+        .duration_since(UNIX_EPOCH)
+        .map(|after| after.subsec_millis())
+        .unwrap_or(0);
+    let fraction = if millis > 0 {
+        format!(".{millis:03}")
+    } else {
+        String::new()
+    };
     format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        "{:04}{:02}{:02}{:02}{:02}{:02}{fraction}",
         c.year, c.month, c.day, c.hour, c.minute, c.second
     )
 }
@@ -151,6 +212,10 @@ mod tests {
         assert_eq!(ls_date(time, at(1_600_000_000)), "Oct 13  2017");
         assert_eq!(mdtm_timestamp(at(951_782_400)), "20000229000000");
         assert_eq!(mdtm_timestamp(UNIX_EPOCH), "19700101000000");
+        assert_eq!(
+            mdtm_timestamp(time + Duration::from_micros(7_900)),
+            "20171013123456.007"
+        );
     }
 
     fn entry(name: &str, kind: FileKind, mode: u32, len: u64) -> Entry {
@@ -164,6 +229,8 @@ mod tests {
                 gid: 100,
                 len,
                 modified: at(1_507_898_096),
+                dev: 2049,
+                ino: 1234,
             },
         }
     }

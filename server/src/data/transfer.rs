@@ -1,4 +1,4 @@
-//! The data side of RETR, STOR and LIST/NLST, run as a task beside the session so that the session can
+//! The data side of RETR, STOR/APPE/STOU and LIST/NLST/MLSD, run as a task beside the session so that the session can
 //! still hear ABOR and QUIT (and ignore everything else) while bytes flow.
 //!
 //! Each task opens the data connection itself (after the session has sent 150) and works on what the
@@ -29,6 +29,7 @@ use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use super::channel::{self, DataPlan};
+use super::facts::Facts;
 use super::listing;
 use super::zero_copy::{self, TransferError};
 use crate::control::ControlAddrs;
@@ -424,7 +425,7 @@ pub async fn receive_file(link: DataLink, mut upload: Box<dyn Upload>, ascii: bo
     }
 }
 
-/// Splices the whole upload into its file; `None` when every byte is written.
+/// Splices the whole upload into its file from its current position; `None` when every byte is written.
 async fn receive_zero_copy(
     socket: TcpStream,
     limit: Duration,
@@ -435,7 +436,11 @@ async fn receive_zero_copy(
         Ok(pipe) => pipe,
         Err(error) => return Some(Outcome::WriteFailed(error)),
     };
-    let mut offset = 0u64;
+    // Where the upload's own bytes end: 0 for a new file, the old contents' end for APPE.
+    let mut offset = match rustix::fs::tell(file) {
+        Ok(offset) => offset,
+        Err(error) => return Some(Outcome::WriteFailed(error.into())),
+    };
     loop {
         let chunk = zero_copy::receive_chunk(&socket, &pipe, file, &mut offset);
         match tokio::time::timeout(limit, chunk).await {
@@ -493,22 +498,21 @@ async fn receive_buffered(
     upload.flush().await.err().map(Outcome::WriteFailed)
 }
 
-/// What LIST and NLST send.
+/// What LIST, NLST and MLSD send.
 #[derive(Debug, Clone, Copy)]
 pub enum ListingStyle {
     Long,
     NamesOnly,
+    /// MLSD's `fact=value; name` lines.
+    Machine(Facts),
 }
 
-/// Directories with up to this many entries are listed sorted by name; larger ones are streamed in the
-/// order the file system returns them, so that a listing holds at most this many entries in memory.
-pub const SORTED_UP_TO: usize = 1000;
-
-/// LIST/NLST: sends the listing the storage opened (a directory's entries, or one file), formatting each
-/// batch as it is read. Dotfiles are left out unless `all`.
+/// LIST/NLST/MLSD: sends the listing the storage opened (a directory's entries, or one file), formatting
+/// each batch as it is read, sorted by name when the directory is small ([`listing::sorted`]). Dotfiles
+/// are left out unless `all`.
 pub async fn send_listing(
     link: DataLink,
-    mut listing: Box<dyn Listing>,
+    listing: Box<dyn Listing>,
     style: ListingStyle,
     all: bool,
 ) -> Outcome {
@@ -522,38 +526,16 @@ pub async fn send_listing(
         text: Vec::new(),
     };
     let shown = |entry: &Entry| all || entry.name.first() != Some(&b'.');
-    // The first entries are gathered: if the directory ends within them, they go out sorted.
-    let mut first = Vec::new();
-    let mut sorted = false;
-    while first.len() <= SORTED_UP_TO {
-        match listing.next_batch().await {
-            Ok(Some(batch)) => first.extend(batch.into_iter().filter(shown)),
-            Ok(None) => {
-                sorted = true;
-                break;
-            }
+    let mut listing = listing::sorted(listing);
+    loop {
+        let batch = match listing.next_batch().await {
+            Ok(Some(batch)) => batch,
+            Ok(None) => break,
             Err(error) => return Outcome::ReadFailed(error.into()),
-        }
-    }
-    if sorted {
-        first.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    }
-    if let Err(error) = lines.send(&first, &mut stream, &counter).await {
-        return Outcome::ConnectionBroken(error);
-    }
-    drop(first);
-    // A larger directory: the rest streams through, one batch at a time.
-    if !sorted {
-        loop {
-            let batch = match listing.next_batch().await {
-                Ok(Some(batch)) => batch,
-                Ok(None) => break,
-                Err(error) => return Outcome::ReadFailed(error.into()),
-            };
-            let batch: Vec<Entry> = batch.into_iter().filter(shown).collect();
-            if let Err(error) = lines.send(&batch, &mut stream, &counter).await {
-                return Outcome::ConnectionBroken(error);
-            }
+        };
+        let batch: Vec<Entry> = batch.into_iter().filter(shown).collect();
+        if let Err(error) = lines.send(&batch, &mut stream, &counter).await {
+            return Outcome::ConnectionBroken(error);
         }
     }
     stream.finish().await
@@ -578,6 +560,7 @@ impl Lines {
             match self.style {
                 ListingStyle::Long => listing::long_line(entry, self.now, &mut self.text),
                 ListingStyle::NamesOnly => listing::name_line(entry, &mut self.text),
+                ListingStyle::Machine(facts) => facts.mlsd_line(entry, &mut self.text),
             }
         }
         stream.write_all(&self.text).await?;

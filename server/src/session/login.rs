@@ -1,10 +1,13 @@
-//! USER, PASS and QUIT, and the commands that only report or set session options (FEAT, HELP, OPTS, TYPE).
+//! USER, PASS, REIN and QUIT, and the commands that only report or set session options (FEAT, OPTS,
+//! TYPE).
 
 use std::io;
 
 use ftp_proto::{Reply, ReplyCode, TransferType};
 
 use super::{Answer, Flow, Login, Session};
+use crate::data::facts::FactSet;
+use crate::jail::VirtualPath;
 
 /// User names that log in as the anonymous guest.
 const ANONYMOUS_USERS: [&str; 2] = ["anonymous", "ftp"];
@@ -66,6 +69,23 @@ impl Session {
         }
     }
 
+    /// REIN (RFC 959 §4.1.1): "terminates a USER, flushing all I/O and account information ... All
+    /// parameters are reset to the default settings and the control connection is left open": logged
+    /// out, back at the root, TYPE I, no data connection, no REST offset or RNFR, all MLSx facts. The
+    /// session's traffic figures stay, for the 221. ("except to allow any transfer in progress to be
+    /// completed": a REIN during a transfer is ignored like every command but ABOR, QUIT and STAT.)
+    pub(super) fn rein(&mut self) -> Reply {
+        self.login = Login::AwaitingUser;
+        self.cwd = VirtualPath::root();
+        self.transfer_type = TransferType::Image;
+        self.plan = None;
+        self.epsv_all = false;
+        self.restart_offset = 0;
+        self.rename_from = None;
+        self.selected_facts = FactSet::default();
+        Reply::new(ReplyCode::ServiceReady, "Service ready for new user.")
+    }
+
     /// Ends the session: any running transfer is aborted and its data connection closed first.
     pub(super) async fn quit(&mut self) -> io::Result<Flow> {
         if let Some(running) = self.transfer.take() {
@@ -107,46 +127,43 @@ impl Session {
     }
 }
 
-/// FEAT; the FTPS lines (RFC 4217 §6) only when the server has a certificate to offer.
-pub(super) fn feat(tls: bool) -> Reply {
+/// FEAT (RFC 2389): the extensions, with the MLSx facts offered and, marked `*`, those `selected`
+/// (RFC 3659 §7.8); the FTPS lines (RFC 4217 §6) only when the server has a certificate to offer.
+pub(super) fn feat(selected: FactSet, tls: bool) -> Reply {
     let features = [
-        "Features:",
-        " EPRT",
-        " EPSV",
-        " MDTM",
-        " PASV",
-        " REST STREAM",
-        " SIZE",
-        " UTF8",
-        "End",
+        "Features:".to_string(),
+        " EPRT".to_string(),
+        " EPSV".to_string(),
+        " MDTM".to_string(),
+        format!(" MLST {}", selected.feat_list()),
+        " PASV".to_string(),
+        " REST STREAM".to_string(),
+        " SIZE".to_string(),
+        " UTF8".to_string(),
+        "End".to_string(),
     ];
-    let mut lines: Vec<String> = features.map(String::from).to_vec();
+    let mut lines = features.to_vec();
     if tls {
         lines.splice(1..1, [" AUTH TLS", " PBSZ", " PROT"].map(String::from));
     }
     Reply::multi(ReplyCode::SystemStatus, lines)
 }
 
-pub(super) fn help() -> Reply {
-    let lines = vec![
-        "The following commands are recognized.".to_string(),
-        " ABOR ALLO CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD  MODE NLST NOOP OPTS"
-            .to_string(),
-        " PASS PASV PORT PWD  QUIT REST RETR RMD  RNFR RNTO SIZE STOR STRU SYST TYPE USER"
-            .to_string(),
-        "Help OK.".to_string(),
-    ];
-    Reply::multi(ReplyCode::HelpMessage, lines)
-}
-
-/// Names are sent as the file system has them; UTF-8 is what clients asking this expect (RFC 2640).
-pub(super) fn opts(option: &str) -> Answer {
-    if option.eq_ignore_ascii_case("UTF8 ON") || option.eq_ignore_ascii_case("UTF8") {
-        Ok(Reply::new(ReplyCode::CommandOk, "Always in UTF8 mode."))
-    } else {
-        Err(Reply::new(
-            ReplyCode::ParameterSyntaxError,
-            "Option not understood.",
-        ))
+impl Session {
+    /// OPTS: `UTF8 ON`, always in force (names are sent as the file system has them; UTF-8 is what
+    /// clients asking this expect, RFC 2640), and `MLST fact;...` (RFC 3659 §7.9).
+    pub(super) fn opts(&mut self, option: &str) -> Answer {
+        let (name, rest) = option.split_once(' ').unwrap_or((option, ""));
+        if name.eq_ignore_ascii_case("MLST") {
+            return Ok(self.opts_mlst(rest.trim()));
+        }
+        if option.eq_ignore_ascii_case("UTF8 ON") || option.eq_ignore_ascii_case("UTF8") {
+            Ok(Reply::new(ReplyCode::CommandOk, "Always in UTF8 mode."))
+        } else {
+            Err(Reply::new(
+                ReplyCode::ParameterSyntaxError,
+                "Option not understood.",
+            ))
+        }
     }
 }

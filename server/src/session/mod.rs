@@ -1,22 +1,30 @@
 //! One client's session: its state, its loop, and the dispatch of commands to handlers.
 //!
 //! The loop is a `select!` over the next command from the [`ControlConnection`], the running transfer, the idle timer and shutdown.
-//! While a transfer runs, only ABOR and QUIT are acted on; every other line is read and ignored, as the
-//! brief asks. Handlers live by topic in the submodules, one function per command. A handler that answers
+//! While a transfer runs, only ABOR, QUIT and STAT are acted on; every other line is read and ignored, as
+//! the brief asks. STAT is the one exemption beyond the brief's two: RFC 959 §4.1.3 makes it the way to
+//! ask how a transfer is going ("If this command is given during a file transfer, the server replies with
+//! the status of the transfer"), and answering it cannot disturb the transfer. Handlers live by topic in the submodules, one function per command. A handler that answers
 //! with one reply returns it, or its refusal as `Err(Reply)` (every helper refuses the same way, so `?`
 //! carries a refusal up); failures from the file system become replies in one place, the
 //! `From<StorageError> for Reply` below. Handlers reach files only through `Shared::storage`.
 //!
-//! - [`login`]: USER, PASS, QUIT and the commands that only set or report session state.
+//! - [`login`]: USER, PASS, REIN, QUIT and the commands that only set or report session state.
 //! - [`navigation`]: CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM.
 //! - [`data_setup`]: PORT, EPRT, PASV, EPSV, REST.
-//! - [`transfers`]: RETR, STOR, LIST, NLST, ABOR and the end of a transfer.
+//! - [`transfers`]: RETR, STOR, APPE, STOU, LIST, NLST, ABOR and the end of a transfer.
+//! - [`mlsx`]: MLSD, MLST and `OPTS MLST` (RFC 3659 §7).
+//! - [`status`]: STAT (idle, with a path, during a transfer) and HELP.
+//! - [`site`]: SITE CHMOD and SITE HELP.
 //! - [`security`]: AUTH TLS/SSL, PBSZ, PROT, CCC (FTPS, RFC 4217) and the TLS rules for USER.
 
 mod data_setup;
 mod login;
+mod mlsx;
 mod navigation;
 mod security;
+mod site;
+mod status;
 mod transfers;
 
 use std::io;
@@ -31,11 +39,12 @@ use tokio::time::Instant;
 use crate::config::Config;
 use crate::control::{ControlConnection, Received};
 use crate::data::channel::DataPlan;
+use crate::data::facts::FactSet;
 use crate::jail::VirtualPath;
 use crate::server::Shutdown;
 use crate::storage::{Storage, StorageError};
 use crate::tls::TlsContext;
-use login::{feat, help, opts};
+use login::feat;
 use security::Security;
 use transfers::RunningTransfer;
 
@@ -102,6 +111,8 @@ pub struct Session {
     transfer: Option<RunningTransfer>,
     statistics: Statistics,
     security: Security,
+    /// The facts MLSD and MLST show (`OPTS MLST`).
+    selected_facts: FactSet,
 }
 
 impl Session {
@@ -141,6 +152,7 @@ impl Session {
             transfer: None,
             statistics: Statistics::default(),
             security,
+            selected_facts: FactSet::default(),
         };
         tracing::info!(%peer, "session opened");
         let greeting = format!("{} FTP server ready.", session.shared.config.server_name);
@@ -227,6 +239,9 @@ impl Session {
             return match command {
                 Command::Abor => self.abor().await,
                 Command::Quit => self.quit().await,
+                // RFC 959 §4.1.3 STAT: "If this command is given during a file transfer, the server
+                // replies with the status of the transfer" (see the module doc).
+                Command::Stat(_) => self.stat_transfer().await,
                 // The brief: while RETR/STOR runs, everything else from this client is ignored.
                 _ => {
                     tracing::debug!(peer = %self.control.addrs().peer, "ignored during a transfer");
@@ -249,14 +264,25 @@ impl Session {
     }
 
     /// Runs one command. A handler that answers with one reply returns it, or its refusal as `Err`, and
-    /// it is sent here; RETR, STOR, LIST/NLST, ABOR and QUIT send their own replies, because each
-    /// sends more than one or does more after its reply.
+    /// it is sent here; RETR, STOR, APPE, STOU, LIST/NLST/MLSD, STAT, ABOR and QUIT send their own
+    /// replies, because each sends more than one or does more after its reply; FEAT and MLST are sent
+    /// in the bare multi-line form.
     async fn dispatch(&mut self, command: Command) -> io::Result<Flow> {
         let answer = match command {
             Command::Quit => return self.quit().await,
             Command::Abor => return self.abor().await,
             Command::Retr(path) => return self.retr(&path).await,
             Command::Stor(path) => return self.stor(&path).await,
+            Command::Appe(path) => return self.appe(&path).await,
+            Command::Stou => return self.stou().await,
+            Command::Mlsd(path) => return self.mlsd(&path).await,
+            Command::Mlst(path) => return self.mlst(&path).await,
+            Command::Feat => {
+                return self
+                    .send_bare(feat(self.selected_facts, self.shared.tls.is_some()))
+                    .await
+            }
+            Command::Stat(argument) => return self.stat(&argument).await,
             Command::List(argument) => {
                 return self.list(&argument, transfers::ListingStyle::Long).await
             }
@@ -272,9 +298,9 @@ impl Session {
             Command::Pass(_) => self.pass().await,
             Command::Syst => Ok(Reply::new(ReplyCode::SystemType, "UNIX Type: L8")),
             Command::Noop => Ok(Reply::new(ReplyCode::CommandOk, "NOOP ok.")),
-            Command::Feat => Ok(feat(self.shared.tls.is_some())),
-            Command::Help => Ok(help()),
-            Command::Opts(option) => opts(&option),
+            Command::Help(topic) => status::help(topic.as_deref()),
+            Command::Opts(option) => self.opts(&option),
+            Command::Rein => Ok(self.rein()),
             Command::Type(kind) => Ok(self.set_type(kind)),
             Command::Mode => Ok(Reply::new(ReplyCode::CommandOk, "Mode set to S.")),
             Command::Stru => Ok(Reply::new(ReplyCode::CommandOk, "Structure set to F.")),
@@ -301,6 +327,7 @@ impl Session {
             Command::Pbsz(_) => self.pbsz(),
             Command::Prot(level) => self.prot(level),
             Command::Ccc => self.ccc(),
+            Command::Site(site) => self.site(&site).await,
         };
         match answer {
             Ok(reply) | Err(reply) => self.send(reply).await,
@@ -310,6 +337,15 @@ impl Session {
     /// Sends a reply (its text may hold non-UTF-8 names); an error means the control connection is gone.
     async fn send(&mut self, reply: Reply) -> io::Result<Flow> {
         self.control.write_reply(&reply).await?;
+        Ok(Flow::Continue)
+    }
+
+    /// Sends a reply whose middle lines that start with a space go out without the code, as FEAT's and
+    /// MLST's grammars require (RFC 2389 §3.2, RFC 3659 §7.2; see `Reply::to_bytes_bare`).
+    async fn send_bare(&mut self, reply: Reply) -> io::Result<Flow> {
+        self.control
+            .write_reply_part(&reply.to_bytes_bare())
+            .await?;
         Ok(Flow::Continue)
     }
 
@@ -332,7 +368,8 @@ fn allowed_before_login(command: &Command) -> bool {
             | Command::Quit
             | Command::Noop
             | Command::Feat
-            | Command::Help
+            | Command::Help(_)
+            | Command::Rein
             | Command::Syst
             | Command::Opts(_)
             | Command::Auth(_)

@@ -1,4 +1,4 @@
-//! RETR, STOR, LIST, NLST and ABOR, and what the session says when a transfer ends.
+//! RETR, STOR, APPE, STOU, LIST, NLST and ABOR, and what the session says when a transfer ends.
 //!
 //! The order of replies follows the brief: problems found before any data moves (550 missing file, 425
 //! no PORT/PASV) are answered at once; otherwise 150 goes out, the transfer task makes the data
@@ -10,6 +10,7 @@
 //! PORT and PASV are one-shot.
 
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,7 +18,9 @@ use std::time::Instant;
 use ftp_proto::{ListingArg, PathArg, Reply, ReplyCode, TransferType};
 use tokio::task::JoinHandle;
 
-use super::{new_counter, write_failure, Flow, Session, LOCAL_ERROR, TRANSFER_ABORTED};
+use super::{
+    new_counter, write_failure, Flow, Session, LOCAL_ERROR, PERMISSION_DENIED, TRANSFER_ABORTED,
+};
 use crate::data::transfer::{self, DataLink, Outcome};
 use crate::jail::VirtualPath;
 use crate::storage::{FileReader, Listing, StorageError, Upload};
@@ -34,6 +37,16 @@ pub struct RunningTransfer {
 }
 
 impl RunningTransfer {
+    /// What STAT says during the transfer: what moves and how far it has got.
+    pub fn progress(&self) -> String {
+        format!(
+            "Transferring {}: {} bytes in {:.1} s.",
+            self.what,
+            self.counter.load(Ordering::Relaxed),
+            self.started.elapsed().as_secs_f64()
+        )
+    }
+
     /// Stops the task, which drops (closes) its data connection; returns the bytes it had moved.
     pub async fn abort(mut self) -> u64 {
         self.handle.abort();
@@ -102,7 +115,20 @@ impl Session {
     }
 
     pub(super) async fn stor(&mut self, argument: &PathArg) -> io::Result<Flow> {
-        let (path, upload, link) = match self.prepare_stor(argument).await {
+        self.receive(argument, UploadKind::Replace).await
+    }
+
+    /// APPE: as STOR, but the file ends up as its old contents followed by the upload (RFC 959 §4.1.3:
+    /// "if the file at the pathname does not already exist, a file shall be created"). The old contents
+    /// are copied aside first, so the appended file appears whole or not at all: a failed or aborted
+    /// APPE leaves the file as it was. The price: an APPE copies the file (in the kernel), and a write
+    /// to the file by anyone else during the APPE is lost when it completes, as with STOR.
+    pub(super) async fn appe(&mut self, argument: &PathArg) -> io::Result<Flow> {
+        self.receive(argument, UploadKind::Append).await
+    }
+
+    async fn receive(&mut self, argument: &PathArg, kind: UploadKind) -> io::Result<Flow> {
+        let (path, upload, link) = match self.prepare_stor(argument, kind).await {
             Ok(prepared) => prepared,
             Err(refusal) => return self.send(refusal).await,
         };
@@ -113,36 +139,73 @@ impl Session {
             format!("Opening {mode} mode data connection for {name}."),
         ))
         .await?;
+        self.start_upload(path, upload, link);
+        Ok(Flow::Continue)
+    }
+
+    fn start_upload(&mut self, path: VirtualPath, upload: Box<dyn Upload>, link: DataLink) {
         let ascii = self.transfer_type == TransferType::Ascii;
         self.start(path.display(), true, link, |link| {
             transfer::receive_file(link, upload, ascii)
         });
-        Ok(Flow::Continue)
     }
 
-    /// What STOR checks before its 150: no restart offset, a writable name that is not a directory in
-    /// an existing one, a plan for the data connection; then the upload, open in the target's directory.
+    /// What STOR and APPE check before their 150: no restart offset, a writable name that is not a
+    /// directory in an existing one, a plan for the data connection; then the upload, open in the
+    /// target's directory.
     async fn prepare_stor(
         &mut self,
         argument: &PathArg,
+        kind: UploadKind,
     ) -> Result<(VirtualPath, Box<dyn Upload>, DataLink), Reply> {
-        if std::mem::take(&mut self.restart_offset) > 0 {
-            return Err(Reply::new(
-                ReplyCode::InvalidRestParameter,
-                "Restarted uploads are not supported; send the whole file.",
-            ));
-        }
+        no_restart(&mut self.restart_offset)?;
         let path = self.writable_path(argument)?;
         // The plan is taken only once the upload exists, so a refused name leaves it for the next
         // command; without a plan the new upload is dropped, which leaves nothing behind.
-        let upload = self
+        let storage = &self.shared.storage;
+        let upload = match kind {
+            UploadKind::Replace => storage.create_upload(&path).await,
+            UploadKind::Append => storage.append_upload(&path).await,
+        }
+        .map_err(stor_refusal)?;
+        let link = self.take_data_link()?;
+        Ok((path, upload, link))
+    }
+
+    /// STOU: STOR under a name the storage makes up in the current directory, announced in the 150 as
+    /// RFC 1123 §4.1.2.9 asks: "150 FILE: pppp". The name is free when chosen and the complete upload is
+    /// linked to it without replacing anything, so STOU never overwrites a file.
+    pub(super) async fn stou(&mut self) -> io::Result<Flow> {
+        let (path, upload, link) = match self.prepare_stou().await {
+            Ok(prepared) => prepared,
+            Err(refusal) => return self.send(refusal).await,
+        };
+        let name = path
+            .file_name()
+            .map(|name| name.as_bytes())
+            .unwrap_or_default();
+        self.send(Reply::new(
+            ReplyCode::FileStatusOk,
+            [&b"FILE: "[..], name].concat(),
+        ))
+        .await?;
+        self.start_upload(path, upload, link);
+        Ok(Flow::Continue)
+    }
+
+    async fn prepare_stou(&mut self) -> Result<(VirtualPath, Box<dyn Upload>, DataLink), Reply> {
+        no_restart(&mut self.restart_offset)?;
+        if !self.writable() {
+            return Err(Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED));
+        }
+        let (upload, name) = self
             .shared
             .storage
-            .create_upload(&path)
+            .unique_upload(&self.cwd)
             .await
             .map_err(stor_refusal)?;
         let link = self.take_data_link()?;
-        Ok((path, upload, link))
+        Ok((self.cwd.join(&name), upload, link))
     }
 
     pub(super) async fn list(
@@ -161,12 +224,23 @@ impl Session {
             Ok(prepared) => prepared,
             Err(refusal) => return self.send(refusal).await,
         };
-        self.send(Reply::new(
-            ReplyCode::FileStatusOk,
-            "Opening ASCII mode data connection for file list.",
-        ))
-        .await?;
-        let all = argument.all();
+        let opening = "Opening ASCII mode data connection for file list.";
+        self.start_listing(opening, &path, listing, link, style, argument.all())
+            .await
+    }
+
+    /// Sends a listing's 150 and starts sending it (LIST, NLST, MLSD).
+    pub(super) async fn start_listing(
+        &mut self,
+        opening: &str,
+        path: &VirtualPath,
+        listing: Box<dyn Listing>,
+        link: DataLink,
+        style: ListingStyle,
+        all: bool,
+    ) -> io::Result<Flow> {
+        self.send(Reply::new(ReplyCode::FileStatusOk, opening))
+            .await?;
         self.start(path.display(), false, link, |link| {
             transfer::send_listing(link, listing, style, all)
         });
@@ -264,7 +338,7 @@ impl Session {
     }
 
     /// Takes the one-shot plan made by PORT/PASV, ready for a transfer task; 425 without one.
-    fn take_data_link(&mut self) -> Result<DataLink, Reply> {
+    pub(super) fn take_data_link(&mut self) -> Result<DataLink, Reply> {
         let plan = self.plan.take().ok_or_else(no_data_connection)?;
         Ok(DataLink {
             plan,
@@ -283,7 +357,7 @@ impl Session {
         }
     }
 
-    fn start<F, Fut>(&mut self, what: String, is_file: bool, link: DataLink, task: F)
+    pub(super) fn start<F, Fut>(&mut self, what: String, is_file: bool, link: DataLink, task: F)
     where
         F: FnOnce(DataLink) -> Fut,
         Fut: std::future::Future<Output = Outcome> + Send + 'static,
@@ -320,6 +394,24 @@ impl From<&Outcome> for Reply {
             Outcome::WriteFailed(error) => write_failure(error.kind()),
         }
     }
+}
+
+/// Which upload STOR or APPE makes.
+#[derive(Debug, Clone, Copy)]
+enum UploadKind {
+    Replace,
+    Append,
+}
+
+/// Uploads start at their beginning: a REST offset before one is refused (and used up).
+fn no_restart(restart_offset: &mut u64) -> Result<(), Reply> {
+    if std::mem::take(restart_offset) > 0 {
+        return Err(Reply::new(
+            ReplyCode::InvalidRestParameter,
+            "Restarted uploads are not supported; send the whole file.",
+        ));
+    }
+    Ok(())
 }
 
 /// 425 for a transfer command without a PORT/PASV before it.

@@ -61,19 +61,28 @@ impl<S: Storage> Storage for FaultyStorage<S> {
     }
 
     fn create_upload(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Upload>> {
-        let upload = self.inner.create_upload(path);
-        let fail_after = self.plan.fail_writes_after;
+        with_faults(self.inner.create_upload(path), self.plan.clone())
+    }
+
+    fn append_upload(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Upload>> {
+        with_faults(self.inner.append_upload(path), self.plan.clone())
+    }
+
+    fn unique_upload(
+        &self,
+        directory: &VirtualPath,
+    ) -> StorageFuture<'static, (Box<dyn Upload>, Vec<u8>)> {
+        let upload = self.inner.unique_upload(directory);
+        let plan = self.plan.clone();
         Box::pin(async move {
-            let inner = upload.await?;
-            Ok(match fail_after {
-                Some(fail_after) => Box::new(FaultyUpload {
-                    inner,
-                    written: 0,
-                    fail_after,
-                }) as Box<dyn Upload>,
-                None => inner,
-            })
+            let (upload, name) = upload.await?;
+            let upload = with_faults(Box::pin(async { Ok(upload) }), plan).await?;
+            Ok((upload, name))
         })
+    }
+
+    fn set_mode(&self, path: &VirtualPath, mode: u32) -> StorageFuture<'static, ()> {
+        self.inner.set_mode(path, mode)
     }
 
     fn create_dir(&self, path: &VirtualPath) -> StorageFuture<'static, ()> {
@@ -91,6 +100,24 @@ impl<S: Storage> Storage for FaultyStorage<S> {
     fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> StorageFuture<'static, ()> {
         self.inner.rename(from, to)
     }
+}
+
+/// The upload `upload` makes, failing its writes as `plan` says.
+fn with_faults(
+    upload: StorageFuture<'static, Box<dyn Upload>>,
+    plan: FaultPlan,
+) -> StorageFuture<'static, Box<dyn Upload>> {
+    Box::pin(async move {
+        let inner = upload.await?;
+        Ok(match plan.fail_writes_after {
+            Some(fail_after) => Box::new(FaultyUpload {
+                inner,
+                written: 0,
+                fail_after,
+            }) as Box<dyn Upload>,
+            None => inner,
+        })
+    })
 }
 
 /// An upload whose write fails, whole, once it would take the total past the limit.

@@ -21,7 +21,7 @@ use cap_std::ambient_authority;
 use cap_std::fs::{Dir, MetadataExt, OpenOptions, OpenOptionsExt, PermissionsExt};
 use rustix::fs::{AtFlags, OFlags};
 
-use super::upload::LocalUpload;
+use super::upload::{self, LocalUpload};
 use super::{
     Entry, FileKind, FileReader, FileSource, Listing, Stat, Storage, StorageError, StorageFuture,
     Upload,
@@ -45,6 +45,45 @@ impl LocalStorage {
         let root = Dir::open_ambient_dir(root, ambient_authority())?;
         Ok(LocalStorage {
             root: Arc::new(root),
+        })
+    }
+
+    /// STOR's upload (`append` false) or APPE's (`append` true) for `path`, in a handle on its directory.
+    fn upload(&self, path: &VirtualPath, append: bool) -> StorageFuture<'static, Box<dyn Upload>> {
+        let parent = path.parent().relative();
+        let name = path.file_name().map(OsStr::to_os_string);
+        self.run(move |root| {
+            let name = name.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+            let directory = root.open_dir(&parent)?;
+            let existing = directory.symlink_metadata(&name);
+            match existing {
+                Ok(entry) if entry.is_dir() => {
+                    return Err(io::Error::from(io::ErrorKind::IsADirectory).into())
+                }
+                // APPE keeps what is there, so it must be a plain file: appending through a symlink
+                // would replace the link with a file.
+                Ok(entry) if append && !entry.is_file() => return Err(StorageError::NotAPlainFile),
+                Ok(_) if append => {
+                    let old = open_regular_file(&directory, Path::new(&name))?;
+                    return Ok(
+                        Box::new(LocalUpload::appending(directory, name, old)?) as Box<dyn Upload>
+                    );
+                }
+                // A symlink is replaced as itself, but only one that is usable from inside: refuse what
+                // leads outside or nowhere rather than let a client replace it blindly.
+                Ok(entry) if entry.file_type().is_symlink() => match directory.metadata(&name) {
+                    Ok(target) if target.is_dir() => {
+                        return Err(io::Error::from(io::ErrorKind::IsADirectory).into())
+                    }
+                    Ok(_) => {}
+                    Err(_) => return Err(StorageError::Escapes),
+                },
+                Ok(_) => {}
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                // A name the file system cannot hold (too long, say) is refused now, not after the data.
+                Err(error) => return Err(error.into()),
+            }
+            Ok(Box::new(LocalUpload::create(directory, name)?) as Box<dyn Upload>)
         })
     }
 
@@ -128,30 +167,41 @@ impl Storage for LocalStorage {
     }
 
     fn create_upload(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Upload>> {
-        let parent = path.parent().relative();
-        let name = path.file_name().map(OsStr::to_os_string);
+        self.upload(path, false)
+    }
+
+    fn append_upload(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Upload>> {
+        self.upload(path, true)
+    }
+
+    fn unique_upload(
+        &self,
+        directory: &VirtualPath,
+    ) -> StorageFuture<'static, (Box<dyn Upload>, Vec<u8>)> {
+        let relative = directory.relative();
         self.run(move |root| {
-            let name = name.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
-            let directory = root.open_dir(&parent)?;
-            match directory.symlink_metadata(&name) {
-                Ok(entry) if entry.is_dir() => {
-                    return Err(io::Error::from(io::ErrorKind::IsADirectory).into())
-                }
-                // A symlink is replaced as itself, but only one that is usable from inside: refuse what
-                // leads outside or nowhere rather than let a client replace it blindly.
-                Ok(entry) if entry.file_type().is_symlink() => match directory.metadata(&name) {
-                    Ok(target) if target.is_dir() => {
-                        return Err(io::Error::from(io::ErrorKind::IsADirectory).into())
+            let directory = root.open_dir(&relative)?;
+            // A random name is all but certain to be free; a few tries make "taken" a non-event.
+            for _ in 0..8 {
+                let name = upload::unique_name();
+                match directory.symlink_metadata(&name) {
+                    Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                        let bytes = name.as_bytes().to_vec();
+                        let upload = LocalUpload::unique(directory, name)?;
+                        return Ok((Box::new(upload) as Box<dyn Upload>, bytes));
                     }
-                    Ok(_) => {}
-                    Err(_) => return Err(StorageError::Escapes),
-                },
-                Ok(_) => {}
-                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                // A name the file system cannot hold (too long, say) is refused now, not after the data.
-                Err(error) => return Err(error.into()),
+                    Ok(_) => continue,
+                    Err(error) => return Err(error.into()),
+                }
             }
-            Ok(Box::new(LocalUpload::create(directory, name)?) as Box<dyn Upload>)
+            Err(io::Error::from(io::ErrorKind::AlreadyExists).into())
+        })
+    }
+
+    fn set_mode(&self, path: &VirtualPath, mode: u32) -> StorageFuture<'static, ()> {
+        let path = path.relative();
+        self.run(move |root| {
+            Ok(root.set_permissions(&path, cap_std::fs::Permissions::from_mode(mode))?)
         })
     }
 
@@ -287,6 +337,8 @@ impl From<&cap_std::fs::Metadata> for Stat {
                 .modified()
                 .map(|time| time.into_std())
                 .unwrap_or(UNIX_EPOCH),
+            dev: meta.dev(),
+            ino: meta.ino(),
         }
     }
 }
@@ -302,10 +354,12 @@ impl From<&rustix::fs::Stat> for Stat {
         };
         // The field widths differ between architectures; every value here fits the wider type.
         #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
-        let (links, seconds, nanos) = (
+        let (links, seconds, nanos, dev, ino) = (
             stat.st_nlink as u64,
             stat.st_mtime as i64,
             stat.st_mtime_nsec as u32,
+            stat.st_dev as u64,
+            stat.st_ino as u64,
         );
         let modified = if seconds >= 0 {
             UNIX_EPOCH + Duration::new(seconds.unsigned_abs(), nanos)
@@ -320,6 +374,8 @@ impl From<&rustix::fs::Stat> for Stat {
             gid: stat.st_gid,
             len: u64::try_from(stat.st_size).unwrap_or(0),
             modified,
+            dev,
+            ino,
         }
     }
 }

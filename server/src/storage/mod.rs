@@ -11,7 +11,8 @@
 //! - RETR opens its file ([`Storage::open_file`]) and LIST/NLST their directory
 //!   ([`Storage::open_listing`]) before the 150 reply; the transfer reads from that handle.
 //! - STOR creates its upload ([`Storage::create_upload`]) in a handle on the target's directory and links
-//!   it into that same directory when complete.
+//!   it into that same directory when complete; APPE ([`Storage::append_upload`]) starts it as a copy of
+//!   the old file, STOU ([`Storage::unique_upload`]) under a new name that its commit never replaces.
 //! - DELE, RMD, MKD and RNTO resolve the parent directory and act on one name inside it (`unlinkat`,
 //!   `mkdirat`, `renameat`), so a final symlink is the entry itself and is never followed.
 //!
@@ -66,6 +67,23 @@ pub trait Storage: Send + Sync + fmt::Debug {
     /// Starts an upload that will replace or create `path` (STOR). Nothing is visible under any name until
     /// [`Upload::commit`]; a directory at `path` is `IsADirectory`, a missing parent `NotFound`.
     fn create_upload(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Upload>>;
+
+    /// Starts an upload that will be `path`'s old contents followed by what is written (APPE); a missing
+    /// `path` starts empty, as for STOR. The old contents are copied aside first, so the file changes only
+    /// on [`Upload::commit`], all at once (its permission bits are kept). Anything but a regular file at
+    /// `path` is [`StorageError::NotAPlainFile`] (a symlink too: committing would replace the link).
+    fn append_upload(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Upload>>;
+
+    /// Starts an upload under a new name in `directory`, made up here and free when checked (STOU);
+    /// returns the upload and that name. Its commit never replaces anything: should the name be taken
+    /// meanwhile, the commit fails with `AlreadyExists`.
+    fn unique_upload(
+        &self,
+        directory: &VirtualPath,
+    ) -> StorageFuture<'static, (Box<dyn Upload>, Vec<u8>)>;
+
+    /// SITE CHMOD: sets the permission bits of `path` (a symlink inside the root is followed).
+    fn set_mode(&self, path: &VirtualPath, mode: u32) -> StorageFuture<'static, ()>;
 
     /// MKD.
     fn create_dir(&self, path: &VirtualPath) -> StorageFuture<'static, ()>;
@@ -151,6 +169,9 @@ pub struct Stat {
     pub gid: u32,
     pub len: u64,
     pub modified: SystemTime,
+    /// The device and inode numbers: together they name the object whatever its path (MLSx `unique`).
+    pub dev: u64,
+    pub ino: u64,
 }
 
 impl Stat {
@@ -222,7 +243,8 @@ pub trait Upload: AsyncWrite + Send + Unpin {
 
     /// The descriptor of the local file being written, for a transfer that writes into it by offset
     /// with the kernel (`splice`) instead of through [`AsyncWrite`]; `None` (the default) keeps every
-    /// byte on the `AsyncWrite` path. A caller that uses it writes from offset 0 and only that way.
+    /// byte on the `AsyncWrite` path. A caller that uses it writes from the file's current position (0,
+    /// or the end of the old contents for APPE) and only that way.
     fn local_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
@@ -257,6 +279,34 @@ mod tests {
         upload.commit().await.unwrap();
         assert_eq!(std::fs::read(root.path().join("keep")).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_unique_upload_never_replaces_a_file_that_took_its_name() {
+        let root = tempfile::tempdir().unwrap();
+        let storage = LocalStorage::open(root.path()).unwrap();
+        let (mut upload, name) = storage.unique_upload(&path("/")).await.unwrap();
+        let name = String::from_utf8(name).unwrap();
+        assert!(name.starts_with("stou-"), "{name}");
+        upload.write_all(b"mine").await.unwrap();
+        // Someone creates the announced name before the upload completes.
+        std::fs::write(root.path().join(&name), b"theirs").unwrap();
+        let error = io::Error::from(upload.commit().await.unwrap_err());
+        assert_eq!(error.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(root.path().join(&name)).unwrap(), b"theirs");
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_append_upload_starts_with_the_old_contents() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("log"), b"old,").unwrap();
+        let storage = LocalStorage::open(root.path()).unwrap();
+        let mut upload = storage.append_upload(&path("log")).await.unwrap();
+        upload.write_all(b"new").await.unwrap();
+        assert_eq!(std::fs::read(root.path().join("log")).unwrap(), b"old,");
+        upload.commit().await.unwrap();
+        assert_eq!(std::fs::read(root.path().join("log")).unwrap(), b"old,new");
     }
 
     #[tokio::test]

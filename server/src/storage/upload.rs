@@ -1,4 +1,6 @@
-//! Uploads written aside, so that an aborted or failed STOR never replaces, truncates or leaves anything.
+//! Uploads written aside, so that an aborted or failed STOR, APPE or STOU never replaces, truncates or
+//! leaves anything. An APPE's upload starts as a copy of the old file, so the appended file too appears
+//! whole or not at all; a STOU's is linked without replacing anything.
 //!
 //! The bytes go to an anonymous file made with `O_TMPFILE` in the target's directory, through the
 //! directory handle opened when the upload started: no client can name it, list it or collide with it,
@@ -18,7 +20,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use cap_std::fs::Dir;
-use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -36,12 +38,38 @@ struct Placement {
     name: OsString,
     /// `None` for an anonymous `O_TMPFILE`; else the random name to rename from (or remove).
     temporary: Option<OsString>,
+    /// Whether the commit replaces a file that has `name` (STOR, APPE) or fails instead (STOU).
+    replace: bool,
 }
 
 impl LocalUpload {
-    /// Creates the upload's file in `directory`, to become `name` there on commit.
+    /// Creates the upload's file in `directory`, to become `name` there on commit (STOR).
     pub fn create(directory: Dir, name: OsString) -> io::Result<LocalUpload> {
-        let (file, temporary) = match anonymous_file(&directory)? {
+        LocalUpload::aside(directory, name, true, None)
+    }
+
+    /// An upload that starts as a copy of `old` (its bytes and permission bits), to replace `name` on
+    /// commit (APPE). The copy is the kernel's (`copy_file_range`, a reflink where the file system can).
+    pub fn appending(
+        directory: Dir,
+        name: OsString,
+        old: std::fs::File,
+    ) -> io::Result<LocalUpload> {
+        LocalUpload::aside(directory, name, true, Some(old))
+    }
+
+    /// An upload whose commit gives it `name` only if nothing has it by then (STOU).
+    pub fn unique(directory: Dir, name: OsString) -> io::Result<LocalUpload> {
+        LocalUpload::aside(directory, name, false, None)
+    }
+
+    fn aside(
+        directory: Dir,
+        name: OsString,
+        replace: bool,
+        old: Option<std::fs::File>,
+    ) -> io::Result<LocalUpload> {
+        let (mut file, temporary) = match anonymous_file(&directory)? {
             Some(file) => (file, None),
             None => {
                 let temporary = random_name();
@@ -58,13 +86,20 @@ impl LocalUpload {
                 (std::fs::File::from(file), Some(temporary))
             }
         };
+        // From here on, dropping the placement removes a temporary name if the copy fails.
+        let place = Placement {
+            directory,
+            name,
+            temporary,
+            replace,
+        };
+        if let Some(mut old) = old {
+            io::copy(&mut old, &mut file)?;
+            file.set_permissions(old.metadata()?.permissions())?;
+        }
         Ok(LocalUpload {
             file: Some(tokio::fs::File::from_std(file)),
-            place: Placement {
-                directory,
-                name,
-                temporary,
-            },
+            place,
         })
     }
 }
@@ -85,18 +120,31 @@ fn anonymous_file(directory: &Dir) -> io::Result<Option<std::fs::File>> {
 
 /// `.upload-` and 32 random hex digits: unguessable, and short whatever the target's name.
 fn random_name() -> OsString {
-    let mut bytes = [0u8; 16];
+    OsString::from(format!(".upload-{}", random_hex::<16>()))
+}
+
+/// STOU's names: `stou-` and 16 random hex digits, short and unlikely ever to be taken.
+pub fn unique_name() -> OsString {
+    OsString::from(format!("stou-{}", random_hex::<8>()))
+}
+
+/// `N` random bytes in hex.
+fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
     // getrandom only fails before the kernel's pool is seeded at boot; the time and pid still make the
-    // name unique, which is all the fallback needs (it is created with O_EXCL).
+    // name unique, which is all the fallback needs (it is created with O_EXCL, or linked without
+    // replacing).
     if rustix::rand::getrandom(&mut bytes, rustix::rand::GetRandomFlags::empty()).is_err() {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|elapsed| elapsed.as_nanos())
             .unwrap_or_default();
-        bytes = (nanos ^ (u128::from(std::process::id()) << 96)).to_le_bytes();
+        let seed = (nanos ^ (u128::from(std::process::id()) << 96)).to_le_bytes();
+        for (byte, from) in bytes.iter_mut().zip(seed.iter().cycle()) {
+            *byte = *from;
+        }
     }
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    OsString::from(format!(".upload-{hex}"))
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 impl Placement {
@@ -116,7 +164,8 @@ impl Placement {
                 )
             };
             return match link(&self.name) {
-                Err(Errno::EXIST) => {
+                // linkat never replaces: for STOU, a taken name is the failure it should be.
+                Err(Errno::EXIST) if self.replace => {
                     let temporary = random_name();
                     link(&temporary)?;
                     // From here on, dropping `self` removes the temporary name if the rename fails.
@@ -130,7 +179,18 @@ impl Placement {
     }
 
     fn rename(&mut self, temporary: &OsStr) -> io::Result<()> {
-        rustix::fs::renameat(&self.directory, temporary, &self.directory, &self.name)?;
+        let flags = if self.replace {
+            RenameFlags::empty()
+        } else {
+            RenameFlags::NOREPLACE
+        };
+        rustix::fs::renameat_with(
+            &self.directory,
+            temporary,
+            &self.directory,
+            &self.name,
+            flags,
+        )?;
         self.temporary = None;
         Ok(())
     }

@@ -50,10 +50,17 @@ async fn verbs_are_case_insensitive_and_bare_lf_is_accepted() {
 #[case("NOOP", 200, "NOOP ok.")]
 #[case("ALLO 100", 202, "ALLO command ignored.")]
 #[case("OPTS UTF8 ON", 200, "Always in UTF8 mode.")]
-#[case("OPTS MLST type", 501, "Option not understood.")]
+#[case("OPTS MLST type", 200, "MLST OPTS type;")]
+#[case("OPTS FROB", 501, "Option not understood.")]
 #[case("FROB", 500, "Unknown command \"FROB\".")]
-#[case("SITE CHMOD 644 x", 502, "SITE not implemented.")]
-#[case("STOU", 502, "STOU not implemented.")]
+#[case("SITE CHMOD 644 x", 550, "No such file or directory.")]
+#[case(
+    "SITE FROB",
+    501,
+    "Illegal SITE command: unknown SITE command \"FROB\", see SITE HELP."
+)]
+#[case("STOU", 425, "Use PORT or PASV first.")]
+#[case("ACCT x", 502, "ACCT not implemented.")]
 #[case("PASV extra", 501, "Illegal PASV command: takes no argument.")]
 #[case("REST abc", 501, "Illegal REST command: \"abc\" is not a byte offset.")]
 #[case("REST 10", 350, "Restart position accepted (10).")]
@@ -79,4 +86,10 @@ async fn feat_and_help_are_multi_line() {
     }
     let help = control.expect("HELP", 214).await;
     assert!(help.lines.len() > 2);
+    // RFC 2389 §3.2: feature lines are `SP feature CRLF`, without the code.
+    control.send("FEAT").await;
+    let (_, wire) = control.reply_and_wire().await;
+    let wire = String::from_utf8(wire).unwrap();
+    assert!(wire.starts_with("211-Features:\r\n EPRT\r\n"), "{wire:?}");
+    assert!(wire.ends_with("\r\n UTF8\r\n211 End\r\n"), "{wire:?}");
 }

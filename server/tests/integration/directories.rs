@@ -65,7 +65,17 @@ async fn dele_rename_size_mdtm() {
     let mut control = server.login().await;
     assert_eq!(control.expect("SIZE a.txt", 213).await.text(), "5");
     let mdtm = control.expect("MDTM a.txt", 213).await;
-    assert_eq!(mdtm.text().len(), 14, "YYYYMMDDHHMMSS: {mdtm:?}");
+    // RFC 3659 §2.3: time-val = 14DIGIT [ "." 1*DIGIT ], in UTC; here the fraction is milliseconds.
+    let text = mdtm.text();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, "000"));
+    assert!(
+        whole.len() == 14
+            && fraction.len() == 3
+            && (whole.to_string() + fraction)
+                .bytes()
+                .all(|b| b.is_ascii_digit()),
+        "YYYYMMDDHHMMSS[.sss]: {mdtm:?}"
+    );
     control.expect("SIZE dir", 550).await;
     control.expect("SIZE missing", 550).await;
     control.expect("RNTO b.txt", 503).await;

@@ -240,7 +240,7 @@ async fn quit_mid_transfer_answers_and_closes_the_data_connection() {
 }
 
 #[tokio::test]
-async fn commands_during_a_transfer_are_ignored_except_abor_and_quit() {
+async fn commands_during_a_transfer_are_ignored_except_abor_quit_and_stat() {
     let server = TestServer::start().await;
     let contents = pattern(32 * 1024 * 1024);
     server.write("big", &contents);
@@ -251,13 +251,26 @@ async fn commands_during_a_transfer_are_ignored_except_abor_and_quit() {
     control.send("NOOP").await;
     control.send("PWD").await;
     control.send("FROB").await;
+    control.send("REIN").await;
     assert!(
         control
             .silent_for(std::time::Duration::from_millis(300))
             .await
     );
+    // RFC 959 §4.1.3 STAT: "If this command is given during a file transfer, the server replies with
+    // the status of the transfer." The one exemption besides ABOR and QUIT.
+    let status = control.expect("STAT", 213).await;
+    let text = status.text();
+    let bytes: u64 = text
+        .strip_prefix("Transferring /big: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("progress line: {text:?}"));
+    assert!(bytes <= contents.len() as u64);
     assert!(read_to_end(&mut data).await == contents);
     control.expect_reply(226).await;
-    // The next reply belongs to this NOOP: the ignored commands were never answered.
+    // The next reply belongs to this SYST: the ignored commands were never answered, and the
+    // ignored REIN left the session logged in.
     assert_eq!(control.command("SYST").await.code, 215);
+    control.expect("PWD", 257).await;
 }
