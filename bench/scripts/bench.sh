@@ -17,6 +17,7 @@
 #   BENCH_CONCURRENCY=50          concurrent sessions
 #   BENCH_PEERS="vsftpd pure-ftpd proftpd" [""]  third-party servers to run against
 #   BENCH_CLIENT=1 [0]            time ftp-client get/put against curl and lftp
+#   BENCH_CLIENT_RUNS=3           rounds of the client runs (they take turns); the median is reported
 #   BENCH_UDP=1 [0]               run udp/scripts/bench.sh (BENCH_UDP_MB=64)
 #   BENCH_OUT=docs/benchmarks.md [$WORK/benchmarks.md]  the report; charts go to ${BENCH_OUT%.md}/
 #   BENCH_PROFILE=release [debug] cargo profile of the binaries
@@ -43,6 +44,7 @@ else
   SESSIONS=(--seconds "${BENCH_SESSIONS_SECONDS:-10}")
 fi
 CONCURRENCY=${BENCH_CONCURRENCY:-50}
+CLIENT_RUNS=${BENCH_CLIENT_RUNS:-3}
 
 # Every idle session is a socket at both ends; the script's children inherit this.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -164,11 +166,12 @@ emit() {
     "$@" >>"$RESULTS/$1.json"
 }
 
-# timed SCENARIO LABEL OURS BYTES CHECK_FILE -- COMMAND...: MB/s of one client run.
+# timed SCENARIO LABEL BYTES CHECK_FILE -- COMMAND...: one client run's MB/s, added to the label's samples.
+# Dirty pages of the previous run are written back first (sync), so no run pays for another's writes.
 timed() {
-  local scenario=$1 label=$2 ours=$3 bytes=$4 check=$5; shift 6
+  local scenario=$1 label=$2 bytes=$3 check=$4; shift 5
   local t0 t1
-  rm -f "$check"
+  rm -f "$check"; sync
   t0=$(date +%s.%N)
   if ! timeout 600 "$@" >"$WORK/client.log" 2>&1; then
     echo "bench: $label ($scenario) failed: $(tail -1 "$WORK/client.log")" >&2; return 0
@@ -180,7 +183,14 @@ timed() {
   local mbps
   mbps=$(awk -v b="$bytes" -v a="$t0" -v c="$t1" 'BEGIN { printf "%.1f", b / 1e6 / (c - a) }')
   echo "   $scenario $label: $mbps MB/s" >&2
-  emit "$scenario" "$label" "$ours" "${BIG_MIB} MiB, ours server" throughput "$mbps" MB/s higher
+  echo "$mbps" >>"$WORK/samples/$scenario-$label"
+}
+
+# emit_median SCENARIO LABEL OURS: the median of a client's runs as its figure.
+emit_median() {
+  local samples=$WORK/samples/$1-$2 median=
+  [ -s "$samples" ] && median=$(sort -n "$samples" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  emit "$1" "$2" "$3" "${BIG_MIB} MiB, ours server, median of $CLIENT_RUNS runs" throughput "$median" MB/s higher
 }
 
 if [ "$CLIENT" = 1 ]; then
@@ -188,16 +198,24 @@ if [ "$CLIENT" = 1 ]; then
   command -v lftp >/dev/null && command -v curl >/dev/null ||
     apt-get -o DPkg::Lock::Timeout=120 install -y -qq curl lftp >/dev/null 2>&1 ||
     { apt-get -o DPkg::Lock::Timeout=120 update -qq && apt-get -o DPkg::Lock::Timeout=120 install -y -qq curl lftp; } >/dev/null 2>&1 || true
-  bytes=$((BIG_MIB * 1048576)); url="ftp://$OURS_ADDR/bench"; dl=$WORK/dl; mkdir -p "$dl"
-  timed client-get ftp-client true "$bytes" "$dl/big.bin" -- "$BIN/ftp-client" get "$url/big.bin" -o "$dl/big.bin"
-  timed client-get curl false "$bytes" "$dl/big.bin" -- curl -sS -o "$dl/big.bin" "$url/big.bin"
-  command -v lftp >/dev/null &&
-    timed client-get lftp false "$bytes" "$dl/big.bin" -- lftp -c "set xfer:clobber on; open $url; get big.bin -o $dl/big.bin"
-  up=$WORK/ours/bench
-  timed client-put ftp-client true "$bytes" "$up/up-client.bin" -- "$BIN/ftp-client" put "$FIXTURE/big.bin" "$url/up-client.bin"
-  timed client-put curl false "$bytes" "$up/up-curl.bin" -- curl -sS -T "$FIXTURE/big.bin" "$url/up-curl.bin"
-  command -v lftp >/dev/null &&
-    timed client-put lftp false "$bytes" "$up/up-lftp.bin" -- lftp -c "open $url; put $FIXTURE/big.bin -o up-lftp.bin"
+  bytes=$((BIG_MIB * 1048576)); url="ftp://$OURS_ADDR/bench"; dl=$WORK/dl; up=$WORK/ours/bench
+  mkdir -p "$dl" "$WORK/samples"
+  # The clients take turns, round after round, so that a slow spell of the machine hits them alike.
+  for _ in $(seq "$CLIENT_RUNS"); do
+    timed client-get ftp-client "$bytes" "$dl/big.bin" -- "$BIN/ftp-client" get "$url/big.bin" -o "$dl/big.bin"
+    timed client-get curl "$bytes" "$dl/big.bin" -- curl -sS -o "$dl/big.bin" "$url/big.bin"
+    command -v lftp >/dev/null &&
+      timed client-get lftp "$bytes" "$dl/big.bin" -- lftp -c "set xfer:clobber on; open $url; get big.bin -o $dl/big.bin"
+    timed client-put ftp-client "$bytes" "$up/up-client.bin" -- "$BIN/ftp-client" put "$FIXTURE/big.bin" "$url/up-client.bin"
+    timed client-put curl "$bytes" "$up/up-curl.bin" -- curl -sS -T "$FIXTURE/big.bin" "$url/up-curl.bin"
+    command -v lftp >/dev/null &&
+      timed client-put lftp "$bytes" "$up/up-lftp.bin" -- lftp -c "open $url; put $FIXTURE/big.bin -o up-lftp.bin"
+  done
+  for scenario in client-get client-put; do
+    emit_median "$scenario" ftp-client true
+    emit_median "$scenario" curl false
+    emit_median "$scenario" lftp false
+  done
   rm -rf "$dl" "$up"/up-*.bin
 fi
 
