@@ -145,9 +145,13 @@ received = bytearray()
 ftp.retrbinary(f"RETR {name}", received.extend)
 with open(f"{root}/data.bin", "rb") as source:
     assert bytes(received) == source.read(), "retrieved bytes differ"
+# MLSD (RFC 3659 §7) through ftplib's own parser: the file with its type and exact size.
+facts = dict(ftp.mlsd())
+assert facts[name]["type"] == "file", facts.get(name)
+assert int(facts[name]["size"]) == len(received), facts.get(name)
 ftp.quit()
 PY
-check python "FTP_TLS + session reuse: stor/retr" python3 "$WORK/ftplib_check.py" reuse "$STRICT_PORT" "$ROOT" reuse
+check python "FTP_TLS + session reuse: stor/retr/mlsd" python3 "$WORK/ftplib_check.py" reuse "$STRICT_PORT" "$ROOT" reuse
 check python "plain FTP_TLS refused (no reuse, 425)" bash -c "python3 '$WORK/ftplib_check.py' plain '$STRICT_PORT' '$ROOT' plain; [ \$? = 3 ]"
 check python "plain FTP_TLS with --tls-resumption-optional" python3 "$WORK/ftplib_check.py" plain "$RELAXED_PORT" "$RELAXED_ROOT" relaxed
 
