@@ -1,6 +1,10 @@
-//! `ftp-server`: an anonymous FTP server (RFC 959, with RFC 2428 and RFC 3659 extensions) on tokio.
+//! `ftp-server`: an FTP server (anonymous and named accounts) (RFC 959, with RFC 2428 and RFC 3659 extensions) on tokio.
 //!
 //! Layout, edge to core:
+//! - [`accounts`]: named accounts: the users file, argon2id hashes, rights, bans on addresses that keep
+//!   failing to log in, and the store a running server reloads on SIGHUP.
+//! - [`config_file`]: `--config FILE`, the TOML form of the command line's options.
+//! - [`xferlog`]: `--xferlog FILE`, one wu-ftpd/vsftpd-format line per transfer, written by one task.
 //! - [`config`]: validated settings ([`Config`]), built by `main` from the command line or by tests.
 //! - [`server`]: [`Server::bind`], [`Server::local_addr`], [`Server::run`]: accepting, connection limit,
 //!   graceful shutdown.
@@ -25,7 +29,9 @@
 // In unit tests a panic is the failure report.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod accounts;
 pub mod config;
+pub mod config_file;
 mod control;
 mod data;
 pub mod jail;
@@ -33,6 +39,7 @@ mod line;
 pub mod server;
 mod session;
 mod storage;
+pub mod xferlog;
 
 pub use config::{Config, FaultPlan, PortRange};
 pub use server::{Server, StartError};
