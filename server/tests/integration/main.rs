@@ -4,6 +4,7 @@
 // In tests a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod basic_commands;
 mod brief_session;
 mod cli;
@@ -13,9 +14,11 @@ mod jail_model;
 mod jail_races;
 mod lifecycle;
 mod malformed_input;
+mod network;
 mod security;
 mod shutdown;
 mod storage;
 mod transfer_errors;
 mod transfers;
+mod xferlog;
 mod zero_copy;
