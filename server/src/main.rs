@@ -440,3 +440,29 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: no new connections, running transfers get the grace period");
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// A new option is a new `--config` key by itself; this keeps its documentation from being forgotten.
+    #[test]
+    fn every_config_key_is_documented_and_in_the_example_file() {
+        let readme = include_str!("../../README.md");
+        let example = include_str!("../../fixtures/server.toml");
+        for key in config_file::keys(&Cli::command()) {
+            assert!(readme.contains(&format!("`{key}`")), "README: key `{key}`");
+            assert!(
+                example.contains(&format!("{key} =")),
+                "fixtures/server.toml: {key}"
+            );
+        }
+    }
+}

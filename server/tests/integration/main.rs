@@ -8,6 +8,7 @@ mod accounts;
 mod basic_commands;
 mod brief_session;
 mod cli;
+mod cli_accounts;
 mod concurrency;
 mod directories;
 mod jail_model;
