@@ -8,6 +8,11 @@ use std::sync::OnceLock;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
+/// The most a users file's hash may cost to check: 256 MiB, 16 passes, 8 lanes.
+const MAX_MEMORY_KIB: u32 = 256 * 1024;
+const MAX_PASSES: u32 = 16;
+const MAX_LANES: u32 = 8;
+
 /// How expensive a new hash is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cost {
@@ -46,7 +51,17 @@ pub fn check_format(phc: &str) -> Result<(), String> {
     if hash.algorithm != Algorithm::Argon2id.ident() {
         return Err(format!("algorithm {} is not argon2id", hash.algorithm));
     }
-    Params::try_from(&hash).map_err(|error| format!("bad argon2 parameters ({error})"))?;
+    let params =
+        Params::try_from(&hash).map_err(|error| format!("bad argon2 parameters ({error})"))?;
+    // Each check of a hash costs its memory and passes: a file must not make one login take gigabytes.
+    if params.m_cost() > MAX_MEMORY_KIB
+        || params.t_cost() > MAX_PASSES
+        || params.p_cost() > MAX_LANES
+    {
+        return Err(format!(
+            "argon2 cost too high (at most m={MAX_MEMORY_KIB}, t={MAX_PASSES}, p={MAX_LANES})"
+        ));
+    }
     Ok(())
 }
 
@@ -89,5 +104,7 @@ mod tests {
         assert!(!verify("x", "plaintext"));
         assert!(check_format("plaintext").is_err());
         assert!(check_format("$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo").is_err());
+        let costly = "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+        assert!(check_format(costly).unwrap_err().contains("cost too high"));
     }
 }

@@ -15,15 +15,34 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use tokio::sync::Semaphore;
+
 pub use file::{Account, Users};
 pub use rights::{Right, Rights};
 
 /// The accounts of a running server: the users file's contents, and how many sessions each account has.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AccountStore {
     path: Option<PathBuf>,
     users: RwLock<Arc<Users>>,
     sessions: Arc<Mutex<HashMap<String, usize>>>,
+    /// Password checks running at once: each takes a hash's memory (19 MiB by default) on the blocking
+    /// pool, so many connections guessing at once wait here instead of taking all of it.
+    pub checks: Semaphore,
+}
+
+/// Password checks that may run at once.
+const CONCURRENT_CHECKS: usize = 4;
+
+impl Default for AccountStore {
+    fn default() -> AccountStore {
+        AccountStore {
+            path: None,
+            users: RwLock::default(),
+            sessions: Arc::default(),
+            checks: Semaphore::new(CONCURRENT_CHECKS),
+        }
+    }
 }
 
 impl AccountStore {
@@ -36,7 +55,7 @@ impl AccountStore {
         Ok(AccountStore {
             path: path.map(Path::to_path_buf),
             users: RwLock::new(Arc::new(users)),
-            sessions: Arc::default(),
+            ..AccountStore::default()
         })
     }
 

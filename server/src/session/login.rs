@@ -162,6 +162,8 @@ impl Session {
             .as_ref()
             .map(|account| account.password_hash.clone());
         let password = password.to_string();
+        // The semaphore is never closed; were it, the check would go on without it.
+        let _permit = self.shared.accounts.checks.acquire().await.ok();
         let matches = tokio::task::spawn_blocking(move || match hash {
             Some(hash) => hash::verify(&password, &hash),
             None => hash::verify_unknown_user(&password),

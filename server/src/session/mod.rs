@@ -5,7 +5,9 @@
 //! brief asks. Handlers live by topic in the submodules, one function per command. A handler that answers
 //! with one reply returns it, or its refusal as `Err(Reply)` (every helper refuses the same way, so `?`
 //! carries a refusal up); failures from the file system become replies in one place, the
-//! `From<StorageError> for Reply` below. Handlers reach files only through `Shared::storage`.
+//! `From<StorageError> for Reply` below. Handlers reach files only through `Session::storage`
+//! (the logged-in user's: the whole root, or a jailed account's home); rights are checked with
+//! `Session::require`.
 //!
 //! - [`login`]: USER, PASS (anonymous and named accounts, bans), QUIT and the commands that only set or report session state.
 //! - [`navigation`]: CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM.
