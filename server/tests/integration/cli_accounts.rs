@@ -20,14 +20,15 @@ fn server() -> AssertCommand {
 }
 
 /// `ftp-server user ARGS... --users FILE`, the password on stdin.
-fn user(users: &Path, args: &[&str], password: &str) -> assert_cmd::assert::Assert {
-    server()
+fn user(users: &Path, args: &[&str], password: &str) -> AssertCommand {
+    let mut command = server();
+    command
         .arg("user")
         .args(args)
         .arg("--users")
         .arg(users)
-        .write_stdin(format!("{password}\n"))
-        .assert()
+        .write_stdin(format!("{password}\n"));
+    command
 }
 
 /// A control connection speaking line by line; each command's final reply code.
@@ -115,22 +116,38 @@ fn stop(mut child: Child) {
     let _ = child.wait();
 }
 
+/// Runs `command` and checks it failed as every usage error does: exit 2, one line naming `expected`.
+fn refused(command: &mut AssertCommand, expected: &str) {
+    command
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(expected).and(predicate::str::contains("\n").count(1)));
+}
+
 fn os(text: &str) -> &std::ffi::OsStr {
     std::ffi::OsStr::new(text)
 }
 
-#[test]
-fn user_add_and_passwd_maintain_the_users_file_the_server_reads() {
+/// A folder with `root/HOME` and the path `users.toml` will have (not yet written).
+fn server_folder(home: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("root");
-    std::fs::create_dir_all(root.join("alice")).unwrap();
+    std::fs::create_dir_all(root.join(home)).unwrap();
     let users = dir.path().join("users.toml");
+    (dir, root, users)
+}
+
+#[test]
+fn user_add_and_passwd_maintain_the_users_file_the_server_reads() {
+    let (_dir, root, users) = server_folder("alice");
 
     user(
         &users,
         &["add", "alice", "--home", "/alice", "--rights", "read,write"],
         "first",
     )
+    .assert()
     .success()
     .stdout(predicate::str::contains("added user alice"));
     let text = std::fs::read_to_string(&users).unwrap();
@@ -148,36 +165,31 @@ fn user_add_and_passwd_maintain_the_users_file_the_server_reads() {
     );
 
     // Refusals: one line, exit 2, the file untouched.
-    user(
-        &users,
-        &["add", "alice", "--home", "/a", "--rights", "read"],
-        "x",
-    )
-    .code(2)
-    .stderr(predicate::str::contains("exists already"));
-    user(
-        &users,
-        &["add", "bob", "--home", "/b", "--rights", "read,admin"],
-        "x",
-    )
-    .code(2)
-    .stderr(predicate::str::contains("unknown right \"admin\""));
-    user(
-        &users,
-        &["add", "bob", "--home", "/b", "--rights", "read"],
-        "",
-    )
-    .code(2)
-    .stderr(predicate::str::contains("empty"));
-    user(
-        &users,
-        &["add", "anonymous", "--home", "/b", "--rights", "read"],
-        "x",
-    )
-    .code(2);
-    user(&users, &["passwd", "carol"], "x")
-        .code(2)
-        .stderr(predicate::str::contains("no user carol"));
+    for (args, password, expected) in [
+        (
+            &["add", "alice", "--home", "/a", "--rights", "read"][..],
+            "x",
+            "exists already",
+        ),
+        (
+            &["add", "bob", "--home", "/b", "--rights", "read,admin"],
+            "x",
+            "unknown right \"admin\"",
+        ),
+        (
+            &["add", "bob", "--home", "/b", "--rights", "read"],
+            "",
+            "empty",
+        ),
+        (
+            &["add", "anonymous", "--home", "/b", "--rights", "read"],
+            "x",
+            "anonymous guest",
+        ),
+        (&["passwd", "carol"], "x", "no user carol"),
+    ] {
+        refused(&mut user(&users, args, password), expected);
+    }
     server()
         .args(["user", "add", "bob", "--home", "/b", "--rights", "read"])
         .write_stdin("x\n")
@@ -200,6 +212,7 @@ fn user_add_and_passwd_maintain_the_users_file_the_server_reads() {
     stop(child);
 
     user(&users, &["passwd", "alice"], "second")
+        .assert()
         .success()
         .stdout(predicate::str::contains("changed the password of alice"));
     let (child, addr, _log) = spawn(&args);
@@ -212,15 +225,13 @@ fn user_add_and_passwd_maintain_the_users_file_the_server_reads() {
 
 #[test]
 fn sighup_reloads_the_users_file_and_a_broken_one_keeps_the_old_accounts() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("root");
-    std::fs::create_dir_all(root.join("home")).unwrap();
-    let users = dir.path().join("users.toml");
+    let (_dir, root, users) = server_folder("home");
     user(
         &users,
         &["add", "alice", "--home", "/home", "--rights", "read"],
         "pw",
     )
+    .assert()
     .success();
     let (child, addr, log) = spawn(&[
         os("--root"),
@@ -245,6 +256,7 @@ fn sighup_reloads_the_users_file_and_a_broken_one_keeps_the_old_accounts() {
         &["add", "bob", "--home", "/home", "--rights", "read"],
         "pw",
     )
+    .assert()
     .success();
     hangup();
     assert!(wait_for(&log, "users file reloaded").contains("accounts=2"));
@@ -302,25 +314,19 @@ fn a_config_file_holds_the_options_and_flags_override_it() {
         ("port = \n", "line 1"),
     ] {
         std::fs::write(&config, text).unwrap();
-        server()
-            .args(["--port", "0", "--root"])
-            .arg(&root)
-            .arg("--config")
-            .arg(&config)
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(
-                predicate::str::contains(expected).and(predicate::str::contains("\n").count(1)),
-            );
+        refused(
+            server()
+                .args(["--port", "0", "--root"])
+                .arg(&root)
+                .arg("--config")
+                .arg(&config),
+            expected,
+        );
     }
-    server()
-        .args(["--port", "0", "--config", "/definitely/not/here.toml"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "--config /definitely/not/here.toml",
-        ));
+    refused(
+        server().args(["--port", "0", "--config", "/definitely/not/here.toml"]),
+        "--config /definitely/not/here.toml",
+    );
 }
 
 /// The README's example files: the server starts with them (paths overridden for this machine).
@@ -375,15 +381,13 @@ fn pasv_address_may_be_a_host_name_resolved_at_start() {
     assert!(control.reply().starts_with("226"));
     stop(child);
 
-    server()
-        .args(["--port", "0", "--root"])
-        .arg(root.path())
-        .args(["--pasv-address", "no-such-host.invalid"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "--pasv-address no-such-host.invalid",
-        ));
+    refused(
+        server()
+            .args(["--port", "0", "--root"])
+            .arg(root.path())
+            .args(["--pasv-address", "no-such-host.invalid"]),
+        "--pasv-address no-such-host.invalid",
+    );
 }
 
 #[test]
