@@ -1,4 +1,5 @@
-//! `ftp-server`: an FTP server (anonymous and named accounts) (RFC 959, with RFC 2428 and RFC 3659 extensions) on tokio.
+//! `ftp-server`: an FTP server for the anonymous guest and named accounts (RFC 959, with RFC 2428 and RFC
+//! 3659 extensions) on tokio.
 //!
 //! Layout, edge to core:
 //! - [`accounts`]: named accounts: the users file, argon2id hashes, rights, bans on addresses that keep
@@ -17,7 +18,8 @@
 //! - `storage`: every file operation, behind the `Storage` trait; `LocalStorage` resolves each path
 //!   beneath the root's directory handle in the kernel (`openat2(RESOLVE_BENEATH)` via `cap-std`), so
 //!   symlinks and renames cannot lead outside, even racing. Uploads are anonymous `O_TMPFILE`s until
-//!   complete; listings are read in batches. The test-only fault injection wraps it.
+//!   complete; listings are read in batches. The test-only fault injection wraps it. A jailed account's
+//!   storage is a handle opened beneath its home (`Storage::beneath`), held by its session.
 //! - `data`: the data side: `data::channel` (PORT/PASV plans, opening data connections),
 //!   `data::transfer` (RETR/STOR/LIST as tasks on handles the storage opened before the 150, each ending
 //!   in an `Outcome`), `data::listing` (`ls -l` lines), `data::zero_copy` (`sendfile(2)` for a binary

@@ -124,7 +124,7 @@ impl Session {
             return Ok(self.welcome("Guest login ok, access restrictions apply."));
         }
         let Some(account) = self.check_password(&name, password).await else {
-            tracing::info!(%peer, user = %name, "failed login");
+            tracing::info!(%peer, user = ?name, "failed login");
             return Err(Refusal::bad_credentials());
         };
         let Some(slot) = self.shared.accounts.try_start_session(&account) else {
