@@ -22,7 +22,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::accounts::bans::Bans;
-use crate::accounts::AccountStore;
+use crate::accounts::{hash, AccountStore};
 use crate::config::Config;
 use crate::control::ControlConnection;
 use crate::session::{Session, Shared};
@@ -61,6 +61,11 @@ impl Server {
         let accounts = AccountStore::open(config.users_file.as_deref()).map_err(|error| {
             StartError::Users(config.users_file.clone().unwrap_or_default(), error)
         })?;
+        if config.users_file.is_some() {
+            // The stand-in hash unknown users are checked against is made now, not in the first
+            // unknown user's login (which would then take longer than a known user's).
+            tokio::task::spawn_blocking(|| hash::verify_unknown_user(""));
+        }
         let xferlog = match &config.xferlog {
             Some(path) => Some(
                 XferLog::open(path)

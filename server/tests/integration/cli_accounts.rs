@@ -404,3 +404,36 @@ fn help_shows_the_accounts_and_config_examples() {
         .success()
         .stdout(predicate::str::contains("--rights"));
 }
+
+#[test]
+fn a_broken_users_file_at_start_is_a_one_line_error() {
+    let (_dir, root, users) = server_folder("home");
+    for (text, expected) in [
+        (
+            "[users.a]\nhome = \"/\"\nrights = []\n",
+            "missing field `password-hash`",
+        ),
+        (
+            "[users.a]\npassword-hash = \"plain\"\nhome = \"/\"\nrights = []\n",
+            "user \"a\": password-hash",
+        ),
+        ("[users.a\n", "line 1"),
+    ] {
+        std::fs::write(&users, text).unwrap();
+        refused(
+            server()
+                .args(["--port", "0", "--root"])
+                .arg(&root)
+                .arg("--users")
+                .arg(&users),
+            expected,
+        );
+    }
+    refused(
+        server()
+            .args(["--port", "0", "--root"])
+            .arg(&root)
+            .args(["--users", "/definitely/not/here.toml"]),
+        "users file /definitely/not/here.toml",
+    );
+}
