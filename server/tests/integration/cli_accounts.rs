@@ -31,6 +31,30 @@ fn user(users: &Path, args: &[&str], password: &str) -> AssertCommand {
     command
 }
 
+/// `ftp-server user add NAME --home HOME --rights RIGHTS`, which must succeed.
+fn add_user(users: &Path, name: &str, home: &str, rights: &str, password: &str) {
+    user(
+        users,
+        &["add", name, "--home", home, "--rights", rights],
+        password,
+    )
+    .assert()
+    .success()
+    .stdout(predicate::str::contains(format!("added user {name}")));
+}
+
+/// The built server on `root` with `users`, refused logins answered at once.
+fn spawn_with_users(root: &Path, users: &Path) -> (Child, String, mpsc::Receiver<String>) {
+    spawn(&[
+        os("--root"),
+        root.as_os_str(),
+        os("--users"),
+        users.as_os_str(),
+        os("--failed-login-delay"),
+        os("0"),
+    ])
+}
+
 /// A control connection speaking line by line; each command's final reply code.
 struct Dialogue {
     reader: BufReader<TcpStream>,
@@ -142,14 +166,7 @@ fn server_folder(home: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
 fn user_add_and_passwd_maintain_the_users_file_the_server_reads() {
     let (_dir, root, users) = server_folder("alice");
 
-    user(
-        &users,
-        &["add", "alice", "--home", "/alice", "--rights", "read,write"],
-        "first",
-    )
-    .assert()
-    .success()
-    .stdout(predicate::str::contains("added user alice"));
+    add_user(&users, "alice", "/alice", "read,write", "first");
     let text = std::fs::read_to_string(&users).unwrap();
     assert!(text.contains("$argon2id$"), "{text}");
     assert!(!text.contains("first"), "never the password itself: {text}");
@@ -198,15 +215,7 @@ fn user_add_and_passwd_maintain_the_users_file_the_server_reads() {
         .stderr(predicate::str::contains("--users FILE"));
     assert_eq!(std::fs::read_to_string(&users).unwrap(), text);
 
-    let args = [
-        os("--root"),
-        root.as_os_str(),
-        os("--users"),
-        users.as_os_str(),
-        os("--failed-login-delay"),
-        os("0"),
-    ];
-    let (child, addr, _log) = spawn(&args);
+    let (child, addr, _log) = spawn_with_users(&root, &users);
     let (mut control, _) = Dialogue::open(&addr);
     assert_eq!(control.login("alice", "first"), 230);
     stop(child);
@@ -215,7 +224,7 @@ fn user_add_and_passwd_maintain_the_users_file_the_server_reads() {
         .assert()
         .success()
         .stdout(predicate::str::contains("changed the password of alice"));
-    let (child, addr, _log) = spawn(&args);
+    let (child, addr, _log) = spawn_with_users(&root, &users);
     let (mut control, _) = Dialogue::open(&addr);
     assert_eq!(control.login("alice", "first"), 530);
     assert_eq!(control.login("alice", "second"), 230);
@@ -226,21 +235,8 @@ fn user_add_and_passwd_maintain_the_users_file_the_server_reads() {
 #[test]
 fn sighup_reloads_the_users_file_and_a_broken_one_keeps_the_old_accounts() {
     let (_dir, root, users) = server_folder("home");
-    user(
-        &users,
-        &["add", "alice", "--home", "/home", "--rights", "read"],
-        "pw",
-    )
-    .assert()
-    .success();
-    let (child, addr, log) = spawn(&[
-        os("--root"),
-        root.as_os_str(),
-        os("--users"),
-        users.as_os_str(),
-        os("--failed-login-delay"),
-        os("0"),
-    ]);
+    add_user(&users, "alice", "/home", "read", "pw");
+    let (child, addr, log) = spawn_with_users(&root, &users);
     let hangup = || {
         let status = Command::new("kill")
             .args(["-HUP", &child.id().to_string()])
@@ -251,13 +247,7 @@ fn sighup_reloads_the_users_file_and_a_broken_one_keeps_the_old_accounts() {
     let (mut control, _) = Dialogue::open(&addr);
     assert_eq!(control.login("bob", "pw"), 530);
 
-    user(
-        &users,
-        &["add", "bob", "--home", "/home", "--rights", "read"],
-        "pw",
-    )
-    .assert()
-    .success();
+    add_user(&users, "bob", "/home", "read", "pw");
     hangup();
     assert!(wait_for(&log, "users file reloaded").contains("accounts=2"));
     let (mut control, _) = Dialogue::open(&addr);
