@@ -113,6 +113,10 @@ impl Session {
         self.login = Login::AwaitingUser;
         let peer = self.control.addrs().peer;
         if self.shared.config.anonymous && is_anonymous(&name) {
+            // Whatever a session held before (REIN after a jailed account's login), the guest starts
+            // on the whole root, at `/`.
+            self.storage = self.shared.root_storage.clone();
+            self.cwd = VirtualPath::root();
             self.identity = Some(Identity {
                 access: Access::Anonymous(password.to_string()),
                 rights: Rights::anonymous(self.shared.config.writable),
