@@ -14,6 +14,17 @@ pub struct Config {
     pub root: PathBuf,
     /// Allow uploads, MKD, RMD, DELE and renames for the anonymous user.
     pub writable: bool,
+    /// Whether `anonymous`/`ftp` may log in (vsftpd's `anonymous_enable`).
+    pub anonymous: bool,
+    /// The users file (TOML) of named accounts; `None`: no named account.
+    pub users_file: Option<PathBuf>,
+    /// After this many failed logins from one address within `ban_window`, that address gets 421 for
+    /// `ban_time`; `None` never bans.
+    pub ban_after: Option<u32>,
+    pub ban_window: Duration,
+    pub ban_time: Duration,
+    /// Where one line per file transfer goes, in the xferlog format; `None`: no transfer log.
+    pub xferlog: Option<PathBuf>,
     /// The name in the greeting, the welcome and the goodbye.
     pub server_name: String,
     /// Lines of the `230-` welcome shown after login (the closing `230` line is fixed by the brief).
@@ -41,6 +52,18 @@ pub struct Config {
     /// Storage faults injected by tests (the storage layer wraps itself in them); empty in normal use.
     #[doc(hidden)]
     pub faults: FaultPlan,
+}
+
+impl Config {
+    /// The ban settings, when bans are on.
+    pub fn ban_policy(&self) -> Option<crate::accounts::bans::BanPolicy> {
+        self.ban_after
+            .map(|after| crate::accounts::bans::BanPolicy {
+                after,
+                window: self.ban_window,
+                duration: self.ban_time,
+            })
+    }
 }
 
 /// An inclusive range of TCP ports, `low <= high`.
@@ -100,6 +123,12 @@ impl Config {
         Config {
             root: root.into(),
             writable: false,
+            anonymous: true,
+            users_file: None,
+            ban_after: None,
+            ban_window: Duration::from_secs(600),
+            ban_time: Duration::from_secs(3600),
+            xferlog: None,
             welcome: default_welcome(&server_name),
             server_name,
             pasv_ports: None,

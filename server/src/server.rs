@@ -12,21 +12,26 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use ftp_proto::{Reply, ReplyCode};
+use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::accounts::bans::Bans;
+use crate::accounts::{hash, AccountStore};
 use crate::config::Config;
 use crate::control::ControlConnection;
 use crate::session::{Entry, Session, Shared};
 use crate::storage;
 use crate::tls::{TlsContext, TlsError};
+use crate::xferlog::XferLog;
 
 /// A bound FTP server, ready to run.
 pub struct Server {
@@ -48,20 +53,44 @@ pub enum StartError {
     /// The TLS certificate or key could not be loaded or made.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The users file is missing or broken.
+    #[error("users file {path}: {1}", path = .0.display())]
+    Users(PathBuf, String),
+    /// The transfer log cannot be opened for appending.
+    #[error("xferlog {path}: {1}", path = .0.display())]
+    Xferlog(PathBuf, io::Error),
 }
 
 impl Server {
     /// Checks the root and binds `addr` (port 0 picks a free port).
+    /// Checks the root, loads the users file, opens the transfer log and binds `addr` (port 0 picks a
+    /// free port).
     pub async fn bind(addr: SocketAddr, config: Config) -> Result<Server, StartError> {
-        let storage = storage::open(&config).map_err(StartError::Root)?;
+        let root_storage = storage::open(&config).map_err(StartError::Root)?;
         let tls = config.tls.as_ref().map(TlsContext::load).transpose()?;
-        let listener = TcpListener::bind(addr)
+        let accounts = AccountStore::open(config.users_file.as_deref()).map_err(|error| {
+            StartError::Users(config.users_file.clone().unwrap_or_default(), error)
+        })?;
+        if config.users_file.is_some() {
+            // The stand-in hash unknown users are checked against is made now, not in the first
+            // unknown user's login (which would then take longer than a known user's).
+            tokio::task::spawn_blocking(|| hash::verify_unknown_user(""));
+        }
+        let xferlog = match &config.xferlog {
+            Some(path) => Some(
+                XferLog::open(path)
+                    .await
+                    .map_err(|error| StartError::Xferlog(path.clone(), error))?,
+            ),
+            None => None,
+        };
+        let listener = listen(addr)
             .await
             .map_err(|error| StartError::Bind(addr, error))?;
         let implicit_listener = match config.tls.as_ref().and_then(|tls| tls.implicit_port) {
             Some(port) => {
                 let implicit = SocketAddr::new(addr.ip(), port);
-                let listener = TcpListener::bind(implicit)
+                let listener = listen(implicit)
                     .await
                     .map_err(|error| StartError::Bind(implicit, error))?;
                 Some(listener)
@@ -72,12 +101,20 @@ impl Server {
             listener,
             implicit_listener,
             shared: Arc::new(Shared {
+                bans: Bans::new(config.ban_policy()),
                 config,
-                storage,
+                root_storage,
+                accounts: Arc::new(accounts),
+                xferlog,
                 sequence: AtomicU64::new(0),
                 tls,
             }),
         })
+    }
+
+    /// The accounts the server checks logins against, to reload (on SIGHUP) while it runs.
+    pub fn accounts(&self) -> Arc<AccountStore> {
+        self.shared.accounts.clone()
     }
 
     /// The address actually bound.
@@ -115,6 +152,11 @@ impl Server {
                             continue;
                         }
                     };
+                    if self.shared.bans.is_banned(peer.ip()) {
+                        tracing::info!(%peer, "refused: banned after failed logins");
+                        sessions.spawn(refuse(stream, entry, BANNED));
+                        continue;
+                    }
                     let Some(address_slot) = per_address.try_acquire(peer.ip()) else {
                         tracing::warn!(%peer, "refused: too many connections from this address");
                         sessions.spawn(refuse(stream, entry, TOO_MANY_FROM_ADDRESS));
@@ -165,6 +207,21 @@ impl Server {
     }
 }
 
+/// Binds the control listener. `::` takes IPv4 too (dual stack), whatever the system's default for
+/// `IPV6_V6ONLY`: IPv4 clients then appear as IPv4-mapped addresses, which every check canonicalises.
+async fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    if addr.ip() != IpAddr::V6(Ipv6Addr::UNSPECIFIED) {
+        return TcpListener::bind(addr).await;
+    }
+    let socket = Socket::new(Domain::IPV6, Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_only_v6(false)?;
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    TcpListener::from_std(socket.into())
+}
+
 /// Where shutdown stands, as every session sees it through a watch channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shutdown {
@@ -184,6 +241,7 @@ const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 const TOO_MANY: &str = "Too many connections; try again later.";
 const TOO_MANY_FROM_ADDRESS: &str = "Too many connections from your address; try again later.";
+pub(crate) const BANNED: &str = "Too many failed logins from your address; try again later.";
 
 /// Sessions per client address, capped (vsftpd's `max_per_ip`), so that one host cannot take every
 /// connection slot.

@@ -29,6 +29,11 @@ impl Control {
             .await
             .unwrap()
             .unwrap();
+        Control::from_stream(stream)
+    }
+
+    /// A control connection on a stream already connected (from a chosen source address, say).
+    pub fn from_stream(stream: TcpStream) -> Control {
         Control::over(Box::new(stream))
     }
 

@@ -34,15 +34,18 @@ impl TestServer {
 
     /// Like [`TestServer::start`], with the settings adjusted first.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_on("127.0.0.1:0", adjust).await
+    }
+
+    /// Like [`TestServer::start_with`], listening on `addr` (`[::1]:0`, `[::]:0`, ...).
+    pub async fn start_on(addr: &str, adjust: impl FnOnce(&mut Config)) -> TestServer {
         let root = tempfile::tempdir().unwrap();
         let mut config = Config::new(root.path());
         config.writable = true;
         config.server_name = "test.example".into();
         config.data_timeout = Duration::from_secs(5);
         adjust(&mut config);
-        let server = Server::bind("127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap();
+        let server = Server::bind(addr.parse().unwrap(), config).await.unwrap();
         let addr = server.local_addr().unwrap();
         let implicit_tls = server.implicit_tls_addr().map(Result::unwrap);
         let (stop, stopped) = oneshot::channel::<()>();

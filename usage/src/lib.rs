@@ -14,7 +14,17 @@ pub const USAGE_EXIT: i32 = 2;
 
 /// Parses the process arguments into `P`; on a usage error prints one line and exits with 2.
 pub fn parse<P: Parser>() -> P {
-    match P::try_parse() {
+    parse_from(std::env::args_os())
+}
+
+/// Like [`parse`], for arguments the program put together itself (the first is the program's name).
+pub fn parse_from<P, I, T>(args: I) -> P
+where
+    P: Parser,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match P::try_parse_from(args) {
         Ok(parsed) => parsed,
         Err(error) if prints_as_clap_does(error.kind()) => error.exit(),
         Err(error) => {

@@ -276,7 +276,7 @@ fn netrc_supplies_the_login() {
     let f = fixture();
     let netrc = f.work.path().join("creds");
     std::fs::write(&netrc, "machine 127.0.0.1 login alice password a-secret\n").unwrap();
-    // Our server is anonymous-only, so alice from the netrc is denied: proof the netrc was used.
+    // Our test server has no accounts, so alice from the netrc is denied: proof the netrc was used.
     f.cmd()
         .args([
             "-v",

@@ -20,6 +20,7 @@
 use std::io::Write;
 
 use super::listing;
+use crate::accounts::{Right, Rights};
 use crate::storage::{Entry, FileKind, Stat};
 
 /// One fact this server offers.
@@ -134,11 +135,11 @@ impl Role {
     }
 }
 
-/// How entries are formatted for one session: its selection and whether it may write.
+/// How entries are formatted for one session: its selection and the rights `perm` reports.
 #[derive(Debug, Clone, Copy)]
 pub struct Facts {
     pub selected: FactSet,
-    pub writable: bool,
+    pub rights: Rights,
 }
 
 impl Facts {
@@ -154,7 +155,7 @@ impl Facts {
                 Fact::Size if stat.is_file() => write!(out, "size={};", stat.len),
                 Fact::Size => Ok(()),
                 Fact::Modify => write!(out, "modify={};", listing::mdtm_timestamp(stat.modified)),
-                Fact::Perm => write!(out, "perm={};", perm_value(stat.kind, role, self.writable)),
+                Fact::Perm => write!(out, "perm={};", perm_value(stat.kind, role, self.rights)),
                 Fact::Unique => write!(out, "unique={:x}U{:x};", stat.dev, stat.ino),
                 Fact::UnixMode => write!(out, "UNIX.mode={:04o};", stat.mode & 0o7777),
             };
@@ -181,20 +182,43 @@ fn type_value(kind: FileKind, role: Role) -> &'static str {
     }
 }
 
-/// RFC 3659 §7.5.5's letters for what this session may do with the object.
-fn perm_value(kind: FileKind, role: Role, writable: bool) -> &'static str {
-    match (kind, role, writable) {
-        (FileKind::File, _, false) => "r",
-        (FileKind::File, _, true) => "adfrw",
+/// RFC 3659 §7.5.5's letters for what this session may do with the object, each present only when the
+/// session holds the right the command behind it needs (`e`, entering a directory, needs none).
+fn perm_value(kind: FileKind, role: Role, rights: Rights) -> String {
+    use Right::{Delete, Mkdir, Read, Rename, Write};
+    let letters: &[(char, Option<Right>)] = match (kind, role) {
+        (FileKind::File, _) => &[
+            ('a', Some(Write)),
+            ('d', Some(Delete)),
+            ('f', Some(Rename)),
+            ('r', Some(Read)),
+            ('w', Some(Write)),
+        ],
         // The listed directory and its parent are changed through their own names, not these entries.
-        (FileKind::Directory, Role::Listed | Role::Parent, false) => "el",
-        (FileKind::Directory, Role::Listed | Role::Parent, true) => "celmp",
-        (FileKind::Directory, Role::Member, false) => "el",
-        (FileKind::Directory, Role::Member, true) => "cdeflmp",
+        (FileKind::Directory, Role::Listed | Role::Parent) => &[
+            ('c', Some(Write)),
+            ('e', None),
+            ('l', Some(Read)),
+            ('m', Some(Mkdir)),
+            ('p', Some(Delete)),
+        ],
+        (FileKind::Directory, Role::Member) => &[
+            ('c', Some(Write)),
+            ('d', Some(Delete)),
+            ('e', None),
+            ('f', Some(Rename)),
+            ('l', Some(Read)),
+            ('m', Some(Mkdir)),
+            ('p', Some(Delete)),
+        ],
         // A symlink or special file can only be removed or renamed (as itself).
-        (FileKind::Symlink | FileKind::Other, _, false) => "",
-        (FileKind::Symlink | FileKind::Other, _, true) => "df",
-    }
+        (FileKind::Symlink | FileKind::Other, _) => &[('d', Some(Delete)), ('f', Some(Rename))],
+    };
+    letters
+        .iter()
+        .filter(|(_, right)| right.is_none_or(|right| rights.has(right)))
+        .map(|(letter, _)| *letter)
+        .collect()
 }
 
 #[cfg(test)]
@@ -232,7 +256,7 @@ mod tests {
     fn entries_follow_the_grammar() {
         let read_only = Facts {
             selected: FactSet::default(),
-            writable: false,
+            rights: Rights::anonymous(false),
         };
         assert_eq!(
             line(read_only, "robots.txt", stat(FileKind::File, 0o644)),
@@ -244,7 +268,7 @@ mod tests {
         );
         let writable = Facts {
             selected: FactSet::from_opts("Type;perm;bogus;"),
-            writable: true,
+            rights: Rights::all(),
         };
         assert_eq!(
             line(writable, "..", stat(FileKind::Directory, 0o755)),
@@ -256,7 +280,7 @@ mod tests {
         );
         let none = Facts {
             selected: FactSet::from_opts(""),
-            writable: true,
+            rights: Rights::all(),
         };
         assert_eq!(line(none, "a b", stat(FileKind::File, 0)), " a b\r\n");
     }

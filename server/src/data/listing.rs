@@ -153,6 +153,23 @@ pub fn mdtm_timestamp(time: SystemTime) -> String {
     )
 }
 
+/// `Www Mmm dd hh:mm:ss yyyy` in UTC, as `ctime(3)` writes it (without its newline): the transfer log's
+/// first field.
+pub fn ctime(time: SystemTime) -> String {
+    let c = Civil::from(time);
+    let days = match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_secs() / 86_400,
+        Err(_) => 0,
+    };
+    // 1 January 1970 was a Thursday.
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    let month = MONTHS[(c.month - 1) as usize];
+    format!(
+        "{weekday} {month} {:>2} {:02}:{:02}:{:02} {}",
+        c.day, c.hour, c.minute, c.second, c.year
+    )
+}
+
 /// A UTC calendar time.
 struct Civil {
     year: i64,

@@ -47,12 +47,9 @@ impl Session {
                 "PASV not allowed after EPSV ALL.",
             ));
         }
-        let announced = match self
-            .shared
-            .config
-            .pasv_address
-            .unwrap_or(self.control.addrs().local_ip())
-        {
+        // Over IPv6 the listener would be on an IPv6 address, which a 227 cannot carry (RFC 2428 §1):
+        // EPSV is the way, whatever `--pasv-address` says.
+        let local = match self.control.addrs().local_ip() {
             IpAddr::V4(ip) => ip,
             IpAddr::V6(_) => {
                 return Err(Reply::new(
@@ -60,6 +57,10 @@ impl Session {
                     "PASV needs IPv4; use EPSV.",
                 ))
             }
+        };
+        let announced = match self.shared.config.pasv_address {
+            Some(IpAddr::V4(public)) => public,
+            _ => local,
         };
         let port = self.open_listener().await?;
         let text = hostport::pasv_reply_text(SocketAddrV4::new(announced, port));

@@ -1,25 +1,53 @@
-//! USER, PASS, REIN and QUIT, and the commands that only report or set session options (FEAT, OPTS,
-//! TYPE).
+//! USER, PASS (the guest and named accounts), REIN and QUIT, and the commands that only report or set
+//! session options (FEAT, OPTS, TYPE).
 
 use std::io;
 
-use ftp_proto::{Reply, ReplyCode, TransferType};
+use std::sync::Arc;
 
-use super::{Answer, Flow, Login, Session};
+use ftp_proto::{Password, Reply, ReplyCode, TransferType};
+
+use super::{Answer, Flow, Identity, Login, Session};
+use crate::accounts::file::ANONYMOUS_NAMES;
+use crate::accounts::{hash, Account, Rights};
 use crate::data::facts::FactSet;
 use crate::jail::VirtualPath;
+use crate::server::BANNED;
+use crate::storage::{Storage, StorageError};
+use crate::xferlog::Access;
 
-/// User names that log in as the anonymous guest.
-const ANONYMOUS_USERS: [&str; 2] = ["anonymous", "ftp"];
+/// A refused PASS: its reply, and whether it was a wrong name or password (counted for bans).
+struct Refusal {
+    reply: Reply,
+    bad_credentials: bool,
+}
 
-/// Whether `name` logs in as the anonymous guest.
+impl Refusal {
+    fn bad_credentials() -> Refusal {
+        Refusal {
+            reply: Reply::new(ReplyCode::NotLoggedIn, "Login incorrect."),
+            bad_credentials: true,
+        }
+    }
+
+    fn other(reply: Reply) -> Refusal {
+        Refusal {
+            reply,
+            bad_credentials: false,
+        }
+    }
+}
+
+/// `anonymous` and `ftp`, in any case, log in as the guest (when anonymous logins are on).
 pub(super) fn is_anonymous(name: &str) -> bool {
-    ANONYMOUS_USERS
+    ANONYMOUS_NAMES
         .iter()
         .any(|anonymous| anonymous.eq_ignore_ascii_case(name))
 }
 
 impl Session {
+    /// Every name gets 331, known or not, so that USER tells nothing about which accounts exist; the
+    /// check is PASS's.
     pub(super) fn user(&mut self, name: &str) -> Answer {
         if self.login == Login::LoggedIn {
             return Err(Reply::new(
@@ -27,46 +55,153 @@ impl Session {
                 "Can't change to another user.",
             ));
         }
-        if is_anonymous(name) {
-            self.login = Login::AwaitingPassword;
+        self.login = Login::AwaitingPassword(name.to_string());
+        if self.shared.config.anonymous && is_anonymous(name) {
             return Ok(Reply::new(
                 ReplyCode::NeedPassword,
                 "Guest login ok, send your complete e-mail address as password.",
             ));
         }
-        self.login = Login::AwaitingUser;
-        Err(Reply::new(
-            ReplyCode::NotLoggedIn,
-            "This FTP server is anonymous only.",
+        Ok(Reply::new(
+            ReplyCode::NeedPassword,
+            "Please specify the password.",
         ))
     }
 
-    /// Any password is accepted for the guest: by custom it is an e-mail address, which is not checked.
-    /// Every refusal (PASS without an accepted USER: the only failed login of an anonymous-only server)
-    /// is answered after `failed_login_delay`, like vsftpd's `delay_failed_login`, so that guessing
-    /// passwords is slow (RFC 2577 §5). The wait is this session's own sleep: others are not slowed.
-    pub(super) async fn pass(&mut self) -> Answer {
-        let answer = self.check_pass();
-        if answer.is_err() {
-            tokio::time::sleep(self.shared.config.failed_login_delay).await;
+    /// Any password is accepted for the guest (by custom an e-mail address, not checked); a named
+    /// account's is checked against its argon2id hash. Every refusal is answered after
+    /// `failed_login_delay`, like vsftpd's `delay_failed_login`, so that guessing passwords is slow (RFC
+    /// 2577 §5); the wait is this session's own sleep: others are not slowed. A wrong password or name
+    /// counts towards `--ban-after`: the failure that bans the address, and any PASS from an address
+    /// already banned, get 421 and the connection is closed.
+    pub(super) async fn pass(&mut self, password: &Password) -> io::Result<Flow> {
+        let peer = self.control.addrs().peer_ip();
+        if self.shared.bans.is_banned(peer) {
+            return self.close_banned().await;
         }
-        answer
+        let refusal = match self.check_pass(&password.0).await {
+            Ok(reply) => return self.send(reply).await,
+            Err(refusal) => refusal,
+        };
+        let banned = refusal.bad_credentials && self.shared.bans.record_failure(peer);
+        tokio::time::sleep(self.shared.config.failed_login_delay).await;
+        if banned {
+            return self.close_banned().await;
+        }
+        self.send(refusal.reply).await
     }
 
-    fn check_pass(&mut self) -> Answer {
-        match self.login {
-            Login::LoggedIn => Ok(Reply::new(ReplyCode::UserLoggedIn, "Already logged in.")),
+    async fn close_banned(&mut self) -> io::Result<Flow> {
+        self.send(Reply::new(ReplyCode::ServiceNotAvailable, BANNED))
+            .await?;
+        let _ = self.control.shutdown().await;
+        Ok(Flow::Close)
+    }
+
+    async fn check_pass(&mut self, password: &str) -> Result<Reply, Refusal> {
+        let name = match &self.login {
+            Login::LoggedIn => {
+                return Ok(Reply::new(ReplyCode::UserLoggedIn, "Already logged in."))
+            }
             Login::AwaitingUser => {
-                Err(Reply::new(ReplyCode::BadSequence, "Login with USER first."))
+                return Err(Refusal::other(Reply::new(
+                    ReplyCode::BadSequence,
+                    "Login with USER first.",
+                )))
             }
-            Login::AwaitingPassword => {
-                self.login = Login::LoggedIn;
-                let mut lines = self.shared.config.welcome.clone();
-                lines.push("Guest login ok, access restrictions apply.".to_string());
-                tracing::info!(peer = %self.control.addrs().peer, "anonymous login");
-                Ok(Reply::multi(ReplyCode::UserLoggedIn, lines))
-            }
+            Login::AwaitingPassword(name) => name.clone(),
+        };
+        // A refused PASS needs a new USER, as after any other answer to it.
+        self.login = Login::AwaitingUser;
+        let peer = self.control.addrs().peer;
+        if self.shared.config.anonymous && is_anonymous(&name) {
+            // Whatever a session held before (REIN after a jailed account's login), the guest starts
+            // on the whole root, at `/`.
+            self.storage = self.shared.root_storage.clone();
+            self.cwd = VirtualPath::root();
+            self.identity = Some(Identity {
+                access: Access::Anonymous(password.to_string()),
+                rights: Rights::anonymous(self.shared.config.writable),
+                root_in_server: VirtualPath::root(),
+                _slot: None,
+            });
+            self.login = Login::LoggedIn;
+            tracing::info!(%peer, "anonymous login");
+            return Ok(self.welcome("Guest login ok, access restrictions apply."));
         }
+        let Some(account) = self.check_password(&name, password).await else {
+            tracing::info!(%peer, user = ?name, "failed login");
+            return Err(Refusal::bad_credentials());
+        };
+        let Some(slot) = self.shared.accounts.try_start_session(&account) else {
+            tracing::info!(%peer, user = %name, "refused: the account's max-sessions reached");
+            return Err(Refusal::other(Reply::new(
+                ReplyCode::NotLoggedIn,
+                "Too many sessions for this account.",
+            )));
+        };
+        let (storage, cwd, root_in_server) = self.open_home(&account).await.map_err(|error| {
+            tracing::error!(%peer, user = %name, home = %account.home.display(), %error, "cannot open the home directory");
+            Refusal::other(Reply::new(
+                ReplyCode::NotLoggedIn,
+                "Home directory not available.",
+            ))
+        })?;
+        self.storage = storage;
+        self.cwd = cwd;
+        self.identity = Some(Identity {
+            access: Access::Real(name.clone()),
+            rights: account.rights,
+            root_in_server,
+            _slot: Some(slot),
+        });
+        self.login = Login::LoggedIn;
+        tracing::info!(%peer, user = %name, "login");
+        Ok(self.welcome(&format!("User {name} logged in.")))
+    }
+
+    /// The account named `name` when `password` is its password. The hash is checked on the blocking
+    /// pool (it takes milliseconds on purpose); an unknown name costs as much as a known one.
+    async fn check_password(&self, name: &str, password: &str) -> Option<Account> {
+        let account = self.shared.accounts.get(name);
+        let hash = account
+            .as_ref()
+            .map(|account| account.password_hash.clone());
+        let password = password.to_string();
+        // The semaphore is never closed; were it, the check would go on without it.
+        let _permit = self.shared.accounts.checks.acquire().await.ok();
+        let matches = tokio::task::spawn_blocking(move || match hash {
+            Some(hash) => hash::verify(&password, &hash),
+            None => hash::verify_unknown_user(&password),
+        })
+        .await
+        .unwrap_or(false);
+        account.filter(|_| matches)
+    }
+
+    /// The storage, first working directory and place under the root of `account`'s session: a jailed
+    /// account gets a storage whose root is its home (opened beneath the server root, so the kernel
+    /// keeps it inside), any other the whole root, starting in its home.
+    async fn open_home(
+        &self,
+        account: &Account,
+    ) -> Result<(Arc<dyn Storage>, VirtualPath, VirtualPath), StorageError> {
+        let root = &self.shared.root_storage;
+        if account.jail {
+            let storage = root.beneath(&account.home).await?;
+            return Ok((storage, VirtualPath::root(), account.home.clone()));
+        }
+        if !root.metadata(&account.home).await?.is_dir() {
+            return Err(StorageError::Io(io::ErrorKind::NotADirectory.into()));
+        }
+        Ok((root.clone(), account.home.clone(), VirtualPath::root()))
+    }
+
+    /// The 230: the welcome lines, then `last`.
+    fn welcome(&self, last: &str) -> Reply {
+        let mut lines = self.shared.config.welcome.clone();
+        lines.push(last.to_string());
+        Reply::multi(ReplyCode::UserLoggedIn, lines)
     }
 
     /// REIN (RFC 959 §4.1.1): "terminates a USER, flushing all I/O and account information ... All
@@ -76,6 +211,10 @@ impl Session {
     /// completed": a REIN during a transfer is ignored like every command but ABOR, QUIT and STAT.)
     pub(super) fn rein(&mut self) -> Reply {
         self.login = Login::AwaitingUser;
+        // The account goes, with its rights, its session slot and its jail: until the next login the
+        // session holds nothing of it.
+        self.identity = None;
+        self.storage = self.shared.root_storage.clone();
         self.cwd = VirtualPath::root();
         self.transfer_type = TransferType::Image;
         self.plan = None;
@@ -89,9 +228,7 @@ impl Session {
     /// Ends the session: any running transfer is aborted and its data connection closed first.
     pub(super) async fn quit(&mut self) -> io::Result<Flow> {
         if let Some(running) = self.transfer.take() {
-            let bytes = running.abort().await;
-            self.statistics.data_bytes += bytes;
-            self.statistics.transfers += 1;
+            self.stop_transfer(running).await;
         }
         self.plan = None;
         let s = &self.statistics;

@@ -16,6 +16,7 @@ use ftp_proto::{PathArg, Reply, ReplyCode, ReplyLine};
 
 use super::transfers::ListingStyle;
 use super::{Answer, Flow, Session};
+use crate::accounts::Right;
 use crate::data::facts::{FactSet, Facts, Role};
 use crate::data::transfer::DataLink;
 use crate::jail::VirtualPath;
@@ -49,7 +50,8 @@ impl Session {
         &mut self,
         path: &VirtualPath,
     ) -> Result<(Box<dyn Listing>, DataLink), Reply> {
-        let storage = &self.shared.storage;
+        self.require(Right::Read)?;
+        let storage = &self.storage;
         let stat = storage.metadata(path).await?;
         if !stat.is_dir() {
             return Err(Reply::new(
@@ -86,8 +88,9 @@ impl Session {
     }
 
     async fn describe(&self, argument: &Option<PathArg>) -> Answer {
+        self.require(Right::Read)?;
         let path = self.target(argument);
-        let stat = self.shared.storage.metadata(&path).await?;
+        let stat = self.storage.metadata(&path).await?;
         let role = match argument {
             None => Role::Listed,
             Some(_) => Role::Member,
@@ -123,7 +126,7 @@ impl Session {
     fn facts(&self) -> Facts {
         Facts {
             selected: self.selected_facts,
-            writable: self.writable(),
+            rights: self.rights(),
         }
     }
 

@@ -7,9 +7,12 @@
 //! the status of the transfer"), and answering it cannot disturb the transfer. Handlers live by topic in the submodules, one function per command. A handler that answers
 //! with one reply returns it, or its refusal as `Err(Reply)` (every helper refuses the same way, so `?`
 //! carries a refusal up); failures from the file system become replies in one place, the
-//! `From<StorageError> for Reply` below. Handlers reach files only through `Shared::storage`.
+//! `From<StorageError> for Reply` below. Handlers reach files only through `Session::storage`
+//! (the logged-in user's: the whole root, or a jailed account's home); rights are checked with
+//! `Session::require`.
 //!
-//! - [`login`]: USER, PASS, REIN, QUIT and the commands that only set or report session state.
+//! - [`login`]: USER, PASS (anonymous and named accounts, bans), REIN, QUIT and the commands that only
+//!   set or report session state.
 //! - [`navigation`]: CWD, CDUP, PWD, MKD, RMD, DELE, RNFR/RNTO, SIZE, MDTM.
 //! - [`data_setup`]: PORT, EPRT, PASV, EPSV, REST.
 //! - [`transfers`]: RETR, STOR, APPE, STOU, LIST, NLST, ABOR and the end of a transfer.
@@ -36,6 +39,8 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::accounts::bans::Bans;
+use crate::accounts::{AccountStore, Right, Rights, SessionSlot};
 use crate::config::Config;
 use crate::control::{ControlConnection, Received};
 use crate::data::channel::DataPlan;
@@ -44,15 +49,22 @@ use crate::jail::VirtualPath;
 use crate::server::Shutdown;
 use crate::storage::{Storage, StorageError};
 use crate::tls::TlsContext;
+use crate::xferlog::{Access, XferLog};
 use login::feat;
 use security::Security;
 use transfers::RunningTransfer;
 
-/// What every session shares: the settings and the storage (the root, confined by the kernel).
+/// What every session shares: the settings, the storage of the whole root (confined by the kernel), the
+/// accounts, the bans and the transfer log.
 #[derive(Debug)]
 pub struct Shared {
     pub config: Config,
-    pub storage: Box<dyn Storage>,
+    /// The whole root. A session works on its own [`Session::storage`], which is this or, for an
+    /// account jailed to its home, a storage beneath it.
+    pub root_storage: Arc<dyn Storage>,
+    pub accounts: Arc<AccountStore>,
+    pub bans: Bans,
+    pub xferlog: Option<XferLog>,
     /// Numbers passive-port start points uniquely across sessions.
     pub sequence: AtomicU64,
     /// The certificate and TLS policy, when the server offers FTPS.
@@ -79,8 +91,22 @@ pub enum Flow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Login {
     AwaitingUser,
-    AwaitingPassword,
+    /// USER was given this name (known or not: every USER gets 331).
+    AwaitingPassword(String),
     LoggedIn,
+}
+
+/// Who is logged in, and what they may do.
+#[derive(Debug)]
+struct Identity {
+    /// For the transfer log (anonymous: the e-mail given as password).
+    access: Access,
+    rights: Rights,
+    /// Where this session's `/` is under the server root (the home of a jailed account), so that the
+    /// transfer log names files as they are under the root.
+    root_in_server: VirtualPath,
+    /// Held while logged in, for the account's `max-sessions`.
+    _slot: Option<SessionSlot>,
 }
 
 /// The figures of the 221 goodbye; the control connection counts its own bytes.
@@ -99,8 +125,12 @@ struct Statistics {
 /// A connected client.
 pub struct Session {
     shared: Arc<Shared>,
+    /// The files this session works on: the root until login, then the account's.
+    storage: Arc<dyn Storage>,
     control: ControlConnection,
     login: Login,
+    /// `None` until login.
+    identity: Option<Identity>,
     cwd: VirtualPath,
     transfer_type: TransferType,
     plan: Option<DataPlan>,
@@ -140,9 +170,11 @@ impl Session {
             },
         };
         let mut session = Session {
+            storage: shared.root_storage.clone(),
             shared,
             control,
             login: Login::AwaitingUser,
+            identity: None,
             cwd: VirtualPath::root(),
             transfer_type: TransferType::Image,
             plan: None,
@@ -295,7 +327,7 @@ impl Session {
                 Some(refusal) => Err(refusal),
                 None => self.user(&name),
             },
-            Command::Pass(_) => self.pass().await,
+            Command::Pass(password) => return self.pass(&password).await,
             Command::Syst => Ok(Reply::new(ReplyCode::SystemType, "UNIX Type: L8")),
             Command::Noop => Ok(Reply::new(ReplyCode::CommandOk, "NOOP ok.")),
             Command::Help(topic) => status::help(topic.as_deref()),
@@ -354,8 +386,20 @@ impl Session {
         self.shared.sequence.fetch_add(1, Ordering::Relaxed)
     }
 
-    fn writable(&self) -> bool {
-        self.shared.config.writable
+    /// The logged-in user's rights; none before login.
+    fn rights(&self) -> Rights {
+        self.identity
+            .as_ref()
+            .map_or(Rights::NONE, |identity| identity.rights)
+    }
+
+    /// Refuses with 550 unless the logged-in user holds `right`.
+    fn require(&self, right: Right) -> Result<(), Reply> {
+        if self.rights().has(right) {
+            Ok(())
+        } else {
+            Err(Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED))
+        }
     }
 }
 

@@ -4,7 +4,8 @@ use std::io;
 
 use ftp_proto::{pathname, PathArg, Reply, ReplyCode};
 
-use super::{Answer, Session, NAME_NOT_ALLOWED, NOT_A_PLAIN_FILE, PERMISSION_DENIED};
+use super::{Answer, Session, NAME_NOT_ALLOWED, NOT_A_PLAIN_FILE};
+use crate::accounts::Right;
 use crate::data::listing;
 use crate::jail::VirtualPath;
 use crate::storage::{Stat, StorageError};
@@ -12,7 +13,7 @@ use crate::storage::{Stat, StorageError};
 impl Session {
     pub(super) async fn cwd(&mut self, argument: &[u8]) -> Answer {
         let target = self.cwd.join(argument);
-        let stat = match self.shared.storage.metadata(&target).await {
+        let stat = match self.storage.metadata(&target).await {
             Ok(stat) => stat,
             Err(StorageError::Io(error)) if error.kind() == io::ErrorKind::NotFound => {
                 return Err(Reply::new(
@@ -45,14 +46,14 @@ impl Session {
     }
 
     pub(super) async fn mkd(&mut self, argument: &PathArg) -> Answer {
-        let target = self.writable_path(argument)?;
-        self.shared.storage.create_dir(&target).await?;
+        let target = self.writable_path(argument, Right::Mkdir)?;
+        self.storage.create_dir(&target).await?;
         let text = [&pathname::quote(&target.to_bytes())[..], b" created."].concat();
         Ok(Reply::new(ReplyCode::PathCreated, text))
     }
 
     pub(super) async fn rmd(&mut self, argument: &PathArg) -> Answer {
-        let target = self.writable_path(argument)?;
+        let target = self.writable_path(argument, Right::Delete)?;
         if target == self.cwd
             || self
                 .cwd
@@ -64,7 +65,7 @@ impl Session {
                 "Can't remove the current directory.",
             ));
         }
-        self.shared.storage.remove_dir(&target).await?;
+        self.storage.remove_dir(&target).await?;
         Ok(Reply::new(
             ReplyCode::FileActionOk,
             "Remove directory operation successful.",
@@ -72,8 +73,8 @@ impl Session {
     }
 
     pub(super) async fn dele(&mut self, argument: &PathArg) -> Answer {
-        let target = self.writable_path(argument)?;
-        self.shared.storage.remove_file(&target).await?;
+        let target = self.writable_path(argument, Right::Delete)?;
+        self.storage.remove_file(&target).await?;
         Ok(Reply::new(
             ReplyCode::FileActionOk,
             "Delete operation successful.",
@@ -81,8 +82,8 @@ impl Session {
     }
 
     pub(super) async fn rnfr(&mut self, argument: &PathArg) -> Answer {
-        let source = self.writable_path(argument)?;
-        self.shared.storage.symlink_metadata(&source).await?;
+        let source = self.writable_path(argument, Right::Rename)?;
+        self.storage.symlink_metadata(&source).await?;
         self.rename_from = Some(source);
         Ok(Reply::new(ReplyCode::FileActionPending, "Ready for RNTO."))
     }
@@ -91,8 +92,8 @@ impl Session {
         let Some(source) = self.rename_from.take() else {
             return Err(Reply::new(ReplyCode::BadSequence, "RNFR required first."));
         };
-        let target = self.writable_path(argument)?;
-        self.shared.storage.rename(&source, &target).await?;
+        let target = self.writable_path(argument, Right::Rename)?;
+        self.storage.rename(&source, &target).await?;
         Ok(Reply::new(ReplyCode::FileActionOk, "Rename successful."))
     }
 
@@ -110,23 +111,22 @@ impl Session {
     }
 
     async fn plain_file_metadata(&self, argument: &PathArg) -> Result<Stat, Reply> {
-        let stat = self
-            .shared
-            .storage
-            .metadata(&self.cwd.join(&argument.0))
-            .await?;
+        self.require(Right::Read)?;
+        let stat = self.storage.metadata(&self.cwd.join(&argument.0)).await?;
         if !stat.is_file() {
             return Err(Reply::new(ReplyCode::FileUnavailable, NOT_A_PLAIN_FILE));
         }
         Ok(stat)
     }
 
-    /// The target of a command that changes the tree: read-only servers refuse with 550, and the root
-    /// itself cannot be created, removed or renamed.
-    pub(super) fn writable_path(&self, argument: &PathArg) -> Result<VirtualPath, Reply> {
-        if !self.writable() {
-            return Err(Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED));
-        }
+    /// The target of a command that changes the tree: a user without `right` is refused with 550, and
+    /// the root itself cannot be created, removed or renamed.
+    pub(super) fn writable_path(
+        &self,
+        argument: &PathArg,
+        right: Right,
+    ) -> Result<VirtualPath, Reply> {
+        self.require(right)?;
         let target = self.cwd.join(&argument.0);
         if target.is_root() {
             return Err(Reply::new(ReplyCode::FileNameNotAllowed, NAME_NOT_ALLOWED));

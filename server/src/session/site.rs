@@ -4,6 +4,7 @@
 use ftp_proto::{PathArg, Reply, ReplyCode, SiteCommand};
 
 use super::{Answer, Session};
+use crate::accounts::Right;
 
 impl Session {
     pub(super) async fn site(&mut self, command: &SiteCommand) -> Answer {
@@ -16,14 +17,14 @@ impl Session {
     /// Changes a file's permission bits; refused (550) where the session may not write, like every
     /// command that changes the tree.
     async fn site_chmod(&mut self, mode: u32, argument: &PathArg) -> Answer {
-        let target = self.writable_path(argument)?;
-        self.shared.storage.set_mode(&target, mode).await?;
+        let target = self.writable_path(argument, Right::Write)?;
+        self.storage.set_mode(&target, mode).await?;
         Ok(Reply::new(ReplyCode::CommandOk, "SITE CHMOD command ok."))
     }
 
     /// The SITE commands this session may use.
     fn site_help(&self) -> Reply {
-        let commands = if self.writable() {
+        let commands = if self.rights().has(Right::Write) {
             " CHMOD HELP"
         } else {
             " HELP"

@@ -18,9 +18,11 @@ use std::time::SystemTime;
 use ftp_proto::{ListingArg, Reply, ReplyCode, TransferType, Verb};
 
 use super::{Answer, Flow, Login, Session};
+use crate::accounts::Right;
 use crate::data::channel::DataPlan;
 use crate::data::listing;
 use crate::storage::Entry;
+use crate::xferlog::Access;
 
 impl Session {
     pub(super) async fn stat(&mut self, argument: &Option<ListingArg>) -> io::Result<Flow> {
@@ -43,9 +45,12 @@ impl Session {
     }
 
     fn status(&self) -> Reply {
-        let login = match self.login {
-            Login::LoggedIn => "Logged in anonymously.",
-            Login::AwaitingUser | Login::AwaitingPassword => "Not logged in.",
+        let login = match (&self.login, &self.identity) {
+            (Login::LoggedIn, Some(identity)) => match &identity.access {
+                Access::Anonymous(_) => "Logged in anonymously.".to_string(),
+                Access::Real(name) => format!("Logged in as {name}."),
+            },
+            _ => "Not logged in.".to_string(),
         };
         let kind = match self.transfer_type {
             TransferType::Ascii => "ASCII",
@@ -78,11 +83,14 @@ impl Session {
     /// STAT path: the `ls -l` lines LIST would send, on the control connection. RFC 959 §5.4 gives STAT
     /// 450 rather than 550 for a file that is not there.
     async fn stat_path(&mut self, argument: &ListingArg) -> io::Result<Flow> {
+        if let Err(refusal) = self.require(Right::Read) {
+            return self.send(refusal).await;
+        }
         let path = argument
             .path
             .as_ref()
             .map_or_else(|| self.cwd.clone(), |path| self.cwd.join(&path.0));
-        let storage = &self.shared.storage;
+        let storage = &self.storage;
         let opened = match storage.metadata(&path).await {
             Ok(stat) => storage.open_listing(&path).await.map(|l| (stat, l)),
             Err(error) => Err(error),

@@ -13,17 +13,17 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use ftp_proto::{ListingArg, PathArg, Reply, ReplyCode, TransferType};
 use tokio::task::JoinHandle;
 
-use super::{
-    new_counter, write_failure, Flow, Session, LOCAL_ERROR, PERMISSION_DENIED, TRANSFER_ABORTED,
-};
+use super::{new_counter, write_failure, Flow, Session, LOCAL_ERROR, TRANSFER_ABORTED};
+use crate::accounts::Right;
 use crate::data::transfer::{self, DataLink, Outcome};
 use crate::jail::VirtualPath;
 use crate::storage::{FileReader, Listing, StorageError, Upload};
+use crate::xferlog::{Direction, TransferRecord};
 
 pub use crate::data::transfer::ListingStyle;
 
@@ -31,6 +31,8 @@ pub use crate::data::transfer::ListingStyle;
 pub struct RunningTransfer {
     what: String,
     is_file: bool,
+    /// For the transfer log: a file transfer's path and direction (listings are not logged).
+    logged: Option<(VirtualPath, Direction)>,
     started: Instant,
     counter: Arc<AtomicU64>,
     handle: JoinHandle<Outcome>,
@@ -89,7 +91,7 @@ impl Session {
         ))
         .await?;
         let ascii = self.transfer_type == TransferType::Ascii;
-        self.start(path.display(), true, link, |link| {
+        self.start(path, Some(Direction::Outgoing), link, |link| {
             transfer::send_file(link, file, length, ascii)
         });
         Ok(Flow::Continue)
@@ -102,7 +104,8 @@ impl Session {
         path: &VirtualPath,
         offset: u64,
     ) -> Result<(FileReader, u64, DataLink), Reply> {
-        let file = self.shared.storage.open_file(path, offset).await?;
+        self.require(Right::Read)?;
+        let file = self.storage.open_file(path, offset).await?;
         let size = file.len;
         if offset > size {
             return Err(Reply::new(
@@ -145,7 +148,7 @@ impl Session {
 
     fn start_upload(&mut self, path: VirtualPath, upload: Box<dyn Upload>, link: DataLink) {
         let ascii = self.transfer_type == TransferType::Ascii;
-        self.start(path.display(), true, link, |link| {
+        self.start(path, Some(Direction::Incoming), link, |link| {
             transfer::receive_file(link, upload, ascii)
         });
     }
@@ -159,10 +162,10 @@ impl Session {
         kind: UploadKind,
     ) -> Result<(VirtualPath, Box<dyn Upload>, DataLink), Reply> {
         no_restart(&mut self.restart_offset)?;
-        let path = self.writable_path(argument)?;
+        let path = self.writable_path(argument, Right::Write)?;
         // The plan is taken only once the upload exists, so a refused name leaves it for the next
         // command; without a plan the new upload is dropped, which leaves nothing behind.
-        let storage = &self.shared.storage;
+        let storage = &self.storage;
         let upload = match kind {
             UploadKind::Replace => storage.create_upload(&path).await,
             UploadKind::Append => storage.append_upload(&path).await,
@@ -195,11 +198,8 @@ impl Session {
 
     async fn prepare_stou(&mut self) -> Result<(VirtualPath, Box<dyn Upload>, DataLink), Reply> {
         no_restart(&mut self.restart_offset)?;
-        if !self.writable() {
-            return Err(Reply::new(ReplyCode::FileUnavailable, PERMISSION_DENIED));
-        }
+        self.require(Right::Write)?;
         let (upload, name) = self
-            .shared
             .storage
             .unique_upload(&self.cwd)
             .await
@@ -241,7 +241,7 @@ impl Session {
     ) -> io::Result<Flow> {
         self.send(Reply::new(ReplyCode::FileStatusOk, opening))
             .await?;
-        self.start(path.display(), false, link, |link| {
+        self.start(path.clone(), None, link, |link| {
             transfer::send_listing(link, listing, style, all)
         });
         Ok(Flow::Continue)
@@ -253,7 +253,8 @@ impl Session {
         &mut self,
         path: &VirtualPath,
     ) -> Result<(Box<dyn Listing>, DataLink), Reply> {
-        let listing = self.shared.storage.open_listing(path).await?;
+        self.require(Right::Read)?;
+        let listing = self.storage.open_listing(path).await?;
         let link = self.take_data_link()?;
         Ok((listing, link))
     }
@@ -271,9 +272,7 @@ impl Session {
                 .await;
         };
         let what = running.what.clone();
-        let bytes = running.abort().await;
-        self.statistics.data_bytes += bytes;
-        self.statistics.transfers += 1;
+        let bytes = self.stop_transfer(running).await;
         tracing::info!(peer = %self.control.addrs().peer, path = %what, bytes, "transfer aborted by client");
         self.send(Reply::new(ReplyCode::ConnectionClosed, TRANSFER_ABORTED))
             .await?;
@@ -289,9 +288,7 @@ impl Session {
     pub(super) async fn cut_transfer_for_shutdown(&mut self) -> io::Result<Flow> {
         if let Some(running) = self.transfer.take() {
             let what = running.what.clone();
-            let bytes = running.abort().await;
-            self.statistics.data_bytes += bytes;
-            self.statistics.transfers += 1;
+            let bytes = self.stop_transfer(running).await;
             tracing::warn!(peer = %self.control.addrs().peer, path = %what, bytes, "transfer cut: shutdown grace period over");
             self.send(Reply::new(
                 ReplyCode::ConnectionClosed,
@@ -300,6 +297,47 @@ impl Session {
             .await?;
         }
         self.send_shutdown_notice().await
+    }
+
+    /// Stops a running transfer before its end (ABOR, QUIT, shutdown): counted, and logged as
+    /// incomplete. Returns the bytes it had moved.
+    pub(super) async fn stop_transfer(&mut self, running: RunningTransfer) -> u64 {
+        let (logged, started) = (running.logged.clone(), running.started);
+        let bytes = running.abort().await;
+        self.statistics.data_bytes += bytes;
+        self.statistics.transfers += 1;
+        self.log_transfer(logged, started, bytes, false);
+        bytes
+    }
+
+    /// One line in the transfer log, if there is one and this was a file transfer.
+    fn log_transfer(
+        &self,
+        logged: Option<(VirtualPath, Direction)>,
+        started: Instant,
+        bytes: u64,
+        complete: bool,
+    ) {
+        let (Some(xferlog), Some((path, direction)), Some(identity)) =
+            (&self.shared.xferlog, logged, &self.identity)
+        else {
+            return;
+        };
+        let relative = path.relative();
+        let path = identity
+            .root_in_server
+            .join(relative.as_os_str().as_encoded_bytes());
+        xferlog.record(&TransferRecord {
+            finished: SystemTime::now(),
+            elapsed: started.elapsed(),
+            remote: self.control.addrs().peer_ip(),
+            bytes,
+            path: path.display(),
+            ascii: self.transfer_type == TransferType::Ascii,
+            direction,
+            access: identity.access.clone(),
+            complete,
+        });
     }
 
     /// Reports the end of the running transfer.
@@ -317,6 +355,8 @@ impl Session {
         if !matches!(outcome, Outcome::NoConnection(_) | Outcome::NotResumed) {
             self.statistics.data_bytes += bytes;
             self.statistics.transfers += 1;
+            let complete = outcome.error().is_none();
+            self.log_transfer(running.logged.clone(), running.started, bytes, complete);
         }
         let reply = Reply::from(&outcome);
         match outcome.error() {
@@ -357,16 +397,22 @@ impl Session {
         }
     }
 
-    pub(super) fn start<F, Fut>(&mut self, what: String, is_file: bool, link: DataLink, task: F)
-    where
+    pub(super) fn start<F, Fut>(
+        &mut self,
+        path: VirtualPath,
+        file: Option<Direction>,
+        link: DataLink,
+        task: F,
+    ) where
         F: FnOnce(DataLink) -> Fut,
         Fut: std::future::Future<Output = Outcome> + Send + 'static,
     {
         let counter = link.counter.clone();
         let handle = tokio::spawn(task(link));
         self.transfer = Some(RunningTransfer {
-            what,
-            is_file,
+            what: path.display(),
+            is_file: file.is_some(),
+            logged: file.map(|direction| (path, direction)),
             started: Instant::now(),
             counter,
             handle,

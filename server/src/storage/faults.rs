@@ -6,6 +6,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
@@ -29,18 +30,21 @@ impl FaultPlan {
 
 /// A storage that fails as planned and otherwise does what `inner` does.
 #[derive(Debug)]
-pub struct FaultyStorage<S> {
-    inner: S,
+pub struct FaultyStorage {
+    inner: Arc<dyn Storage>,
     plan: FaultPlan,
 }
 
-impl<S: Storage> FaultyStorage<S> {
-    pub fn new(inner: S, plan: FaultPlan) -> FaultyStorage<S> {
-        FaultyStorage { inner, plan }
+impl FaultyStorage {
+    pub fn new(inner: impl Storage + 'static, plan: FaultPlan) -> FaultyStorage {
+        FaultyStorage {
+            inner: Arc::new(inner),
+            plan,
+        }
     }
 }
 
-impl<S: Storage> Storage for FaultyStorage<S> {
+impl Storage for FaultyStorage {
     fn metadata(&self, path: &VirtualPath) -> StorageFuture<'static, Stat> {
         self.inner.metadata(path)
     }
@@ -99,6 +103,16 @@ impl<S: Storage> Storage for FaultyStorage<S> {
 
     fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> StorageFuture<'static, ()> {
         self.inner.rename(from, to)
+    }
+
+    /// The faults follow into the subtree, so a jailed account sees them too.
+    fn beneath(&self, path: &VirtualPath) -> StorageFuture<'static, Arc<dyn Storage>> {
+        let subtree = self.inner.beneath(path);
+        let plan = self.plan.clone();
+        Box::pin(async move {
+            let inner = subtree.await?;
+            Ok(Arc::new(FaultyStorage { inner, plan }) as Arc<dyn Storage>)
+        })
     }
 }
 

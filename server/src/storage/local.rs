@@ -224,6 +224,16 @@ impl Storage for LocalStorage {
         let (from, to) = (from.relative(), to.relative());
         self.run(move |root| Ok(root.rename(&from, root, &to)?))
     }
+
+    fn beneath(&self, path: &VirtualPath) -> StorageFuture<'static, Arc<dyn Storage>> {
+        let path = path.relative();
+        self.run(move |root| {
+            let subtree = root.open_dir(&path)?;
+            Ok(Arc::new(LocalStorage {
+                root: Arc::new(subtree),
+            }) as Arc<dyn Storage>)
+        })
+    }
 }
 
 /// Opens a regular file for reading. `O_NONBLOCK` makes opening a FIFO return at once (instead of waiting

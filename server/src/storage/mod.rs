@@ -34,6 +34,7 @@ use std::future::Future;
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -96,15 +97,19 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// RNFR/RNTO: both names resolved now, a final symlink renamed as itself.
     fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> StorageFuture<'static, ()>;
+
+    /// A storage whose root is the directory `path` (resolved beneath this root, like every path): an
+    /// account jailed to its home works on one, and can reach nothing outside it.
+    fn beneath(&self, path: &VirtualPath) -> StorageFuture<'static, Arc<dyn Storage>>;
 }
 
 /// The storage a server with `config` uses: its root, with the configured faults when there are any.
-pub fn open(config: &Config) -> io::Result<Box<dyn Storage>> {
+pub fn open(config: &Config) -> io::Result<Arc<dyn Storage>> {
     let local = LocalStorage::open(&config.root)?;
     Ok(if config.faults.is_empty() {
-        Box::new(local)
+        Arc::new(local)
     } else {
-        Box::new(faults::FaultyStorage::new(local, config.faults.clone()))
+        Arc::new(faults::FaultyStorage::new(local, config.faults.clone()))
     })
 }
 

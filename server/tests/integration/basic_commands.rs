@@ -6,13 +6,18 @@ use ftp_testkit::TestServer;
 
 #[tokio::test]
 async fn login_sequences() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|config| {
+        config.failed_login_delay = std::time::Duration::from_millis(10)
+    })
+    .await;
     let mut control = server.connect().await;
     control.expect("PASS secret", 503).await;
     control.expect("PWD", 530).await;
     control.expect("LIST", 530).await;
     control.expect("RETR x", 530).await;
-    control.expect("USER root", 530).await;
+    // Every USER gets 331 (no account enumeration); the refusal is PASS's.
+    control.expect("USER root", 331).await;
+    control.expect("PASS secret", 530).await;
     control.expect("PASS secret", 503).await;
     control.expect("USER ftp", 331).await;
     control.expect("PWD", 530).await;

@@ -168,7 +168,7 @@ async fn connections_over_the_per_address_limit_get_421() {
 async fn a_refused_pass_waits_a_second_without_slowing_other_sessions() {
     let server = TestServer::start().await;
     let mut guesser = server.connect().await;
-    guesser.expect("USER root", 530).await;
+    guesser.expect("USER root", 331).await;
     let mut other = server.login().await;
     let started = Instant::now();
     guesser.send("PASS guess").await;
@@ -180,7 +180,7 @@ async fn a_refused_pass_waits_a_second_without_slowing_other_sessions() {
     eprintln!(
         "refused PASS answered after {delay:?}; another session's NOOP meanwhile took {noop:?}"
     );
-    assert_eq!(refusal.code, 503, "{refusal:?}");
+    assert_eq!(refusal.code, 530, "{refusal:?}");
     assert!(delay >= Duration::from_millis(900), "{delay:?}");
     assert!(delay < Duration::from_secs(10), "{delay:?}");
     assert!(noop < Duration::from_millis(500), "{noop:?}");

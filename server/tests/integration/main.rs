@@ -4,9 +4,11 @@
 // In tests a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod basic_commands;
 mod brief_session;
 mod cli;
+mod cli_accounts;
 mod concurrency;
 mod directories;
 mod jail_model;
@@ -14,6 +16,7 @@ mod jail_races;
 mod lifecycle;
 mod machine_listings;
 mod malformed_input;
+mod network;
 mod security;
 mod shutdown;
 mod status;
@@ -22,4 +25,5 @@ mod tls;
 mod transfer_errors;
 mod transfers;
 mod uploads;
+mod xferlog;
 mod zero_copy;
