@@ -270,3 +270,47 @@ async fn max_sessions_limits_an_accounts_logged_in_sessions() {
     }
     assert!(logged_in);
 }
+
+/// MLSD, MLST, STAT of a path and SITE CHMOD follow the account's rights like LIST and STOR do, and
+/// MLSx `perm` facts show exactly the rights held (RFC 3659 §7.5.5).
+#[tokio::test]
+async fn machine_listings_status_and_perm_facts_follow_the_rights() {
+    let users = account("reader", "pw", "/", false, &["read", "mkdir"])
+        + &account("walker", "pw", "/", false, &[]);
+    let (server, _dir, _) = start_with_users(&users, |_| {}).await;
+    server.write("shared.txt", b"shared");
+    std::fs::create_dir(server.path("sub")).unwrap();
+
+    let mut reader = login(&server, "reader", "pw").await;
+    let file = reader.expect("MLST shared.txt", 250).await;
+    assert!(file.full_text().contains("perm=r;"), "{}", file.full_text());
+    let dir = reader.expect("MLST sub", 250).await;
+    assert!(dir.full_text().contains("perm=elm;"), "{}", dir.full_text());
+    reader.expect("STAT shared.txt", 213).await;
+    reader.expect("SITE CHMOD 600 shared.txt", 550).await;
+
+    let mut walker = login(&server, "walker", "pw").await;
+    walker.expect("MLST shared.txt", 550).await;
+    walker.expect("MLSD", 550).await;
+    walker.expect("STAT sub", 550).await;
+    walker.expect("CWD sub", 250).await;
+}
+
+/// REIN drops the account with its rights and its jail: nothing it could do is left to the session.
+#[tokio::test]
+async fn rein_drops_the_account_its_rights_and_its_jail() {
+    let users = account("alice", "pw", "/alice", true, &["read", "write", "mkdir"]);
+    let (server, _dir, _) = start_with_users(&users, |_| {}).await;
+    std::fs::create_dir(server.path("alice")).unwrap();
+    let mut control = login(&server, "alice", "pw").await;
+    control.expect("MKD made-by-alice", 257).await;
+    control.expect("REIN", 220).await;
+    control.expect("MKD after-rein", 530).await;
+    control.expect("PWD", 530).await;
+    control.expect("USER alice", 331).await;
+    control.expect("PASS pw", 230).await;
+    let pwd = control.expect("PWD", 257).await;
+    assert!(pwd.text().starts_with("\"/\""), "{}", pwd.text());
+    assert!(server.path("alice/made-by-alice").is_dir());
+    assert!(!server.path("after-rein").exists() && !server.path("alice/after-rein").exists());
+}
