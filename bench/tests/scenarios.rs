@@ -31,6 +31,7 @@ async fn bench(server: &TestServer, scenario: Scenario) -> RunResult {
         label: "ours".into(),
         ours: true,
         timeout: Duration::from_secs(20),
+        tls: None,
     };
     let result = tokio::time::timeout(
         Duration::from_secs(60),
@@ -73,6 +74,7 @@ async fn retr_big_of_the_wrong_size_fails() {
         label: "ours".into(),
         ours: true,
         timeout: Duration::from_secs(20),
+        tls: None,
     };
     let scenario = Scenario::RetrBig {
         file: "bench/big.bin".into(),
