@@ -30,6 +30,8 @@ pub struct Session {
     timeout: Duration,
     use_epsv: bool,
     line: Vec<u8>,
+    /// How the last data connection was protected (`TLSv1_3 TLS13_AES_256_GCM_SHA384, resumed`).
+    data_tls: Option<String>,
 }
 
 impl Session {
@@ -48,6 +50,7 @@ impl Session {
             timeout,
             use_epsv: true,
             line: Vec::with_capacity(256),
+            data_tls: None,
         };
         loop {
             let greeting = session.reply("greeting").await?;
@@ -244,6 +247,7 @@ impl Session {
         let shown = command.to_string();
         self.expect_preliminary(command).await?;
         let mut data = self.protect(data).await?;
+        self.data_tls = data.tls_description();
         let (mut bytes, mut lines) = (0u64, 0u64);
         loop {
             let n = within(self.timeout, || format!("{shown}: data"), async {
@@ -282,6 +286,7 @@ impl Session {
         let data = self.open_data().await?;
         self.expect_preliminary(&Command::Stor(path.into())).await?;
         let mut data = self.protect(data).await?;
+        self.data_tls = data.tls_description();
         let mut left = size;
         while left > 0 {
             let chunk = &pattern[..pattern
@@ -302,6 +307,12 @@ impl Session {
             .await?;
         self.expect_completion(&format!("STOR {path}")).await?;
         Ok(())
+    }
+
+    /// How the last data connection was protected: TLS version, cipher suite, whether it resumed the
+    /// control connection's session; `None` in plain FTP.
+    pub fn data_tls(&self) -> Option<&str> {
+        self.data_tls.as_deref()
     }
 
     /// Sends QUIT and waits for 221 (any reply, or the server closing, ends the session).

@@ -112,6 +112,23 @@ impl Stream {
         matches!(self, Stream::Tls(_))
     }
 
+    /// The TLS version and cipher suite, and whether the handshake resumed a session; `None` in plain.
+    pub fn tls_description(&self) -> Option<String> {
+        let Stream::Tls(tls) = self else { return None };
+        let connection = tls.get_ref().1;
+        let version = connection
+            .protocol_version()
+            .map_or_else(|| "?".to_string(), |v| format!("{v:?}"));
+        let suite = connection
+            .negotiated_cipher_suite()
+            .map_or_else(|| "?".to_string(), |s| format!("{:?}", s.suite()));
+        let kind = match connection.handshake_kind() {
+            Some(rustls::HandshakeKind::Resumed) => "resumed",
+            _ => "full handshake",
+        };
+        Some(format!("{version} {suite}, {kind}"))
+    }
+
     /// Ends a download whose end of data has been read. Under TLS the transfer ended with the server's
     /// close_notify (an end without one is an error of the read); this answers it with ours, as
     /// RFC 8446 §6.1 asks. The data has all arrived by then, so a failure here (the server may have

@@ -214,12 +214,14 @@ async fn retr_and_stor_big_under_prot_p() {
     };
     let result = check(&server, retr, true, "-tls").await;
     assert_eq!(result.figures[0].unit, "MB/s");
+    assert!(result.params.ends_with(", resumed"), "{result:?}");
     // STOR checks the server's SIZE of the upload before deleting it.
     let stor = StorBig {
         file: "bench/upload.bin".into(),
         size: ByteSize(BIG),
     };
-    check(&server, stor, true, "-tls").await;
+    let result = check(&server, stor, true, "-tls").await;
+    assert!(result.params.ends_with(", resumed"), "{result:?}");
     assert!(!server.path("bench/upload.bin").exists());
 }
 

@@ -35,6 +35,7 @@ pub async fn retr(
         )
         .await?;
     let elapsed = started.elapsed();
+    let params = params(size, &session);
     session.quit().await?;
     if bytes != size.0 {
         return Err(BenchError::WrongSize {
@@ -44,7 +45,7 @@ pub async fn retr(
         });
     }
     Ok(Outcome {
-        params: size.to_string(),
+        params,
         figures: vec![
             Figure::higher("throughput", megabytes_per_second(bytes, elapsed), "MB/s"),
             Figure::lower("time", elapsed.as_secs_f64(), "s"),
@@ -70,6 +71,7 @@ pub async fn stor(
         .upload(&path, size.0, &pattern, Some(progress))
         .await;
     let elapsed = started.elapsed();
+    let params = params(size, &session);
     // Outside the timing: did every byte arrive? (A cut TLS upload can still end in 226 at a server
     // that does not insist on close_notify.)
     let checked = match stored {
@@ -84,13 +86,21 @@ pub async fn stor(
     deleted?;
     session.quit().await?;
     Ok(Outcome {
-        params: size.to_string(),
+        params,
         figures: vec![
             Figure::higher("throughput", megabytes_per_second(size.0, elapsed), "MB/s"),
             Figure::lower("time", elapsed.as_secs_f64(), "s"),
         ],
         ..Outcome::default()
     })
+}
+
+/// The size, and under TLS how the data connection was protected.
+fn params(size: ByteSize, session: &Session) -> String {
+    match session.data_tls() {
+        Some(tls) => format!("{size}, {tls}"),
+        None => size.to_string(),
+    }
 }
 
 /// Checks with SIZE (RFC 3659) that the server holds `expected` bytes at `path`; a server without SIZE
