@@ -45,11 +45,11 @@ interop-udp:
 bench-udp:
     bash udp/scripts/bench.sh
 
-# All benchmarks vs vsftpd/pure-ftpd/proftpd, curl/lftp, tftp-hpa -> docs/benchmarks.md (root; BENCH_* env knobs).
+# All benchmarks vs vsftpd/pure-ftpd/proftpd (FTPS vs vsftpd), curl/lftp, tftp-hpa -> docs/benchmarks.md (root; BENCH_* env knobs).
 bench:
     bash bench/scripts/bench.sh
 
-# Every ftp-bench scenario, tiny, against our server only: checks each prints a figure (CI, seconds).
+# Every ftp-bench scenario, tiny, plain and FTPS, against our server only: checks each prints a figure (CI, seconds).
 bench-smoke:
     bash bench/scripts/bench.sh --smoke
 

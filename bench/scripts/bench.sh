@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks on loopback: every ftp-bench scenario against this project's server and, unless
 # smoke-testing, vsftpd, pure-ftpd and proftpd (installed the project's way, scripts/interop/);
-# then ftp-client against curl and lftp, and the UDP tools against tftp-hpa (udp/scripts/bench.sh).
+# then ftp-client against curl and lftp, and the UDP tools against tftp-hpa (udp/scripts/bench.sh);
+# last, retr-big and stor-big under explicit FTPS (PROT P) against ours and vsftpd with TLS, as the
+# scenarios retr-big-tls and stor-big-tls (smoke: against ours only).
 # Writes docs/benchmarks.md with its SVG charts and prints the summary with the ratios.
 #
 #   bench/scripts/bench.sh            full run (`just bench`; needs root for the peers)
@@ -16,6 +18,8 @@
 #   BENCH_SESSIONS_SECONDS=10 [-] sessions scenario duration (smoke: BENCH_SESSIONS_COUNT=40 sessions)
 #   BENCH_CONCURRENCY=50          concurrent sessions
 #   BENCH_PEERS="vsftpd pure-ftpd proftpd" [""]  third-party servers to run against
+#   BENCH_TLS=1                   run retr-big and stor-big under FTPS too (--tls explicit --insecure)
+#   BENCH_TLS_PEERS=vsftpd [""]   third-party servers for the TLS runs (only vsftpd is set up for TLS)
 #   BENCH_CLIENT=1 [0]            time ftp-client get/put against curl and lftp
 #   BENCH_CLIENT_RUNS=3           rounds of the client runs (they take turns); the median is reported
 #   BENCH_UDP=1 [0]               run udp/scripts/bench.sh (BENCH_UDP_MB=64)
@@ -35,16 +39,19 @@ esac
 if [ "$SMOKE" = 1 ]; then
   BIG_MIB=${BENCH_BIG_MIB:-4}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-300}; IDLE=${BENCH_IDLE:-40}
   SMALL_COUNT=${BENCH_SMALL_COUNT:-20}; PEERS=${BENCH_PEERS:-}; CLIENT=${BENCH_CLIENT:-0}
-  UDP=${BENCH_UDP:-0}; PROFILE=${BENCH_PROFILE:-debug}
+  UDP=${BENCH_UDP:-0}; PROFILE=${BENCH_PROFILE:-debug}; TLS_PEERS=${BENCH_TLS_PEERS:-}
   SESSIONS=(--count "${BENCH_SESSIONS_COUNT:-40}")
 else
   BIG_MIB=${BENCH_BIG_MIB:-1024}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}; IDLE=${BENCH_IDLE:-10000}
   SMALL_COUNT=${BENCH_SMALL_COUNT:-1000}; PEERS=${BENCH_PEERS-vsftpd pure-ftpd proftpd}
   CLIENT=${BENCH_CLIENT:-1}; UDP=${BENCH_UDP:-1}; PROFILE=${BENCH_PROFILE:-release}
+  TLS_PEERS=${BENCH_TLS_PEERS-vsftpd}
   SESSIONS=(--seconds "${BENCH_SESSIONS_SECONDS:-10}")
 fi
 CONCURRENCY=${BENCH_CONCURRENCY:-50}
 CLIENT_RUNS=${BENCH_CLIENT_RUNS:-3}
+TLS=${BENCH_TLS:-1}
+[ "$TLS" = 1 ] || TLS_PEERS=
 
 # Every idle session is a socket at both ends; the script's children inherit this.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -64,8 +71,8 @@ OURS_PID=
 cleanup() {
   local status=$?
   if [ -n "$OURS_PID" ]; then kill "$OURS_PID" 2>/dev/null || true; wait "$OURS_PID" 2>/dev/null || true; fi
-  if [ -n "$PEERS" ] && [ -d "$FTP_INTEROP_RUN" ]; then
-    for name in $PEERS; do scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true; done
+  if [ -n "$PEERS$TLS_PEERS" ] && [ -d "$FTP_INTEROP_RUN" ]; then
+    for name in $PEERS $TLS_PEERS; do scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true; done
   fi
   rm -rf "$WORK"
   exit "$status"
@@ -93,12 +100,31 @@ chmod -R a+rX "$WORK/fixture"
 # seed DIR: the fixture under DIR/bench, as hard links (no second copy of the big file).
 seed() { mkdir -p "$1"; cp -al "$FIXTURE" "$1/bench"; }
 
+# bench_one LABEL URL SCENARIO [ARG...]: one scenario against one server, saved as
+# $RESULTS/LABEL-SCENARIO[-tls].json (-tls when the arguments include --tls).
+bench_one() {
+  local label=$1 url=$2 scenario=$3; shift 3
+  local name=$scenario
+  case " $* " in *" --tls "*) name=$scenario-tls ;; esac
+  local args=(--label "$label" --timeout 10 "$@")
+  # A smoke run insists that our server has no failed session; a peer's failures are reported.
+  [ "$SMOKE" = 1 ] && [ "$label" = ours ] && args+=(--fail-on-errors)
+  echo "== $label: $name" >&2
+  local status=0
+  "$BENCH" "$url" --scenario "$scenario" "${args[@]}" \
+    --save "$RESULTS/$label-$name.json" | sed -e 's/^/   /' >&2 || status=${PIPESTATUS[0]}
+  if [ "$status" != 0 ]; then
+    # Exit 3: it ran but some sessions failed (smoke runs only). Otherwise there is no figure:
+    # say so and keep going, except in a smoke run.
+    [ "$status" = 3 ] || rm -f "$RESULTS/$label-$name.json"
+    echo "bench: $name against $label failed (exit $status)" >&2
+    [ "$SMOKE" = 0 ] || [ "$label" != ours ] || exit 1
+  fi
+}
+
 # bench_all LABEL URL PID [--ours]: every scenario against one server; each result is one JSON file.
 bench_all() {
   local label=$1 url=$2 pid=$3; shift 3
-  local common=(--label "$label" --concurrency "$CONCURRENCY" --timeout 10 "$@")
-  # A smoke run insists that our server has no failed session; a peer's failures are reported.
-  [ "$SMOKE" = 1 ] && [ "$label" = ours ] && common+=(--fail-on-errors)
   local scenario knobs
   for scenario in retr-big stor-big small-files sessions idle list-big; do
     case $scenario in
@@ -108,31 +134,46 @@ bench_all() {
       idle) knobs=(--count "$IDLE" --server-pid "$pid") ;;
       list-big) knobs=(--count 3 --server-pid "$pid") ;;
     esac
-    echo "== $label: $scenario" >&2
-    local status=0
-    "$BENCH" "$url" --scenario "$scenario" "${knobs[@]}" "${common[@]}" \
-      --save "$RESULTS/$label-$scenario.json" | sed -e 's/^/   /' >&2 || status=${PIPESTATUS[0]}
-    if [ "$status" != 0 ]; then
-      # Exit 3: it ran but some sessions failed (smoke runs only). Otherwise there is no figure:
-      # say so and keep going, except in a smoke run.
-      [ "$status" = 3 ] || rm -f "$RESULTS/$label-$scenario.json"
-      echo "bench: $scenario against $label failed (exit $status)" >&2
-      [ "$SMOKE" = 0 ] || [ "$label" != ours ] || exit 1
-    fi
+    bench_one "$label" "$url" "$scenario" "${knobs[@]}" --concurrency "$CONCURRENCY" "$@"
   done
+}
+
+# bench_tls LABEL URL [--ours]: retr-big and stor-big under explicit FTPS (PROT P, data connections
+# resuming the control connection's TLS session); the certificates are self-signed.
+bench_tls() {
+  local label=$1 url=$2; shift 2
+  local scenario
+  for scenario in retr-big stor-big; do
+    bench_one "$label" "$url" "$scenario" --size "${BIG_MIB}MiB" --tls explicit --insecure "$@"
+  done
+}
+
+# start_ours NAME [ARG...]: our server on a free port serving $WORK/ours, its output in $WORK/NAME.*;
+# sets OURS_PID and OURS_ADDR.
+start_ours() {
+  local name=$1; shift
+  "$BIN/ftp-server" --port 0 --root "$WORK/ours" --write -q \
+    --max-connections $((IDLE + CONCURRENCY + 100)) --max-per-ip $((IDLE + CONCURRENCY + 100)) --idle-timeout 900 \
+    "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  OURS_PID=$!
+  for _ in $(seq 100); do
+    grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  OURS_ADDR=$(sed -n 's/^listening on //p' "$WORK/$name.out")
+  [ -n "$OURS_ADDR" ] || { echo "bench: ftp-server did not start: $(cat "$WORK/$name.err")" >&2; exit 1; }
+}
+
+# stop_ours: stops the server start_ours started.
+stop_ours() {
+  kill "$OURS_PID" 2>/dev/null || true
+  wait "$OURS_PID" 2>/dev/null || true
+  OURS_PID=
 }
 
 echo "== ours" >&2
 seed "$WORK/ours"
-"$BIN/ftp-server" --port 0 --root "$WORK/ours" --write -q \
-  --max-connections $((IDLE + CONCURRENCY + 100)) --max-per-ip $((IDLE + CONCURRENCY + 100)) --idle-timeout 900 >"$WORK/ours.out" 2>"$WORK/ours.err" &
-OURS_PID=$!
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$WORK/ours.out" 2>/dev/null && break
-  sleep 0.05
-done
-OURS_ADDR=$(sed -n 's/^listening on //p' "$WORK/ours.out")
-[ -n "$OURS_ADDR" ] || { echo "bench: ftp-server did not start: $(cat "$WORK/ours.err")" >&2; exit 1; }
+start_ours ours
 bench_all ours "ftp://$OURS_ADDR/" "$OURS_PID" --ours
 
 if [ -n "$PEERS" ]; then
@@ -232,11 +273,40 @@ if [ "$UDP" = 1 ]; then
   fi
 fi
 
+# Under FTPS, last: the client runs above need our plain server.
+if [ "$TLS" = 1 ]; then
+  # A separate instance, so that the plain figures above are of a server without a certificate.
+  echo "== ours with TLS (self-signed certificate)" >&2
+  stop_ours
+  start_ours ours-tls --tls-self-signed
+  bench_tls ours "ftp://$OURS_ADDR/" --ours
+  stop_ours
+fi
+
+if [ -n "$TLS_PEERS" ]; then
+  [ "$(id -u)" = 0 ] || { echo "bench: the TLS peers need root (or set BENCH_TLS_PEERS=)" >&2; exit 2; }
+  # shellcheck disable=SC2086
+  scripts/interop/install.sh $TLS_PEERS >&2
+  for name in $TLS_PEERS; do
+    echo "== $name with TLS (self-signed certificate)" >&2
+    FTP_INTEROP_TLS=1 scripts/interop/start.sh "$name" "$WORK/peers-tls/$name" >/dev/null
+    # shellcheck disable=SC1090
+    (
+      . "$FTP_INTEROP_RUN/$name.env"
+      seed "$WRITABLE_DIR"
+      chown -R ftp:ftp "$WRITABLE_DIR/bench"
+      bench_tls "$name" "$URL"
+    )
+    scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true
+  done
+fi
+
 echo "== report" >&2
 NOTE="load average at the start: $LOAD (other work shares the machine); sizes: ${BIG_MIB} MiB big file, 4 KiB small file ($SMALL_COUNT transfers), sessions ${SESSIONS[*]} at $CONCURRENCY concurrent, $IDLE idle sessions, $LIST_ENTRIES-entry directory"
 "$BENCH" report "$RESULTS"/*.json --out "$OUT" --charts "$CHARTS" --note "$NOTE" >&2
 if [ "$SMOKE" = 1 ]; then
-  for scenario in retr-big stor-big small-files sessions idle list-big; do
+  tls_scenarios=$([ "$TLS" = 1 ] && echo "retr-big-tls stor-big-tls" || true)
+  for scenario in retr-big stor-big small-files sessions idle list-big $tls_scenarios; do
     grep -q '"figures":\[{' "$RESULTS/ours-$scenario.json" ||
       { echo "bench: $scenario printed no figure" >&2; exit 1; }
   done

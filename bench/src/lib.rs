@@ -6,6 +6,7 @@
 //! Layout:
 //! - [`target`]: the `ftp://` URL of the server under test (loopback only unless allowed).
 //! - [`session`]: one control connection: login, EPSV/PASV data connections, downloads and uploads.
+//! - [`tls`]: explicit FTPS for `--tls explicit`: the rustls client settings and plain-or-TLS streams.
 //! - [`error`]: what can fail, one line each, and the timeout wrapper every network wait goes through.
 //! - [`scenario`]: `retr-big`, `stor-big`, `small-files`, `sessions`, `idle`, `list-big`.
 //! - [`procfs`]: a server's memory and CPU time summed over its process tree.
@@ -30,8 +31,10 @@ pub mod session;
 pub mod size;
 pub mod stats;
 pub mod target;
+pub mod tls;
 
 pub use error::BenchError;
 pub use result::{Better, Figure, RunResult};
 pub use scenario::{run, Scenario, Settings, Until};
 pub use target::Target;
+pub use tls::Tls;

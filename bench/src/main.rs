@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ftp_bench::progress::Progress;
 use ftp_bench::size::ByteSize;
-use ftp_bench::{output, report, Scenario, Settings, Target, Until};
+use ftp_bench::{output, report, Scenario, Settings, Target, Tls, Until};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -26,12 +26,15 @@ Examples:
     ftp-bench ftp://127.0.0.1:2121/ --scenario sessions --concurrency 50 --seconds 10
   Memory of 10,000 idle sessions (raise `ulimit -n` first):
     ftp-bench ftp://127.0.0.1:2121/ --scenario idle --count 10000 --server-pid \"$PID\"
+  Download 256 MiB under explicit FTPS (AUTH TLS, PROT P), the server's certificate unchecked:
+    ftp-bench ftp://127.0.0.1:2121/ --scenario retr-big --size 256MiB --tls explicit --insecure
   LIST of a 100k-entry directory with the server's CPU time, as JSON:
     ftp-bench ftp://127.0.0.1:2121/ --scenario list-big --dir bench/many --server-pid \"$PID\" --json
   Write docs/benchmarks.md and its charts from saved results:
     ftp-bench report results/*.json --out docs/benchmarks.md --charts docs/benchmarks
 
-Paths are relative to the URL's directory. Only loopback targets are accepted unless --allow-remote
+Under --tls, results are named <scenario>-tls (retr-big-tls) and every data connection resumes the
+control connection's TLS session. Paths are relative to the URL's directory. Only loopback targets are accepted unless --allow-remote
 is given: a benchmark floods its target.";
 
 /// Benchmark an FTP server on loopback: throughput, small-file latency, session rate, idle memory and
@@ -89,6 +92,12 @@ enum ScenarioName {
     ListBig,
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum TlsMode {
+    /// AUTH TLS on the control connection, then PBSZ 0 and PROT P: every data connection is TLS.
+    Explicit,
+}
+
 #[derive(Args, Debug)]
 struct RunArgs {
     /// The server: ftp://[user[:password]@]host[:port][/dir] (anonymous by default).
@@ -129,6 +138,13 @@ struct RunArgs {
     /// Limit in seconds on every single network wait.
     #[arg(long, default_value_t = 30.0)]
     timeout: f64,
+    /// Use FTPS; the results are named <scenario>-tls.
+    #[arg(long, value_enum, value_name = "MODE")]
+    tls: Option<TlsMode>,
+    /// Accept any server certificate (required with --tls: ftp-bench has no trust store; benchmark
+    /// servers on loopback have self-signed certificates).
+    #[arg(long, requires = "tls")]
+    insecure: bool,
     /// Allow a non-loopback target.
     #[arg(long)]
     allow_remote: bool,
@@ -198,7 +214,15 @@ impl RunArgs {
                 self.timeout
             );
         }
+        let tls = match self.tls {
+            None => None,
+            Some(TlsMode::Explicit) if self.insecure => Some(Tls::insecure()?),
+            Some(TlsMode::Explicit) => bail!(
+                "--tls needs --insecure: ftp-bench checks no certificates (it has no trust store)"
+            ),
+        };
         Ok(Settings {
+            tls,
             label: self
                 .label
                 .clone()

@@ -1,55 +1,61 @@
-//! One FTP control connection as a benchmark drives it: connect, log in, open a passive data connection
-//! (EPSV, falling back to PASV once for good), and move whole files with large buffers. Replies are read
-//! with `ftp_proto`'s parser; every network wait has the target's time limit.
+//! One FTP control connection as a benchmark drives it: connect, log in (under explicit FTPS when asked:
+//! AUTH TLS, then PBSZ 0 and PROT P), open a passive data connection (EPSV, falling back to PASV once for
+//! good; TLS on it under PROT P), and move whole files with large buffers. Replies are read with
+//! `ftp_proto`'s parser; every network wait has the target's time limit.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use ftp_proto::{hostport, Command, EpsvArg, Reply, ReplyParser, TransferType};
+use ftp_proto::{
+    hostport, AuthMechanism, Command, EpsvArg, ProtectionLevel, Reply, ReplyParser, TransferType,
+};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
 use crate::error::{within, BenchError};
 use crate::progress::Progress;
 use crate::target::Target;
+use crate::tls::{self, Stream, Tls};
 
 /// Replies longer than this are a broken server, not a benchmark figure.
 const MAX_REPLY_LINE: u64 = 64 * 1024;
 
 /// A logged-in (or greeted) control connection.
 pub struct Session {
-    control: BufReader<TcpStream>,
+    control: BufReader<Stream>,
+    /// This session's TLS client, with its own session cache, once AUTH TLS succeeded.
+    tls: Option<TlsConnector>,
     peer: SocketAddr,
     timeout: Duration,
     use_epsv: bool,
     line: Vec<u8>,
+    /// How the last data connection was protected (`TLSv1_3 TLS13_AES_256_GCM_SHA384, resumed`).
+    data_tls: Option<String>,
 }
 
 impl Session {
-    /// Connects and reads the 220 greeting.
-    pub async fn connect(target: &Target, timeout: Duration) -> Result<Session, BenchError> {
+    /// Connects and reads the 220 greeting; with `tls`, then takes the connection under TLS (AUTH TLS).
+    pub async fn connect(
+        target: &Target,
+        timeout: Duration,
+        tls: Option<&Tls>,
+    ) -> Result<Session, BenchError> {
         let addr = target.addr;
-        let stream = within(timeout, || format!("connect {addr}"), async {
-            TcpStream::connect(addr)
-                .await
-                .map_err(BenchError::io(format!("connect {addr}")))
-        })
-        .await?;
-        // The driver never waits on Nagle; whatever stalls is the server's.
-        stream
-            .set_nodelay(true)
-            .map_err(BenchError::io("TCP_NODELAY"))?;
+        let stream = tcp_connect(addr, timeout, "connect").await?;
         let mut session = Session {
-            control: BufReader::with_capacity(8 * 1024, stream),
+            control: BufReader::with_capacity(8 * 1024, Stream::Plain(stream)),
+            tls: None,
             peer: addr,
             timeout,
             use_epsv: true,
             line: Vec::with_capacity(256),
+            data_tls: None,
         };
         loop {
             let greeting = session.reply("greeting").await?;
             match greeting.code {
-                220 => return Ok(session),
+                220 => break,
                 // 120: "ready in nnn minutes", then 220 follows.
                 120 => continue,
                 _ => {
@@ -60,11 +66,42 @@ impl Session {
                 }
             }
         }
+        match tls {
+            Some(tls) => session.start_tls(tls).await,
+            None => Ok(session),
+        }
     }
 
-    /// Connects, logs in with the target's credentials and selects binary mode.
-    pub async fn login(target: &Target, timeout: Duration) -> Result<Session, BenchError> {
-        let mut session = Session::connect(target, timeout).await?;
+    /// AUTH TLS and the handshake on the control connection (RFC 4217 §4).
+    async fn start_tls(mut self, tls: &Tls) -> Result<Session, BenchError> {
+        self.expect(&Command::Auth(AuthMechanism::Tls), &[234])
+            .await?;
+        // The server waits for the handshake after 234: anything already buffered is a broken server.
+        if !self.control.buffer().is_empty() {
+            return Err(BenchError::Protocol(
+                "AUTH TLS: the server sent more after 234".into(),
+            ));
+        }
+        let Stream::Plain(tcp) = self.control.into_inner() else {
+            return Err(BenchError::Protocol("AUTH TLS: already under TLS".into()));
+        };
+        let connector = tls.connector();
+        let stream = tls::handshake(&connector, tcp, self.peer, self.timeout, "control").await?;
+        Ok(Session {
+            control: BufReader::with_capacity(8 * 1024, stream),
+            tls: Some(connector),
+            ..self
+        })
+    }
+
+    /// Connects, logs in with the target's credentials and selects binary mode; with `tls`, under
+    /// explicit FTPS with every data connection under TLS (PBSZ 0, PROT P).
+    pub async fn login(
+        target: &Target,
+        timeout: Duration,
+        tls: Option<&Tls>,
+    ) -> Result<Session, BenchError> {
+        let mut session = Session::connect(target, timeout, tls).await?;
         let user_command = Command::User(target.user.clone());
         let user = session.command(&user_command).await?;
         match user.code {
@@ -80,6 +117,12 @@ impl Session {
                     reply: user,
                 })
             }
+        }
+        if session.tls.is_some() {
+            session.expect(&Command::Pbsz(0), &[200]).await?;
+            session
+                .expect(&Command::Prot(ProtectionLevel::Private), &[200])
+                .await?;
         }
         session
             .expect(&Command::Type(TransferType::Image), &[200])
@@ -146,7 +189,7 @@ impl Session {
 
     /// Asks for a passive data connection and makes it. EPSV first; after one refusal this session
     /// uses PASV. The address in a 227 is replaced by the control peer's, as curl does.
-    pub async fn open_data(&mut self) -> Result<TcpStream, BenchError> {
+    pub async fn open_data(&mut self) -> Result<Stream, BenchError> {
         let port = if self.use_epsv {
             let reply = self.command(&Command::Epsv(EpsvArg::Open)).await?;
             if reply.code == 229 {
@@ -176,20 +219,19 @@ impl Session {
             }
         };
         let addr = SocketAddr::new(self.peer.ip(), port);
-        let stream = within(
-            self.timeout,
-            || format!("data connection to {addr}"),
-            async {
-                TcpStream::connect(addr)
-                    .await
-                    .map_err(BenchError::io(format!("data connection to {addr}")))
-            },
-        )
-        .await?;
-        stream
-            .set_nodelay(true)
-            .map_err(BenchError::io("TCP_NODELAY"))?;
-        Ok(stream)
+        let stream = tcp_connect(addr, self.timeout, "data connection to").await?;
+        Ok(Stream::Plain(stream))
+    }
+
+    /// Under PROT P, the TLS handshake of a data connection, once the server has answered the transfer
+    /// command with 150 (a server may accept the TCP connection before, but handshakes after it).
+    async fn protect(&self, data: Stream) -> Result<Stream, BenchError> {
+        match (&self.tls, data) {
+            (Some(connector), Stream::Plain(tcp)) => {
+                tls::handshake(connector, tcp, self.peer, self.timeout, "data connection").await
+            }
+            (_, data) => Ok(data),
+        }
     }
 
     /// Runs a download-type command (RETR, LIST, NLST) into `buf`, discarding the bytes, and returns how
@@ -201,9 +243,11 @@ impl Session {
         progress: Option<&Progress>,
         count_lines: bool,
     ) -> Result<(u64, u64), BenchError> {
-        let mut data = self.open_data().await?;
+        let data = self.open_data().await?;
         let shown = command.to_string();
         self.expect_preliminary(command).await?;
+        let mut data = self.protect(data).await?;
+        self.data_tls = data.tls_description();
         let (mut bytes, mut lines) = (0u64, 0u64);
         loop {
             let n = within(self.timeout, || format!("{shown}: data"), async {
@@ -223,7 +267,7 @@ impl Session {
                 progress.inc(n as u64);
             }
         }
-        drop(data);
+        data.finish_download(self.timeout).await;
         self.expect_completion(&shown).await?;
         Ok((bytes, lines))
     }
@@ -239,8 +283,10 @@ impl Session {
         if pattern.is_empty() {
             return Err(BenchError::Protocol("upload: empty pattern buffer".into()));
         }
-        let mut data = self.open_data().await?;
+        let data = self.open_data().await?;
         self.expect_preliminary(&Command::Stor(path.into())).await?;
+        let mut data = self.protect(data).await?;
+        self.data_tls = data.tls_description();
         let mut left = size;
         while left > 0 {
             let chunk = &pattern[..pattern
@@ -257,15 +303,16 @@ impl Session {
                 progress.inc(chunk.len() as u64);
             }
         }
-        within(self.timeout, || format!("STOR {path}: close"), async {
-            data.shutdown()
-                .await
-                .map_err(BenchError::io(format!("STOR {path}: close")))
-        })
-        .await?;
-        drop(data);
+        data.finish_upload(self.timeout, &format!("STOR {path}"))
+            .await?;
         self.expect_completion(&format!("STOR {path}")).await?;
         Ok(())
+    }
+
+    /// How the last data connection was protected: TLS version, cipher suite, whether it resumed the
+    /// control connection's session; `None` in plain FTP.
+    pub fn data_tls(&self) -> Option<&str> {
+        self.data_tls.as_deref()
     }
 
     /// Sends QUIT and waits for 221 (any reply, or the server closing, ends the session).
@@ -303,4 +350,24 @@ impl Session {
             })
         }
     }
+}
+
+/// A TCP connection to `addr` within `timeout`, with TCP_NODELAY: the driver never waits on Nagle, so
+/// whatever stalls is the server's. `what` names the step for errors.
+async fn tcp_connect(
+    addr: SocketAddr,
+    timeout: Duration,
+    what: &str,
+) -> Result<TcpStream, BenchError> {
+    let context = format!("{what} {addr}");
+    let stream = within(timeout, || context.clone(), async {
+        TcpStream::connect(addr)
+            .await
+            .map_err(BenchError::io(context.clone()))
+    })
+    .await?;
+    stream
+        .set_nodelay(true)
+        .map_err(BenchError::io("TCP_NODELAY"))?;
+    Ok(stream)
 }

@@ -1,5 +1,9 @@
 //! Every scenario, tiny, through the library API against this project's server started in-process on
-//! 127.0.0.1:0 with a temporary root: each must produce its headline figure and no errors.
+//! 127.0.0.1:0 with a temporary root: each must produce its headline figure and no errors. Then
+//! `--tls explicit` against the server started with FTPS (a test authority's certificate, session reuse
+//! required): the big transfers must move every byte under PROT P and name themselves `-tls`. That
+//! server refuses a data connection that does not resume its control connection's TLS session, so a
+//! pass also shows that the driver resumes it. No assertion on speed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -7,17 +11,27 @@ use std::time::Duration;
 
 use ftp_bench::progress::Progress;
 use ftp_bench::size::ByteSize;
-use ftp_bench::{run, RunResult, Scenario, Settings, Target, Until};
-use ftp_testkit::TestServer;
+use ftp_bench::Scenario::{RetrBig, StorBig};
+use ftp_bench::{run, BenchError, RunResult, Scenario, Settings, Target, Tls, Until};
+use ftp_testkit::{TestPki, TestServer};
 
-const BIG: u64 = 3 << 20;
+/// Not a multiple of the driver's buffer, nor of a TLS record.
+const BIG: u64 = (3 << 20) + 12_345;
 
 /// A writable server whose root holds what `bench.sh` prepares, in small.
 async fn start() -> TestServer {
-    let server = TestServer::start_with(|config| config.max_connections = 1000).await;
+    seed(TestServer::start_with(|config| config.max_connections = 1000).await)
+}
+
+/// Like [`start`], offering explicit FTPS.
+async fn start_tls() -> TestServer {
+    seed(TestServer::start_tls(&TestPki::new(), |_| {}).await)
+}
+
+fn seed(server: TestServer) -> TestServer {
     let bench = server.path("bench");
     std::fs::create_dir_all(bench.join("many")).unwrap();
-    std::fs::write(bench.join("big.bin"), vec![7u8; BIG as usize]).unwrap();
+    std::fs::write(bench.join("big.bin"), ftp_testkit::pattern(BIG as usize)).unwrap();
     std::fs::write(bench.join("small.bin"), vec![1u8; 4096]).unwrap();
     for i in 0..200 {
         std::fs::write(bench.join("many").join(format!("f{i:05}")), b"").unwrap();
@@ -25,21 +39,39 @@ async fn start() -> TestServer {
     server
 }
 
-async fn bench(server: &TestServer, scenario: Scenario) -> RunResult {
+/// Runs `scenario` against `server`, under `--tls explicit --insecure` when `tls` is set.
+async fn try_bench(
+    server: &TestServer,
+    scenario: &Scenario,
+    tls: bool,
+) -> Result<RunResult, BenchError> {
     let settings = Settings {
         target: Target::parse(&format!("ftp://127.0.0.1:{}/", server.addr.port()), false).unwrap(),
         label: "ours".into(),
         ours: true,
         timeout: Duration::from_secs(20),
+        tls: tls.then(|| Tls::insecure().unwrap()),
     };
-    let result = tokio::time::timeout(
+    tokio::time::timeout(
         Duration::from_secs(60),
-        run(&scenario, &settings, &Progress::hidden()),
+        run(scenario, &settings, &Progress::hidden()),
     )
     .await
     .expect("scenario hung")
-    .unwrap_or_else(|e| panic!("{}: {e}", scenario.name()));
-    assert_eq!(result.scenario, scenario.name());
+}
+
+/// Runs `scenario` in plain FTP and checks its result.
+async fn bench(server: &TestServer, scenario: Scenario) -> RunResult {
+    check(server, scenario, false, "").await
+}
+
+/// Runs `scenario` (under TLS when `tls`), and checks that it ran without errors and gave a headline
+/// figure, under its name plus `suffix`.
+async fn check(server: &TestServer, scenario: Scenario, tls: bool, suffix: &str) -> RunResult {
+    let result = try_bench(server, &scenario, tls)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", scenario.name()));
+    assert_eq!(result.scenario, format!("{}{suffix}", scenario.name()));
     assert_eq!(result.errors, 0, "{result:?}");
     let headline = result.headline().expect("a headline figure");
     // CPU time is counted in 10 ms ticks: a tiny LIST may cost none.
@@ -67,21 +99,18 @@ async fn retr_big_moves_the_whole_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retr_big_of_the_wrong_size_fails() {
-    let server = start().await;
-    let settings = Settings {
-        target: Target::parse(&format!("ftp://127.0.0.1:{}/", server.addr.port()), false).unwrap(),
-        label: "ours".into(),
-        ours: true,
-        timeout: Duration::from_secs(20),
-    };
-    let scenario = Scenario::RetrBig {
-        file: "bench/big.bin".into(),
-        size: ByteSize(BIG + 1),
-    };
-    let error = run(&scenario, &settings, &Progress::hidden())
-        .await
-        .unwrap_err();
-    assert!(error.to_string().contains("expected"), "{error}");
+    let (plain, tls) = (start().await, start_tls().await);
+    for (server, tls) in [(&plain, false), (&tls, true)] {
+        let scenario = Scenario::RetrBig {
+            file: "bench/big.bin".into(),
+            size: ByteSize(BIG + 1),
+        };
+        let error = try_bench(server, &scenario, tls).await.unwrap_err();
+        assert!(
+            matches!(error, BenchError::WrongSize { actual: BIG, .. }),
+            "{error}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,4 +202,49 @@ async fn list_big_counts_every_entry() {
     .await;
     let lines = result.figures.iter().find(|f| f.name == "lines").unwrap();
     assert_eq!(lines.value, 200.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retr_and_stor_big_under_prot_p() {
+    let server = start_tls().await;
+    // RETR checks the byte count itself (see `retr_big_of_the_wrong_size_fails`).
+    let retr = RetrBig {
+        file: "bench/big.bin".into(),
+        size: ByteSize(BIG),
+    };
+    let result = check(&server, retr, true, "-tls").await;
+    assert_eq!(result.figures[0].unit, "MB/s");
+    assert!(result.params.ends_with(", resumed"), "{result:?}");
+    // STOR checks the server's SIZE of the upload before deleting it.
+    let stor = StorBig {
+        file: "bench/upload.bin".into(),
+        size: ByteSize(BIG),
+    };
+    let result = check(&server, stor, true, "-tls").await;
+    assert!(result.params.ends_with(", resumed"), "{result:?}");
+    assert!(!server.path("bench/upload.bin").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_tls_sessions_each_resume_their_own() {
+    // One TLS session cache per FTP session: with a shared one, a data connection could present
+    // another session's ticket, which the server refuses.
+    let server = start_tls().await;
+    let sessions = Scenario::Sessions {
+        file: "bench/small.bin".into(),
+        concurrency: 4,
+        until: Until::Count(12),
+    };
+    check(&server, sessions, true, "-tls").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_against_a_server_without_it_is_a_clear_error() {
+    let server = start().await;
+    let retr = RetrBig {
+        file: "bench/big.bin".into(),
+        size: ByteSize(BIG),
+    };
+    let error = try_bench(&server, &retr, true).await.unwrap_err();
+    assert!(error.to_string().starts_with("AUTH TLS"), "{error}");
 }

@@ -18,9 +18,14 @@
 # State, all under $FTP_INTEROP_RUN (default /tmp/ftp-interop/run):
 #   NAME.pid   the server's PID (= its process group id)
 #   NAME.env   shell-sourceable PORT, PASV_MIN, PASV_MAX, MAX_CLIENTS, ROOT, WRITABLE_DIR
-#              (host path), URL_PATH, URL, PID, LOG_DIR
+#              (host path), URL_PATH, URL, PID, LOG_DIR, TLS (0 or 1)
 #   NAME/      rendered config, logs (NAME/stdout.log and server logs)
 # Stop it with scripts/interop/stop.sh NAME (or with no argument: all).
+#
+# FTP_INTEROP_TLS=1 (vsftpd only) adds explicit FTPS: fixtures/interop/vsftpd/tls.conf is
+# appended to the config, with a self-signed certificate made by openssl in NAME/ (installed
+# with apt-get if missing).  Anonymous logins then need AUTH TLS and PROT P, and data
+# connections must resume the control connection's TLS session.  NAME.env gets TLS=1.
 # Needs root and scripts/interop/install.sh to have run.
 set -euo pipefail
 # shellcheck source=common.sh
@@ -34,6 +39,13 @@ case "$2" in *[[:space:]]*) interop_die "ROOT must not contain whitespace: '$2'"
 mkdir -p "$2"
 ROOT="$(cd "$2" && pwd -P)"
 [ "$ROOT" != / ] || interop_die "refusing to serve /"
+
+TLS="${FTP_INTEROP_TLS:-0}"
+case "$TLS" in
+  0) ;;
+  1) [ "$NAME" = vsftpd ] || interop_die "FTP_INTEROP_TLS=1 is only for vsftpd" ;;
+  *) interop_die "FTP_INTEROP_TLS must be 0 or 1" ;;
+esac
 
 PKG="$(interop_pkgdir "$NAME")"
 for b in $(interop_binaries "$NAME"); do
@@ -171,10 +183,27 @@ if [ "$NAME" = proftpd ] && ! ftp_can_reach "$ROOT"; then
     interop_die "proftpd: user $INTEROP_FTP_USER cannot reach $ROOT (a parent directory is not searchable, e.g. /root is 0700); use a ROOT under /tmp"
 fi
 
+# A self-signed certificate for 127.0.0.1 in the run dir, readable by root only.
+make_certificate() {
+  command -v openssl >/dev/null ||
+    apt-get -o DPkg::Lock::Timeout=120 install -y -qq openssl >/dev/null 2>&1 ||
+    { apt-get -o DPkg::Lock::Timeout=120 update -qq &&
+      apt-get -o DPkg::Lock::Timeout=120 install -y -qq openssl; } >/dev/null 2>&1 ||
+    interop_die "FTP_INTEROP_TLS=1 needs openssl, and apt-get could not install it"
+  (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$RUN/tls.key" -out "$RUN/tls.crt" 2>"$RUN/openssl.log") ||
+    interop_die "openssl could not make a certificate: $(tail -n 3 "$RUN/openssl.log")"
+}
+[ "$TLS" = 0 ] || make_certificate
+
 launch() {
   case "$NAME" in
     vsftpd)
       render "$INTEROP_FIXTURES/vsftpd/vsftpd.conf" "$RUN/vsftpd.conf"
+      if [ "$TLS" = 1 ]; then
+        render "$INTEROP_FIXTURES/vsftpd/tls.conf" "$RUN/tls.conf"
+        cat "$RUN/tls.conf" >>"$RUN/vsftpd.conf"
+      fi
       chmod 600 "$RUN/vsftpd.conf"
       setsid "$PKG/usr/sbin/vsftpd" "$RUN/vsftpd.conf" \
         </dev/null >"$RUN/stdout.log" 2>&1 &
@@ -242,5 +271,6 @@ WRITABLE_DIR=$WRITABLE
 URL_PATH=$URL_PATH
 URL=$URL
 LOG_DIR=$RUN
+TLS=$TLS
 ENV
 echo "$URL"

@@ -60,8 +60,8 @@ pub fn merit(ours: &RunResult, peer: &RunResult) -> Option<f64> {
     })
 }
 
-/// Groups results by scenario: the harness's scenarios first in their usual order, then any others
-/// (client, TFTP) in the order they appear.
+/// Groups results by scenario: the harness's scenarios first in their usual order, then their TLS
+/// variants in the same order, then any others (client, TFTP) in the order they appear.
 pub fn group(results: &[RunResult]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     for result in results {
@@ -73,11 +73,15 @@ pub fn group(results: &[RunResult]) -> Vec<Group> {
             }),
         }
     }
+    let names = crate::scenario::NAMES;
+    let position = |name: &str| names.iter().position(|n| *n == name);
+    // The TLS variants (`retr-big-tls`) after all the plain ones.
     let rank = |name: &str| {
-        crate::scenario::NAMES
-            .iter()
-            .position(|n| *n == name)
-            .unwrap_or(usize::MAX)
+        match name.strip_suffix(crate::scenario::TLS_SUFFIX) {
+            Some(base) => position(base).map(|p| names.len() + p),
+            None => position(name),
+        }
+        .unwrap_or(usize::MAX)
     };
     // Stable: scenarios outside NAMES keep their order of appearance.
     groups.sort_by_key(|g| rank(&g.scenario));
@@ -181,6 +185,7 @@ pub(crate) mod tests {
     fn groups_in_scenario_order_then_extras() {
         let results = vec![
             row("client-get", "curl", false, Figure::lower("time", 1.0, "s")),
+            row("retr-big-tls", "ours", true, Figure::higher("t", 1.0, "")),
             row("sessions", "ours", true, Figure::higher("rate", 1.0, "")),
             row("retr-big", "ours", true, Figure::higher("t", 1.0, "")),
             row("sessions", "vsftpd", false, Figure::higher("rate", 1.0, "")),
@@ -194,6 +199,7 @@ pub(crate) mod tests {
             [
                 ("retr-big".into(), 1),
                 ("sessions".into(), 2),
+                ("retr-big-tls".into(), 1),
                 ("client-get".into(), 1)
             ]
         );

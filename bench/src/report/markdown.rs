@@ -64,12 +64,29 @@ latency, memory and CPU).\n"
     out
 }
 
+/// The rows' params: once when they agree, else per server (under TLS they name each server's
+/// cipher suite).
+fn sizes(group: &Group) -> String {
+    let Some(first) = group.rows.first() else {
+        return String::new();
+    };
+    if group.rows.iter().all(|r| r.params == first.params) {
+        return first.params.clone();
+    }
+    let each: Vec<String> = group
+        .rows
+        .iter()
+        .map(|r| format!("{}: {}", r.server, r.params))
+        .collect();
+    each.join("; ")
+}
+
 fn scenario_section(out: &mut String, group: &Group, chart: &str) {
     let _ = writeln!(out, "\n## {}\n", group.scenario);
     let Some(first) = group.rows.first() else {
         return;
     };
-    let _ = writeln!(out, "Sizes: {}.\n", first.params);
+    let _ = writeln!(out, "Sizes: {}.\n", sizes(group));
     let names: Vec<String> = first
         .figures
         .iter()
@@ -198,6 +215,24 @@ mod tests {
         assert!(
             text.contains("![sessions](benchmarks/sessions.svg)"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn sizes_per_server_when_they_differ() {
+        let mut ours = row("retr-big-tls", "ours", true, Figure::higher("t", 1.0, ""));
+        let mut peer = row(
+            "retr-big-tls",
+            "vsftpd",
+            false,
+            Figure::higher("t", 1.0, ""),
+        );
+        assert_eq!(sizes(&group(&[ours.clone(), peer.clone()])[0]), ours.params);
+        ours.params = "1 GiB, TLSv1_3 A, resumed".into();
+        peer.params = "1 GiB, TLSv1_2 B, resumed".into();
+        assert_eq!(
+            sizes(&group(&[ours, peer])[0]),
+            "ours: 1 GiB, TLSv1_3 A, resumed; vsftpd: 1 GiB, TLSv1_2 B, resumed"
         );
     }
 

@@ -40,7 +40,8 @@ pub async fn run(
         let (settings, gate, progress) = (settings.clone(), gate.clone(), progress.clone());
         logins.spawn(async move {
             let _permit = gate.acquire_owned().await;
-            let session = Session::login(&settings.target, settings.timeout).await;
+            let session =
+                Session::login(&settings.target, settings.timeout, settings.tls.as_ref()).await;
             progress.inc(1);
             session
         });

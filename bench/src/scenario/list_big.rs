@@ -23,7 +23,8 @@ pub async fn run(
     progress: &Progress,
 ) -> Result<Outcome, BenchError> {
     let path = settings.target.path(dir);
-    let mut session = Session::login(&settings.target, settings.timeout).await?;
+    let mut session =
+        Session::login(&settings.target, settings.timeout, settings.tls.as_ref()).await?;
     let mut buf = vec![0u8; SMALL_BUFFER];
     let gone = |pid: u32| BenchError::Protocol(format!("--server-pid {pid}: no such process"));
     let mut walls: Vec<Duration> = Vec::new();

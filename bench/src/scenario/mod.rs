@@ -21,6 +21,7 @@ use crate::progress::Progress;
 use crate::result::RunResult;
 use crate::size::ByteSize;
 use crate::target::Target;
+use crate::tls::Tls;
 
 /// Data buffer for bulk transfers: large enough that the driver makes few system calls per MB.
 pub const BULK_BUFFER: usize = 1 << 20;
@@ -99,6 +100,10 @@ pub const NAMES: &[&str] = &[
     "list-big",
 ];
 
+/// Added to a scenario's name in the results when it ran under TLS (`retr-big-tls`): a separate
+/// comparison in the report, since TLS costs what plain FTP does not.
+pub const TLS_SUFFIX: &str = "-tls";
+
 impl Scenario {
     /// The scenario's command-line name.
     pub fn name(&self) -> &'static str {
@@ -124,6 +129,8 @@ pub struct Settings {
     pub ours: bool,
     /// Limit on every single network wait.
     pub timeout: Duration,
+    /// Explicit FTPS (AUTH TLS, PROT P) when set; the results are then named `<scenario>-tls`.
+    pub tls: Option<Tls>,
 }
 
 /// Runs one scenario. An `Err` means the scenario could not run at all; failures of single sessions
@@ -157,8 +164,12 @@ pub async fn run(
         } => list_big::run(settings, dir, *count, *server_pid, progress).await?,
     };
     progress.finish();
+    let name = match settings.tls {
+        Some(_) => format!("{}{TLS_SUFFIX}", scenario.name()),
+        None => scenario.name().to_string(),
+    };
     Ok(RunResult {
-        scenario: scenario.name().to_string(),
+        scenario: name,
         server: settings.label.clone(),
         ours: settings.ours,
         params: outcome.params,

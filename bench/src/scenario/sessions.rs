@@ -128,7 +128,8 @@ pub async fn run(
 }
 
 async fn one_session(settings: &Settings, path: &str, buf: &mut [u8]) -> Result<(), BenchError> {
-    let mut session = Session::login(&settings.target, settings.timeout).await?;
+    let mut session =
+        Session::login(&settings.target, settings.timeout, settings.tls.as_ref()).await?;
     session
         .download(&Command::Retr(path.into()), buf, None, false)
         .await?;

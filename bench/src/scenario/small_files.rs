@@ -20,7 +20,8 @@ pub async fn run(
     progress: &Progress,
 ) -> Result<Outcome, BenchError> {
     let path = settings.target.path(file);
-    let mut session = Session::login(&settings.target, settings.timeout).await?;
+    let mut session =
+        Session::login(&settings.target, settings.timeout, settings.tls.as_ref()).await?;
     let mut buf = vec![0u8; SMALL_BUFFER];
     let mut samples = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
     progress.count("small-files", Some(count));
