@@ -32,6 +32,7 @@ pub fn options(addr: SocketAddr, profile: Profile, strict: bool) -> Options {
         max_per_ip: None,
         outside_link: None,
         outside_file: None,
+        repeat: 1,
     }
 }
 
