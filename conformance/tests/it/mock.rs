@@ -56,6 +56,8 @@ pub enum Flaw {
     MalformedLogin,
     /// SYST is never answered.
     IgnoresSyst,
+    /// ABOR during a transfer is answered only once the data has drained (as pure-ftpd does).
+    AborAfterDrain,
     /// SYST is answered 215 and 200 by turns (a verdict that changes from run to run).
     FlipsSyst,
 }
@@ -205,6 +207,11 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
         let verb = verb.to_ascii_uppercase();
         if let Some(running) = transfer.take() {
             match verb.as_str() {
+                "ABOR" if flaw == Flaw::AborAfterDrain => {
+                    let _ = running.await;
+                    let _ = write.write_all(b"426 ABORT\r\n226 Aborted.\r\n").await;
+                    continue;
+                }
                 "ABOR" if flaw == Flaw::AborKeepsSending => {
                     let _ = write.write_all(b"426 Aborted.\r\n226 Abort ok.\r\n").await;
                     let _ = running.await;

@@ -196,6 +196,29 @@ async fn abor_that_lets_the_transfer_run_on_fails() {
     );
 }
 
+/// Defect 7: a server that answers ABOR only once the data has drained gets the same verdict, with
+/// the same words, every run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abor_answered_after_the_drain_is_reported_the_same_way_every_run() {
+    let addr = mock::start(Flaw::AborAfterDrain).await;
+    let mut options = options(addr, Profile::Rfc, false);
+    options.repeat = 3;
+    // One job: the mock serves only a few connections from one address at once.
+    let run = ftp_conformance::runner::run_suite(
+        &options,
+        vec!["rfc959/4.1.3/abor-mid-transfer".into()],
+        1,
+        &mut ftp_conformance::runner::Silent,
+    )
+    .await
+    .unwrap();
+    assert_class(
+        &run.cases[0].outcome,
+        "fail",
+        "answered only after the data drained: 426 ABORT",
+    );
+}
+
 /// `--repeat`: a case whose verdict changes between runs is `unstable`, with each run's verdict.
 #[tokio::test]
 async fn repeat_marks_a_flipping_verdict_unstable() {
