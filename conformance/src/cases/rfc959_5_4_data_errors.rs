@@ -100,16 +100,20 @@ async fn expect_425(
     }
 }
 
+/// RETR of `path` without a usable data connection, judged by [`expect_425`]: the case's verdict.
+async fn retr_gets_425(
+    cx: &Ctx,
+    control: &mut crate::conn::Control,
+    path: String,
+    order: Order,
+) -> Step<Outcome> {
+    expect_425(cx, control, &Command::Retr(path.into()), order).await?;
+    Ok(Outcome::Pass)
+}
+
 async fn no_port_pasv(cx: Ctx) -> Step<Outcome> {
     let (mut control, path) = setup(&cx).await?;
-    expect_425(
-        &cx,
-        &mut control,
-        &Command::Retr(path.into()),
-        Order::Direct,
-    )
-    .await?;
-    Ok(Outcome::Pass)
+    retr_gets_425(&cx, &mut control, path, Order::Direct).await
 }
 
 async fn port_closed(cx: Ctx) -> Step<Outcome> {
@@ -129,21 +133,13 @@ async fn port_closed_with(cx: Ctx, order: Order) -> Step<Outcome> {
     };
     let reply = control.cmd(&Command::Port(addr)).await?;
     cx.check_reply("PORT", &reply, &[200], &[])?;
-    expect_425(&cx, &mut control, &Command::Retr(path.into()), order).await?;
-    Ok(Outcome::Pass)
+    retr_gets_425(&cx, &mut control, path, order).await
 }
 
 async fn reuse(cx: Ctx) -> Step<Outcome> {
     let (mut control, path) = setup(&cx).await?;
     steps::download(&mut control, &path, Mode::Passive).await?;
-    expect_425(
-        &cx,
-        &mut control,
-        &Command::Retr(path.into()),
-        Order::Direct,
-    )
-    .await?;
-    Ok(Outcome::Pass)
+    retr_gets_425(&cx, &mut control, path, Order::Direct).await
 }
 
 /// ProFTPD, for one, keeps the PORT address for the next transfer; the brief does not allow it.

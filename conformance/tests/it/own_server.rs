@@ -4,7 +4,7 @@
 use ftp_conformance::deviations;
 use ftp_conformance::target::Profile;
 
-use crate::support::{ids_with, options, own_server, run};
+use crate::support::{ids_with, options, own_server, run, serve};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_project_server_passes_every_case_or_has_it_listed() {
@@ -47,15 +47,7 @@ async fn the_project_server_passes_every_case_or_has_it_listed() {
 async fn a_read_only_target_skips_the_write_cases_with_the_reason() {
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("file.txt"), b"read me\r\n").unwrap();
-    let config = ftp_server::Config::new(root.path());
-    let server = ftp_server::Server::bind("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
-    let addr = server.local_addr().unwrap();
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
+    let addr = serve(root.path(), "127.0.0.1:0", false).await;
     let mut options = options(addr, Profile::Rfc, false);
     options.retr_file = Some("file.txt".into());
     let run = run(
@@ -92,16 +84,7 @@ async fn a_read_only_target_skips_the_write_cases_with_the_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_suite_runs_over_ipv6() {
     let root = tempfile::tempdir().unwrap();
-    let mut config = ftp_server::Config::new(root.path());
-    config.writable = true;
-    let server = ftp_server::Server::bind("[::1]:0".parse().unwrap(), config)
-        .await
-        .expect("the machine has an IPv6 loopback");
-    let addr = server.local_addr().unwrap();
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
+    let addr = serve(root.path(), "[::1]:0", true).await;
     let mut options = options(addr, Profile::Rfc, false);
     options.url = format!("ftp://[::1]:{}/", addr.port());
     let run = run(&options, &[]).await;
@@ -137,15 +120,7 @@ async fn a_large_retr_file_serves_the_stalled_transfer_cases_on_a_read_only_targ
     let big = ftp_conformance::target::BIG_FILE;
     std::fs::write(root.path().join("big.bin"), vec![7u8; big]).unwrap();
     std::fs::write(root.path().join("small.bin"), b"small").unwrap();
-    let config = ftp_server::Config::new(root.path());
-    let server = ftp_server::Server::bind("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
-    let addr = server.local_addr().unwrap();
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
+    let addr = serve(root.path(), "127.0.0.1:0", false).await;
     let stalled = [
         "rfc959/4.1.3/abor-mid-transfer",
         "rfc959/4.1.3/noop-during-transfer",

@@ -25,6 +25,19 @@ async fn verdict_with(flaw: Flaw, id: &str, adjust: impl FnOnce(&mut Options)) -
     case.outcome.clone()
 }
 
+/// Runs `ids` one at a time (the mock serves only a few connections from one address at once, and
+/// `--repeat` runs a case's rounds side by side otherwise); `Err` from the suite fails the test.
+async fn run_one_job(options: &Options, ids: &[&str]) -> ftp_conformance::report::Run {
+    ftp_conformance::runner::run_suite(
+        options,
+        ids.iter().map(|id| id.to_string()).collect(),
+        1,
+        &mut ftp_conformance::runner::Silent,
+    )
+    .await
+    .expect("a verdict, not an error")
+}
+
 async fn verdict(flaw: Flaw, id: &str) -> Outcome {
     verdict_with(flaw, id, |_| {}).await
 }
@@ -145,14 +158,7 @@ async fn a_malformed_login_reply_is_a_verdict() {
     let addr = mock::start(Flaw::MalformedLogin).await;
     let mut options = options(addr, Profile::Rfc, false);
     options.case_timeout = Duration::from_secs(4);
-    let run = ftp_conformance::runner::run_suite(
-        &options,
-        vec!["rfc959/4.1.3/syst-215".into()],
-        2,
-        &mut ftp_conformance::runner::Silent,
-    )
-    .await
-    .expect("a verdict, not an error");
+    let run = run_one_job(&options, &["rfc959/4.1.3/syst-215"]).await;
     assert!(run.failed());
     let grammar = run
         .cases
@@ -203,15 +209,7 @@ async fn abor_answered_after_the_drain_is_reported_the_same_way_every_run() {
     let addr = mock::start(Flaw::AborAfterDrain).await;
     let mut options = options(addr, Profile::Rfc, false);
     options.repeat = 3;
-    // One job: the mock serves only a few connections from one address at once.
-    let run = ftp_conformance::runner::run_suite(
-        &options,
-        vec!["rfc959/4.1.3/abor-mid-transfer".into()],
-        1,
-        &mut ftp_conformance::runner::Silent,
-    )
-    .await
-    .unwrap();
+    let run = run_one_job(&options, &["rfc959/4.1.3/abor-mid-transfer"]).await;
     assert_class(
         &run.cases[0].outcome,
         "fail",
@@ -225,18 +223,11 @@ async fn repeat_marks_a_flipping_verdict_unstable() {
     let addr = mock::start(Flaw::FlipsSyst).await;
     let mut options = options(addr, Profile::Rfc, false);
     options.repeat = 2;
-    // One job: the mock serves only a few connections from one address at once.
-    let run = ftp_conformance::runner::run_suite(
+    let run = run_one_job(
         &options,
-        vec![
-            "rfc959/4.1.3/syst-215".into(),
-            "rfc959/4.1.3/noop-200".into(),
-        ],
-        1,
-        &mut ftp_conformance::runner::Silent,
+        &["rfc959/4.1.3/syst-215", "rfc959/4.1.3/noop-200"],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(ids_with(&run, "unstable"), ["rfc959/4.1.3/syst-215"]);
     assert_eq!(ids_with(&run, "pass"), ["rfc959/4.1.3/noop-200"]);
     let Outcome::Unstable { actual } = &run.cases[0].outcome else {
