@@ -146,16 +146,20 @@ async fn pasv_foreign(cx: Ctx) -> Step<Outcome> {
     if !first.is_preliminary() {
         return Err(Outcome::fail(&["NLST: 150 (or 425)"], show(&first)));
     }
-    let done = control.reply().await?;
+    // Both data connections are read (and closed at their end) before the final reply, as a client
+    // does: a server that closes lingering (ProFTPD) sends 226 only once the client has closed its side.
     judge_thief(thief).await?;
+    let own_end = match own {
+        Ok(mut own) => Some(own.read_to_end(1 << 24, QUIET).await.1),
+        Err(_) => None,
+    };
+    let done = control.reply().await?;
     match done.code {
         226 | 250 => {
-            let mut own = own?;
-            let (_, end) = own.read_to_end(1 << 24, control.reply_timeout).await;
-            if end != End::Eof {
+            if own_end != Some(End::Eof) {
                 return Err(Outcome::fail(
                     &["the listing over the client's own connection"],
-                    format!("{end:?}"),
+                    format!("{own_end:?}"),
                 ));
             }
         }

@@ -45,8 +45,8 @@ pub enum Flaw {
     AborKeepsSending,
     /// Not a flaw: only CRLF ends a command line (a bare LF is part of the line).
     CrlfOnly,
-    /// Not a flaw: after a transfer the data connection is closed lingering, 226 only once the client
-    /// has closed its side (as ProFTPD does).
+    /// Not a flaw: after a transfer, or an ABOR (426 at once), the data connection is closed
+    /// lingering, 226 only once the client has closed its side (as ProFTPD does).
     LingeringClose,
     /// MKD answers 250 instead of 257.
     WrongMkdReply,
@@ -160,6 +160,18 @@ fn read_commands(
     received
 }
 
+/// Waits (bounded) for the client's end of file on a data connection whose sending side is closed: a
+/// lingering close, as ProFTPD's, which sends its final reply only afterwards.
+async fn linger(data: &mut TcpStream) {
+    let mut rest = vec![0u8; 64 * 1024];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while let Ok(Ok(read)) = tokio::time::timeout_at(deadline, data.read(&mut rest)).await {
+        if read == 0 {
+            return;
+        }
+    }
+}
+
 /// A listener on the same address as `listener` for the next transfer: the mock's PASV stays open.
 async fn reopen(listener: &TcpListener) -> TcpListener {
     // The real listener stays where it is; a transfer needs one to accept on, so the mock hands out
@@ -183,6 +195,8 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
     let _ = write.write_all(b"220 mock FTP server ready.\r\n").await;
     let mut plan = Plan::None;
     let mut transfer: Option<JoinHandle<&'static str>> = None;
+    // With [`Flaw::LingeringClose`], ABOR asks the running transfer to close lingering.
+    let abort_requested = Arc::new(tokio::sync::Notify::new());
     let mut user: Option<String> = None;
     loop {
         let done = async {
@@ -207,6 +221,13 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
         let verb = verb.to_ascii_uppercase();
         if let Some(running) = transfer.take() {
             match verb.as_str() {
+                "ABOR" if flaw == Flaw::LingeringClose => {
+                    abort_requested.notify_one();
+                    let _ = write.write_all(b"426 Aborted.\r\n").await;
+                    let reply = running.await.unwrap_or("426 Aborted.\r\n");
+                    let _ = write.write_all(reply.as_bytes()).await;
+                    continue;
+                }
                 "ABOR" if flaw == Flaw::AborAfterDrain => {
                     let _ = running.await;
                     let _ = write.write_all(b"426 ABORT\r\n226 Aborted.\r\n").await;
@@ -335,6 +356,7 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                     "425 Use PORT or PASV first.\r\n".into()
                 } else {
                     let (files, verb, arg) = (files.clone(), verb.clone(), arg.to_string());
+                    let abort_requested = abort_requested.clone();
                     transfer = Some(tokio::spawn(async move {
                         let Some(mut data) = open(taken).await else {
                             return "425 No connection.\r\n";
@@ -351,8 +373,15 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                             "RETR" => {
                                 let bytes =
                                     files.lock().unwrap().get(&arg).cloned().unwrap_or_default();
-                                if data.write_all(&bytes).await.is_err() {
-                                    return "426 Broken.\r\n";
+                                tokio::select! {
+                                    written = data.write_all(&bytes) => if written.is_err() {
+                                        return "426 Broken.\r\n";
+                                    },
+                                    () = abort_requested.notified() => {
+                                        let _ = data.shutdown().await;
+                                        linger(&mut data).await;
+                                        return "226 Abort successful.\r\n";
+                                    }
                                 }
                             }
                             _ => {
@@ -367,11 +396,7 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                         }
                         let _ = data.shutdown().await;
                         if flaw == Flaw::LingeringClose {
-                            // Wait (bounded) for the client's end of file before the final reply.
-                            let mut rest = [0u8; 512];
-                            let _ =
-                                tokio::time::timeout(Duration::from_secs(20), data.read(&mut rest))
-                                    .await;
+                            linger(&mut data).await;
                         }
                         "226 Transfer complete.\r\n"
                     }));
