@@ -56,6 +56,9 @@ pub enum Flaw {
     MalformedLogin,
     /// SYST is never answered.
     IgnoresSyst,
+    /// Not a flaw under RFC 959: a PORT address that cannot be connected to gets 425 at once, without
+    /// a 150 first (the brief wants 150, then 425).
+    Direct425,
     /// ABOR during a transfer is answered only once the data has drained (as pure-ftpd does).
     AborAfterDrain,
     /// SYST is answered 215 and 200 by turns (a verdict that changes from run to run).
@@ -352,8 +355,16 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                     (Plan::Active(addr), Flaw::ReusesPort) => Plan::Active(*addr),
                     _ => std::mem::replace(&mut plan, Plan::None),
                 };
+                let unreachable = match &taken {
+                    Plan::Active(addr) if flaw == Flaw::Direct425 => {
+                        TcpStream::connect(addr).await.is_err()
+                    }
+                    _ => false,
+                };
                 if matches!(taken, Plan::None) {
                     "425 Use PORT or PASV first.\r\n".into()
+                } else if unreachable {
+                    "425 Can't open data connection.\r\n".into()
                 } else {
                     let (files, verb, arg) = (files.clone(), verb.clone(), arg.to_string());
                     let abort_requested = abort_requested.clone();

@@ -142,6 +142,23 @@ async fn legal_alternatives_are_non_strict_even_under_strict() {
     assert_eq!(run.summary.failed, 0);
 }
 
+/// Defect 8: 425 without a preceding 150 is legal under RFC 959, so the rfc959 id passes it (non-strict,
+/// even under --strict); the brief's "150, then 425" lives under a brief/ id, which fails it.
+#[tokio::test]
+async fn direct_425_passes_the_rfc_id_and_fails_the_brief_id() {
+    let addr = mock::start(Flaw::Direct425).await;
+    let run = run(
+        &options(addr, Profile::Brief, true),
+        &[
+            "rfc959/5.4/425-port-closed",
+            "brief/425-port-closed-after-150",
+        ],
+    )
+    .await;
+    assert_eq!(ids_with(&run, "non-strict"), ["rfc959/5.4/425-port-closed"]);
+    assert_eq!(ids_with(&run, "fail"), ["brief/425-port-closed-after-150"]);
+}
+
 /// Defect 11: an MKD answered with something other than 257 or a refusal skipped every write case as
 /// "read-only"; it is a failure.
 #[tokio::test]
