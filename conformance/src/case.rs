@@ -37,7 +37,8 @@ impl Level {
 pub enum Outcome {
     /// The server did what the requirement asks.
     Pass,
-    /// An accepted but weaker alternative (e.g. 503 where 425 is meant); counts as failed under `--strict`.
+    /// An accepted, RFC-legal but weaker alternative (e.g. 503 where 425 is meant). Never a failure, not
+    /// even under `--strict`: strict prefers the best answer but must not call a legal one wrong.
     NonStrict {
         expected: Vec<String>,
         actual: String,
@@ -51,6 +52,8 @@ pub enum Outcome {
     Skip { reason: String },
     /// The suite could not run the case (e.g. could not log in), and why.
     Error { reason: String },
+    /// With `--repeat`: the runs' verdicts differed; `actual` lists them in order.
+    Unstable { actual: String },
 }
 
 impl Outcome {
@@ -82,12 +85,25 @@ impl Outcome {
         }
     }
 
-    /// True for outcomes that make the run fail (non-strict ones only when `strict`).
-    pub fn is_failure(&self, strict: bool) -> bool {
+    /// True for outcomes that make the run fail: failures and errors, never a legal (non-strict) answer.
+    pub fn is_failure(&self) -> bool {
+        // A verdict that changes from run to run cannot be trusted as a pass.
+        matches!(
+            self,
+            Outcome::Fail { .. } | Outcome::Error { .. } | Outcome::Unstable { .. }
+        )
+    }
+
+    /// The class and its one-line detail: `fail: 500 Unknown command.`
+    pub fn summary(&self) -> String {
         match self {
-            Outcome::Fail { .. } | Outcome::Error { .. } => true,
-            Outcome::NonStrict { .. } => strict,
-            Outcome::Pass | Outcome::Skip { .. } => false,
+            Outcome::Pass => "pass".into(),
+            Outcome::NonStrict { actual, .. }
+            | Outcome::Fail { actual, .. }
+            | Outcome::Unstable { actual } => format!("{}: {actual}", self.class()),
+            Outcome::Skip { reason } | Outcome::Error { reason } => {
+                format!("{}: {reason}", self.class())
+            }
         }
     }
 
@@ -99,6 +115,7 @@ impl Outcome {
             Outcome::Fail { .. } => "fail",
             Outcome::Skip { .. } => "skip",
             Outcome::Error { .. } => "error",
+            Outcome::Unstable { .. } => "unstable",
         }
     }
 }

@@ -41,16 +41,23 @@ pub fn show(reply: &Reply) -> String {
     format!("{} {}", reply.code, lines.join(" | "))
 }
 
-/// Shows bytes as text, with control characters escaped and long runs cut.
+/// Shows bytes as text: printable ASCII as is, everything else escaped (`\r`, `\n`, `\t`, and `\xff`
+/// for other bytes, so that Telnet commands such as IAC IP read `\xff\xf4` rather than as replacement
+/// characters), long runs cut.
 pub fn printable(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out: String = text
-        .chars()
-        .take(160)
-        .collect::<String>()
-        .escape_debug()
-        .to_string();
-    if text.chars().count() > 160 {
+    const SHOWN: usize = 160;
+    let mut out = String::new();
+    for byte in bytes.iter().take(SHOWN) {
+        match byte {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\\' => out.push_str("\\\\"),
+            b' '..=b'~' => out.push(char::from(*byte)),
+            other => out.push_str(&format!("\\x{other:02x}")),
+        }
+    }
+    if bytes.len() > SHOWN {
         out.push_str(&format!("... ({} bytes)", bytes.len()));
     }
     out
@@ -78,6 +85,8 @@ pub struct Control {
     pub received: u64,
     pub local: SocketAddr,
     pub peer: SocketAddr,
+    /// The last line sent (printable), named when its reply does not come.
+    last_sent: String,
 }
 
 impl Control {
@@ -135,6 +144,7 @@ impl Control {
             received: 0,
             local,
             peer,
+            last_sent: String::new(),
         })
     }
 
@@ -147,6 +157,7 @@ impl Control {
     /// (bad syntax, lower-case verbs, bare LF, over-long lines, Telnet bytes). Typed commands go through
     /// here too, so the transcript and byte counts see every byte.
     pub async fn send_raw(&mut self, bytes: &[u8]) -> Step<()> {
+        self.last_sent = printable(bytes.strip_suffix(b"\r\n").unwrap_or(bytes));
         self.transcript
             .push(format!("{}> {}", self.label, printable(bytes)));
         self.stream.write_all(bytes).await.map_err(|e| {
@@ -200,7 +211,7 @@ impl Control {
                 ),
             )),
             None => Err(Outcome::fail(
-                &["a reply"],
+                &[&self.awaited()],
                 format!("no reply within {:?}", self.reply_timeout),
             )),
         }
@@ -250,7 +261,7 @@ impl Control {
                     self.transcript
                         .push(format!("{}: read error: {e}", self.label));
                     return Err(Outcome::fail(
-                        &["a reply"],
+                        &[&self.awaited()],
                         format!("control connection error: {e}"),
                     ));
                 }
@@ -264,7 +275,7 @@ impl Control {
                     format!(" after a partial line {:?}", printable(&self.buffer))
                 };
                 return Err(Outcome::fail(
-                    &["a reply"],
+                    &[&self.awaited()],
                     format!("the server closed the control connection{partial}"),
                 ));
             }
@@ -275,20 +286,28 @@ impl Control {
 
     /// True when the server closes the connection within `wait` (bytes before the close are discarded).
     pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        self.bytes_until_closed(wait).await.0
+    }
+
+    /// Whether the server closes the connection within `wait`, and the bytes it sent before (unread
+    /// replies included).
+    pub async fn bytes_until_closed(&mut self, wait: Duration) -> (bool, Vec<u8>) {
         let deadline = tokio::time::Instant::now() + wait;
+        let mut seen = std::mem::take(&mut self.buffer);
         loop {
             let mut chunk = [0u8; 4096];
             match tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await {
-                Err(_) => return false,
+                Err(_) => return (false, seen),
                 Ok(Ok(0)) | Ok(Err(_)) => {
                     self.transcript
                         .push(format!("{}: closed by the server", self.label));
-                    return true;
+                    return (true, seen);
                 }
                 Ok(Ok(read)) => {
                     self.received += read as u64;
                     self.transcript
                         .push(format!("{}< {}", self.label, printable(&chunk[..read])));
+                    seen.extend_from_slice(&chunk[..read]);
                 }
             }
         }
@@ -313,6 +332,15 @@ impl Control {
                 "login refused at PASS: {}",
                 show(&reply)
             ))),
+        }
+    }
+
+    /// What the next reply answers, for Expected when it does not come: `a reply to NOOP`.
+    fn awaited(&self) -> String {
+        if self.last_sent.is_empty() {
+            "a reply (the greeting)".to_string()
+        } else {
+            format!("a reply to {}", self.last_sent)
         }
     }
 
@@ -349,4 +377,17 @@ fn check_line_grammar(line: &[u8], in_multiline: bool) -> Step<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn telnet_and_control_bytes_show_escaped() {
+        assert_eq!(printable(&[0xff, 0xf4, 0xff]), "\\xff\\xf4\\xff");
+        assert_eq!(printable(b"NOOP\r\n"), "NOOP\\r\\n");
+        assert_eq!(printable("é".as_bytes()), "\\xc3\\xa9");
+        assert!(printable(&[b'A'; 200]).ends_with("... (200 bytes)"));
+    }
 }

@@ -52,11 +52,12 @@ impl Ctx {
         Ok((control, greeting))
     }
 
-    /// A name in the scratch directory for this case; skips the case on a read-only target.
+    /// A name in the scratch directory for this case; skips the case on a read-only target, fails it
+    /// when MKD gave neither 257 nor a refusal.
     pub fn scratch_path(&self, name: &str) -> Step<String> {
         match &self.target.scratch {
             Ok(dir) => Ok(format!("{dir}/{}-{name}", self.tag)),
-            Err(reason) => Err(Outcome::skip(reason.clone())),
+            Err(_) => Err(self.target.scratch_outcome()),
         }
     }
 
@@ -80,20 +81,17 @@ impl Ctx {
             steps::upload(control, &path, &contents, crate::data::Mode::Passive).await?;
             return Ok((path, Some(contents)));
         }
-        match &self.target.retr_file {
-            Some(path) => Ok((path.clone(), None)),
-            None => Err(Outcome::skip("read-only target and no --retr-file given")),
+        match (&self.target.scratch, &self.target.retr_file) {
+            (Err(crate::target::NoScratch::Broken(_)), _) => Err(self.target.scratch_outcome()),
+            (_, Some(path)) => Ok((path.clone(), None)),
+            (_, None) => Err(Outcome::skip("read-only target and no --retr-file given")),
         }
     }
 
     /// A file of [`BIG_FILE`](crate::target::BIG_FILE) bytes or more, for transfers that must stall:
-    /// uploaded once per run.
-    pub async fn big_file(&self) -> Step<String> {
-        match self.target.big_file().await {
-            Ok(path) => Ok(path.clone()),
-            Err(reason) if self.target.scratch.is_err() => Err(Outcome::skip(reason.clone())),
-            Err(reason) => Err(Outcome::error(reason.clone())),
-        }
+    /// uploaded once per run, or `--retr-file` on a read-only target.
+    pub async fn big_file(&self) -> Step<crate::target::BigFile> {
+        self.target.big_file().await.clone()
     }
 
     /// Accepts `reply` when its code is in `accepted`; a code in `weaker` is accepted but makes the

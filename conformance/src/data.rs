@@ -27,6 +27,8 @@ pub struct Data {
     pub stream: TcpStream,
     label: String,
     transcript: Transcript,
+    /// Bytes read so far, by every read of this connection.
+    received: u64,
 }
 
 /// A prepared data connection: either the address to connect to, or a listener waiting for the server.
@@ -35,8 +37,14 @@ pub enum Prepared {
     Active(TcpListener),
 }
 
-/// PASV: expects 227, decodes the address with the shared codec.
+/// PASV: expects 227, decodes the address with the shared codec. Over IPv6 PASV cannot name the
+/// address (RFC 2428 §1), so cases about PASV itself skip there.
 pub async fn pasv(control: &mut Control) -> Step<SocketAddr> {
+    if control.peer.is_ipv6() {
+        return Err(Outcome::skip(
+            "PASV carries IPv4 only and the control connection is IPv6",
+        ));
+    }
     let reply = control.cmd(&Command::Pasv).await?;
     if reply.code != 227 {
         return Err(Outcome::fail(
@@ -82,11 +90,37 @@ pub async fn port(control: &mut Control, small_buffer: bool) -> Step<TcpListener
     Ok(listener)
 }
 
-/// Prepares the next data connection in the given mode.
+/// EPRT: a listener on the control connection's local address, announced with EPRT; expects 200.
+pub async fn eprt(control: &mut Control, small_buffer: bool) -> Step<TcpListener> {
+    let listener = listen(control.local.ip(), small_buffer)?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Outcome::error(e.to_string()))?;
+    let reply = control.cmd(&Command::Eprt(addr)).await?;
+    if reply.code != 200 {
+        return Err(Outcome::fail(&["EPRT: 200"], show(&reply)));
+    }
+    Ok(listener)
+}
+
+/// Prepares the next data connection in the given mode, as a real client does: PASV or PORT on IPv4,
+/// and EPSV or EPRT (RFC 2428) on IPv6 or when the IPv4 command is refused. When both fail, the first
+/// failure is the verdict.
 pub async fn prepare(control: &mut Control, mode: Mode, small_buffer: bool) -> Step<Prepared> {
+    let ipv6 = control.peer.is_ipv6();
     Ok(match mode {
-        Mode::Passive => Prepared::Passive(pasv(control).await?),
-        Mode::Active => Prepared::Active(port(control, small_buffer).await?),
+        Mode::Passive if ipv6 => Prepared::Passive(epsv(control).await?),
+        Mode::Passive => match pasv(control).await {
+            Ok(addr) => Prepared::Passive(addr),
+            Err(refused) => Prepared::Passive(epsv(control).await.map_err(|_| refused)?),
+        },
+        Mode::Active if ipv6 => Prepared::Active(eprt(control, small_buffer).await?),
+        Mode::Active => match port(control, small_buffer).await {
+            Ok(listener) => Prepared::Active(listener),
+            Err(refused) => {
+                Prepared::Active(eprt(control, small_buffer).await.map_err(|_| refused)?)
+            }
+        },
     })
 }
 
@@ -132,25 +166,33 @@ impl Prepared {
                 };
                 connect(addr, options).await
             }
-            Prepared::Active(listener) => {
-                let (stream, peer) = tokio::time::timeout(wait, listener.accept())
-                    .await
-                    .map_err(|_| {
-                        Outcome::fail(
-                            &["the server connects to the PORT address"],
-                            format!("no connection within {wait:?}"),
-                        )
-                    })?
-                    .map_err(|e| Outcome::error(format!("accept failed: {e}")))?;
-                transcript.push(format!("{label}: server connected from {peer}"));
-                Ok(Data {
-                    stream,
-                    label,
-                    transcript,
-                })
-            }
+            Prepared::Active(listener) => accept(&listener, control).await,
         }
     }
+}
+
+/// Waits for the server to connect to a PORT/EPRT listener, which stays open (for cases that check
+/// whether the server comes back to the same address).
+pub async fn accept(listener: &TcpListener, control: &Control) -> Step<Data> {
+    let label = format!("{}-data", control.label());
+    let transcript = control.transcript().clone();
+    let wait = control.reply_timeout;
+    let (stream, peer) = tokio::time::timeout(wait, listener.accept())
+        .await
+        .map_err(|_| {
+            Outcome::fail(
+                &["the server connects to the PORT address"],
+                format!("no connection within {wait:?}"),
+            )
+        })?
+        .map_err(|e| Outcome::error(format!("accept failed: {e}")))?;
+    transcript.push(format!("{label}: server connected from {peer}"));
+    Ok(Data {
+        stream,
+        label,
+        transcript,
+        received: 0,
+    })
 }
 
 /// How [`connect`] connects to a passive data port: where the connection is recorded and how long it
@@ -223,6 +265,7 @@ pub async fn connect(addr: SocketAddr, options: ConnectOptions<'_>) -> Step<Data
         stream,
         label: label.to_string(),
         transcript,
+        received: 0,
     })
 }
 
@@ -269,6 +312,7 @@ impl Data {
     }
 
     /// Reads until end of file (or error, or `wait` without progress ending the read); at most `limit` bytes.
+    /// At end of file our side is closed too.
     pub async fn read_to_end(&mut self, limit: usize, wait: Duration) -> (Vec<u8>, End) {
         let mut out = Vec::new();
         let mut chunk = vec![0u8; 64 * 1024];
@@ -277,6 +321,7 @@ impl Data {
                 Err(_) => break End::Timeout,
                 Ok(Ok(0)) => break End::Eof,
                 Ok(Ok(read)) => {
+                    self.received += read as u64;
                     out.extend_from_slice(&chunk[..read]);
                     if out.len() > limit {
                         break End::Broken(format!("more than {limit} bytes"));
@@ -285,8 +330,16 @@ impl Data {
                 Ok(Err(e)) => break End::Broken(e.to_string()),
             }
         };
+        // At end of file the suite closes its side at once, as real clients do: a server that closes
+        // lingering (waiting for the client's FIN before it sends 226) must not be kept waiting.
+        let closed = if end == End::Eof {
+            let _ = self.stream.shutdown().await;
+            ", closed"
+        } else {
+            ""
+        };
         self.transcript.push(format!(
-            "{}: read {} bytes, then {end:?}",
+            "{}: read {} bytes, then {end:?}{closed}",
             self.label,
             out.len()
         ));
@@ -306,7 +359,10 @@ impl Data {
                     ))
                 }
                 Ok(Ok(0)) => break,
-                Ok(Ok(read)) => total += read,
+                Ok(Ok(read)) => {
+                    total += read;
+                    self.received += read as u64;
+                }
                 Ok(Err(e)) => {
                     return Err(Outcome::fail(
                         &["data to flow"],
@@ -318,6 +374,11 @@ impl Data {
         self.transcript
             .push(format!("{}: read {total} bytes, now stalling", self.label));
         Ok(total)
+    }
+
+    /// Bytes read from this connection so far.
+    pub fn received(&self) -> u64 {
+        self.received
     }
 
     /// Sends all bytes, then closes our side so the server sees end of file.

@@ -42,7 +42,8 @@ struct Cli {
     /// Run only cases whose id matches this glob (repeatable; chooses regardless of level).
     #[arg(long = "case", value_name = "GLOB")]
     cases: Vec<String>,
-    /// Also run SHOULD-level cases, and count non-strict outcomes as failures.
+    /// Also run SHOULD-level cases (a recommendation not followed fails). Legal but weaker answers are
+    /// reported as non-strict, never as failures.
     #[arg(long)]
     strict: bool,
     /// `brief` adds the brief's exact texts and its ignore-during-transfer rule.
@@ -86,6 +87,9 @@ struct Cli {
     /// The server's name in reports and known deviations (default: host:port).
     #[arg(long)]
     name: Option<String>,
+    /// Run every case N times; a case whose verdicts differ is reported `unstable` (a failure).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
+    repeat: u64,
     /// Show progress on stderr: a bar on a terminal, else a line per finished case.
     #[arg(long)]
     progress: bool,
@@ -139,9 +143,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return build_matrix(&reports, &deviations, output.as_ref());
     }
     if cli.list {
-        for case in cases::all() {
-            println!("{:<48} {:<6} {}", case.id, case.level.as_str(), case.title);
-        }
+        list(cli.format)?;
         return Ok(ExitCode::SUCCESS);
     }
     let Some(url) = cli.url else {
@@ -165,6 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         max_per_ip: cli.max_per_ip.map(|n| n as usize),
         outside_link: cli.outside_link,
         outside_file: cli.outside_file,
+        repeat: cli.repeat as usize,
     };
     let run = runner::run_suite(&options, cli.cases, cli.jobs as usize, watch.as_mut()).await;
     // The bar is cleared before the report (or the error) is printed.
@@ -181,6 +184,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--list`: every case as a table (text), or as JSON objects with id, level, title and requirement.
+fn list(format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Json => {
+            let cases: Vec<serde_json::Value> = cases::all()
+                .iter()
+                .map(|case| {
+                    serde_json::json!({
+                        "id": case.id,
+                        "level": case.level,
+                        "title": case.title,
+                        "requirement": case.requirement,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&cases)?);
+        }
+        Format::Text | Format::Junit => {
+            for case in cases::all() {
+                println!("{:<48} {:<6} {}", case.id, case.level.as_str(), case.title);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes to the file, or to standard output.

@@ -133,6 +133,35 @@ pub async fn run(
         .collect()
 }
 
+/// `--repeat`: `rounds` reports of one case become one; when their classes differ it is `unstable`,
+/// with every run's verdict in order and the transcript of the first run that did not pass.
+pub fn merge_rounds(rounds: Vec<CaseReport>) -> Option<CaseReport> {
+    let first = rounds.first()?.clone();
+    if rounds
+        .iter()
+        .all(|r| r.outcome.class() == first.outcome.class())
+    {
+        return Some(first);
+    }
+    let verdicts: Vec<String> = rounds
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("run {}: {}", i + 1, r.outcome.summary()))
+        .collect();
+    let telling = rounds
+        .iter()
+        .find(|r| r.outcome != Outcome::Pass)
+        .unwrap_or(&first);
+    Some(CaseReport {
+        outcome: Outcome::Unstable {
+            actual: verdicts.join(" / "),
+        },
+        transcript: telling.transcript.clone(),
+        duration: rounds.iter().map(|r| r.duration).sum(),
+        ..first
+    })
+}
+
 /// Runs one case within the target's time limit.
 pub async fn run_one(target: Arc<Target>, case: Case) -> CaseReport {
     let cx = Ctx::new(target.clone());
@@ -174,14 +203,40 @@ pub async fn run_suite(
     watch: &mut dyn Watch,
 ) -> Result<crate::report::Run, TargetError> {
     let started = Instant::now();
-    let target = Target::prepare(options).await?;
     let selection = Selection {
         globs,
         strict: options.strict,
         profile: options.profile,
     };
     let cases = selection.pick(&crate::cases::all());
-    let reports = run(target.clone(), cases, jobs, watch).await;
+    let target = match Target::prepare(options).await {
+        Ok(target) => target,
+        Err(TargetError::MalformedReply {
+            outcome,
+            transcript,
+            ..
+        }) => {
+            let reports = setup_verdict(&cases, outcome, transcript);
+            return Ok(crate::report::Run::new(
+                options.name.clone().unwrap_or_else(|| options.url.clone()),
+                options.url.clone(),
+                options.profile,
+                options.strict,
+                reports,
+                started.elapsed().as_millis() as u64,
+            ));
+        }
+        Err(other) => return Err(other),
+    };
+    // Every case `repeat` times, round after round, then one report per case.
+    let repeat = options.repeat.max(1);
+    let rounds: Vec<Case> = (0..repeat).flat_map(|_| cases.iter().copied()).collect();
+    let mut all = run(target.clone(), rounds, jobs, watch).await;
+    let mut per_case: Vec<Vec<CaseReport>> = vec![Vec::new(); cases.len()];
+    for (index, report) in all.drain(..).enumerate() {
+        per_case[index % cases.len()].push(report);
+    }
+    let reports = per_case.into_iter().filter_map(merge_rounds).collect();
     if let Err(leftover) = target.cleanup().await {
         eprintln!("ftp-conformance: warning: {leftover}");
     }
@@ -193,6 +248,31 @@ pub async fn run_suite(
         reports,
         started.elapsed().as_millis() as u64,
     ))
+}
+
+/// The id of the case a malformed reply in setup is reported under.
+const GRAMMAR_CASE: &str = "rfc959/4.2/reply-grammar";
+
+/// The reports of a run whose setup session got a malformed reply: the grammar case fails with it (run
+/// or not, it is the verdict), every other selected case is an error, for it could not run.
+fn setup_verdict(cases: &[Case], outcome: Outcome, transcript: Vec<String>) -> Vec<CaseReport> {
+    let all = crate::cases::all();
+    let grammar = all.iter().find(|case| case.id == GRAMMAR_CASE);
+    let mut reports: Vec<CaseReport> = grammar
+        .map(|case| report_of(case, outcome, transcript, Default::default()))
+        .into_iter()
+        .collect();
+    for case in cases.iter().filter(|case| case.id != GRAMMAR_CASE) {
+        reports.push(report_of(
+            case,
+            Outcome::error(format!(
+                "not run: the setup session got a malformed reply (see {GRAMMAR_CASE})"
+            )),
+            Vec::new(),
+            Default::default(),
+        ));
+    }
+    reports
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::case::{Outcome, Step};
 use crate::conn::{show, Control};
 use crate::ctx::Ctx;
 use crate::data::{self, ConnectOptions, Data, Mode};
+use crate::target::BigFile;
 
 /// How much of a stalled transfer is read first: proof that the transfer runs.
 pub const STALL_AFTER: usize = 64 * 1024;
@@ -146,22 +147,48 @@ pub async fn remove_tree(control: &mut Control, dir: &str, depth: u32) -> Step<(
 
 /// Starts a RETR of the large file on a data connection with a small receive buffer, reads a little and
 /// stops reading: the server's writes block and the transfer stays running as long as the case wants.
-pub async fn stalled_retr(cx: &Ctx, control: &mut Control) -> Step<(Data, Reply)> {
-    let path = cx.big_file().await?;
+/// Returns the data connection and the file's size.
+pub async fn stalled_retr(cx: &Ctx, control: &mut Control) -> Step<(Data, u64)> {
+    let BigFile { path, size } = cx.big_file().await?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     require("TYPE I", &reply, &[200])?;
     let command = Command::Retr(path.into());
     match begin(control, Mode::Passive, &command, true).await? {
-        Ok((mut data, preliminary)) => {
+        Ok((mut data, _)) => {
             data.read_some(STALL_AFTER, control.reply_timeout).await?;
             data.wait_until_stalled(STALL_WAIT).await;
-            Ok((data, preliminary))
+            Ok((data, size))
         }
         Err(reply) => Err(Outcome::fail(
             &[&format!("{command}: 150 or 125")],
             show(&reply),
         )),
     }
+}
+
+/// Reads a stalled transfer's data connection to its end and fails unless it ended well short of the
+/// file's `size` (at most half of it arrived, far more than the socket buffers hold): after `what`
+/// (ABOR, QUIT) the transfer must stop, not run to its end.
+pub async fn ends_short(control: &Control, data: &mut Data, size: u64, what: &str) -> Step<()> {
+    let (_, end) = data.read_to_end(usize::MAX, control.reply_timeout).await;
+    if end == data::End::Timeout {
+        return Err(Outcome::fail(
+            &[&format!(
+                "the data connection closed by the server after {what}"
+            )],
+            format!("still open after {what}"),
+        ));
+    }
+    let received = data.received();
+    if received > size / 2 {
+        return Err(Outcome::Fail {
+            expected: vec![format!(
+                "the data connection closed well short of the file's {size} bytes after {what}"
+            )],
+            actual: format!("{received} of {size} bytes arrived: the transfer ran on after {what}"),
+        });
+    }
+    Ok(())
 }
 
 /// Reads replies until one with a code in `codes` (at most `max` replies), returning those skipped.
@@ -171,8 +198,23 @@ pub async fn replies_until(
     max: usize,
 ) -> Step<(Reply, Vec<Reply>)> {
     let mut skipped = Vec::new();
+    let wanted = || {
+        codes
+            .iter()
+            .map(|c| format!("a {c} reply"))
+            .collect::<Vec<_>>()
+    };
     for _ in 0..max {
-        let reply = control.reply().await?;
+        // A reply that never comes fails with what the case waited for, not just "a reply".
+        let reply = control.reply().await.map_err(|outcome| match outcome {
+            Outcome::Fail { actual, .. } if actual.starts_with("no reply within") => {
+                Outcome::Fail {
+                    expected: wanted(),
+                    actual,
+                }
+            }
+            other => other,
+        })?;
         if codes.contains(&reply.code) {
             return Ok((reply, skipped));
         }
@@ -180,7 +222,7 @@ pub async fn replies_until(
     }
     let seen: Vec<String> = skipped.iter().map(show).collect();
     Err(Outcome::Fail {
-        expected: codes.iter().map(|c| format!("a {c} reply")).collect(),
+        expected: wanted(),
         actual: seen.join(" ; "),
     })
 }

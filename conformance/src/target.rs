@@ -30,6 +30,8 @@ pub enum Profile {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub url: String,
+    /// How many times every case runs (`--repeat`); differing verdicts make a case `unstable`.
+    pub repeat: usize,
     /// The server's name in reports and in known deviations (default: the URL's host and port).
     pub name: Option<String>,
     pub profile: Profile,
@@ -75,6 +77,14 @@ pub enum TargetError {
     /// The setup session failed at connect, greeting, login or CWD: why, and the transcript's tail.
     #[error("cannot start a session: {0}")]
     Session(String),
+    /// The setup session got a malformed reply (RFC 959 §4.2): a verdict on the server, not a reason to
+    /// give up; the run reports it as `rfc959/4.2/reply-grammar`.
+    #[error("malformed reply in setup: {summary}")]
+    MalformedReply {
+        summary: String,
+        outcome: Outcome,
+        transcript: Vec<String>,
+    },
     /// FEAT or MKD got no reply in setup: why, and the transcript's tail.
     #[error("{0}")]
     Setup(String),
@@ -117,7 +127,43 @@ impl Login {
 }
 
 /// Size of the file stalled transfers read from: larger than any socket buffers between the two ends.
+/// A `--retr-file` used for them on a read-only target must be at least as large.
 pub const BIG_FILE: usize = 16 * 1024 * 1024;
+
+/// The file stalled transfers read: its path and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BigFile {
+    pub path: String,
+    pub size: u64,
+}
+
+/// Why the suite has no scratch directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoScratch {
+    /// MKD was refused (550, 553, 530, 532): a read-only target; write cases skip.
+    ReadOnly(String),
+    /// MKD got a reply that is neither 257 nor a refusal: write cases fail with it.
+    Broken(String),
+}
+
+impl NoScratch {
+    pub fn reason(&self) -> &str {
+        match self {
+            NoScratch::ReadOnly(reason) | NoScratch::Broken(reason) => reason,
+        }
+    }
+
+    /// The outcome of a case that needs a scratch directory.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            NoScratch::ReadOnly(reason) => Outcome::skip(reason.clone()),
+            NoScratch::Broken(reason) => Outcome::fail(
+                &["MKD: 257 \"<directory-name>\" (or a refusal: 550, 553, 530, 532)"],
+                reason.clone(),
+            ),
+        }
+    }
+}
 
 /// Everything cases share about the server under test.
 #[derive(Debug)]
@@ -131,14 +177,16 @@ pub struct Target {
     pub reply_timeout: Duration,
     /// FEAT's feature lines, uppercase and trimmed; empty when FEAT is refused.
     pub features: Vec<String>,
-    /// The scratch directory (FTP path relative to the URL's directory), or why the target is read-only.
-    pub scratch: Result<String, String>,
+    /// The scratch directory (FTP path relative to the URL's directory), or why there is none.
+    pub scratch: Result<String, NoScratch>,
     pub retr_file: Option<String>,
     pub fault_file: Option<(PathBuf, String)>,
     pub max_per_ip: Option<usize>,
     pub outside_link: Option<String>,
     pub outside_file: Option<String>,
-    big: OnceCell<Result<String, String>>,
+    /// Held by the case using `fault_file`: there is one such file and several cases.
+    pub fault_turn: tokio::sync::Mutex<()>,
+    big: OnceCell<Result<BigFile, Outcome>>,
     sequence: AtomicU64,
 }
 
@@ -180,21 +228,28 @@ impl Target {
             case_timeout: options.case_timeout,
             reply_timeout,
             features: Vec::new(),
-            scratch: Err("not prepared".into()),
+            scratch: Err(NoScratch::ReadOnly("not prepared".into())),
             retr_file: options.retr_file.clone(),
             fault_file,
             max_per_ip: options.max_per_ip,
             outside_link: options.outside_link.clone(),
             outside_file: options.outside_file.clone(),
+            fault_turn: tokio::sync::Mutex::new(()),
             big: OnceCell::new(),
             sequence: AtomicU64::new(0),
         };
         let transcript = Transcript::default();
-        let setup = |outcome: Outcome| TargetError::Setup(describe(&outcome, &transcript));
+        let setup = |outcome: Outcome| {
+            malformed(&outcome, &transcript)
+                .unwrap_or_else(|| TargetError::Setup(describe(&outcome, &transcript)))
+        };
         let mut control = target
             .session("setup", transcript.clone())
             .await
-            .map_err(|outcome| TargetError::Session(describe(&outcome, &transcript)))?;
+            .map_err(|outcome| {
+                malformed(&outcome, &transcript)
+                    .unwrap_or_else(|| TargetError::Session(describe(&outcome, &transcript)))
+            })?;
         let feat = control.cmd(&Command::Feat).await.map_err(setup)?;
         if feat.code == 211 {
             target.features = feat
@@ -216,7 +271,14 @@ impl Target {
             .map_err(setup)?;
         target.scratch = match mkd.code {
             257 => Ok(scratch),
-            _ => Err(format!("read-only target (MKD refused: {})", show(&mkd))),
+            550 | 553 | 530 | 532 => Err(NoScratch::ReadOnly(format!(
+                "read-only target (MKD refused: {})",
+                show(&mkd)
+            ))),
+            _ => Err(NoScratch::Broken(format!(
+                "MKD {scratch}: {} (neither 257 nor a refusal)",
+                show(&mkd)
+            ))),
         };
         let _ = control.cmd(&Command::Quit).await;
         Ok(Arc::new(target))
@@ -282,43 +344,115 @@ impl Target {
         format!("c{}", self.sequence.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// The path of a file of [`BIG_FILE`] bytes, uploaded on first use; `Err` says why there is none.
-    pub async fn big_file(&self) -> &Result<String, String> {
+    /// The file stalled transfers read, found on first use: on a writable target a file of [`BIG_FILE`]
+    /// bytes uploaded to the scratch directory; on a read-only one `--retr-file`, if SIZE shows it is
+    /// at least that large. `Err` is the outcome of a case that needs it.
+    pub async fn big_file(&self) -> &Result<BigFile, Outcome> {
         self.big
             .get_or_init(|| async {
-                let Ok(dir) = &self.scratch else {
-                    return Err("needs a large file and the target is read-only".to_string());
-                };
-                let path = format!("{dir}/big.bin");
-                let transcript = Transcript::default();
-                let upload = async {
-                    let mut control = self.session("big-upload", transcript.clone()).await?;
-                    control.cmd(&Command::Type(TransferType::Image)).await?;
-                    steps::upload(
-                        &mut control,
-                        &path,
-                        &pattern(BIG_FILE),
-                        crate::data::Mode::Passive,
-                    )
-                    .await?;
-                    let _ = control.cmd(&Command::Quit).await;
-                    Ok::<(), Outcome>(())
-                };
-                upload.await.map(|()| path).map_err(|o| {
-                    format!(
-                        "uploading the large file failed: {}",
-                        describe(&o, &transcript)
-                    )
-                })
+                match &self.scratch {
+                    Ok(dir) => self.upload_big_file(dir).await,
+                    Err(NoScratch::Broken(_)) => Err(self.scratch_outcome()),
+                    Err(NoScratch::ReadOnly(_)) => self.sized_retr_file().await,
+                }
             })
             .await
     }
+
+    /// The outcome of a case that needs the scratch directory there is not.
+    pub fn scratch_outcome(&self) -> Outcome {
+        match &self.scratch {
+            Ok(_) => Outcome::error("the scratch directory exists"),
+            Err(missing) => missing.outcome(),
+        }
+    }
+
+    async fn upload_big_file(&self, dir: &str) -> Result<BigFile, Outcome> {
+        let path = format!("{dir}/big.bin");
+        let transcript = Transcript::default();
+        let upload = async {
+            let mut control = self.session("big-upload", transcript.clone()).await?;
+            control.cmd(&Command::Type(TransferType::Image)).await?;
+            steps::upload(
+                &mut control,
+                &path,
+                &pattern(BIG_FILE),
+                crate::data::Mode::Passive,
+            )
+            .await?;
+            let _ = control.cmd(&Command::Quit).await;
+            Ok::<(), Outcome>(())
+        };
+        match upload.await {
+            Ok(()) => Ok(BigFile {
+                path,
+                size: BIG_FILE as u64,
+            }),
+            Err(outcome) => Err(Outcome::error(format!(
+                "uploading the large file failed: {}",
+                describe(&outcome, &transcript)
+            ))),
+        }
+    }
+
+    /// `--retr-file`, when SIZE shows it large enough to stall a transfer.
+    async fn sized_retr_file(&self) -> Result<BigFile, Outcome> {
+        let Some(path) = self.retr_file.clone() else {
+            return Err(Outcome::skip(
+                "needs a large file: the target is read-only and no --retr-file was given",
+            ));
+        };
+        let transcript = Transcript::default();
+        let size = async {
+            let mut control = self.session("retr-file-size", transcript.clone()).await?;
+            control.cmd(&Command::Type(TransferType::Image)).await?;
+            let reply = control.cmd(&Command::Size(PathArg::from(&path))).await?;
+            let _ = control.cmd(&Command::Quit).await;
+            Ok::<_, Outcome>(reply)
+        };
+        let reply = size.await.map_err(|outcome| {
+            Outcome::error(format!("SIZE {path}: {}", describe(&outcome, &transcript)))
+        })?;
+        let size = match (reply.code, reply.text().trim().parse::<u64>()) {
+            (213, Ok(size)) => size,
+            _ => {
+                return Err(Outcome::skip(format!(
+                    "cannot check the size of --retr-file {path} (SIZE: {}); the stalled-transfer cases need {BIG_FILE} bytes or more",
+                    show(&reply)
+                )))
+            }
+        };
+        if size < BIG_FILE as u64 {
+            return Err(Outcome::skip(format!(
+                "--retr-file {path} is {size} bytes; the stalled-transfer cases need {BIG_FILE} bytes or more"
+            )));
+        }
+        Ok(BigFile { path, size })
+    }
+}
+
+/// A setup failure that is a malformed reply (the connection's grammar checks cite RFC 959 §4.2 or a
+/// multi-line reply left open) as a verdict; `None` for any other failure.
+fn malformed(outcome: &Outcome, transcript: &Transcript) -> Option<TargetError> {
+    let Outcome::Fail { expected, .. } = outcome else {
+        return None;
+    };
+    let grammar = expected
+        .iter()
+        .any(|e| e.contains("RFC 959 §4.2") || e.contains("multi-line reply"));
+    grammar.then(|| TargetError::MalformedReply {
+        summary: describe(outcome, transcript),
+        outcome: outcome.clone(),
+        transcript: transcript.lines(),
+    })
 }
 
 /// An outcome and transcript as one line, for setup errors.
 fn describe(outcome: &Outcome, transcript: &Transcript) -> String {
     let why = match outcome {
-        Outcome::Fail { actual, .. } | Outcome::NonStrict { actual, .. } => actual.clone(),
+        Outcome::Fail { actual, .. }
+        | Outcome::NonStrict { actual, .. }
+        | Outcome::Unstable { actual } => actual.clone(),
         Outcome::Skip { reason } | Outcome::Error { reason } => reason.clone(),
         Outcome::Pass => "ok".into(),
     };

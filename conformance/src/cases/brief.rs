@@ -190,7 +190,7 @@ async fn noop_ignored(cx: Ctx) -> Step<Outcome> {
 
 async fn quit_mid(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
-    let (mut data, _) = stalled_retr(&cx, &mut control).await?;
+    let (mut data, size) = stalled_retr(&cx, &mut control).await?;
     control.send(&Command::Quit).await?;
     let (_, skipped) = replies_until(&mut control, &[221], 3).await?;
     if let Some(other) = skipped.iter().find(|r| !matches!(r.code, 426 | 226)) {
@@ -199,14 +199,16 @@ async fn quit_mid(cx: Ctx) -> Step<Outcome> {
             show(other),
         ));
     }
-    let (_, end) = data.read_to_end(usize::MAX, control.reply_timeout).await;
-    if end == End::Timeout {
+    // "At once": the transfer stops, it does not run to its end behind the 221.
+    steps::ends_short(&control, &mut data, size, "QUIT's 221").await?;
+    let (closed, after) = control.bytes_until_closed(control.reply_timeout).await;
+    if !after.is_empty() {
         return Err(Outcome::fail(
-            &["the data connection closed"],
-            "still open after 221",
+            &["nothing after 221, then the control connection closed"],
+            format!("after 221: {}", crate::conn::printable(&after)),
         ));
     }
-    if !control.closed_within(control.reply_timeout).await {
+    if !closed {
         return Err(Outcome::fail(
             &["the control connection closed after 221"],
             "still open",

@@ -20,10 +20,10 @@ pub fn render(run: &Run) -> String {
     for case in &run.cases {
         let (mark, note) = match &case.outcome {
             Outcome::Pass => ("✔", String::new()),
-            Outcome::NonStrict { .. } if run.strict => ("×", " (non-strict)".to_string()),
-            Outcome::NonStrict { .. } => ("✔", " (non-strict)".to_string()),
+            Outcome::NonStrict { .. } => ("~", " (non-strict)".to_string()),
             Outcome::Fail { .. } => ("×", String::new()),
             Outcome::Error { reason } => ("×", format!(" (error: {reason})")),
+            Outcome::Unstable { .. } => ("×", " (unstable)".to_string()),
             Outcome::Skip { reason } => ("skip", format!(" ({reason})")),
         };
         let _ = writeln!(
@@ -37,9 +37,7 @@ pub fn render(run: &Run) -> String {
     let failures: Vec<_> = run
         .cases
         .iter()
-        .filter(|c| {
-            c.outcome.is_failure(run.strict) || matches!(c.outcome, Outcome::NonStrict { .. })
-        })
+        .filter(|c| c.outcome.is_failure() || matches!(c.outcome, Outcome::NonStrict { .. }))
         .collect();
     if !failures.is_empty() {
         let _ = writeln!(out, "\nDetails:");
@@ -48,11 +46,7 @@ pub fn render(run: &Run) -> String {
         let _ = writeln!(
             out,
             "\n  {} {} {}: {}",
-            if case.outcome.is_failure(run.strict) {
-                "×"
-            } else {
-                "~"
-            },
+            if case.outcome.is_failure() { "×" } else { "~" },
             case.id,
             case.title,
             case.outcome.class()
@@ -68,6 +62,9 @@ pub fn render(run: &Run) -> String {
             }
             Outcome::Error { reason } => {
                 let _ = writeln!(out, "    Error: {reason}");
+            }
+            Outcome::Unstable { actual } => {
+                let _ = writeln!(out, "    Verdicts differ from run to run:\n      {actual}");
             }
             _ => {}
         }

@@ -114,11 +114,11 @@ async fn the_issue_8_cases_pass_the_flawless_mock_and_catch_their_flaw() {
             "fail",
             "220 mock FTP server ready.",
         ),
-        // SHOULD: non-strict, which fails a --strict run.
+        // SHOULD: the case runs only under --strict, where a recommendation not followed fails.
         (
             Flaw::InstantLoginFailure,
             "rfc2577/5/failed-login-delay",
-            "non-strict",
+            "fail",
             "530 Login incorrect.",
         ),
         (
@@ -133,7 +133,7 @@ async fn the_issue_8_cases_pass_the_flawless_mock_and_catch_their_flaw() {
         let bad = run(&operator_options(mock::start(flaw).await), &[case]).await;
         let outcome = &bad.cases[0].outcome;
         assert_eq!(outcome.class(), class, "{flaw:?}: {outcome:?}");
-        assert!(outcome.is_failure(true), "{flaw:?}: {outcome:?}");
+        assert!(outcome.is_failure(), "{flaw:?}: {outcome:?}");
         assert!(
             format!("{outcome:?}").contains(evidence),
             "{flaw:?}: {outcome:?}"

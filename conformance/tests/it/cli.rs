@@ -73,3 +73,58 @@ fn progress_counts_cases_done_of_total_on_stderr() {
     }
     assert!(!String::from_utf8_lossy(&output.stdout).contains("own: 1/"));
 }
+
+/// `--list --format json`: every case with its id, level, title and requirement.
+#[test]
+fn list_as_json() {
+    let output = conformance()
+        .args(["--list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let cases: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let cases = cases.as_array().unwrap();
+    assert_eq!(cases.len(), ftp_conformance::cases::all().len());
+    let abor = cases
+        .iter()
+        .find(|c| c["id"] == "rfc959/4.1.3/abor-mid-transfer")
+        .unwrap();
+    assert_eq!(abor["level"], "MUST");
+    assert!(abor["requirement"].as_str().unwrap().contains("RFC 959"));
+}
+
+/// Issue 12, defect 12: a malformed login reply gives a report (JSON written, grammar case failed) and
+/// exit 1, not exit 2 without a report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_login_reply_writes_the_report_and_exits_1() {
+    let addr = crate::mock::start(crate::mock::Flaw::MalformedLogin).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let args = vec![
+        format!("ftp://127.0.0.1:{}/", addr.port()),
+        "--timeout".into(),
+        "4".into(),
+        "--format".into(),
+        "json".into(),
+        "--output".into(),
+        report.display().to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || conformance().args(&args).output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let grammar = json["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "rfc959/4.2/reply-grammar")
+        .unwrap();
+    assert_eq!(grammar["outcome"], "fail");
+}

@@ -10,3 +10,4 @@ mod own_server;
 mod properties;
 mod snapshots;
 mod support;
+mod truthfulness;

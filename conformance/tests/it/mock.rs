@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ftp_proto::hostport;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -32,6 +33,36 @@ pub enum Flaw {
     InstantLoginFailure,
     /// The link `out` (to a directory outside the root holding `secret.txt`) is followed by CWD and RETR.
     FollowsOutsideLink,
+    /// Not a flaw: a PASV listener stays open for further transfers (RFC 959 allows it; the brief does not).
+    ReusesPasv,
+    /// Not a flaw under RFC 959: the PORT address is kept for further transfers (the brief makes it one-shot).
+    ReusesPort,
+    /// PORT to a privileged port (below 1024) of the client's own address is accepted.
+    AcceptsPrivilegedPort,
+    /// QUIT during a transfer is answered 221, the whole file is still sent, then 226 follows the 221.
+    QuitFinishesTransfer,
+    /// ABOR during a transfer is answered 426 and 226 at once, but the whole file is still sent.
+    AborKeepsSending,
+    /// Not a flaw: only CRLF ends a command line (a bare LF is part of the line).
+    CrlfOnly,
+    /// Not a flaw: after a transfer, or an ABOR (426 at once), the data connection is closed
+    /// lingering, 226 only once the client has closed its side (as ProFTPD does).
+    LingeringClose,
+    /// MKD answers 250 instead of 257.
+    WrongMkdReply,
+    /// Not a flaw: unknown TYPE/MODE/STRU parameters get 500 rather than 504.
+    Refuses500,
+    /// The login's multi-line 230 ends with a line of another code, so it never closes.
+    MalformedLogin,
+    /// SYST is never answered.
+    IgnoresSyst,
+    /// Not a flaw under RFC 959: a PORT address that cannot be connected to gets 425 at once, without
+    /// a 150 first (the brief wants 150, then 425).
+    Direct425,
+    /// ABOR during a transfer is answered only once the data has drained (as pure-ftpd does).
+    AborAfterDrain,
+    /// SYST is answered 215 and 200 by turns (a verdict that changes from run to run).
+    FlipsSyst,
 }
 
 /// Connections from one address the flawless mock serves at once; the next one gets 421.
@@ -40,6 +71,9 @@ pub const MAX_PER_IP: usize = 3;
 /// The mock's link out of its root, and the file in the directory it points to.
 pub const OUTSIDE_LINK: &str = "out";
 pub const OUTSIDE_FILE: &str = "secret.txt";
+
+/// The turn of [`Flaw::FlipsSyst`].
+static FLIP: AtomicBool = AtomicBool::new(false);
 
 type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
@@ -87,47 +121,148 @@ async fn open(plan: Plan) -> Option<TcpStream> {
     }
 }
 
+/// Reads command lines on a thread of its own with plain reads (tokio's reads of the line behind
+/// ABOR's urgent Telnet Synch were held up until the transfer ended), and sends them without Telnet
+/// bytes. The socket is shared with the tokio writer and so non-blocking: the thread polls it. With
+/// [`Flaw::CrlfOnly`] a bare LF does not end a line.
+fn read_commands(
+    stream: std::net::TcpStream,
+    flaw: Flaw,
+) -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    let (lines, received) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut reader = std::io::BufReader::new(stream);
+        let mut bytes = Vec::new();
+        loop {
+            match reader.read_until(b'\n', &mut bytes) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if lines.is_closed() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                    continue;
+                }
+                Err(_) => return,
+            }
+            if flaw == Flaw::CrlfOnly && !bytes.ends_with(b"\r\n") {
+                continue;
+            }
+            bytes.retain(|b| b.is_ascii());
+            if lines
+                .send(String::from_utf8_lossy(&bytes).into_owned())
+                .is_err()
+            {
+                return;
+            }
+            bytes.clear();
+        }
+    });
+    received
+}
+
+/// Waits (bounded) for the client's end of file on a data connection whose sending side is closed: a
+/// lingering close, as ProFTPD's, which sends its final reply only afterwards.
+async fn linger(data: &mut TcpStream) {
+    let mut rest = vec![0u8; 64 * 1024];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while let Ok(Ok(read)) = tokio::time::timeout_at(deadline, data.read(&mut rest)).await {
+        if read == 0 {
+            return;
+        }
+    }
+}
+
+/// A listener on the same address as `listener` for the next transfer: the mock's PASV stays open.
+async fn reopen(listener: &TcpListener) -> TcpListener {
+    // The real listener stays where it is; a transfer needs one to accept on, so the mock hands out
+    // a duplicate of its socket.
+    let std = socket2::SockRef::from(listener).try_clone().unwrap();
+    let std: std::net::TcpListener = std.into();
+    std.set_nonblocking(true).unwrap();
+    TcpListener::from_std(std).unwrap()
+}
+
 async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
     let peer = stream.peer_addr().unwrap();
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read);
+    // ABOR's Telnet Synch comes as urgent data: read inline (and dropped with the other Telnet bytes),
+    // so that it never holds up the reading of the line behind it.
+    socket2::SockRef::from(&stream)
+        .set_out_of_band_inline(true)
+        .unwrap();
+    let reading = stream.into_std().unwrap();
+    let mut lines = read_commands(reading.try_clone().unwrap(), flaw);
+    let mut write = TcpStream::from_std(reading).unwrap();
     let _ = write.write_all(b"220 mock FTP server ready.\r\n").await;
     let mut plan = Plan::None;
     let mut transfer: Option<JoinHandle<&'static str>> = None;
+    // With [`Flaw::LingeringClose`], ABOR asks the running transfer to close lingering.
+    let abort_requested = Arc::new(tokio::sync::Notify::new());
     let mut user: Option<String> = None;
     loop {
-        let mut line = String::new();
         let done = async {
             match transfer.as_mut() {
                 Some(handle) => handle.await.unwrap_or("426 Aborted.\r\n"),
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
-            read = lines.read_line(&mut line) => {
-                if !matches!(read, Ok(n) if n > 0) { return; }
+        let line = tokio::select! {
+            read = lines.recv() => {
+                let Some(read) = read else { return; };
+                read
             }
             reply = done => {
                 transfer = None;
                 let _ = write.write_all(reply.as_bytes()).await;
                 continue;
             }
-        }
+        };
         let line = line.trim_end().to_string();
         let (verb, arg) = line.split_once(' ').unwrap_or((&line, ""));
         let verb = verb.to_ascii_uppercase();
-        if let Some(running) = &transfer {
+        if let Some(running) = transfer.take() {
             match verb.as_str() {
+                "ABOR" if flaw == Flaw::LingeringClose => {
+                    abort_requested.notify_one();
+                    let _ = write.write_all(b"426 Aborted.\r\n").await;
+                    let reply = running.await.unwrap_or("426 Aborted.\r\n");
+                    let _ = write.write_all(reply.as_bytes()).await;
+                    continue;
+                }
+                "ABOR" if flaw == Flaw::AborAfterDrain => {
+                    let _ = running.await;
+                    let _ = write.write_all(b"426 ABORT\r\n226 Aborted.\r\n").await;
+                    continue;
+                }
+                "ABOR" if flaw == Flaw::AborKeepsSending => {
+                    let _ = write.write_all(b"426 Aborted.\r\n226 Abort ok.\r\n").await;
+                    let _ = running.await;
+                    continue;
+                }
                 "ABOR" => {
                     running.abort();
-                    transfer = None;
                     let _ = write.write_all(b"426 Aborted.\r\n226 Abort ok.\r\n").await;
+                    continue;
+                }
+                "QUIT" if flaw == Flaw::QuitFinishesTransfer => {
+                    let _ = write.write_all(b"221 Bye.\r\n").await;
+                    let reply = running.await.unwrap_or("426 Aborted.\r\n");
+                    let _ = write.write_all(reply.as_bytes()).await;
+                    return;
+                }
+                "QUIT" => {
+                    running.abort();
+                    let _ = write.write_all(b"221 Bye.\r\n").await;
+                    return;
                 }
                 "NOOP" if flaw == Flaw::AnswersNoopMidTransfer => {
                     let _ = write.write_all(b"200 NOOP ok.\r\n").await;
                 }
                 _ => {}
             }
+            transfer = Some(running);
             continue;
         }
         let reply: String = match verb.as_str() {
@@ -141,7 +276,11 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                     .as_deref()
                     .is_none_or(|u| u == "anonymous" || u == "ftp") =>
             {
-                "230 Logged in.\r\n".into()
+                if flaw == Flaw::MalformedLogin {
+                    "230-Welcome.\r\n231 Logged in.\r\n".into()
+                } else {
+                    "230 Logged in.\r\n".into()
+                }
             }
             "PASS" => {
                 if flaw != Flaw::InstantLoginFailure {
@@ -159,6 +298,10 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                 "550 Permission denied.\r\n".into()
             }
             "SYST" if flaw == Flaw::WrongCodes => "200 UNIX Type: L8\r\n".into(),
+            "SYST" if flaw == Flaw::IgnoresSyst => String::new(),
+            "SYST" if flaw == Flaw::FlipsSyst && FLIP.fetch_xor(true, Ordering::Relaxed) => {
+                "200 UNIX Type: L8\r\n".into()
+            }
             "SYST" if flaw == Flaw::BareLf => "215 UNIX Type: L8\n".into(),
             "SYST" => "215 UNIX Type: L8\r\n".into(),
             "NOOP" if flaw == Flaw::WrongCodes => "250 NOOP ok.\r\n".into(),
@@ -166,9 +309,17 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
             "HELP" if flaw == Flaw::UnclosedMultiline => "214-Help\r\n214-never closed\r\n".into(),
             "HELP" => "214-Help\r\n NOOP\r\n214 Ok.\r\n".into(),
             "FEAT" => "211-Features:\r\n PASV\r\n211 End\r\n".into(),
+            "TYPE" | "MODE" | "STRU" if arg.eq_ignore_ascii_case("X") => {
+                if flaw == Flaw::Refuses500 {
+                    "500 Unknown parameter.\r\n".into()
+                } else {
+                    "504 Unknown parameter.\r\n".into()
+                }
+            }
             "TYPE" | "MODE" | "STRU" => "200 Ok.\r\n".into(),
             "PWD" => "257 \"/\" is the current directory.\r\n".into(),
             "CWD" => "250 Ok.\r\n".into(),
+            "MKD" if flaw == Flaw::WrongMkdReply => "250 Directory made.\r\n".into(),
             "MKD" => format!("257 \"/{arg}\" created.\r\n"),
             "RMD" | "DELE" => {
                 files
@@ -186,6 +337,9 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                 format!("227 {}\r\n", hostport::pasv_reply_text(addr))
             }
             "PORT" => match hostport::decode_port(arg) {
+                Ok(addr) if addr.port() < 1024 && flaw != Flaw::AcceptsPrivilegedPort => {
+                    "504 No privileged ports.\r\n".into()
+                }
                 Ok(addr) if flaw == Flaw::Bounce || SocketAddr::V4(addr).ip() == peer.ip() => {
                     plan = Plan::Active(SocketAddr::V4(addr));
                     "200 PORT ok.\r\n".into()
@@ -194,11 +348,26 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                 Err(_) => "501 Bad PORT.\r\n".into(),
             },
             "LIST" | "NLST" | "RETR" | "STOR" => {
-                let taken = std::mem::replace(&mut plan, Plan::None);
+                let taken = match (&plan, flaw) {
+                    (Plan::Passive(listener), Flaw::ReusesPasv) => {
+                        Plan::Passive(reopen(listener).await)
+                    }
+                    (Plan::Active(addr), Flaw::ReusesPort) => Plan::Active(*addr),
+                    _ => std::mem::replace(&mut plan, Plan::None),
+                };
+                let unreachable = match &taken {
+                    Plan::Active(addr) if flaw == Flaw::Direct425 => {
+                        TcpStream::connect(addr).await.is_err()
+                    }
+                    _ => false,
+                };
                 if matches!(taken, Plan::None) {
                     "425 Use PORT or PASV first.\r\n".into()
+                } else if unreachable {
+                    "425 Can't open data connection.\r\n".into()
                 } else {
                     let (files, verb, arg) = (files.clone(), verb.clone(), arg.to_string());
+                    let abort_requested = abort_requested.clone();
                     transfer = Some(tokio::spawn(async move {
                         let Some(mut data) = open(taken).await else {
                             return "425 No connection.\r\n";
@@ -215,8 +384,15 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                             "RETR" => {
                                 let bytes =
                                     files.lock().unwrap().get(&arg).cloned().unwrap_or_default();
-                                if data.write_all(&bytes).await.is_err() {
-                                    return "426 Broken.\r\n";
+                                tokio::select! {
+                                    written = data.write_all(&bytes) => if written.is_err() {
+                                        return "426 Broken.\r\n";
+                                    },
+                                    () = abort_requested.notified() => {
+                                        let _ = data.shutdown().await;
+                                        linger(&mut data).await;
+                                        return "226 Abort successful.\r\n";
+                                    }
                                 }
                             }
                             _ => {
@@ -230,6 +406,9 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                             }
                         }
                         let _ = data.shutdown().await;
+                        if flaw == Flaw::LingeringClose {
+                            linger(&mut data).await;
+                        }
                         "226 Transfer complete.\r\n"
                     }));
                     "150 Opening data connection.\r\n".into()

@@ -4,7 +4,7 @@
 use ftp_conformance::deviations;
 use ftp_conformance::target::Profile;
 
-use crate::support::{ids_with, options, own_server, run};
+use crate::support::{ids_with, options, own_server, run, serve};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_project_server_passes_every_case_or_has_it_listed() {
@@ -27,7 +27,7 @@ async fn the_project_server_passes_every_case_or_has_it_listed() {
         .cases
         .iter()
         .filter(|c| {
-            c.outcome.is_failure(true) && deviations::find(&known, "ftp-server", &c.id).is_none()
+            c.outcome.is_failure() && deviations::find(&known, "ftp-server", &c.id).is_none()
         })
         .map(|c| format!("{}: {:?}\n{}", c.id, c.outcome, c.transcript.join("\n")))
         .collect();
@@ -47,15 +47,7 @@ async fn the_project_server_passes_every_case_or_has_it_listed() {
 async fn a_read_only_target_skips_the_write_cases_with_the_reason() {
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("file.txt"), b"read me\r\n").unwrap();
-    let config = ftp_server::Config::new(root.path());
-    let server = ftp_server::Server::bind("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
-    let addr = server.local_addr().unwrap();
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
+    let addr = serve(root.path(), "127.0.0.1:0", false).await;
     let mut options = options(addr, Profile::Rfc, false);
     options.retr_file = Some("file.txt".into());
     let run = run(
@@ -81,8 +73,70 @@ async fn a_read_only_target_skips_the_write_cases_with_the_reason() {
     }
     assert_eq!(
         ids_with(&run, "pass").len(),
-        4,
-        "port-active and the three 425 cases read --retr-file: {:?}",
+        5,
+        "port-active and the four 425 cases read --retr-file: {:?}",
         run.cases
     );
+}
+
+/// Issue 12, defect 10: on an IPv6 target (the server on `[::1]`) the suite uses EPSV and EPRT, as
+/// real clients do: no case fails or errs (cases about PASV, PORT and 127.0.0.2 skip, with the reason).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_suite_runs_over_ipv6() {
+    let root = tempfile::tempdir().unwrap();
+    let addr = serve(root.path(), "[::1]:0", true).await;
+    let mut options = options(addr, Profile::Rfc, false);
+    options.url = format!("ftp://[::1]:{}/", addr.port());
+    let run = run(&options, &[]).await;
+    let broken: Vec<String> = run
+        .cases
+        .iter()
+        .filter(|c| c.outcome.is_failure())
+        .map(|c| format!("{}: {:?}\n{}", c.id, c.outcome, c.transcript.join("\n")))
+        .collect();
+    assert!(broken.is_empty(), "{}", broken.join("\n\n"));
+    // The transfers themselves ran, over EPSV/EPRT.
+    let passed = ids_with(&run, "pass");
+    for id in [
+        "rfc959/4.1.3/round-trip-8mib",
+        "rfc959/4.1.3/abor-mid-transfer",
+        "rfc959/4.1.3/list-nlst-uploaded",
+    ] {
+        let outcomes: Vec<String> = run
+            .cases
+            .iter()
+            .filter(|c| c.outcome != ftp_conformance::case::Outcome::Pass)
+            .map(|c| format!("{}: {:?}", c.id, c.outcome))
+            .collect();
+        assert!(passed.iter().any(|p| p == id), "{id}: {outcomes:#?}");
+    }
+}
+
+/// Issue 12, defect 13: on a read-only target a large `--retr-file` serves the stalled-transfer cases;
+/// one too small for them makes them skip with its size (they skipped always before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_retr_file_serves_the_stalled_transfer_cases_on_a_read_only_target() {
+    let root = tempfile::tempdir().unwrap();
+    let big = ftp_conformance::target::BIG_FILE;
+    std::fs::write(root.path().join("big.bin"), vec![7u8; big]).unwrap();
+    std::fs::write(root.path().join("small.bin"), b"small").unwrap();
+    let addr = serve(root.path(), "127.0.0.1:0", false).await;
+    let stalled = [
+        "rfc959/4.1.3/abor-mid-transfer",
+        "rfc959/4.1.3/noop-during-transfer",
+        "rfc959/4.1.3/concurrent-session",
+        "rfc959/5.4/426-client-closes",
+    ];
+    let mut options = options(addr, Profile::Rfc, false);
+    options.retr_file = Some("big.bin".into());
+    let run_big = run(&options, &stalled).await;
+    assert_eq!(ids_with(&run_big, "pass").len(), 4, "{:?}", run_big.cases);
+    options.retr_file = Some("small.bin".into());
+    let run_small = run(&options, &stalled).await;
+    for case in &run_small.cases {
+        let ftp_conformance::case::Outcome::Skip { reason } = &case.outcome else {
+            panic!("{}: {:?}", case.id, case.outcome);
+        };
+        assert!(reason.contains("is 5 bytes"), "{reason}");
+    }
 }

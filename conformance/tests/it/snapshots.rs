@@ -49,7 +49,7 @@ macro_rules! assert_dialogue {
 #[case::port_closed("rfc959/5.4/425-port-closed")]
 #[case::reuse_after_transfer("brief/425-reuse-after-transfer")]
 #[case::client_closes("rfc959/5.4/426-client-closes")]
-#[case::read_failure("rfc959/5.4/451-read-failure")]
+#[case::read_failure("brief/451-read-failure")]
 #[case::abor_mid_transfer("rfc959/4.1.3/abor-mid-transfer")]
 #[case::port_bounce("rfc2577/3/port-bounce")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,6 +18,19 @@ pub async fn own_server() -> TestServer {
     .await
 }
 
+/// Starts `ftp-server` on `root`, bound to `bind` (`127.0.0.1:0`, `[::1]:0`), writable or not, with
+/// the server's defaults otherwise; it runs until the test's runtime ends.
+pub async fn serve(root: &std::path::Path, bind: &str, writable: bool) -> SocketAddr {
+    let mut config = ftp_server::Config::new(root);
+    config.writable = writable;
+    let server = ftp_server::Server::bind(bind.parse().unwrap(), config)
+        .await
+        .expect("the test's loopback address can be bound");
+    let addr = server.local_addr().unwrap();
+    tokio::spawn(server.run(std::future::pending::<()>()));
+    addr
+}
+
 /// Options for a run against `addr`.
 pub fn options(addr: SocketAddr, profile: Profile, strict: bool) -> Options {
     Options {
@@ -32,6 +45,7 @@ pub fn options(addr: SocketAddr, profile: Profile, strict: bool) -> Options {
         max_per_ip: None,
         outside_link: None,
         outside_file: None,
+        repeat: 1,
     }
 }
 
