@@ -146,13 +146,15 @@ mod tests {
     #[tokio::test]
     async fn a_port_someone_holds_is_skipped_and_a_full_range_is_an_error() {
         // Two neighbouring ports the kernel gave out; one stays held by a plain listener.
-        let (held, other) = loop {
-            let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let port = held.local_addr().unwrap().port();
-            if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-                break (held, port + 1);
-            }
-        };
+        let (held, other) = (0..100)
+            .find_map(|_| {
+                let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let port = held.local_addr().unwrap().port();
+                let free =
+                    port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok();
+                free.then_some((held, port + 1))
+            })
+            .expect("two neighbouring free ports within 100 tries");
         let low = held.local_addr().unwrap().port();
         let range = PortRange { low, high: other };
         for seed in 0..4 {
