@@ -1,7 +1,7 @@
 //! RETR, STOR, APPE, STOU, LIST, NLST and ABOR, and what the session says when a transfer ends.
 //!
 //! The order of replies follows the brief: problems found before any data moves (550 missing file, 425
-//! no PORT/PASV) are answered at once; otherwise 150 goes out, the transfer task makes the data
+//! no PORT/PASV) are answered at once; otherwise 150 goes out, the transfer (a future the session polls) makes the data
 //! connection (so in active mode the server connects only after 150) and its [`Outcome`] becomes
 //! 226, 425, 426, 451, 452 or 552 through one mapping, `From<&Outcome> for Reply`. The checks before 150
 //! are `prepare_*` helpers that return the refusal as `Err(Reply)`, which the handler sends. They also
@@ -379,7 +379,7 @@ impl Session {
         self.send(reply).await
     }
 
-    /// Takes the one-shot plan made by PORT/PASV, ready for a transfer task; 425 without one.
+    /// Takes the one-shot plan made by PORT/PASV, ready for a transfer; 425 without one.
     pub(super) fn take_data_link(&mut self) -> Result<DataLink, Reply> {
         let plan = self.plan.take().ok_or_else(no_data_connection)?;
         Ok(DataLink {
