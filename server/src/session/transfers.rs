@@ -1,9 +1,9 @@
 //! RETR, STOR, APPE, STOU, LIST, NLST and ABOR, and what the session says when a transfer ends.
 //!
 //! The order of replies follows the brief: problems found before any data moves (550 missing file, 425
-//! no PORT/PASV) are answered at once; otherwise 150 goes out, the transfer (a future the session polls) makes the data
-//! connection (so in active mode the server connects only after 150) and its [`Outcome`] becomes
-//! 226, 425, 426, 451, 452 or 552 through one mapping, `From<&Outcome> for Reply`. The checks before 150
+//! no PORT/PASV) are answered at once; otherwise 150 goes out, the transfer (a future the session
+//! polls) makes the data connection (so in active mode the server connects only after 150) and its
+//! [`Outcome`] becomes 226, 425, 426, 451, 452 or 552 through one mapping, `From<&Outcome> for Reply`. The checks before 150
 //! are `prepare_*` helpers that return the refusal as `Err(Reply)`, which the handler sends. They also
 //! open what the transfer uses (the file, the directory, the upload) through the storage layer, so that
 //! nothing is looked up again by name once the check is done. The plan is consumed by the transfer:
