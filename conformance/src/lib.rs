@@ -19,6 +19,7 @@
 //!   case x server table, judged against [`deviations`].
 
 pub mod case;
+pub mod client_mode;
 pub mod cases;
 pub mod conn;
 pub mod ctx;
