@@ -6,12 +6,14 @@
 //!
 //! - [`script`]: a scripted server's behaviour, as data; [`server`]: the control sessions that follow
 //!   it and record the [`server::Evidence`]; [`retr`]: passive listeners and RETR as scripted.
+//! - [`cli`]: the `client` subcommand's options and examples.
 //! - [`command`]: the client command's template, placeholders and run under a time limit.
 //! - [`judge`]: what a case sees ([`judge::Observed`]) and the verdicts cases share.
 //! - [`cases`]: the cases, by RFC section; [`run`]: selection, running and the [`crate::report::Run`]
 //!   that the server mode's text, JSON and JUnit reports render.
 
 pub mod cases;
+pub mod cli;
 pub mod command;
 pub mod judge;
 pub mod retr;

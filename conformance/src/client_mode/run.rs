@@ -154,8 +154,8 @@ async fn prepare_and_run(
         ca: None,
     };
     let limit = match case.needs {
-        // Twice the client's own timeout, plus a second for it to start and exit.
-        Needs::Timeout => Duration::from_secs(options.client_timeout * 2 + 1).min(options.case_limit),
+        // Twice the client's own timeout, plus two seconds for it to start and exit on a busy machine.
+        Needs::Timeout => Duration::from_secs(options.client_timeout * 2 + 2).min(options.case_limit),
         _ => options.case_limit,
     };
     let (server_task, evidence) = server.spawn();
