@@ -136,7 +136,24 @@ pub async fn run(
     passive: Option<Passive>,
     offset: u64,
 ) -> std::io::Result<Next> {
-    let retr = session.script.retr;
+    // Transient faults hit the first RETR of a case only, so a client that retries (with REST, or on
+    // a new connection) can still end with the exact file; a permanent 550 and a stall stay.
+    let first = session
+        .evidence
+        .lock()
+        .map(|e| e.verbs.iter().filter(|v| *v == "RETR").count() <= 1)
+        .unwrap_or(true);
+    let retr = match session.script.retr {
+        Retr::PreliminaryThenLocalError
+        | Retr::PartialThenAborted
+        | Retr::PartialThenHangUp
+        | Retr::ServiceClosing
+            if !first =>
+        {
+            Retr::Complete
+        }
+        retr => retr,
+    };
     match retr {
         Retr::FileUnavailable => {
             session
@@ -203,7 +220,9 @@ pub async fn run(
             close(session, data).await;
         }
         Retr::StallAfterHalf => {
-            send_data(session, &mut data, half).await;
+            // A retry gets nothing at all: the stall is the server's state, not a passing fault.
+            let before_stall = if first { half } else { &whole[..0] };
+            send_data(session, &mut data, before_stall).await;
             note(&session.evidence, "data: stalled (nothing more on either connection)");
             tokio::time::sleep(STALL).await;
             return Ok(Next::Close);

@@ -7,8 +7,11 @@
 pub enum Greeting {
     /// `220 ready`.
     Plain,
-    /// A multi-line 220 whose middle lines begin with other codes (`123 xyz`, `220-` etc.).
+    /// A multi-line 220 whose middle lines are legal but odd: other codes with a hyphen, a padded
+    /// `ddd `, digits, the reply's own code with a hyphen.
     OddMiddleLines,
+    /// As `OddMiddleLines`, plus one middle line `123 xyz` that the server should have padded.
+    UnpaddedCodeLine,
     /// A multi-line 220 with one middle line of this many bytes.
     HugeLine(usize),
     /// `220 ready` and, in the same write, an unsolicited `200` no command asked for.

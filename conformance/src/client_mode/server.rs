@@ -163,7 +163,8 @@ impl Session {
     async fn greet(&mut self) -> std::io::Result<()> {
         match self.script.greeting {
             Greeting::Plain => self.send(Reply::new(220, "Scripted server ready")).await,
-            Greeting::OddMiddleLines => self.send_raw(&odd_middle_lines(220)).await,
+            Greeting::OddMiddleLines => self.send_raw(&odd_middle_lines(220, false)).await,
+            Greeting::UnpaddedCodeLine => self.send_raw(&odd_middle_lines(220, true)).await,
             Greeting::HugeLine(size) => {
                 let mut bytes = b"220-Welcome\r\n220-".to_vec();
                 bytes.extend(std::iter::repeat_n(b'x', size));
@@ -207,7 +208,7 @@ impl Session {
             Command::Pass(_) => match self.script.login {
                 Login::Plain => Reply::new(230, "Logged in"),
                 Login::OddMiddleLines => {
-                    self.send_raw(&odd_middle_lines(230)).await?;
+                    self.send_raw(&odd_middle_lines(230, false)).await?;
                     return Ok(Next::Continue);
                 }
             },
@@ -262,12 +263,20 @@ impl Session {
     }
 }
 
-/// A multi-line reply whose middle lines begin with digits: RFC 959 §4.2 says only `code<SP>` ends it.
-fn odd_middle_lines(code: u16) -> Vec<u8> {
-    format!(
-        "{code}-First line\r\n123 xyz: a middle line that begins with another code\r\n{code}-Still the same reply\r\n200 not the end either\r\n 230 indented\r\n{code} End of the reply\r\n"
-    )
-    .into_bytes()
+/// A multi-line reply with odd middle lines. RFC 959 §4.2 lets them hold any text but `code<SP>`: here
+/// another code with a hyphen, a padded ` 230 `, digits, the reply's own code with a hyphen. With
+/// `unpadded`, one more line `123 xyz`, which §4.2 tells the server to pad ("If an intermediary line
+/// begins with a 3-digit number, the Server must pad the front to avoid confusion") but which a client
+/// following the user-process rule (only the same code and a space ends it) still reads past.
+fn odd_middle_lines(code: u16, unpadded: bool) -> Vec<u8> {
+    let mut text = format!(
+        "{code}-First line\r\n123-another code, with a hyphen\r\n 230 padded\r\n12345 digits\r\n{code}-the same code, with a hyphen\r\n"
+    );
+    if unpadded {
+        text.push_str("123 xyz: a middle line that looks like a reply of its own\r\n");
+    }
+    text.push_str(&format!("{code} End of the reply\r\n"));
+    text.into_bytes()
 }
 
 fn feature_lines(script: Script) -> Vec<String> {

@@ -13,12 +13,24 @@ pub fn cases() -> Vec<ClientCase> {
     vec![
         ClientCase {
             id: "client/rfc959/4.2/multiline-odd-middle",
-            title: "multi-line 220 and 230 whose middle lines begin with digits (`123 xyz`) are read whole",
-            requirement: "RFC 959 §4.2: \"The user-process then simply needs to search for the second occurrence of the same reply code, followed by <SP> (Space), at the beginning of a line, and ignore all intermediary lines.\"",
+            title: "multi-line 220 and 230 with odd but legal middle lines (`123-x`, ` 230 x`, `12345`) are read whole",
+            requirement: "RFC 959 §4.2: \"The user-process then simply needs to search for the second occurrence of the same reply code, followed by <SP> (Space), at the beginning of a line, and ignore all intermediary lines.\" Middle lines may hold any text that does not begin with the code and a space.",
             level: Level::Must,
             script: Script {
                 greeting: Greeting::OddMiddleLines,
                 login: Login::OddMiddleLines,
+                ..Script::PLAIN
+            },
+            needs: Needs::Download,
+            judge: downloaded_exactly,
+        },
+        ClientCase {
+            id: "client/rfc959/4.2/multiline-unpadded-code",
+            title: "a multi-line 220 with an unpadded middle line `123 xyz` is still read to its `220 ` line",
+            requirement: "RFC 959 §4.2: \"The user-process then simply needs to search for the second occurrence of the same reply code, followed by <SP> (Space), at the beginning of a line, and ignore all intermediary lines.\" (The server broke §4.2's \"If an intermediary line begins with a 3-digit number, the Server must pad the front to avoid confusion\", hence SHOULD.)",
+            level: Level::Should,
+            script: Script {
+                greeting: Greeting::UnpaddedCodeLine,
                 ..Script::PLAIN
             },
             needs: Needs::Download,
