@@ -9,13 +9,16 @@ use super::run::ClientOptions;
 /// Examples shown by `ftp-conformance client --help`.
 pub const EXAMPLES: &str = "\
 Placeholders in the command: {url} ftp://user:pass@127.0.0.1:PORT (append the path, e.g. {url}/file),
-{out} the file to write, {dir} the case's directory (the working directory), {timeout} --client-timeout.
+{out} the file to write, {dir} the case's directory (the working directory), {timeout} --client-timeout,
+{ca} the scripted servers' CA certificate (PEM; the TLS cases, with --tls).
 
 Examples:
   curl (the REST case with -C -, the timeout case with --max-time):
     ftp-conformance client --strict --resume 'curl -s -C - {url}/file -o {out}' -- curl -s -m {timeout} {url}/file -o {out}
   This project's client:
     ftp-conformance client --strict --resume 'ftp-client get -c {url}/file -o {out}' -- ftp-client get --timeout {timeout} {url}/file -o {out}
+  curl with the TLS cases:
+    ftp-conformance client --strict --tls 'curl -s --ssl-reqd --cacert {ca} {url}/file -o {out}' -- curl -s {url}/file -o {out}
   lftp (a line for sh -c goes after --shell):
     ftp-conformance client --strict --shell 'lftp -c \"set net:timeout {timeout}; set net:max-retries 1; get {url}/file -o {out}\"'
   One case, JSON report:
@@ -36,6 +39,10 @@ pub struct ClientArgs {
     /// A line for `sh -c` that continues the partial file at {out} (REST); without it the REST case skips.
     #[arg(long, value_name = "LINE")]
     pub resume: Option<String>,
+    /// A line for `sh -c` that downloads over explicit FTPS (AUTH TLS, PROT P) trusting the CA at {ca};
+    /// without it the TLS cases skip (a client that cannot be given a CA cannot run them).
+    #[arg(long, value_name = "LINE")]
+    pub tls: Option<String>,
     /// The client's name in reports and known deviations (default: the program's name).
     #[arg(long)]
     pub name: Option<String>,
@@ -73,6 +80,7 @@ impl ClientArgs {
         Ok(ClientOptions {
             command,
             resume: self.resume.clone().map(Template::Shell),
+            tls: self.tls.clone().map(Template::Shell),
             name,
             strict: self.strict,
             globs: self.cases.clone(),

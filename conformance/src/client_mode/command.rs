@@ -7,7 +7,7 @@ use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// The placeholders a template may use.
-pub const PLACEHOLDERS: &str = "{url} {out} {dir} {timeout} {ca}";
+
 
 /// How the client is started.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,8 @@
 //! what it left on disk, with its exit status.
 //!
 //! - [`script`]: a scripted server's behaviour, as data; [`server`]: the control sessions that follow
-//!   it and record the [`server::Evidence`]; [`retr`]: passive listeners and RETR as scripted.
+//!   it and record the [`server::Evidence`]; [`retr`]: passive listeners and RETR as scripted;
+//!   [`tls`]: the FTPS cases' certificate authority, server configuration and plain-or-TLS stream.
 //! - [`cli`]: the `client` subcommand's options and examples.
 //! - [`command`]: the client command's template, placeholders and run under a time limit.
 //! - [`judge`]: what a case sees ([`judge::Observed`]) and the verdicts cases share.
@@ -20,5 +21,6 @@ pub mod retr;
 pub mod run;
 pub mod script;
 pub mod server;
+pub mod tls;
 
 pub use run::{run, ClientOptions};

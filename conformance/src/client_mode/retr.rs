@@ -10,8 +10,9 @@ use ftp_proto::{Command, Reply};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-use super::script::{Epsv, Pasv, Retr, Script};
+use super::script::{Epsv, Pasv, Retr, Script, Tls};
 use super::server::{note, Next, Session, DATA_ACCEPT_LIMIT};
+use super::tls::Stream;
 
 /// The address a 227 names instead of the server's in the foreign-address case.
 pub const FOREIGN_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
@@ -19,6 +20,8 @@ pub const FOREIGN_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 const TRAP_PORT_TRIES: usize = 20;
 /// How long a stalled transfer stays silent at most (the case's own limit ends it far sooner).
 const STALL: Duration = Duration::from_secs(600);
+/// How late the data's close_notify comes after the 226 in the late-close_notify case.
+const CLOSE_NOTIFY_DELAY: Duration = Duration::from_secs(1);
 
 /// A passive data listener, and the trap at the foreign address when the 227 named one.
 pub struct Passive {
@@ -116,16 +119,60 @@ async fn accept(session: &mut Session, passive: &Passive) -> Option<TcpStream> {
     }
 }
 
+/// The client's data connection, under TLS after PROT P; `Err` is the reply that refuses it (425, or
+/// 522 for a TLS session that was not resumed where the script requires it).
+async fn open_data(session: &mut Session, passive: &Passive) -> Result<Stream, Reply> {
+    let no_connection = || Reply::new(425, "Can't open data connection");
+    let tcp = accept(session, passive).await.ok_or_else(no_connection)?;
+    let config = session.tls.as_ref().map(|tls| tls.config.clone());
+    let (true, Some(config)) = (session.protect_data, config) else {
+        return Ok(Stream::Plain(tcp));
+    };
+    let handshake = tokio_rustls::TlsAcceptor::from(config).accept(tcp);
+    let stream = match tokio::time::timeout(DATA_ACCEPT_LIMIT, handshake).await {
+        Ok(Ok(tls)) => Stream::Tls(Box::new(tls)),
+        Ok(Err(error)) => {
+            note(&session.evidence, format!("data: TLS handshake failed: {error}"));
+            return Err(no_connection());
+        }
+        Err(_) => {
+            note(&session.evidence, "data: no TLS handshake within the limit");
+            return Err(no_connection());
+        }
+    };
+    let resumed = stream.resumed();
+    note(
+        &session.evidence,
+        format!("data: TLS, session {}", if resumed { "resumed" } else { "not resumed (a full handshake)" }),
+    );
+    if session.script.tls == Tls::RequireSessionReuse && !resumed {
+        if let Ok(mut e) = session.evidence.lock() {
+            e.unresumed_data_connections += 1;
+        }
+        close(session, stream).await;
+        return Err(Reply::new(522, "SSL connection failed: session reuse required"));
+    }
+    if let Ok(mut e) = session.evidence.lock() {
+        e.tls_data_connections += 1;
+    }
+    Ok(stream)
+}
+
 /// Writes bytes to the data connection and notes how many went out.
-async fn send_data(session: &Session, stream: &mut TcpStream, bytes: &[u8]) {
-    let sent = match stream.write_all(bytes).await {
+async fn send_data(session: &Session, stream: &mut Stream, bytes: &[u8]) {
+    let written = async {
+        stream.write_all(bytes).await?;
+        stream.flush().await
+    };
+    let sent = match written.await {
         Ok(()) => format!("data: sent {} bytes", bytes.len()),
         Err(error) => format!("data: sending {} bytes failed: {error}", bytes.len()),
     };
     note(&session.evidence, sent);
 }
 
-async fn close(session: &Session, mut stream: TcpStream) {
+/// Closes the data connection: TLS's close_notify first, then the TCP FIN.
+async fn close(session: &Session, mut stream: Stream) {
     let _ = stream.shutdown().await;
     note(&session.evidence, "data: closed");
 }
@@ -186,11 +233,12 @@ pub async fn run(
     session
         .send(Reply::new(150, format!("Opening BINARY data connection ({} bytes)", whole.len())))
         .await?;
-    let Some(mut data) = accept(session, &passive).await else {
-        session
-            .send(Reply::new(425, "Can't open data connection"))
-            .await?;
-        return Ok(Next::Continue);
+    let mut data = match open_data(session, &passive).await {
+        Ok(data) => data,
+        Err(refusal) => {
+            session.send(refusal).await?;
+            return Ok(Next::Continue);
+        }
     };
     match retr {
         Retr::PreliminaryThenLocalError => {
@@ -227,6 +275,17 @@ pub async fn run(
             tokio::time::sleep(STALL).await;
             return Ok(Next::Close);
         }
+        Retr::Complete | Retr::FileUnavailable | Retr::ServiceClosing
+            if session.script.tls == Tls::LateCloseNotify && session.protect_data =>
+        {
+            send_data(session, &mut data, whole).await;
+            session
+                .send(Reply::new(226, "Transfer complete"))
+                .await?;
+            note(&session.evidence, "data: close_notify held back");
+            tokio::time::sleep(CLOSE_NOTIFY_DELAY).await;
+            close(session, data).await;
+        }
         Retr::Complete | Retr::FileUnavailable | Retr::ServiceClosing => {
             send_data(session, &mut data, whole).await;
             close(session, data).await;
@@ -259,11 +318,12 @@ pub async fn listing(
     session
         .send(Reply::new(150, "Here comes the listing"))
         .await?;
-    let Some(mut data) = accept(session, &passive).await else {
-        session
-            .send(Reply::new(425, "Can't open data connection"))
-            .await?;
-        return Ok(Next::Continue);
+    let mut data = match open_data(session, &passive).await {
+        Ok(data) => data,
+        Err(refusal) => {
+            session.send(refusal).await?;
+            return Ok(Next::Continue);
+        }
     };
     send_data(session, &mut data, text.as_bytes()).await;
     close(session, data).await;

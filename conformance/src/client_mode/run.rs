@@ -13,6 +13,7 @@ use super::command::{self, Exit, Template, Values};
 use super::judge::Observed;
 use super::script::content;
 use super::server::ScriptedServer;
+use super::tls::{self, ScriptedTls};
 use crate::case::{CaseReport, Level, Outcome};
 use crate::report::Run;
 use crate::runner::glob_matches;
@@ -31,6 +32,8 @@ pub struct ClientOptions {
     pub command: Template,
     /// The command that continues a partial `{out}` (the REST case skips without it).
     pub resume: Option<Template>,
+    /// The FTPS command (explicit TLS, PROT P, trusting `{ca}`); the TLS cases skip without it.
+    pub tls: Option<Template>,
     /// The client's name in reports and known deviations.
     pub name: String,
     /// Also run SHOULD-level cases.
@@ -64,15 +67,19 @@ pub fn selected(options: &ClientOptions) -> Vec<ClientCase> {
 pub async fn run(options: &ClientOptions) -> Run {
     let started = Instant::now();
     let cases = selected(options);
+    // One certificate authority per run, made only when a TLS case will run.
+    let wants_tls = options.tls.is_some() && cases.iter().any(|c| c.needs == Needs::Tls);
+    let identity = if wants_tls { Some(tls::make()) } else { None };
     let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
     let shared = Arc::new(options.clone());
     let mut set = JoinSet::new();
     for (index, case) in cases.iter().copied().enumerate() {
         let permits = permits.clone();
         let options = shared.clone();
+        let identity = identity.clone();
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            (index, run_case(&options, case).await)
+            (index, run_case(&options, case, identity).await)
         });
     }
     let mut reports: Vec<Option<CaseReport>> = vec![None; cases.len()];
@@ -101,9 +108,13 @@ pub async fn run(options: &ClientOptions) -> Run {
 }
 
 /// One case: its server, its directory, one client run, the verdict.
-pub async fn run_case(options: &ClientOptions, case: ClientCase) -> CaseReport {
+pub async fn run_case(
+    options: &ClientOptions,
+    case: ClientCase,
+    identity: Option<Result<ScriptedTls, String>>,
+) -> CaseReport {
     let started = Instant::now();
-    let (outcome, transcript) = match prepare_and_run(options, case).await {
+    let (outcome, transcript) = match prepare_and_run(options, case, identity).await {
         Ok(done) => done,
         Err(outcome) => (outcome, Vec::new()),
     };
@@ -113,6 +124,7 @@ pub async fn run_case(options: &ClientOptions, case: ClientCase) -> CaseReport {
 async fn prepare_and_run(
     options: &ClientOptions,
     case: ClientCase,
+    identity: Option<Result<ScriptedTls, String>>,
 ) -> Result<(Outcome, Vec<String>), Outcome> {
     let template = match case.needs {
         Needs::Download => &options.command,
@@ -124,6 +136,17 @@ async fn prepare_and_run(
             .resume
             .as_ref()
             .ok_or_else(|| Outcome::skip("no --resume command given"))?,
+        Needs::Tls => options
+            .tls
+            .as_ref()
+            .ok_or_else(|| Outcome::skip("no --tls command given (one that trusts {ca})"))?,
+    };
+    let identity = match (case.needs, identity) {
+        (Needs::Tls, Some(Ok(identity))) => Some(identity),
+        (Needs::Tls, Some(Err(why))) => {
+            return Err(Outcome::error(format!("cannot make the TLS certificates: {why}")))
+        }
+        _ => None,
     };
     let dir = tempfile::Builder::new()
         .prefix("ftp-conformance-client.")
@@ -140,7 +163,16 @@ async fn prepare_and_run(
         }
         _ => None,
     };
-    let server = ScriptedServer::bind(case.script)
+    let ca = match &identity {
+        Some(identity) => {
+            let path = dir.path().join("ca.pem");
+            std::fs::write(&path, &identity.ca_pem)
+                .map_err(|e| Outcome::error(format!("cannot write the CA: {e}")))?;
+            Some(path)
+        }
+        None => None,
+    };
+    let server = ScriptedServer::bind(case.script, identity)
         .await
         .map_err(|e| Outcome::error(format!("cannot bind the scripted server: {e}")))?;
     let port = server
@@ -151,7 +183,7 @@ async fn prepare_and_run(
         out: out.clone(),
         dir: dir.path().to_path_buf(),
         timeout: options.client_timeout,
-        ca: None,
+        ca,
     };
     let limit = match case.needs {
         // Twice the client's own timeout, plus two seconds for it to start and exit on a busy machine.

@@ -82,6 +82,18 @@ pub enum Retr {
     StallAfterHalf,
 }
 
+/// FTPS (RFC 4217): off, or AUTH TLS offered with a twist on the data connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    /// AUTH is not implemented (502).
+    Off,
+    /// A PROT P data connection that does not resume the control connection's TLS session is
+    /// refused (`522`), as vsftpd's `require_ssl_reuse` does.
+    RequireSessionReuse,
+    /// The data's TLS close_notify comes a second after the 226 on the control connection.
+    LateCloseNotify,
+}
+
 /// A scripted server's behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Script {
@@ -91,6 +103,7 @@ pub struct Script {
     pub pasv: Pasv,
     pub rest: Rest,
     pub retr: Retr,
+    pub tls: Tls,
     /// Size of the served file.
     pub size: usize,
 }
@@ -104,6 +117,7 @@ impl Script {
         pasv: Pasv::Standard,
         rest: Rest::Accept,
         retr: Retr::Complete,
+        tls: Tls::Off,
         size: 256 * 1024,
     };
 }

@@ -7,13 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ftp_proto::{Command, Reply, ReplyCode};
+use ftp_proto::{AuthMechanism, ProtectionLevel};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::retr::{self, Passive};
-use super::script::{Greeting, Login, Rest, Script};
+use super::script::{Greeting, Login, Rest, Script, Tls};
+use super::tls::{ScriptedTls, Stream};
 
 /// Control sessions one case accepts (a client may reconnect after a 421 or a failure; more is a loop).
 const MAX_SESSIONS: usize = 8;
@@ -33,6 +34,10 @@ pub struct Evidence {
     pub foreign_address_used: bool,
     /// Control connections accepted.
     pub sessions: usize,
+    /// Data connections that ran over TLS (PROT P).
+    pub tls_data_connections: usize,
+    /// TLS data connections refused for not resuming the control connection's session.
+    pub unresumed_data_connections: usize,
 }
 
 /// The evidence, shared by the sessions and read by the judge once the client has exited.
@@ -49,15 +54,17 @@ pub fn note(evidence: &SharedEvidence, line: impl Into<String>) {
 pub struct ScriptedServer {
     listener: TcpListener,
     script: Script,
+    tls: Option<ScriptedTls>,
     evidence: SharedEvidence,
 }
 
 impl ScriptedServer {
-    /// Binds 127.0.0.1 port 0.
-    pub async fn bind(script: Script) -> std::io::Result<ScriptedServer> {
+    /// Binds 127.0.0.1 port 0; `tls` is needed for a script with TLS (AUTH is refused without).
+    pub async fn bind(script: Script, tls: Option<ScriptedTls>) -> std::io::Result<ScriptedServer> {
         Ok(ScriptedServer {
             listener: TcpListener::bind("127.0.0.1:0").await?,
             script,
+            tls,
             evidence: SharedEvidence::default(),
         })
     }
@@ -79,7 +86,8 @@ impl ScriptedServer {
                     e.sessions += 1;
                     e.transcript.push(format!("control: connection from {peer}"));
                 }
-                let session = Session::new(stream, self.script, self.evidence.clone());
+                let session =
+                    Session::new(stream, self.script, self.tls.clone(), self.evidence.clone());
                 sessions.spawn(session.run());
             }
             note(&self.evidence, "control: no more sessions accepted");
@@ -94,13 +102,18 @@ impl ScriptedServer {
 pub enum Next {
     Continue,
     Close,
+    /// AUTH TLS was accepted: the handshake comes next.
+    StartTls,
 }
 
 /// One control connection.
 pub struct Session {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    /// The control connection; `BufReader` passes writes through.
+    stream: BufReader<Stream>,
     pub script: Script,
+    pub tls: Option<ScriptedTls>,
+    /// PROT P: data connections run over TLS.
+    pub protect_data: bool,
     pub evidence: SharedEvidence,
     passive: Option<Passive>,
     restart_at: u64,
@@ -108,12 +121,17 @@ pub struct Session {
 }
 
 impl Session {
-    fn new(stream: TcpStream, script: Script, evidence: SharedEvidence) -> Session {
-        let (read, write) = stream.into_split();
+    fn new(
+        stream: TcpStream,
+        script: Script,
+        tls: Option<ScriptedTls>,
+        evidence: SharedEvidence,
+    ) -> Session {
         Session {
-            reader: BufReader::new(read),
-            writer: write,
+            stream: BufReader::new(Stream::Plain(stream)),
             script,
+            tls: tls.filter(|_| script.tls != Tls::Off),
+            protect_data: false,
             evidence,
             passive: None,
             restart_at: 0,
@@ -127,7 +145,7 @@ impl Session {
         }
         loop {
             let mut line = Vec::new();
-            match (&mut self.reader)
+            match (&mut self.stream)
                 .take(MAX_LINE)
                 .read_until(b'\n', &mut line)
                 .await
@@ -143,6 +161,12 @@ impl Session {
             }
             match self.answer(&line).await {
                 Ok(Next::Continue) => {}
+                Ok(Next::StartTls) => {
+                    if let Err(error) = self.start_tls().await {
+                        note(&self.evidence, format!("control: TLS handshake failed: {error}"));
+                        return;
+                    }
+                }
                 Ok(Next::Close) | Err(_) => return,
             }
         }
@@ -153,7 +177,28 @@ impl Session {
         for line in String::from_utf8_lossy(bytes).lines() {
             note(&self.evidence, format!("S: {}", shorten(line)));
         }
-        self.writer.write_all(bytes).await
+        self.stream.write_all(bytes).await?;
+        self.stream.flush().await
+    }
+
+    /// AUTH TLS's handshake on the control connection (the 234 has gone out).
+    async fn start_tls(&mut self) -> std::io::Result<()> {
+        let config = self.tls.as_ref().map(|tls| tls.config.clone());
+        let config = config.ok_or(std::io::ErrorKind::Unsupported)?;
+        let plain = std::mem::replace(&mut self.stream, BufReader::new(Stream::Gone));
+        // A client that sent more after AUTH before the handshake would lose it here; none may.
+        let Stream::Plain(tcp) = plain.into_inner() else {
+            return Err(std::io::ErrorKind::AlreadyExists.into());
+        };
+        let accepted = tokio::time::timeout(
+            DATA_ACCEPT_LIMIT,
+            tokio_rustls::TlsAcceptor::from(config).accept(tcp),
+        )
+        .await
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+        self.stream = BufReader::new(Stream::Tls(Box::new(accepted)));
+        note(&self.evidence, "control: TLS established");
+        Ok(())
     }
 
     pub async fn send(&mut self, reply: Reply) -> std::io::Result<()> {
@@ -249,6 +294,15 @@ impl Session {
                 return retr::listing(self, passive, &command).await;
             }
             Command::Abor => Reply::new(226, "No transfer to abort"),
+            Command::Auth(AuthMechanism::Tls | AuthMechanism::Ssl) if self.tls.is_some() => {
+                self.send(Reply::new(234, "Proceed with negotiation")).await?;
+                return Ok(Next::StartTls);
+            }
+            Command::Pbsz(_) if self.tls.is_some() => Reply::new(200, "PBSZ=0"),
+            Command::Prot(level) if self.tls.is_some() => {
+                self.protect_data = level == ProtectionLevel::Private;
+                Reply::new(200, "Protection level set")
+            }
             Command::Quit => {
                 self.send(Reply::new(221, "Goodbye")).await?;
                 return Ok(Next::Close);
@@ -287,6 +341,9 @@ fn feature_lines(script: Script) -> Vec<String> {
     lines.extend([" PASV", " SIZE", " MDTM", " REST STREAM"].map(String::from));
     if script.rest == Rest::Refuse {
         lines.pop();
+    }
+    if script.tls != Tls::Off {
+        lines.extend([" AUTH TLS", " PBSZ", " PROT"].map(String::from));
     }
     lines.push("End".into());
     lines

@@ -4,6 +4,7 @@
 
 mod rfc1123_4_1_2_6_pasv;
 mod rfc2428_extended;
+mod rfc4217_tls;
 mod rfc959_3_3_data;
 mod rfc959_4_2_replies;
 mod rfc959_5_4_retr;
@@ -23,6 +24,8 @@ pub enum Needs {
     Resume,
     /// A command that takes the client's timeout as `{timeout}`.
     Timeout,
+    /// The `--tls` command: explicit FTPS with PROT P, trusting the CA at `{ca}`.
+    Tls,
 }
 
 /// One client-conformance case.
@@ -56,6 +59,7 @@ pub fn all() -> Vec<ClientCase> {
         rfc959_5_4_retr::cases(),
         rfc1123_4_1_2_6_pasv::cases(),
         rfc2428_extended::cases(),
+        rfc4217_tls::cases(),
         restart::cases(),
         timeouts::cases(),
     ]
