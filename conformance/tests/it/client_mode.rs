@@ -28,13 +28,16 @@ fn options(bug: Option<&str>, globs: &[&str]) -> ClientOptions {
     let mut words = vec![client.clone(), "{url}/file".into(), "{out}".into()];
     words.extend(["--timeout".into(), "{timeout}".into()]);
     let mut resume = format!("{client} {{url}}/file {{out}} --resume");
+    let mut tls = format!("{client} {{url}}/file {{out}} --tls {{ca}}");
     if let Some(bug) = bug {
         words.extend(["--bug".to_string(), bug.to_string()]);
         resume.push_str(&format!(" --bug {bug}"));
+        tls.push_str(&format!(" --bug {bug}"));
     }
     ClientOptions {
         command: Template::Argv(words),
         resume: Some(Template::Shell(resume)),
+        tls: Some(Template::Shell(tls)),
         name: "naive".into(),
         strict: true,
         globs: globs.iter().map(|g| g.to_string()).collect(),
@@ -79,6 +82,8 @@ async fn a_correct_client_passes_every_case() {
 #[case::equals("pasv-needs-parentheses", "client/rfc1123/4.1.2.6/pasv-equals-sign")]
 #[case::rest("append-after-refused-rest", "client/rfc959/4.1.3/rest-refused")]
 #[case::timeout("no-timeout", "client/rfc959/5.4/slow-server-timeout")]
+#[case::tls_reuse("no-session-reuse", "client/rfc4217/10/data-session-reuse")]
+#[case::tls_close("impatient-tls-close", "client/rfc4217/10/late-close-notify")]
 #[tokio::test]
 async fn a_client_with_the_bug_fails_the_case(#[case] bug: &str, #[case] id: &str) {
     let baseline = "client/rfc959/3.3/plain-download";
@@ -96,8 +101,16 @@ async fn a_client_with_the_bug_fails_the_case(#[case] bug: &str, #[case] id: &st
 
 #[tokio::test]
 async fn a_missing_command_is_an_error_and_the_cases_that_need_one_skip() {
-    let mut opts = options(None, &["client/rfc959/4.1.3/rest-refused", "client/rfc959/5.4/slow-server-timeout"]);
+    let mut opts = options(
+        None,
+        &[
+            "client/rfc959/4.1.3/rest-refused",
+            "client/rfc959/5.4/slow-server-timeout",
+            "client/rfc4217/*",
+        ],
+    );
     opts.resume = None;
+    opts.tls = None;
     opts.command = Template::Argv(vec![naive_client().display().to_string(), "{url}/file".into(), "{out}".into()]);
     let run = client_mode::run(&opts).await;
     for case in &run.cases {

@@ -2,8 +2,11 @@
 //! exactly one of the bugs the client-conformance cases look for, so each case can be shown to fail a
 //! client that has its bug (and to pass one that has not).
 //!
-//! Usage: `naive-ftp-client URL OUT [--timeout SECS] [--resume] [--bug NAME]`; exit 0 downloaded,
-//! 3 connection or timeout, 4 login refused, 5 file unavailable, 6 transfer failed, 2 usage.
+//! Usage: `naive-ftp-client URL OUT [--timeout SECS] [--resume] [--tls CA_FILE] [--bug NAME]`; exit 0
+//! downloaded, 3 connection or timeout, 4 login refused, 5 file unavailable, 6 transfer failed, 2 usage.
+//! `--tls` uses explicit FTPS (AUTH TLS, PBSZ 0, PROT P), trusting the PEM CA file ([`tls`]).
+
+mod tls;
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,6 +16,7 @@ use std::time::Duration;
 
 use ftp_proto::hostport::{decode_epsv_reply, decode_pasv_reply};
 use ftp_proto::{FtpUrl, Reply, ReplyParser};
+use tls::{Channel, Tls};
 
 /// The bugs, one per family of cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +46,10 @@ enum Bug {
     AppendAfterRefusedRest,
     /// No read timeouts at all.
     NoTimeout,
+    /// Each TLS data connection makes a full handshake: no session resumed.
+    NoSessionReuse,
+    /// A TLS data connection gets 300 ms to end after its last byte, the close_notify included.
+    ImpatientTlsClose,
 }
 
 impl Bug {
@@ -59,6 +67,8 @@ impl Bug {
             "pasv-needs-parentheses" => Bug::PasvNeedsParentheses,
             "append-after-refused-rest" => Bug::AppendAfterRefusedRest,
             "no-timeout" => Bug::NoTimeout,
+            "no-session-reuse" => Bug::NoSessionReuse,
+            "impatient-tls-close" => Bug::ImpatientTlsClose,
             _ => return None,
         })
     }
@@ -74,8 +84,9 @@ fn lost(what: impl std::fmt::Display) -> Failure {
 }
 
 struct Control {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
+    reader: BufReader<Box<dyn Channel>>,
+    /// The control socket itself, for AUTH TLS to wrap.
+    raw: TcpStream,
     peer: IpAddr,
     bug: Bug,
 }
@@ -134,9 +145,9 @@ impl Control {
                 self.reply()?;
             }
         }
-        self.writer
-            .write_all(format!("{line}\r\n").as_bytes())
-            .map_err(lost)?;
+        let channel = self.reader.get_mut();
+        channel.write_all(format!("{line}\r\n").as_bytes()).map_err(lost)?;
+        channel.flush().map_err(lost)?;
         let reply = self.reply()?;
         if self.bug == Bug::CrashOnUnexpectedReply && !expected.contains(&reply.code) {
             std::process::abort();
@@ -150,6 +161,7 @@ struct Args {
     out: String,
     timeout: Option<Duration>,
     resume: bool,
+    tls: Option<String>,
     bug: Bug,
 }
 
@@ -158,10 +170,12 @@ fn parse_args() -> Option<Args> {
     let url = FtpUrl::parse(&words.next()?).ok()?;
     let out = words.next()?;
     let (mut timeout, mut resume, mut bug) = (Some(Duration::from_secs(10)), false, Bug::None);
+    let mut tls = None;
     while let Some(word) = words.next() {
         match word.as_str() {
             "--timeout" => timeout = Some(Duration::from_secs(words.next()?.parse().ok()?)),
             "--resume" => resume = true,
+            "--tls" => tls = Some(words.next()?),
             "--bug" => bug = Bug::parse(&words.next()?)?,
             _ => return None,
         }
@@ -169,12 +183,12 @@ fn parse_args() -> Option<Args> {
     if bug == Bug::NoTimeout {
         timeout = None;
     }
-    Some(Args { url, out, timeout, resume, bug })
+    Some(Args { url, out, timeout, resume, tls, bug })
 }
 
 fn main() -> ExitCode {
     let Some(args) = parse_args() else {
-        eprintln!("usage: naive-ftp-client URL OUT [--timeout SECS] [--resume] [--bug NAME]");
+        eprintln!("usage: naive-ftp-client URL OUT [--timeout SECS] [--resume] [--tls CA_FILE] [--bug NAME]");
         return ExitCode::from(2);
     };
     match download(&args) {
@@ -190,12 +204,17 @@ fn download(args: &Args) -> Step<()> {
     let stream = TcpStream::connect((args.url.host.as_str(), args.url.port)).map_err(lost)?;
     stream.set_read_timeout(args.timeout).map_err(lost)?;
     let peer = stream.peer_addr().map_err(lost)?.ip();
-    let writer = stream.try_clone().map_err(lost)?;
-    let mut control = Control { reader: BufReader::new(stream), writer, peer, bug: args.bug };
+    let raw = stream.try_clone().map_err(lost)?;
+    let channel: Box<dyn Channel> = Box::new(stream);
+    let mut control = Control { reader: BufReader::new(channel), raw, peer, bug: args.bug };
     let greeting = control.reply()?;
     if greeting.code != 220 {
         return Err(Failure(3, format!("greeting: {greeting}")));
     }
+    let tls = match &args.tls {
+        Some(ca) => Some(start_tls(&mut control, ca)?),
+        None => None,
+    };
     let user = args.url.user.clone().unwrap_or_else(|| "anonymous".into());
     let reply = control.command(&format!("USER {user}"), &[331, 230])?;
     if reply.code == 331 {
@@ -218,7 +237,9 @@ fn download(args: &Args) -> Step<()> {
         }
     }
     let data = TcpStream::connect(data_addr).map_err(lost)?;
-    data.set_read_timeout(args.timeout).map_err(lost)?;
+    let impatient = tls.is_some() && args.bug == Bug::ImpatientTlsClose;
+    let data_timeout = if impatient { Some(Duration::from_millis(300)) } else { args.timeout };
+    data.set_read_timeout(data_timeout).map_err(lost)?;
     let path = args.url.path.as_str();
     let reply = control.command(&format!("RETR {path}"), &[125, 150])?;
     if !reply.is_preliminary() {
@@ -228,7 +249,31 @@ fn download(args: &Args) -> Step<()> {
         }
         return Err(Failure(5, format!("RETR: {reply}")));
     }
+    let data: Box<dyn Channel> = match &tls {
+        Some(tls) => tls
+            .wrap(data, args.bug == Bug::NoSessionReuse)
+            .map_err(|e| Failure(6, format!("data TLS: {e}")))?,
+        None => Box::new(data),
+    };
     receive(args, &mut control, data, offset)
+}
+
+/// AUTH TLS on the control connection, then PBSZ 0 and PROT P.
+fn start_tls(control: &mut Control, ca: &str) -> Step<Tls> {
+    let tls = Tls::new(ca).map_err(|e| Failure(2, format!("--tls {ca}: {e}")))?;
+    let reply = control.command("AUTH TLS", &[234])?;
+    if reply.code != 234 {
+        return Err(Failure(6, format!("AUTH TLS: {reply}")));
+    }
+    let raw = control.raw.try_clone().map_err(lost)?;
+    let channel = tls.wrap(raw, false).map_err(|e| Failure(3, format!("control TLS: {e}")))?;
+    control.reader = BufReader::new(channel);
+    control.command("PBSZ 0", &[200])?;
+    let reply = control.command("PROT P", &[200])?;
+    if reply.code != 200 {
+        return Err(Failure(6, format!("PROT P: {reply}")));
+    }
+    Ok(tls)
 }
 
 /// EPSV, then PASV; the data connection goes to the control connection's peer.
@@ -256,7 +301,7 @@ fn passive(control: &mut Control) -> Step<SocketAddr> {
     Ok(SocketAddr::new(control.peer, named.port()))
 }
 
-fn receive(args: &Args, control: &mut Control, mut data: TcpStream, offset: u64) -> Step<()> {
+fn receive(args: &Args, control: &mut Control, mut data: Box<dyn Channel>, offset: u64) -> Step<()> {
     let mut file = OpenOptions::new()
         .create(true)
         .write(true)
