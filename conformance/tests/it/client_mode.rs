@@ -82,8 +82,8 @@ async fn a_correct_client_passes_every_case() {
 #[case::equals("pasv-needs-parentheses", "client/rfc1123/4.1.2.6/pasv-equals-sign")]
 #[case::rest("append-after-refused-rest", "client/rfc959/4.1.3/rest-refused")]
 #[case::timeout("no-timeout", "client/rfc959/5.4/slow-server-timeout")]
-#[case::tls_reuse("no-session-reuse", "client/rfc4217/10/data-session-reuse")]
-#[case::tls_close("impatient-tls-close", "client/rfc4217/10/late-close-notify")]
+#[case::tls_reuse("no-session-reuse", "client/rfc4217/data/session-reuse")]
+#[case::tls_close("impatient-tls-close", "client/rfc4217/data/late-close-notify")]
 #[tokio::test]
 async fn a_client_with_the_bug_fails_the_case(#[case] bug: &str, #[case] id: &str) {
     let baseline = "client/rfc959/3.3/plain-download";

@@ -10,7 +10,7 @@ use crate::client_mode::script::{Script, Tls};
 pub fn cases() -> Vec<ClientCase> {
     vec![
         ClientCase {
-            id: "client/rfc4217/10/data-session-reuse",
+            id: "client/rfc4217/data/session-reuse",
             title: "the server refuses (522) a PROT P data connection that does not resume the control connection's TLS session",
             requirement: "RFC 4217 (FTP over TLS) lets a server tie each protected data connection to the control connection's client; servers do it by requiring the data connection's TLS session to resume the control connection's (vsftpd's require_ssl_reuse, on by default, answers \"522 SSL connection failed: session reuse required\"). A client should resume it, or it cannot transfer from such servers.",
             level: Level::Should,
@@ -22,7 +22,7 @@ pub fn cases() -> Vec<ClientCase> {
             judge: protected_download,
         },
         ClientCase {
-            id: "client/rfc4217/10/late-close-notify",
+            id: "client/rfc4217/data/late-close-notify",
             title: "the data's TLS close_notify comes a second after the 226: every byte still arrives, no hang",
             requirement: "RFC 959 §3.4: \"the EOF is indicated by the sending host closing the data connection\"; under TLS (RFC 4217) that close is the close_notify alert, which may come after the final reply on the other connection. The client must keep every byte, wait for or do without the late alert, and finish.",
             level: Level::Must,
