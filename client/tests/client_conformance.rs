@@ -21,7 +21,9 @@ async fn ftp_client_passes_the_client_conformance_cases() {
                 .chain(command.iter().map(|w| w.to_string()))
                 .collect(),
         ),
-        resume: Some(Template::Shell(format!("{client} get -c {{url}}/file -o {{out}}"))),
+        resume: Some(Template::Shell(format!(
+            "{client} get -c {{url}}/file -o {{out}}"
+        ))),
         tls: None,
         name: "ftp-client".into(),
         strict: true,
@@ -35,8 +37,8 @@ async fn ftp_client_passes_the_client_conformance_cases() {
     for case in &run.cases {
         let legal = case.id == "client/rfc959/4.2/unsolicited-reply"
             && matches!(case.outcome, Outcome::NonStrict { .. });
-        let tls_skipped = case.id.starts_with("client/rfc4217/")
-            && matches!(case.outcome, Outcome::Skip { .. });
+        let tls_skipped =
+            case.id.starts_with("client/rfc4217/") && matches!(case.outcome, Outcome::Skip { .. });
         assert!(
             case.outcome == Outcome::Pass || legal || tls_skipped,
             "{}: {:?}\n{}",

@@ -115,7 +115,12 @@ mod tests {
         assert!(find(&list, "curl", "rfc959/4.2/reply-grammar").is_none());
         assert!(find(&list, "lftp", "client/rfc959/4.2/multiline-unpadded-code").is_none());
         let server = "[[deviation]]\nserver = \"*\"\ncase = \"*\"\nrfc = \"x\"\nreason = \"r\"\n";
-        assert!(find(&parse(server).unwrap(), "curl", "client/rfc959/3.3/plain-download").is_none());
+        assert!(find(
+            &parse(server).unwrap(),
+            "curl",
+            "client/rfc959/3.3/plain-download"
+        )
+        .is_none());
         let both = "[[deviation]]\nserver = \"a\"\nclient = \"b\"\ncase = \"*\"\nrfc = \"x\"\nreason = \"r\"\n";
         assert!(parse(both).is_err());
         assert!(parse("[[deviation]]\ncase = \"*\"\nrfc = \"x\"\nreason = \"r\"\n").is_err());

@@ -19,8 +19,8 @@
 //!   case x server table, judged against [`deviations`].
 
 pub mod case;
-pub mod client_mode;
 pub mod cases;
+pub mod client_mode;
 pub mod conn;
 pub mod ctx;
 pub mod data;

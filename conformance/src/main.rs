@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
-use ftp_conformance::target::{Options, Profile};
 use ftp_conformance::client_mode::cli::ClientArgs;
+use ftp_conformance::target::{Options, Profile};
 use ftp_conformance::{cases, client_mode, deviations, matrix, progress, report, runner};
 
 const EXAMPLES: &str = "\

@@ -118,7 +118,9 @@ impl Control {
             if self.bug == Bug::DigitsEndReply {
                 let digits = line.len() > 3 && line[..3].iter().all(u8::is_ascii_digit);
                 if first.is_some() && digits && line[3] != b'-' {
-                    let code = line[..3].iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+                    let code = line[..3]
+                        .iter()
+                        .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
                     return Ok(Reply::new(code.max(100), "taken for the end of the reply"));
                 }
             }
@@ -132,7 +134,11 @@ impl Control {
 
     fn judged(&self, reply: Reply) -> Step<Reply> {
         if reply.code == 421 {
-            let code = if self.bug == Bug::GoodbyeIsSuccess { 0 } else { 3 };
+            let code = if self.bug == Bug::GoodbyeIsSuccess {
+                0
+            } else {
+                3
+            };
             return Err(Failure(code, format!("service closing: {reply}")));
         }
         Ok(reply)
@@ -146,7 +152,9 @@ impl Control {
             }
         }
         let channel = self.reader.get_mut();
-        channel.write_all(format!("{line}\r\n").as_bytes()).map_err(lost)?;
+        channel
+            .write_all(format!("{line}\r\n").as_bytes())
+            .map_err(lost)?;
         channel.flush().map_err(lost)?;
         let reply = self.reply()?;
         if self.bug == Bug::CrashOnUnexpectedReply && !expected.contains(&reply.code) {
@@ -183,7 +191,14 @@ fn parse_args() -> Option<Args> {
     if bug == Bug::NoTimeout {
         timeout = None;
     }
-    Some(Args { url, out, timeout, resume, tls, bug })
+    Some(Args {
+        url,
+        out,
+        timeout,
+        resume,
+        tls,
+        bug,
+    })
 }
 
 fn main() -> ExitCode {
@@ -206,7 +221,12 @@ fn download(args: &Args) -> Step<()> {
     let peer = stream.peer_addr().map_err(lost)?.ip();
     let raw = stream.try_clone().map_err(lost)?;
     let channel: Box<dyn Channel> = Box::new(stream);
-    let mut control = Control { reader: BufReader::new(channel), raw, peer, bug: args.bug };
+    let mut control = Control {
+        reader: BufReader::new(channel),
+        raw,
+        peer,
+        bug: args.bug,
+    };
     let greeting = control.reply()?;
     if greeting.code != 220 {
         return Err(Failure(3, format!("greeting: {greeting}")));
@@ -238,7 +258,11 @@ fn download(args: &Args) -> Step<()> {
     }
     let data = TcpStream::connect(data_addr).map_err(lost)?;
     let impatient = tls.is_some() && args.bug == Bug::ImpatientTlsClose;
-    let data_timeout = if impatient { Some(Duration::from_millis(300)) } else { args.timeout };
+    let data_timeout = if impatient {
+        Some(Duration::from_millis(300))
+    } else {
+        args.timeout
+    };
     data.set_read_timeout(data_timeout).map_err(lost)?;
     let path = args.url.path.as_str();
     let reply = control.command(&format!("RETR {path}"), &[125, 150])?;
@@ -266,7 +290,9 @@ fn start_tls(control: &mut Control, ca: &str) -> Step<Tls> {
         return Err(Failure(6, format!("AUTH TLS: {reply}")));
     }
     let raw = control.raw.try_clone().map_err(lost)?;
-    let channel = tls.wrap(raw, false).map_err(|e| Failure(3, format!("control TLS: {e}")))?;
+    let channel = tls
+        .wrap(raw, false)
+        .map_err(|e| Failure(3, format!("control TLS: {e}")))?;
     control.reader = BufReader::new(channel);
     control.command("PBSZ 0", &[200])?;
     let reply = control.command("PROT P", &[200])?;
@@ -301,7 +327,12 @@ fn passive(control: &mut Control) -> Step<SocketAddr> {
     Ok(SocketAddr::new(control.peer, named.port()))
 }
 
-fn receive(args: &Args, control: &mut Control, mut data: Box<dyn Channel>, offset: u64) -> Step<()> {
+fn receive(
+    args: &Args,
+    control: &mut Control,
+    mut data: Box<dyn Channel>,
+    offset: u64,
+) -> Step<()> {
     let mut file = OpenOptions::new()
         .create(true)
         .write(true)
@@ -313,15 +344,21 @@ fn receive(args: &Args, control: &mut Control, mut data: Box<dyn Channel>, offse
     if args.bug == Bug::StopAtFinalReply {
         let reply = control.reply()?;
         let count = data.read(&mut buffer).map_err(lost)?;
-        file.write_all(&buffer[..count]).map_err(|e| Failure(7, e.to_string()))?;
-        return if reply.is_completion() { Ok(()) } else { Err(Failure(6, reply.to_string())) };
+        file.write_all(&buffer[..count])
+            .map_err(|e| Failure(7, e.to_string()))?;
+        return if reply.is_completion() {
+            Ok(())
+        } else {
+            Err(Failure(6, reply.to_string()))
+        };
     }
     loop {
         let count = data.read(&mut buffer).map_err(lost)?;
         if count == 0 {
             break;
         }
-        file.write_all(&buffer[..count]).map_err(|e| Failure(7, e.to_string()))?;
+        file.write_all(&buffer[..count])
+            .map_err(|e| Failure(7, e.to_string()))?;
     }
     drop(data);
     let reply = control.reply()?;

@@ -37,7 +37,9 @@ impl Tls {
     pub fn new(ca_file: &str) -> Result<Tls, String> {
         let mut roots = RootCertStore::empty();
         for cert in CertificateDer::pem_file_iter(ca_file).map_err(|e| e.to_string())? {
-            roots.add(cert.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+            roots
+                .add(cert.map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
         }
         let shared = config(&roots)?;
         Ok(Tls { roots, shared })
@@ -45,13 +47,19 @@ impl Tls {
 
     /// TLS over `tcp` to 127.0.0.1; `fresh` uses a new configuration, with no session to resume.
     pub fn wrap(&self, tcp: TcpStream, fresh: bool) -> Result<Box<dyn Channel>, String> {
-        let config = if fresh { config(&self.roots)? } else { self.shared.clone() };
+        let config = if fresh {
+            config(&self.roots)?
+        } else {
+            self.shared.clone()
+        };
         let name = ServerName::try_from("127.0.0.1").map_err(|e| e.to_string())?;
         let mut connection = ClientConnection::new(config, name).map_err(|e| e.to_string())?;
         let mut tcp = tcp;
         // Handshake now, so that a refused certificate is an error here, not on the first read.
         while connection.is_handshaking() {
-            connection.complete_io(&mut tcp).map_err(|e| e.to_string())?;
+            connection
+                .complete_io(&mut tcp)
+                .map_err(|e| e.to_string())?;
         }
         Ok(Box::new(StreamOwned::new(connection, tcp)))
     }

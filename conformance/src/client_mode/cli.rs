@@ -73,7 +73,10 @@ impl ClientArgs {
             (Some(line), _) => Template::Shell(line.clone()),
             (None, false) => Template::Argv(self.command.clone()),
             (None, true) => {
-                return Err("a client command is needed: `-- CMD ARGS...` or --shell LINE (see --help)".into())
+                return Err(
+                    "a client command is needed: `-- CMD ARGS...` or --shell LINE (see --help)"
+                        .into(),
+                )
             }
         };
         let name = self.name.clone().unwrap_or_else(|| program_name(&command));
@@ -95,7 +98,11 @@ impl ClientArgs {
 fn program_name(command: &Template) -> String {
     let first = match command {
         Template::Argv(words) => words.first().cloned().unwrap_or_default(),
-        Template::Shell(line) => line.split_whitespace().next().unwrap_or_default().to_string(),
+        Template::Shell(line) => line
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     };
     first.rsplit('/').next().unwrap_or_default().to_string()
 }
@@ -104,6 +111,13 @@ fn program_name(command: &Template) -> String {
 pub fn list() -> String {
     super::cases::all()
         .iter()
-        .map(|case| format!("{:<50} {:<6} {}\n", case.id, case.level.as_str(), case.title))
+        .map(|case| {
+            format!(
+                "{:<50} {:<6} {}\n",
+                case.id,
+                case.level.as_str(),
+                case.title
+            )
+        })
         .collect()
 }

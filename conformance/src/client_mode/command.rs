@@ -6,9 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-/// The placeholders a template may use.
-
-
 /// How the client is started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Template {

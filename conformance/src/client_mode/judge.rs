@@ -44,7 +44,11 @@ impl Observed {
 
     /// `exit status 0; the output file is exact (262144 bytes)`.
     pub fn actual(&self) -> String {
-        let mut text = format!("{}; {}", self.client.exit.describe(), self.describe_output());
+        let mut text = format!(
+            "{}; {}",
+            self.client.exit.describe(),
+            self.describe_output()
+        );
         if !self.client.stderr_tail.is_empty() {
             let last = self.client.stderr_tail.lines().last().unwrap_or_default();
             text.push_str(&format!("; stderr: {last}"));

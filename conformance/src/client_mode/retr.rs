@@ -132,7 +132,10 @@ async fn open_data(session: &mut Session, passive: &Passive) -> Result<Stream, R
     let stream = match tokio::time::timeout(DATA_ACCEPT_LIMIT, handshake).await {
         Ok(Ok(tls)) => Stream::Tls(Box::new(tls)),
         Ok(Err(error)) => {
-            note(&session.evidence, format!("data: TLS handshake failed: {error}"));
+            note(
+                &session.evidence,
+                format!("data: TLS handshake failed: {error}"),
+            );
             return Err(no_connection());
         }
         Err(_) => {
@@ -143,14 +146,24 @@ async fn open_data(session: &mut Session, passive: &Passive) -> Result<Stream, R
     let resumed = stream.resumed();
     note(
         &session.evidence,
-        format!("data: TLS, session {}", if resumed { "resumed" } else { "not resumed (a full handshake)" }),
+        format!(
+            "data: TLS, session {}",
+            if resumed {
+                "resumed"
+            } else {
+                "not resumed (a full handshake)"
+            }
+        ),
     );
     if session.script.tls == Tls::RequireSessionReuse && !resumed {
         if let Ok(mut e) = session.evidence.lock() {
             e.unresumed_data_connections += 1;
         }
         close(session, stream).await;
-        return Err(Reply::new(522, "SSL connection failed: session reuse required"));
+        return Err(Reply::new(
+            522,
+            "SSL connection failed: session reuse required",
+        ));
     }
     if let Ok(mut e) = session.evidence.lock() {
         e.tls_data_connections += 1;
@@ -227,11 +240,16 @@ pub async fn run(
         return Ok(Next::Continue);
     };
     let content = session.content.clone();
-    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(content.len());
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(content.len());
     let whole = &content[start..];
     let half = &whole[..whole.len() / 2];
     session
-        .send(Reply::new(150, format!("Opening BINARY data connection ({} bytes)", whole.len())))
+        .send(Reply::new(
+            150,
+            format!("Opening BINARY data connection ({} bytes)", whole.len()),
+        ))
         .await?;
     let mut data = match open_data(session, &passive).await {
         Ok(data) => data,
@@ -244,7 +262,10 @@ pub async fn run(
         Retr::PreliminaryThenLocalError => {
             close(session, data).await;
             session
-                .send(Reply::new(451, "Requested action aborted: local error in processing"))
+                .send(Reply::new(
+                    451,
+                    "Requested action aborted: local error in processing",
+                ))
                 .await?;
         }
         Retr::PartialThenAborted => {
@@ -261,9 +282,7 @@ pub async fn run(
             return Ok(Next::Close);
         }
         Retr::FinalReplyBeforeData => {
-            session
-                .send(Reply::new(226, "Transfer complete"))
-                .await?;
+            session.send(Reply::new(226, "Transfer complete")).await?;
             send_data(session, &mut data, whole).await;
             close(session, data).await;
         }
@@ -271,7 +290,10 @@ pub async fn run(
             // A retry gets nothing at all: the stall is the server's state, not a passing fault.
             let before_stall = if first { half } else { &whole[..0] };
             send_data(session, &mut data, before_stall).await;
-            note(&session.evidence, "data: stalled (nothing more on either connection)");
+            note(
+                &session.evidence,
+                "data: stalled (nothing more on either connection)",
+            );
             tokio::time::sleep(STALL).await;
             return Ok(Next::Close);
         }
@@ -279,9 +301,7 @@ pub async fn run(
             if session.script.tls == Tls::LateCloseNotify && session.protect_data =>
         {
             send_data(session, &mut data, whole).await;
-            session
-                .send(Reply::new(226, "Transfer complete"))
-                .await?;
+            session.send(Reply::new(226, "Transfer complete")).await?;
             note(&session.evidence, "data: close_notify held back");
             tokio::time::sleep(CLOSE_NOTIFY_DELAY).await;
             close(session, data).await;
@@ -289,9 +309,7 @@ pub async fn run(
         Retr::Complete | Retr::FileUnavailable | Retr::ServiceClosing => {
             send_data(session, &mut data, whole).await;
             close(session, data).await;
-            session
-                .send(Reply::new(226, "Transfer complete"))
-                .await?;
+            session.send(Reply::new(226, "Transfer complete")).await?;
         }
     }
     Ok(Next::Continue)

@@ -93,7 +93,12 @@ pub async fn run(options: &ClientOptions) -> Run {
         .zip(&cases)
         .map(|(report, case)| {
             report.unwrap_or_else(|| {
-                report_of(case, Outcome::error("the case panicked"), Vec::new(), Duration::ZERO)
+                report_of(
+                    case,
+                    Outcome::error("the case panicked"),
+                    Vec::new(),
+                    Duration::ZERO,
+                )
             })
         })
         .collect();
@@ -130,7 +135,9 @@ async fn prepare_and_run(
         Needs::Download => &options.command,
         Needs::Timeout if options.command.mentions("{timeout}") => &options.command,
         Needs::Timeout => {
-            return Err(Outcome::skip("the command does not pass the client a timeout ({timeout})"))
+            return Err(Outcome::skip(
+                "the command does not pass the client a timeout ({timeout})",
+            ))
         }
         Needs::Resume => options
             .resume
@@ -144,7 +151,9 @@ async fn prepare_and_run(
     let identity = match (case.needs, identity) {
         (Needs::Tls, Some(Ok(identity))) => Some(identity),
         (Needs::Tls, Some(Err(why))) => {
-            return Err(Outcome::error(format!("cannot make the TLS certificates: {why}")))
+            return Err(Outcome::error(format!(
+                "cannot make the TLS certificates: {why}"
+            )))
         }
         _ => None,
     };
@@ -187,7 +196,9 @@ async fn prepare_and_run(
     };
     let limit = match case.needs {
         // Twice the client's own timeout, plus two seconds for it to start and exit on a busy machine.
-        Needs::Timeout => Duration::from_secs(options.client_timeout * 2 + 2).min(options.case_limit),
+        Needs::Timeout => {
+            Duration::from_secs(options.client_timeout * 2 + 2).min(options.case_limit)
+        }
         _ => options.case_limit,
     };
     let (server_task, evidence) = server.spawn();
@@ -196,10 +207,22 @@ async fn prepare_and_run(
     let evidence = evidence.lock().map(|e| e.clone()).unwrap_or_default();
     let mut transcript = vec![format!("client: {}", template.display())];
     transcript.extend(evidence.transcript.iter().cloned());
-    transcript.push(format!("client: {} after {:.1} s", client.exit.describe(), client.elapsed.as_secs_f64()));
-    transcript.extend(client.stderr_tail.lines().map(|l| format!("client stderr: {l}")));
+    transcript.push(format!(
+        "client: {} after {:.1} s",
+        client.exit.describe(),
+        client.elapsed.as_secs_f64()
+    ));
+    transcript.extend(
+        client
+            .stderr_tail
+            .lines()
+            .map(|l| format!("client stderr: {l}")),
+    );
     if let Exit::NotStarted(why) = &client.exit {
-        return Ok((Outcome::error(format!("the client could not be started: {why}")), transcript));
+        return Ok((
+            Outcome::error(format!("the client could not be started: {why}")),
+            transcript,
+        ));
     }
     let seen = Observed {
         client,

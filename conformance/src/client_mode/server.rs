@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ftp_proto::{Command, Reply, ReplyCode};
 use ftp_proto::{AuthMechanism, ProtectionLevel};
+use ftp_proto::{Command, Reply, ReplyCode};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
@@ -84,7 +84,8 @@ impl ScriptedServer {
                 };
                 if let Ok(mut e) = self.evidence.lock() {
                     e.sessions += 1;
-                    e.transcript.push(format!("control: connection from {peer}"));
+                    e.transcript
+                        .push(format!("control: connection from {peer}"));
                 }
                 let session =
                     Session::new(stream, self.script, self.tls.clone(), self.evidence.clone());
@@ -163,7 +164,10 @@ impl Session {
                 Ok(Next::Continue) => {}
                 Ok(Next::StartTls) => {
                     if let Err(error) = self.start_tls().await {
-                        note(&self.evidence, format!("control: TLS handshake failed: {error}"));
+                        note(
+                            &self.evidence,
+                            format!("control: TLS handshake failed: {error}"),
+                        );
                         return;
                     }
                 }
@@ -233,7 +237,10 @@ impl Session {
         let command = match Command::parse(line) {
             Ok(command) => command,
             Err(error) => {
-                note(&self.evidence, format!("C: {}", shorten(&String::from_utf8_lossy(line))));
+                note(
+                    &self.evidence,
+                    format!("C: {}", shorten(&String::from_utf8_lossy(line))),
+                );
                 self.send(Reply::new(error.code(), error.text())).await?;
                 return Ok(Next::Continue);
             }
@@ -295,7 +302,8 @@ impl Session {
             }
             Command::Abor => Reply::new(226, "No transfer to abort"),
             Command::Auth(AuthMechanism::Tls | AuthMechanism::Ssl) if self.tls.is_some() => {
-                self.send(Reply::new(234, "Proceed with negotiation")).await?;
+                self.send(Reply::new(234, "Proceed with negotiation"))
+                    .await?;
                 return Ok(Next::StartTls);
             }
             Command::Pbsz(_) if self.tls.is_some() => Reply::new(200, "PBSZ=0"),

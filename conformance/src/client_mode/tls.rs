@@ -89,7 +89,9 @@ impl Stream {
     /// True when the handshake resumed an earlier TLS session (false for plain TCP).
     pub fn resumed(&self) -> bool {
         match self {
-            Stream::Tls(tls) => tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+            Stream::Tls(tls) => {
+                tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+            }
             _ => false,
         }
     }

@@ -60,7 +60,14 @@ async fn a_correct_client_passes_every_case() {
     let run = client_mode::run(&options(None, &[])).await;
     assert_eq!(run.cases.len(), client_mode::cases::all().len());
     for case in &run.cases {
-        assert_eq!(case.outcome, Outcome::Pass, "{}: {:?}\n{:#?}", case.id, case.outcome, case.transcript);
+        assert_eq!(
+            case.outcome,
+            Outcome::Pass,
+            "{}: {:?}\n{:#?}",
+            case.id,
+            case.outcome,
+            case.transcript
+        );
     }
 }
 
@@ -95,7 +102,11 @@ async fn a_client_with_the_bug_fails_the_case(#[case] bug: &str, #[case] id: &st
     );
     // The baseline passes unless the bug is about the PASV path the baseline does not take.
     if !matches!(bug, "stop-at-final-reply") {
-        assert_eq!(outcome(&run.cases, baseline), &Outcome::Pass, "{bug} broke the baseline");
+        assert_eq!(
+            outcome(&run.cases, baseline),
+            &Outcome::Pass,
+            "{bug} broke the baseline"
+        );
     }
 }
 
@@ -111,13 +122,26 @@ async fn a_missing_command_is_an_error_and_the_cases_that_need_one_skip() {
     );
     opts.resume = None;
     opts.tls = None;
-    opts.command = Template::Argv(vec![naive_client().display().to_string(), "{url}/file".into(), "{out}".into()]);
+    opts.command = Template::Argv(vec![
+        naive_client().display().to_string(),
+        "{url}/file".into(),
+        "{out}".into(),
+    ]);
     let run = client_mode::run(&opts).await;
     for case in &run.cases {
-        assert!(matches!(case.outcome, Outcome::Skip { .. }), "{}: {:?}", case.id, case.outcome);
+        assert!(
+            matches!(case.outcome, Outcome::Skip { .. }),
+            "{}: {:?}",
+            case.id,
+            case.outcome
+        );
     }
     opts.command = Template::Argv(vec!["/nonexistent/ftp-client".into(), "{url}".into()]);
     opts.globs = vec!["client/rfc959/3.3/plain-download".into()];
     let run = client_mode::run(&opts).await;
-    assert!(matches!(run.cases[0].outcome, Outcome::Error { .. }), "{:?}", run.cases[0].outcome);
+    assert!(
+        matches!(run.cases[0].outcome, Outcome::Error { .. }),
+        "{:?}",
+        run.cases[0].outcome
+    );
 }

@@ -2,13 +2,13 @@
 //! section, a title, the quoted requirement, a level, the [`Script`] its server follows, what the
 //! client command must be able to do ([`Needs`]), and a judge of the [`Observed`] result.
 
+mod restart;
 mod rfc1123_4_1_2_6_pasv;
 mod rfc2428_extended;
 mod rfc4217_tls;
 mod rfc959_3_3_data;
 mod rfc959_4_2_replies;
 mod rfc959_5_4_retr;
-mod restart;
 mod timeouts;
 
 use super::judge::Observed;

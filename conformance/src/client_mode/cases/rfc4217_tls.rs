@@ -41,7 +41,10 @@ fn protected_download(seen: &Observed) -> Outcome {
     if seen.evidence.unresumed_data_connections > 0 && seen.evidence.tls_data_connections == 0 {
         return Outcome::fail(
             &["a data connection that resumes the control connection's TLS session"],
-            format!("every TLS data connection made a full handshake (refused with 522); {}", seen.actual()),
+            format!(
+                "every TLS data connection made a full handshake (refused with 522); {}",
+                seen.actual()
+            ),
         );
     }
     if seen.evidence.tls_data_connections == 0 {
