@@ -171,6 +171,29 @@ async fn open_data(session: &mut Session, passive: &Passive) -> Result<Stream, R
     Ok(stream)
 }
 
+/// The 1yz and the data connection of a transfer; `None` when it was refused (425 without EPSV or
+/// PASV first, or [`open_data`]'s refusal), the refusal sent.
+async fn start_transfer(
+    session: &mut Session,
+    passive: Option<Passive>,
+    preliminary: Reply,
+) -> std::io::Result<Option<Stream>> {
+    let Some(passive) = passive else {
+        session
+            .send(Reply::new(425, "Use PASV or EPSV first"))
+            .await?;
+        return Ok(None);
+    };
+    session.send(preliminary).await?;
+    match open_data(session, &passive).await {
+        Ok(data) => Ok(Some(data)),
+        Err(refusal) => {
+            session.send(refusal).await?;
+            Ok(None)
+        }
+    }
+}
+
 /// Writes bytes to the data connection and notes how many went out.
 async fn send_data(session: &Session, stream: &mut Stream, bytes: &[u8]) {
     let written = async {
@@ -233,30 +256,18 @@ pub async fn run(
         }
         _ => {}
     }
-    let Some(passive) = passive else {
-        session
-            .send(Reply::new(425, "Use PASV or EPSV first"))
-            .await?;
-        return Ok(Next::Continue);
-    };
     let content = session.content.clone();
     let start = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(content.len());
     let whole = &content[start..];
     let half = &whole[..whole.len() / 2];
-    session
-        .send(Reply::new(
-            150,
-            format!("Opening BINARY data connection ({} bytes)", whole.len()),
-        ))
-        .await?;
-    let mut data = match open_data(session, &passive).await {
-        Ok(data) => data,
-        Err(refusal) => {
-            session.send(refusal).await?;
-            return Ok(Next::Continue);
-        }
+    let preliminary = Reply::new(
+        150,
+        format!("Opening BINARY data connection ({} bytes)", whole.len()),
+    );
+    let Some(mut data) = start_transfer(session, passive, preliminary).await? else {
+        return Ok(Next::Continue);
     };
     match retr {
         Retr::PreliminaryThenLocalError => {
@@ -321,27 +332,15 @@ pub async fn listing(
     passive: Option<Passive>,
     command: &Command,
 ) -> std::io::Result<Next> {
-    let Some(passive) = passive else {
-        session
-            .send(Reply::new(425, "Use PASV or EPSV first"))
-            .await?;
-        return Ok(Next::Continue);
-    };
     let size = session.content.len();
     let text = match command {
         Command::Nlst(_) => "file\r\n".to_string(),
         Command::Mlsd(_) => format!("type=file;size={size};modify=20260101000000; file\r\n"),
         _ => format!("-rw-r--r--   1 ftp      ftp      {size:>8} Jan 01 00:00 file\r\n"),
     };
-    session
-        .send(Reply::new(150, "Here comes the listing"))
-        .await?;
-    let mut data = match open_data(session, &passive).await {
-        Ok(data) => data,
-        Err(refusal) => {
-            session.send(refusal).await?;
-            return Ok(Next::Continue);
-        }
+    let preliminary = Reply::new(150, "Here comes the listing");
+    let Some(mut data) = start_transfer(session, passive, preliminary).await? else {
+        return Ok(Next::Continue);
     };
     send_data(session, &mut data, text.as_bytes()).await;
     close(session, data).await;

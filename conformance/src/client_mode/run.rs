@@ -240,13 +240,6 @@ fn report_of(
     transcript: Vec<String>,
     duration: Duration,
 ) -> CaseReport {
-    CaseReport {
-        id: case.id.to_string(),
-        title: case.title.to_string(),
-        level: case.level,
-        requirement: case.requirement.to_string(),
-        outcome,
-        transcript,
-        duration,
-    }
+    let data = (case.id, case.title, case.level, case.requirement);
+    CaseReport::new(data, outcome, transcript, duration)
 }
