@@ -145,3 +145,63 @@ async fn a_missing_command_is_an_error_and_the_cases_that_need_one_skip() {
         run.cases[0].outcome
     );
 }
+
+/// The binary end to end: `client` runs the cases, renders the chosen format and exits 1 on a failure.
+#[test]
+fn the_client_subcommand_reports_and_exits_by_verdict() {
+    let naive = naive_client().display().to_string();
+    let run = |bug: Option<&str>, format: &str| {
+        let mut command = assert_cmd::Command::cargo_bin("ftp-conformance").unwrap();
+        command.args([
+            "client",
+            "--case",
+            "client/rfc959/5.4/retr-550",
+            "--format",
+            format,
+        ]);
+        command.args(["--", &naive, "{url}/file", "{out}"]);
+        if let Some(bug) = bug {
+            command.args(["--bug", bug]);
+        }
+        command.assert()
+    };
+    let json = run(None, "json").success();
+    let report: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
+    assert_eq!(report["server"], "naive-ftp-client");
+    assert_eq!(report["cases"][0]["outcome"], "pass");
+    let junit = run(Some("ignore-retr-error"), "junit").code(1);
+    let xml = String::from_utf8_lossy(&junit.get_output().stdout).into_owned();
+    assert!(
+        xml.contains("<failure message=\"exit status 0; an empty output file"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn the_client_subcommand_needs_a_command_and_documents_its_placeholders() {
+    let mut help = assert_cmd::Command::cargo_bin("ftp-conformance").unwrap();
+    let help = help.args(["client", "--help"]).assert().success();
+    let text = String::from_utf8_lossy(&help.get_output().stdout).into_owned();
+    for needed in [
+        "{url}",
+        "{out}",
+        "{timeout}",
+        "{ca}",
+        "--resume",
+        "--tls",
+        "Examples:",
+    ] {
+        assert!(text.contains(needed), "--help lacks {needed}:\n{text}");
+    }
+    let mut bare = assert_cmd::Command::cargo_bin("ftp-conformance").unwrap();
+    bare.arg("client")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("a client command is needed"));
+    let mut list = assert_cmd::Command::cargo_bin("ftp-conformance").unwrap();
+    let listed = list.args(["client", "--list"]).assert().success();
+    let lines = String::from_utf8_lossy(&listed.get_output().stdout)
+        .lines()
+        .count();
+    assert_eq!(lines, client_mode::cases::all().len());
+}
