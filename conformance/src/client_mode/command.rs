@@ -113,15 +113,23 @@ pub async fn run(template: &Template, values: &Values, limit: Duration) -> Clien
     let stderr_path = values.dir.join("client-stderr");
     let exit = match spawn(template, values, &stdout_path, &stderr_path) {
         Err(error) => Exit::NotStarted(error.to_string()),
-        Ok(mut child) => match tokio::time::timeout(limit, child.wait()).await {
-            Ok(Ok(status)) => exit_of(status),
-            Ok(Err(error)) => Exit::NotStarted(error.to_string()),
-            Err(_) => {
-                // kill_on_drop also covers an early return; here the kill is waited for.
-                let _ = child.kill().await;
-                Exit::Killed(limit)
+        Ok(mut child) => {
+            let group = child.id();
+            let exit = match tokio::time::timeout(limit, child.wait()).await {
+                Ok(Ok(status)) => exit_of(status),
+                Ok(Err(error)) => Exit::NotStarted(error.to_string()),
+                Err(_) => {
+                    // kill_on_drop also covers an early return; here the kill is waited for.
+                    let _ = child.kill().await;
+                    Exit::Killed(limit)
+                }
+            };
+            // `sh -c` (and a client's own helpers) may leave processes behind: the whole group goes.
+            if let Some(group) = group {
+                kill_group(group).await;
             }
-        },
+            exit
+        }
     };
     ClientRun {
         exit,
@@ -158,8 +166,21 @@ fn spawn(
         .stderr(std::fs::File::create(stderr)?)
         // A client that ignores HOME settings must not read the user's ~/.netrc or lftp rc files.
         .env("HOME", &values.dir)
+        // Its own process group, so that everything it starts can be ended with it.
+        .process_group(0)
         .kill_on_drop(true);
     command.spawn()
+}
+
+/// SIGKILL to the process group `group` through kill(1), which keeps this crate free of unsafe code;
+/// a group already gone is no error.
+async fn kill_group(group: u32) {
+    let _ = tokio::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{group}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await;
 }
 
 fn exit_of(status: ExitStatus) -> Exit {

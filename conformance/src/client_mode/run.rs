@@ -195,7 +195,7 @@ async fn prepare_and_run(
         ca,
     };
     let limit = match case.needs {
-        // Twice the client's own timeout, plus two seconds for it to start and exit on a busy machine.
+        // Twice the client's own timeout, plus three seconds for it to start and exit on a busy machine.
         Needs::Timeout => {
             Duration::from_secs(options.client_timeout * 2 + 2).min(options.case_limit)
         }

@@ -205,3 +205,32 @@ fn the_client_subcommand_needs_a_command_and_documents_its_placeholders() {
         .count();
     assert_eq!(lines, client_mode::cases::all().len());
 }
+
+/// A client killed at the limit takes what it started with it: the shell's background child too.
+#[tokio::test]
+async fn a_hung_client_is_killed_with_its_process_group() {
+    let scratch = tempfile::tempdir().unwrap();
+    let pid_file = scratch.path().join("pid");
+    let mut opts = options(None, &["client/rfc959/3.3/plain-download"]);
+    opts.command = Template::Shell(format!(
+        "sleep 300 & echo $! > {}; sleep 300",
+        pid_file.display()
+    ));
+    opts.case_limit = Duration::from_secs(1);
+    let run = client_mode::run(&opts).await;
+    assert!(
+        matches!(run.cases[0].outcome, Outcome::Fail { .. }),
+        "{:?}",
+        run.cases[0].outcome
+    );
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
+    // The orphan is reaped by init once killed; allow it a moment (bounded).
+    for _ in 0..50 {
+        if !proc_dir.exists() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the background child {} outlived the case", pid.trim());
+}
