@@ -84,6 +84,10 @@ async fn a_correct_client_passes_every_case() {
 #[case::retr_550("ignore-retr-error", "client/rfc959/5.4/retr-550")]
 #[case::early_226("stop-at-final-reply", "client/rfc959/3.3/226-before-data-drained")]
 #[case::foreign("pasv-trust-address", "client/rfc2428/3/pasv-foreign-address")]
+#[case::foreign_no_epsv(
+    "pasv-trust-address",
+    "client/rfc2428/3/pasv-foreign-address-epsv-refused"
+)]
 #[case::epsv_only("epsv-only", "client/rfc2428/3/epsv-refused-pasv-fallback")]
 #[case::no_parens("pasv-needs-parentheses", "client/rfc1123/4.1.2.6/pasv-no-parentheses")]
 #[case::equals("pasv-needs-parentheses", "client/rfc1123/4.1.2.6/pasv-equals-sign")]

@@ -32,6 +32,19 @@ pub fn cases() -> Vec<ClientCase> {
             needs: Needs::Download,
             judge: control_peer_used,
         },
+        ClientCase {
+            id: "client/rfc2428/3/pasv-foreign-address-epsv-refused",
+            title: "EPSV refused and a 227 naming another address (127.0.0.2, a trap): the client connects to the control peer",
+            requirement: "As client/rfc2428/3/pasv-foreign-address, with EPSV answered 502 so that the client must use the 227: its address should be taken for the port only, the data connection going to the control connection's peer.",
+            level: Level::Should,
+            script: Script {
+                epsv: Epsv::Refuse,
+                pasv: Pasv::ForeignAddress,
+                ..Script::PLAIN
+            },
+            needs: Needs::Download,
+            judge: control_peer_used,
+        },
     ]
 }
 
