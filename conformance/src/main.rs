@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
+use ftp_conformance::client_mode::cli::ClientArgs;
 use ftp_conformance::target::{Options, Profile};
-use ftp_conformance::{cases, deviations, matrix, progress, report, runner};
+use ftp_conformance::{cases, client_mode, deviations, matrix, progress, report, runner};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -26,7 +27,9 @@ Examples:
   All cases and their levels:
     ftp-conformance --list
   The matrix of several JSON reports:
-    ftp-conformance matrix vsftpd.json proftpd.json --deviations conformance/known-deviations.toml";
+    ftp-conformance matrix vsftpd.json proftpd.json --deviations conformance/known-deviations.toml
+  Judge an FTP client instead (scripted servers on loopback; see `ftp-conformance client --help`):
+    ftp-conformance client -- curl -s {url}/file -o {out}";
 
 /// Validates an FTP server against RFC 959 (with RFC 2577, 2428, 3659) and the brief, case by case.
 #[derive(Parser, Debug)]
@@ -110,6 +113,19 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Judge an FTP client: scripted servers on loopback, one per case, and the client command run
+    /// against each (`-- CMD ARGS...` with {url}, {out}, {dir}, {timeout} substituted).
+    #[command(after_help = client_mode::cli::EXAMPLES)]
+    Client {
+        #[command(flatten)]
+        args: ClientArgs,
+        /// Report format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Write the report to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -141,6 +157,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }) = cli.command
     {
         return build_matrix(&reports, &deviations, output.as_ref());
+    }
+    if let Some(Command::Client {
+        args,
+        format,
+        output,
+    }) = cli.command
+    {
+        return run_client_mode(&args, format, output.as_ref()).await;
     }
     if cli.list {
         list(cli.format)?;
@@ -179,6 +203,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Format::Junit => report::junit::render(&run),
     };
     emit(&text, cli.output.as_ref())?;
+    Ok(if run.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `ftp-conformance client`: the client cases against the given command; exit 1 when one failed.
+async fn run_client_mode(
+    args: &ClientArgs,
+    format: Format,
+    output: Option<&PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    if args.list {
+        print!("{}", client_mode::cli::list());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = args.options().map_err(anyhow::Error::msg)?;
+    let run = client_mode::run(&options).await;
+    // The same renderers as server mode; a new format (report::html) goes here as well as in `run`.
+    let text = match format {
+        Format::Text => report::text::render(&run),
+        Format::Json => report::json::render(&run),
+        Format::Junit => report::junit::render(&run),
+    };
+    emit(&text, output)?;
     Ok(if run.failed() {
         ExitCode::from(1)
     } else {
@@ -242,7 +292,7 @@ fn build_matrix(
             .with_context(|| path.display().to_string())?;
         columns.push(column);
     }
-    let levels = cases::all()
+    let mut levels: std::collections::BTreeMap<String, (String, String)> = cases::all()
         .iter()
         .map(|c| {
             (
@@ -251,6 +301,13 @@ fn build_matrix(
             )
         })
         .collect();
+    // Reports of client mode (`ftp-conformance client --format json`) go into the same matrix.
+    levels.extend(client_mode::cases::all().iter().map(|c| {
+        (
+            c.id.to_string(),
+            (c.level.as_str().to_string(), c.title.to_string()),
+        )
+    }));
     let (markdown, unlisted) = matrix::render(&columns, &known, &levels);
     emit(&markdown, output)?;
     if unlisted.is_empty() {

@@ -5,6 +5,7 @@
 
 mod broken_servers;
 mod cli;
+mod client_mode;
 mod mock;
 mod own_server;
 mod properties;
