@@ -143,52 +143,74 @@ async fn iac_iac(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path("iac")?;
     let (dir, name) = split(&path);
-    let mut stored = name.clone().into_bytes();
-    stored.extend_from_slice(b"-\xff-byte");
-    let mut wire = format!("STOR {dir}/{name}").into_bytes();
-    wire.extend_from_slice(b"-\xff\xff-byte\r\n");
+    // The typed codec doubles byte 255 on the wire (IAC IAC), as RFC 854 asks.
+    let stored = [name.as_bytes(), b"-\xff-byte"].concat();
+    let target = [format!("{dir}/").as_bytes(), &stored].concat();
+    let verdict = store_and_list(&cx, &mut control, &dir, &target, &stored).await;
+    // Removed here whatever the verdict (the suite's cleanup reads names lossily, so it cannot): the
+    // name as meant, and the name a server that kept both bytes made.
+    let doubled = [format!("{dir}/{name}").as_bytes(), b"-\xff\xff-byte"].concat();
+    for remove in [target, doubled] {
+        let mut wire = b"DELE ".to_vec();
+        wire.extend(
+            remove
+                .iter()
+                .flat_map(|b| if *b == IAC { vec![IAC, IAC] } else { vec![*b] }),
+        );
+        wire.extend_from_slice(b"\r\n");
+        control.send_raw(&wire).await?;
+        control.reply().await?;
+    }
+    verdict
+}
+
+/// STOR to `target` (a name with byte 255), then NLST `dir` must list `stored` exactly.
+async fn store_and_list(
+    cx: &Ctx,
+    control: &mut Control,
+    dir: &str,
+    target: &[u8],
+    stored: &[u8],
+) -> Step<Outcome> {
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.check_reply("TYPE I", &reply, &[200], &[])?;
-    let prepared = crate::data::prepare(&mut control, Mode::Passive, false).await?;
-    control.send_raw(&wire).await?;
-    let first = control.reply().await?;
-    if matches!(first.code, 550 | 553 | 501) {
-        return Err(Outcome::skip(format!(
-            "the server refuses a name with byte 255: {}",
-            show(&first)
-        )));
+    let command = Command::Stor(PathArg::from(target));
+    match steps::begin(control, Mode::Passive, &command, false).await? {
+        Ok((data, _)) => {
+            data.write_and_close(b"iac").await?;
+            let done = control.reply().await?;
+            cx.check_reply("STOR (name with IAC IAC)", &done, &[226, 250], &[])?;
+        }
+        Err(reply) if matches!(reply.code, 550 | 553 | 501) => {
+            return Err(Outcome::skip(format!(
+                "the server refuses a name with byte 255: {}",
+                show(&reply)
+            )))
+        }
+        Err(reply) => {
+            return Err(Outcome::fail(
+                &["STOR (name with IAC IAC): 150 or 125"],
+                show(&reply),
+            ))
+        }
     }
-    if !first.is_preliminary() {
-        return Err(Outcome::fail(
-            &["STOR (name with IAC IAC): 150 or 125"],
-            show(&first),
-        ));
-    }
-    prepared
-        .open(&control, false)
-        .await?
-        .write_and_close(b"iac")
-        .await?;
-    let done = control.reply().await?;
-    cx.check_reply("STOR (name with IAC IAC)", &done, &[226, 250], &[])?;
-    let listing = ListingArg::path(Some(PathArg::from(&dir)));
-    let bytes = steps::fetch(&mut control, &Command::Nlst(listing), Mode::Passive).await?;
+    let listing = ListingArg::path(Some(PathArg::from(dir)));
+    let bytes = steps::fetch(control, &Command::Nlst(listing), Mode::Passive).await?;
     let listed: Vec<&[u8]> = bytes
         .split(|b| *b == b'\n')
         .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
         .map(|line| line.rsplit(|b| *b == b'/').next().unwrap_or(line))
         .collect();
-    if !listed.contains(&stored.as_slice()) {
+    if !listed.contains(&stored) {
+        let near: Vec<String> = listed
+            .iter()
+            .filter(|line| line.contains(&IAC))
+            .map(|line| crate::conn::printable(line))
+            .collect();
         return Err(Outcome::fail(
-            &[&format!("NLST lists {}", crate::conn::printable(&stored))],
-            format!("NLST gave {}", crate::conn::printable(&bytes)),
+            &[&format!("NLST lists {}", crate::conn::printable(stored))],
+            format!("NLST names with byte 255: {near:?}"),
         ));
     }
-    // Removed here: the suite's cleanup sends names through the typed codec, which does not double 255.
-    let mut dele = format!("DELE {dir}/{name}").into_bytes();
-    dele.extend_from_slice(b"-\xff\xff-byte\r\n");
-    control.send_raw(&dele).await?;
-    let reply = control.reply().await?;
-    cx.check_reply("DELE (name with IAC IAC)", &reply, &[250], &[])?;
     Ok(Outcome::Pass)
 }

@@ -78,6 +78,12 @@ async fn mkd_exists(cx: Ctx) -> Step<Outcome> {
     let reply = control.cmd(&Command::Mkd(PathArg::from(&dir))).await?;
     cx.check_reply("MKD", &reply, &[257], &[])?;
     let reply = control.cmd(&Command::Mkd(PathArg::from(&dir))).await?;
+    if reply.code == 257 {
+        return Err(Outcome::fail(
+            &["MKD of an existing directory: 550"],
+            show(&reply),
+        ));
+    }
     judge_row(&cx, "MKD", &reply, &[550], &[521])?;
     Ok(Outcome::Pass)
 }
