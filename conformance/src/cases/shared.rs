@@ -138,6 +138,7 @@ pub fn starred_facts(cx: &Ctx) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
