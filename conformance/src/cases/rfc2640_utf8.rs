@@ -10,7 +10,7 @@ use crate::ctx::Ctx;
 use crate::data::Mode;
 use crate::steps;
 
-use super::shared::{get_image, parse_entry, same_bytes, split};
+use super::shared::{get_image, parse_entry, require_listed, same_bytes, split};
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc2640/3.1/opts-utf8-on", Must, "OPTS UTF8 ON on a server that advertises UTF8: 200 (501/504 legal, non-strict)", "RFC 2640 §3.1 lists \"UTF8\" in FEAT; the widely used `OPTS UTF8 ON` (draft-ietf-ftpext-utf-8-option) switches it on; RFC 2389 §4: \"An \\\"opts-good\\\" response (200 reply) MUST be sent when the command-name specified in the OPTS command is recognized, and the command-options, if any, are recognized, and appropriate\"", opts_utf8_on),
@@ -64,14 +64,7 @@ async fn utf8_stor_nlst(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path(&format!("{NAME}.txt"))?;
     store(&cx, &mut control, &path, NAME.as_bytes()).await?;
-    let (dir, name) = split(&path);
-    let names = steps::names(&mut control, &dir).await?;
-    if !names.contains(&name) {
-        return Err(Outcome::fail(
-            &[&format!("NLST lists {name}")],
-            format!("NLST gave {names:?}"),
-        ));
-    }
+    require_listed(&mut control, &path).await?;
     let back = get_image(&cx, &mut control, &path).await?;
     same_bytes("RETR of the UTF-8 name", NAME.as_bytes(), &back)?;
     Ok(Outcome::Pass)
@@ -170,14 +163,7 @@ async fn utf8_rename(cx: Ctx) -> Step<Outcome> {
         )));
     }
     cx.check_reply("RNTO (UTF-8 name)", &reply, &[250], &[])?;
-    let (dir, name) = split(&to);
-    let names = steps::names(&mut control, &dir).await?;
-    if !names.contains(&name) {
-        return Err(Outcome::fail(
-            &[&format!("NLST lists {name}")],
-            format!("NLST gave {names:?}"),
-        ));
-    }
+    require_listed(&mut control, &to).await?;
     let back = get_image(&cx, &mut control, &to).await?;
     same_bytes("RETR of the renamed file", b"renamed to UTF-8", &back)?;
     Ok(Outcome::Pass)

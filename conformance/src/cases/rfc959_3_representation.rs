@@ -10,7 +10,7 @@ use crate::ctx::Ctx;
 use crate::data::Mode;
 use crate::steps::{self, pattern};
 
-use super::shared::{get_image, put_image, same_bytes, split};
+use super::shared::{get_image, put_image, require_listed, same_bytes, split};
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc959/3.1.1.1/type-a-upload", Must, "on a UNIX server (SYST), a TYPE A upload of CRLF text is stored with LF line ends: TYPE I gives it back with LF", "RFC 959 §3.1.1.1: \"The sender converts the data from an internal character representation to the standard 8-bit NVT-ASCII representation ... The receiver will convert the data from the standard form to his own internal form\"; on UNIX the internal end of line is LF", type_a_upload),
@@ -104,14 +104,7 @@ async fn space_in_name(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     let path = cx.scratch_path("name with  spaces .txt")?;
     put_image(&cx, &mut control, &path, b"spaced").await?;
-    let (dir, name) = split(&path);
-    let names = steps::names(&mut control, &dir).await?;
-    if !names.contains(&name) {
-        return Err(Outcome::fail(
-            &[&format!("NLST lists {name:?}")],
-            format!("NLST gave {names:?}"),
-        ));
-    }
+    require_listed(&mut control, &path).await?;
     let back = get_image(&cx, &mut control, &path).await?;
     same_bytes("RETR of the spaced name", b"spaced", &back)?;
     let reply = control.cmd(&Command::Dele(PathArg::from(&path))).await?;

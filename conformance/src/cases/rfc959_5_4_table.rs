@@ -96,7 +96,9 @@ async fn allo_record(cx: Ctx) -> Step<Outcome> {
 async fn rest_350(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     // In TYPE A a server may refuse to restart (ProFTPD: 501); the marker is meant for image transfers.
-    let reply = control.cmd(&Command::Type(ftp_proto::TransferType::Image)).await?;
+    let reply = control
+        .cmd(&Command::Type(ftp_proto::TransferType::Image))
+        .await?;
     cx.check_reply("TYPE I", &reply, &[200], &[])?;
     let reply = control.cmd(&Command::Rest(100)).await?;
     judge_row(&cx, "REST", &reply, &[350], &[])?;

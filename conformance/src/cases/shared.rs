@@ -55,6 +55,19 @@ pub async fn get_image(cx: &Ctx, control: &mut Control, path: &str) -> Step<Vec<
     steps::download(control, path, Mode::Passive).await
 }
 
+/// Fails unless NLST of `path`'s directory lists `path`'s name.
+pub async fn require_listed(control: &mut Control, path: &str) -> Step<()> {
+    let (dir, name) = split(path);
+    let names = steps::names(control, &dir).await?;
+    if names.contains(&name) {
+        return Ok(());
+    }
+    Err(Outcome::fail(
+        &[&format!("NLST {dir} lists {name:?}")],
+        format!("NLST gave {names:?}"),
+    ))
+}
+
 /// Fails unless `got` is `want`, naming the first difference.
 pub fn same_bytes(what: &str, want: &[u8], got: &[u8]) -> Step<()> {
     if want == got {
