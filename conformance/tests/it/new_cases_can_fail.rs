@@ -71,7 +71,7 @@ const CAUGHT: &[(Rule, &[&str])] = &[
             "rfc959/5.4/rnfr-rnto",
             "rfc959/5.4/rnto-without-rnfr-503",
             "rfc959/5.4/rnfr-interrupted",
-            "rfc2640/2.2/utf8-rename",
+            "rfc2640/3/utf8-rename",
         ],
     ),
     (
@@ -159,7 +159,7 @@ const CAUGHT: &[(Rule, &[&str])] = &[
     ),
     (
         rule("TYPE L 8", "", Action::Rewrite("TYPE L 8", "TYPE A")),
-        &["rfc959/3.1.1.3/type-l-8"],
+        &["rfc959/3.1.1.4/type-l-8"],
     ),
     (
         rule("", "", Action::Bytes(b"with  spaces", b"with__spaces")),
@@ -244,7 +244,7 @@ const CAUGHT: &[(Rule, &[&str])] = &[
             "rfc3659/7.5/mlsd-types",
             "rfc3659/7.8/mlsd-starred-facts",
             "rfc3659/7.2/mlsd-file-501",
-            "rfc2640/2.2/utf8-mlsd",
+            "rfc2640/3/utf8-mlsd",
         ],
     ),
     (
@@ -257,16 +257,16 @@ const CAUGHT: &[(Rule, &[&str])] = &[
     ),
     (
         rule("OPTS UTF8", "", Action::Answer("550 No.\r\n")),
-        &["rfc2640/3.1/opts-utf8-on"],
+        &["rfc2640/3/opts-utf8-on"],
     ),
     (
         rule("", "", Action::Bytes(NAME.as_bytes(), b"unicode")),
         &[
-            "rfc2640/2.2/utf8-stor-nlst-retr",
-            "rfc2640/2.2/utf8-mkd-cwd-pwd",
-            "rfc2640/2.2/utf8-list",
-            "rfc2640/2.2/utf8-mlsd",
-            "rfc2640/2.2/utf8-rename",
+            "rfc2640/3/utf8-stor-nlst-retr",
+            "rfc2640/3/utf8-mkd-cwd-pwd",
+            "rfc2640/3/utf8-list",
+            "rfc2640/3/utf8-mlsd",
+            "rfc2640/3/utf8-rename",
         ],
     ),
 ];
