@@ -320,3 +320,28 @@ async fn through_the_proxy_without_a_flaw_every_new_case_passes() {
         .collect();
     assert!(not_passed.is_empty(), "{not_passed:#?}");
 }
+
+/// `rfc959/5.4/server-full-421`: the scripted mock limits connections per address only, so with
+/// `--max-clients 3` and the case's connections spread over loopback addresses it never says 421: the
+/// case fails; our server with a limit of 4 gives the 421 and then takes a new connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_full_421_needs_a_server_wide_limit() {
+    let case = ["rfc959/5.4/server-full-421"];
+    let mock = crate::mock::start(crate::mock::Flaw::None).await;
+    let mut unlimited = options(mock, Profile::Rfc, false);
+    unlimited.max_clients = Some(3);
+    let run_mock = run(&unlimited, &case).await;
+    assert_eq!(ids_with(&run_mock, "fail"), case, "{:?}", run_mock.cases);
+    let server = ftp_testkit::TestServer::start_with(|config| config.max_connections = 4).await;
+    let mut limited = options(server.addr, Profile::Rfc, false);
+    limited.max_clients = Some(4);
+    let run_limited = run(&limited, &case).await;
+    assert_eq!(
+        ids_with(&run_limited, "pass"),
+        case,
+        "{:?}",
+        run_limited.cases
+    );
+    let skipped = run(&options(server.addr, Profile::Rfc, false), &case).await;
+    assert_eq!(ids_with(&skipped, "skip"), case);
+}
