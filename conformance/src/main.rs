@@ -24,6 +24,8 @@ Examples:
     ftp-conformance ftp://127.0.0.1:2121/ --retr-file pub/README
   With the server's per-address limit, and a link in its root to /srv/outside (holding secret.txt):
     ftp-conformance ftp://127.0.0.1:2121/ --max-per-ip 20 --outside-link out --outside-file secret.txt
+  With the server's limit of connections at once (the server-full 421 case, run alone):
+    ftp-conformance ftp://127.0.0.1:2121/ --max-clients 50 --case rfc959/5.4/server-full-421
   All cases and their levels:
     ftp-conformance --list
   The matrix of several JSON reports:
@@ -77,6 +79,11 @@ struct Cli {
     /// case skips). On loopback the case connects from 127.0.0.3, apart from the other cases.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
     max_per_ip: Option<u64>,
+    /// The server's limit of connections at once (all addresses): with it, filling the server must
+    /// end in 421 (without it, that case skips). The case fills the server, so other cases running at
+    /// the same time would get 421: run it alone (`--case rfc959/5.4/server-full-421`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    max_clients: Option<u64>,
     /// A symlink in the server's root (path relative to the URL's directory) that points to a directory
     /// outside it: RETR, LIST, CWD, SIZE, RNFR and STOR through it must be refused (without it, those
     /// cases skip).
@@ -189,6 +196,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         fault_file: cli.fault_file,
         fault_remote: cli.fault_remote,
         max_per_ip: cli.max_per_ip.map(|n| n as usize),
+        max_clients: cli.max_clients.map(|n| n as usize),
         outside_link: cli.outside_link,
         outside_file: cli.outside_file,
         repeat: cli.repeat as usize,
