@@ -12,6 +12,8 @@
 //! - [`table`]: RFC 959 §5.4, the command-reply table reply codes are judged against.
 //! - [`target`]: the server under test: URL (parsed by `ftp_proto::FtpUrl`), credentials, FEAT, scratch
 //!   directory and its lifecycle; [`ctx`]: what one case gets (the target, its transcript, reply checks).
+//! - [`tls`]: FTPS targets (RFC 4217): implicit or explicit TLS, the trust the command line gives, and
+//!   the stream type control and data connections share.
 //! - [`cases`]: the cases, one module per RFC section.
 //! - [`runner`]: selection by glob (the `glob` crate, `*` across `/`) and level, parallel runs, per-case
 //!   time limits; [`progress`]: the `--progress` bar or lines on stderr.
@@ -20,6 +22,7 @@
 
 pub mod case;
 pub mod cases;
+pub mod certificate;
 pub mod conn;
 pub mod ctx;
 pub mod data;
@@ -31,3 +34,4 @@ pub mod runner;
 pub mod steps;
 pub mod table;
 pub mod target;
+pub mod tls;

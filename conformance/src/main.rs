@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
-use ftp_conformance::target::{Options, Profile};
+use ftp_conformance::target::{Options, Profile, TlsOptions as TargetTls};
+use ftp_conformance::tls::TlsMode;
 use ftp_conformance::{cases, deviations, matrix, progress, report, runner};
 
 const EXAMPLES: &str = "\
@@ -23,6 +24,14 @@ Examples:
     ftp-conformance ftp://127.0.0.1:2121/ --retr-file pub/README
   With the server's per-address limit, and a link in its root to /srv/outside (holding secret.txt):
     ftp-conformance ftp://127.0.0.1:2121/ --max-per-ip 20 --outside-link out --outside-file secret.txt
+  Explicit FTPS (AUTH TLS, then PBSZ 0 and PROT P), trusting the server's CA:
+    ftp-conformance ftp://127.0.0.1:2121/ --tls explicit --ca-file ca.pem
+  Implicit FTPS on port 990 of a self-signed server that refuses USER before AUTH:
+    ftp-conformance ftps://127.0.0.1/ --insecure --tls-required
+  An IPv6 target (EPSV/EPRT are then the only data commands):
+    ftp-conformance 'ftp://[::1]:2121/'
+  An HTML report (summary, cases by RFC section, transcripts):
+    ftp-conformance ftp://127.0.0.1:2121/ --format html --output report.html
   All cases and their levels:
     ftp-conformance --list
   The matrix of several JSON reports:
@@ -93,6 +102,19 @@ struct Cli {
     /// Show progress on stderr: a bar on a terminal, else a line per finished case.
     #[arg(long)]
     progress: bool,
+    /// FTPS: `explicit` sends AUTH TLS after the greeting, then PBSZ 0 and PROT P after login, so every
+    /// case runs over TLS; `implicit` starts TLS at once (what an ftps:// URL means).
+    #[arg(long, value_enum, value_name = "MODE")]
+    tls: Option<TlsMode>,
+    /// FTPS: trust the CA certificates in this PEM file (the server's name is checked against the URL's host).
+    #[arg(long, value_name = "PEM", conflicts_with = "insecure")]
+    ca_file: Option<PathBuf>,
+    /// FTPS: accept any server certificate (self-signed test servers); signatures are still checked.
+    #[arg(long)]
+    insecure: bool,
+    /// FTPS: the server refuses USER before AUTH TLS; the rfc4217 case for that then runs.
+    #[arg(long)]
+    tls_required: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -156,7 +178,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Box::new(runner::Silent)
     };
     let options = Options {
-        url,
+        url: url.clone(),
         name: cli.name,
         profile: cli.profile,
         strict: cli.strict,
@@ -168,6 +190,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         outside_link: cli.outside_link,
         outside_file: cli.outside_file,
         repeat: cli.repeat as usize,
+        tls: tls_options(&url, cli.tls, cli.ca_file, cli.insecure, cli.tls_required)?,
     };
     let run = runner::run_suite(&options, cli.cases, cli.jobs as usize, watch.as_mut()).await;
     // The bar is cleared before the report (or the error) is printed.
@@ -184,6 +207,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The FTPS settings: an `ftps://` URL means implicit TLS; `--tls` chooses for an `ftp://` one.
+fn tls_options(
+    url: &str,
+    mode: Option<TlsMode>,
+    ca_file: Option<PathBuf>,
+    insecure: bool,
+    required: bool,
+) -> anyhow::Result<Option<TargetTls>> {
+    let mode = match (ftp_conformance::target::implicit_tls_url(url), mode) {
+        (Some(_), None | Some(TlsMode::Implicit)) => TlsMode::Implicit,
+        (Some(_), Some(TlsMode::Explicit)) => {
+            bail!("an ftps:// URL is implicit FTPS; use ftp:// with --tls explicit")
+        }
+        (None, Some(mode)) => mode,
+        (None, None) => {
+            if ca_file.is_some() || insecure || required {
+                bail!("--ca-file, --insecure and --tls-required need --tls or an ftps:// URL");
+            }
+            return Ok(None);
+        }
+    };
+    Ok(Some(TargetTls {
+        mode,
+        ca_file,
+        insecure,
+        required,
+    }))
 }
 
 /// `--list`: every case as a table (text), or as JSON objects with id, level, title and requirement.

@@ -8,12 +8,14 @@
 //! - [`rfc959_5_4_data_errors`]: the data-connection error replies 425, 426, 451 (§5.4 and the brief).
 //! - [`rfc2577_security`]: FTP bounce, data-connection theft, escaping the root (RFC 2577).
 //! - [`rfc2428_extended`]: EPSV and EPRT (RFC 2428), [`rfc3659_size`]: SIZE (RFC 3659).
+//! - [`rfc4217_ftps`]: FTPS (RFC 4217 with RFC 2228's AUTH, PBSZ, PROT, CCC), run on TLS targets.
 //! - [`brief`]: the brief's example session and its ignore-during-transfer rule.
 
 pub mod brief;
 pub mod rfc2428_extended;
 pub mod rfc2577_security;
 pub mod rfc3659_size;
+pub mod rfc4217_ftps;
 pub mod rfc959_4_1_1_access;
 pub mod rfc959_4_1_2_transfer_params;
 pub mod rfc959_4_1_3_service;
@@ -35,6 +37,7 @@ pub fn all() -> Vec<Case> {
         rfc2577_security::CASES,
         rfc2428_extended::CASES,
         rfc3659_size::CASES,
+        rfc4217_ftps::CASES,
         brief::CASES,
     ]
     .concat()

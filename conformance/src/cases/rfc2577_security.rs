@@ -136,7 +136,7 @@ async fn pasv_foreign(cx: Ctx) -> Step<Outcome> {
     control.send(&Command::Nlst(ListingArg::default())).await?;
     // The client's own connection comes right after the thief's (a server may send 150 only once it
     // has a connection it accepts), so the thief is first in the listen queue.
-    let own = ConnectOptions::new("c1-data", cx.transcript.clone(), control.reply_timeout);
+    let own = ConnectOptions::of(&control, "c1-data");
     let own = data::connect(addr, own).await;
     let first = control.reply().await?;
     if first.code == 425 {

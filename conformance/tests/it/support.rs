@@ -45,6 +45,7 @@ pub fn options(addr: SocketAddr, profile: Profile, strict: bool) -> Options {
         max_per_ip: None,
         outside_link: None,
         outside_file: None,
+        tls: None,
         repeat: 1,
     }
 }
