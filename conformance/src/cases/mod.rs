@@ -9,10 +9,14 @@
 //! - [`rfc2577_security`]: FTP bounce, data-connection theft, escaping the root (RFC 2577).
 //! - [`rfc2428_extended`]: EPSV and EPRT (RFC 2428), [`rfc3659_size`]: SIZE (RFC 3659).
 //! - [`rfc4217_ftps`]: FTPS (RFC 4217 with RFC 2228's AUTH, PBSZ, PROT, CCC), run on TLS targets.
+//! - [`rfc2428_restrictions`]: EPSV ALL, 522's protocol list, EPRT syntax and bounce (RFC 2428).
+//! - [`rfc2577_outside`]: the outside link refused by NLST, MLSD, MLST, MDTM, STAT, APPE, MKD, RNTO.
 //! - [`brief`]: the brief's example session and its ignore-during-transfer rule.
 
 pub mod brief;
 pub mod rfc2428_extended;
+pub mod rfc2428_restrictions;
+pub mod rfc2577_outside;
 pub mod rfc2577_security;
 pub mod rfc3659_size;
 pub mod rfc4217_ftps;
@@ -35,7 +39,9 @@ pub fn all() -> Vec<Case> {
         rfc959_5_3_syntax::CASES,
         rfc959_5_4_data_errors::CASES,
         rfc2577_security::CASES,
+        rfc2577_outside::CASES,
         rfc2428_extended::CASES,
+        rfc2428_restrictions::CASES,
         rfc3659_size::CASES,
         rfc4217_ftps::CASES,
         brief::CASES,

@@ -382,7 +382,7 @@ async fn failed_login_delay(cx: Ctx) -> Step<Outcome> {
 }
 
 /// The operator's link to outside the root, or a skip.
-fn outside_link(cx: &Ctx) -> Step<String> {
+pub fn outside_link(cx: &Ctx) -> Step<String> {
     cx.target.outside_link.clone().ok_or_else(|| {
         Outcome::skip("needs --outside-link NAME, a symlink in the root that points outside it")
     })
