@@ -18,7 +18,7 @@
 //! - [`runner`]: selection by glob (the `glob` crate, `*` across `/`) and level, parallel runs, per-case
 //!   time limits; [`progress`]: the `--progress` bar or lines on stderr.
 //! - [`report`]: text, JSON and JUnit reports; [`matrix`] turns JSON reports of several servers into the
-//!   case x server table, judged against [`deviations`].
+//!   case x server table, judged against [`deviations`]; [`matrix_html`] is the same as one HTML page.
 
 pub mod case;
 pub mod cases;
@@ -28,6 +28,7 @@ pub mod ctx;
 pub mod data;
 pub mod deviations;
 pub mod matrix;
+pub mod matrix_html;
 pub mod progress;
 pub mod report;
 pub mod runner;

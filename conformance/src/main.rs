@@ -34,8 +34,8 @@ Examples:
     ftp-conformance ftp://127.0.0.1:2121/ --format html --output report.html
   All cases and their levels:
     ftp-conformance --list
-  The matrix of several JSON reports:
-    ftp-conformance matrix vsftpd.json proftpd.json --deviations conformance/known-deviations.toml";
+  The matrix of several JSON reports, as Markdown and as an HTML page:
+    ftp-conformance matrix vsftpd.json proftpd.json --deviations conformance/known-deviations.toml --html matrix.html";
 
 /// Validates an FTP server against RFC 959 (with RFC 2577, 2428, 3659) and the brief, case by case.
 #[derive(Parser, Debug)]
@@ -131,6 +131,9 @@ enum Command {
         /// Write the matrix to FILE instead of standard output.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Also write the matrix as one self-contained HTML page to FILE.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
 }
 
@@ -139,6 +142,8 @@ enum Format {
     Text,
     Json,
     Junit,
+    /// One self-contained HTML page: summary, cases by RFC section, transcripts.
+    Html,
 }
 
 #[tokio::main]
@@ -160,9 +165,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         reports,
         deviations,
         output,
+        html,
     }) = cli.command
     {
-        return build_matrix(&reports, &deviations, output.as_ref());
+        return build_matrix(&reports, &deviations, output.as_ref(), html.as_ref());
     }
     if cli.list {
         list(cli.format)?;
@@ -200,6 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Format::Text => report::text::render(&run),
         Format::Json => report::json::render(&run),
         Format::Junit => report::junit::render(&run),
+        Format::Html => report::html::render(&run),
     };
     emit(&text, cli.output.as_ref())?;
     Ok(if run.failed() {
@@ -255,7 +262,7 @@ fn list(format: Format) -> anyhow::Result<()> {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&cases)?);
         }
-        Format::Text | Format::Junit => {
+        Format::Text | Format::Junit | Format::Html => {
             for case in cases::all() {
                 println!("{:<48} {:<6} {}", case.id, case.level.as_str(), case.title);
             }
@@ -281,6 +288,7 @@ fn build_matrix(
     reports: &[PathBuf],
     deviations_file: &PathBuf,
     output: Option<&PathBuf>,
+    html: Option<&PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let known = std::fs::read_to_string(deviations_file)
         .map_err(anyhow::Error::from)
@@ -305,6 +313,10 @@ fn build_matrix(
         .collect();
     let (markdown, unlisted) = matrix::render(&columns, &known, &levels);
     emit(&markdown, output)?;
+    if let Some(path) = html {
+        let page = ftp_conformance::matrix_html::render(&columns, &known, &levels);
+        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if unlisted.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {

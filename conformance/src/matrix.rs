@@ -62,6 +62,51 @@ pub fn column(json: &str) -> Result<Column, ReportError> {
     })
 }
 
+/// One server's verdict on one case, judged against the known deviations.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    /// The case was not in this server's run.
+    Missing,
+    Pass,
+    NonStrict,
+    Skip,
+    /// A failure (or unstable verdicts) listed in the known deviations.
+    Known {
+        unstable: bool,
+        deviation: &'a Deviation,
+    },
+    /// A failure nobody listed: the matrix fails.
+    Unlisted {
+        unstable: bool,
+        detail: String,
+    },
+}
+
+/// How `column` fared on case `id`.
+pub fn cell<'a>(column: &Column, id: &str, known: &'a [Deviation]) -> Cell<'a> {
+    let Some((class, detail)) = column.cases.get(id) else {
+        return Cell::Missing;
+    };
+    match class.as_str() {
+        "pass" => Cell::Pass,
+        "non-strict" | "non_strict" => Cell::NonStrict,
+        "skip" => Cell::Skip,
+        _ => {
+            let unstable = class == "unstable";
+            match deviations::find(known, &column.server, id) {
+                Some(deviation) => Cell::Known {
+                    unstable,
+                    deviation,
+                },
+                None => Cell::Unlisted {
+                    unstable,
+                    detail: detail.clone(),
+                },
+            }
+        }
+    }
+}
+
 /// The matrix as Markdown, and the unlisted failures (`server: case: actual`).
 pub fn render(
     columns: &[Column],
@@ -93,26 +138,22 @@ pub fn render(
         let level = titles.get(id).map_or("", |(level, _)| level.as_str());
         let _ = write!(out, "| `{id}` | {level} |");
         for column in columns {
-            let cell = match column.cases.get(id) {
-                None => "–".to_string(),
-                Some((class, detail)) => match class.as_str() {
-                    "pass" => "✔".into(),
-                    "non-strict" | "non_strict" => "~".into(),
-                    "skip" => "skip".into(),
-                    _ => {
-                        let unstable = class == "unstable";
-                        match deviations::find(known, &column.server, id) {
-                            Some(deviation) => {
-                                used.push((column.server.clone(), id.clone(), deviation));
-                                if unstable { "✖ unstable" } else { "✖" }.into()
-                            }
-                            None => {
-                                unlisted.push(format!("{}: {id}: {detail}", column.server));
-                                if unstable { "**UNSTABLE**" } else { "**FAIL**" }.into()
-                            }
-                        }
-                    }
-                },
+            let cell = match cell(column, id, known) {
+                Cell::Missing => "–".to_string(),
+                Cell::Pass => "✔".into(),
+                Cell::NonStrict => "~".into(),
+                Cell::Skip => "skip".into(),
+                Cell::Known {
+                    unstable,
+                    deviation,
+                } => {
+                    used.push((column.server.clone(), id.clone(), deviation));
+                    if unstable { "✖ unstable" } else { "✖" }.into()
+                }
+                Cell::Unlisted { unstable, detail } => {
+                    unlisted.push(format!("{}: {id}: {detail}", column.server));
+                    if unstable { "**UNSTABLE**" } else { "**FAIL**" }.into()
+                }
             };
             let _ = write!(out, " {cell} |");
         }
