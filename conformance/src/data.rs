@@ -478,7 +478,22 @@ impl Data {
         let result = async {
             self.secure(wait).await?;
             self.stream.write_all(bytes).await?;
-            self.stream.shutdown().await
+            self.stream.shutdown().await?;
+            if self.stream.is_tls() {
+                // TLS 1.3 servers send session tickets after the handshake, which an upload never
+                // reads; closing with them unread makes the kernel reset the connection, and the server
+                // may lose the end of the file. Read to the server's close first (bounded).
+                let mut sink = [0u8; 4096];
+                let drain = async {
+                    while let Ok(read) = self.stream.read(&mut sink).await {
+                        if read == 0 {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(wait, drain).await;
+            }
+            Ok::<(), std::io::Error>(())
         }
         .await;
         self.transcript.push(format!(
