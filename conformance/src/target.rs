@@ -374,6 +374,9 @@ impl Target {
         };
         if tls.mode == crate::tls::TlsMode::Implicit {
             control.start_tls(tls.session()).await?;
+            // Implicit FTPS servers protect data from the start (PROT P without asking), so a case
+            // that logs in by hand must make its data connections TLS too.
+            control.set_data_protected(true);
         }
         let greeting = control.reply().await?;
         if tls.mode == crate::tls::TlsMode::Explicit && greeting.code == 220 {

@@ -11,15 +11,18 @@
 //! - [`rfc4217_ftps`]: FTPS (RFC 4217 with RFC 2228's AUTH, PBSZ, PROT, CCC), run on TLS targets.
 //! - [`rfc2428_restrictions`]: EPSV ALL, 522's protocol list, EPRT syntax and bounce (RFC 2428).
 //! - [`rfc2577_outside`]: the outside link refused by NLST, MLSD, MLST, MDTM, STAT, APPE, MKD, RNTO.
+//! - [`rfc4217_sequence`]: PBSZ and PROT before AUTH TLS; [`rfc2577_accounts`]: no user enumeration.
 //! - [`brief`]: the brief's example session and its ignore-during-transfer rule.
 
 pub mod brief;
 pub mod rfc2428_extended;
 pub mod rfc2428_restrictions;
+pub mod rfc2577_accounts;
 pub mod rfc2577_outside;
 pub mod rfc2577_security;
 pub mod rfc3659_size;
 pub mod rfc4217_ftps;
+pub mod rfc4217_sequence;
 pub mod rfc959_4_1_1_access;
 pub mod rfc959_4_1_2_transfer_params;
 pub mod rfc959_4_1_3_service;
@@ -40,10 +43,12 @@ pub fn all() -> Vec<Case> {
         rfc959_5_4_data_errors::CASES,
         rfc2577_security::CASES,
         rfc2577_outside::CASES,
+        rfc2577_accounts::CASES,
         rfc2428_extended::CASES,
         rfc2428_restrictions::CASES,
         rfc3659_size::CASES,
         rfc4217_ftps::CASES,
+        rfc4217_sequence::CASES,
         brief::CASES,
     ]
     .concat()

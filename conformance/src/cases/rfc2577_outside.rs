@@ -117,7 +117,7 @@ async fn outside_stat(cx: Ctx) -> Step<Outcome> {
     let name = cx.target.outside_file.clone().unwrap_or_default();
     let command = Command::Stat(Some(ListingArg::path(Some(link.as_str().into()))));
     let reply = control.cmd(&command).await?;
-    if !reply.is_negative() && reply.text().contains(&name) {
+    if !reply.is_negative() && show(&reply).contains(&name) {
         return Err(Outcome::fail(
             &[&format!(
                 "{command}: refused, or no name from outside the root"

@@ -6,6 +6,8 @@
 mod broken_servers;
 mod cli;
 mod mock;
+mod modern;
+mod modern_mock;
 mod own_server;
 mod properties;
 mod snapshots;
