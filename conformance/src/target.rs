@@ -229,6 +229,8 @@ pub struct Target {
     pub outside_file: Option<String>,
     /// FTPS: how every connection starts TLS; `None` for a plain target.
     pub tls: Option<crate::tls::TlsSetup>,
+    /// The URL's host as written (without brackets).
+    url_host: String,
     /// Held by the case using `fault_file`: there is one such file and several cases.
     pub fault_turn: tokio::sync::Mutex<()>,
     big: OnceCell<Result<BigFile, Outcome>>,
@@ -279,6 +281,7 @@ impl Target {
             max_per_ip: options.max_per_ip,
             outside_link: options.outside_link.clone(),
             outside_file: options.outside_file.clone(),
+            url_host: url.host.clone(),
             tls: match &options.tls {
                 Some(tls) => Some(crate::tls::TlsSetup::new(
                     tls.mode,
@@ -421,6 +424,11 @@ impl Target {
             }
         }
         Ok(control)
+    }
+
+    /// The host as the URL names it (a name or an address), for certificate checks.
+    pub fn url_host(&self) -> String {
+        self.url_host.clone()
     }
 
     /// True when FEAT advertised `feature` (its first word).
