@@ -93,8 +93,10 @@ ours() {
     ln -s "$outside" "$root/out"
     local args=(--fault-file "$root/fault.bin" --max-per-ip 20 --outside-link out --outside-file secret.txt)
     if [ "$tls" = 1 ]; then
-      own_server_start "$root" --max-per-ip 20 --tls-self-signed
-      both_profiles ftp-server-tls "ftp://127.0.0.1:$OWN_PORT/" "${args[@]}" --tls explicit --insecure
+      # TLS required of everyone, as the third-party servers are started with FTP_INTEROP_TLS=1.
+      own_server_start "$root" --max-per-ip 20 --tls-self-signed --require-tls --require-tls-anonymous
+      both_profiles ftp-server-tls "ftp://127.0.0.1:$OWN_PORT/" "${args[@]}" --tls explicit --insecure \
+        --tls-required
     else
       own_server_start "$root" --max-per-ip 20
       both_profiles ftp-server "ftp://127.0.0.1:$OWN_PORT/" "${args[@]}"

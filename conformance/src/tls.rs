@@ -336,3 +336,40 @@ impl AsyncWrite for Stream {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tls_target_needs_trust_and_a_readable_ca_file() {
+        let none = TlsSetup::new(TlsMode::Explicit, "127.0.0.1", None, false, false);
+        assert!(matches!(none, Err(TlsSetupError::NoTrust)));
+        let missing = Path::new("/nonexistent/ca.pem");
+        let error = TlsSetup::new(TlsMode::Explicit, "h", Some(missing), false, false).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("--ca-file /nonexistent/ca.pem"),
+            "{error}"
+        );
+        let empty = tempfile_with(b"not a certificate\n");
+        let error = TlsSetup::new(TlsMode::Explicit, "h", Some(&empty), false, false).unwrap_err();
+        assert!(error.to_string().contains("no certificate"), "{error}");
+        let _ = std::fs::remove_file(empty);
+        let insecure = TlsSetup::new(TlsMode::Implicit, "::1", None, true, true).unwrap();
+        assert_eq!(
+            (insecure.mode, insecure.required),
+            (TlsMode::Implicit, true)
+        );
+        assert!(TlsSetup::new(TlsMode::Explicit, "bad name!", None, true, false).is_err());
+    }
+
+    fn tempfile_with(bytes: &[u8]) -> std::path::PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("ftp-conformance-ca-{}.pem", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}

@@ -10,7 +10,6 @@ use crate::case::{Case, Outcome, Step};
 use crate::conn::show;
 use crate::ctx::Ctx;
 use crate::data;
-use crate::steps::QUIET;
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc2428/4/epsv-all", Must, "after EPSV ALL, PORT, PASV and EPRT are refused and EPSV still works", "RFC 2428 §4: \"Upon receipt of an EPSV ALL command, the server MUST reject all data connection setup commands other than EPSV (i.e., EPRT, PORT, PASV, et al.).\"", epsv_all),
@@ -117,25 +116,5 @@ async fn eprt_bounce(cx: Ctx) -> Step<Outcome> {
     let bounce = data::listen(third, false)?;
     let addr: SocketAddrV4 = data::local_v4(&bounce)?;
     let reply = control.cmd(&Command::Eprt(SocketAddr::V4(addr))).await?;
-    if reply.code == 200 {
-        let list = control.cmd(&Command::List(ListingArg::default())).await?;
-        cx.weaker(
-            vec!["EPRT to a third host: 500/501/504 (refused)".into()],
-            format!("EPRT: {}; LIST: {}", show(&reply), show(&list)),
-        );
-    } else {
-        cx.check_reply(
-            "EPRT to a third host",
-            &reply,
-            &[500, 501, 504, 522, 425, 530, 550],
-            &[],
-        )?;
-    }
-    if let Ok(Ok((_, peer))) = tokio::time::timeout(QUIET, bounce.accept()).await {
-        return Err(Outcome::fail(
-            &["no connection to the third host"],
-            format!("the server connected to {addr} from {peer}"),
-        ));
-    }
-    Ok(Outcome::Pass)
+    super::rfc2577_security::judge_bounce(&cx, &mut control, "EPRT", &reply, &bounce).await
 }

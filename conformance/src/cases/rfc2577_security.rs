@@ -47,18 +47,32 @@ async fn port_bounce(cx: Ctx) -> Step<Outcome> {
     let bounce = data::listen(IpAddr::V4(THIRD_HOST), false)?;
     let addr: SocketAddrV4 = data::local_v4(&bounce)?;
     let reply = control.cmd(&Command::Port(addr)).await?;
+    judge_bounce(&cx, &mut control, "PORT", &reply, &bounce).await
+}
+
+/// After `reply` to a PORT or EPRT (`what`) naming the third host: a refusal passes, an acceptance is
+/// weaker as long as the transfer asked for never reaches the third host, and a connection to `bounce`
+/// fails the case.
+pub async fn judge_bounce(
+    cx: &Ctx,
+    control: &mut Control,
+    what: &str,
+    reply: &ftp_proto::Reply,
+    bounce: &tokio::net::TcpListener,
+) -> Step<Outcome> {
+    let addr = data::local_v4(bounce)?;
     if reply.code == 200 {
         // Accepted: the transfer must still never reach the third host.
         let list = control.cmd(&Command::List(ListingArg::default())).await?;
         cx.weaker(
-            vec!["PORT to a third host: 500/501/504 (refused)".into()],
-            format!("PORT: {}; LIST: {}", show(&reply), show(&list)),
+            vec![format!("{what} to a third host: 500/501/504 (refused)")],
+            format!("{what}: {}; LIST: {}", show(reply), show(&list)),
         );
     } else {
         cx.check_reply(
-            "PORT to a third host",
-            &reply,
-            &[500, 501, 504, 425, 530, 550],
+            &format!("{what} to a third host"),
+            reply,
+            &[500, 501, 504, 522, 425, 530, 550],
             &[],
         )?;
     }

@@ -15,20 +15,10 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;tex
 pre{background:#f6f6f6;padding:.5em;overflow-x:auto;font-size:85%}details{margin:.2em 0 .6em 1em}\
 h2{border-bottom:1px solid #ccc;margin-top:1.5em}.summary td{font-weight:bold}";
 
-/// Text made safe for HTML element content and attribute values.
+/// Text made safe for HTML element content and (double-quoted) attribute values: the XML escaping of
+/// the JUnit report, control characters shown as `\x..`.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::junit::escape(text)
 }
 
 /// The group a case id belongs to: `rfc959/4.1.3/abor` -> `rfc959 §4.1.3`; `brief/x` -> `brief`.
@@ -225,6 +215,6 @@ mod tests {
     fn sections_of_ids() {
         assert_eq!(section("rfc4217/10.2/close-notify"), "rfc4217 §10.2");
         assert_eq!(section("brief/example-session"), "brief");
-        assert_eq!(escape("a'b"), "a&#39;b");
+        assert_eq!(escape("a\"b\u{1}"), "a&quot;b\\x01");
     }
 }

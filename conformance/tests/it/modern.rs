@@ -2,7 +2,6 @@
 //! to catch it fail, and the flawless mock passes the same case. This project's server passes them all
 //! for real, over explicit and implicit FTPS (in [`the_project_server_passes_over_ftps`]).
 
-use ftp_conformance::deviations;
 use ftp_conformance::report::Run;
 use ftp_conformance::runner;
 use ftp_conformance::target::{Profile, TlsOptions};
@@ -171,15 +170,7 @@ async fn passes_over(mode: TlsMode) {
     let run = runner::run_suite(&options, vec![], 4, &mut runner::Silent)
         .await
         .unwrap();
-    let known = deviations::parse(include_str!("../../known-deviations.toml")).unwrap();
-    let unlisted: Vec<String> = run
-        .cases
-        .iter()
-        .filter(|c| {
-            c.outcome.is_failure() && deviations::find(&known, "ftp-server", &c.id).is_none()
-        })
-        .map(|c| format!("{}: {:?}\n{}", c.id, c.outcome, c.transcript.join("\n")))
-        .collect();
+    let unlisted = crate::support::unlisted(&run, "ftp-server");
     assert!(unlisted.is_empty(), "{}", unlisted.join("\n\n"));
     let operator_only = [
         "rfc959/5.4/read-failure",
