@@ -1,5 +1,5 @@
 //! The case x server matrix as one self-contained HTML page (`docs/conformance-matrix.html`), one column
-//! per server as in Autobahn's report: a coloured cell per verdict, whose tooltip and `<details>` give the
+//! per server as in Autobahn's report: a coloured cell per verdict, whose tooltip gives the
 //! known deviation's reason or the unlisted failure. Judged exactly as the Markdown matrix ([`matrix::cell`]).
 
 use std::collections::BTreeMap;
