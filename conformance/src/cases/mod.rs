@@ -11,6 +11,7 @@
 //! - [`rfc4217_ftps`]: FTPS (RFC 4217 with RFC 2228's AUTH, PBSZ, PROT, CCC), run on TLS targets.
 //! - [`rfc2428_restrictions`]: EPSV ALL, 522's protocol list, EPRT syntax and bounce (RFC 2428).
 //! - [`rfc2577_outside`]: the outside link refused by NLST, MLSD, MLST, MDTM, STAT, APPE, MKD, RNTO.
+//! - [`rfc4217_certificate`]: the server certificate's report and names.
 //! - [`rfc4217_sequence`]: PBSZ and PROT before AUTH TLS; [`rfc2577_accounts`]: no user enumeration.
 //! - [`brief`]: the brief's example session and its ignore-during-transfer rule.
 
@@ -21,6 +22,7 @@ pub mod rfc2577_accounts;
 pub mod rfc2577_outside;
 pub mod rfc2577_security;
 pub mod rfc3659_size;
+pub mod rfc4217_certificate;
 pub mod rfc4217_ftps;
 pub mod rfc4217_sequence;
 pub mod rfc959_4_1_1_access;
@@ -49,6 +51,7 @@ pub fn all() -> Vec<Case> {
         rfc3659_size::CASES,
         rfc4217_ftps::CASES,
         rfc4217_sequence::CASES,
+        rfc4217_certificate::CASES,
         brief::CASES,
     ]
     .concat()

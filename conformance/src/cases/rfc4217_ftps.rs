@@ -1,7 +1,7 @@
 //! RFC 4217, securing FTP with TLS (and the RFC 2228 commands it uses: AUTH, PBSZ, PROT, CCC): the
 //! AUTH TLS handshake, PBSZ before PROT, protected and clear data connections, session resumption on
 //! data connections, close_notify, refusing USER before AUTH on a server that requires TLS, refusing
-//! plaintext after the handshake, and a report of the server's certificate. They run only when the
+//! plaintext after the handshake (the certificate: `rfc4217_certificate`). They run only when the
 //! suite is told the target speaks TLS (`--tls` or an `ftps://` URL); the AUTH cases need explicit FTPS.
 
 use ftp_proto::{AuthMechanism, Command, ListingArg, ProtectionLevel, TransferType};
@@ -29,7 +29,6 @@ pub const CASES: &[Case] = &[
     crate::case!("rfc4217/10.2/fresh-session-refused", Must, "information: whether a data connection with a fresh TLS session (no resumption) is refused", "RFC 4217 §10.2: a server may require that the data connection resume the control connection's session (vsftpd's require_ssl_reuse); refusing a fresh session passes, accepting it is legal and reported non-strict", fresh_session),
     crate::case!("rfc4217/10.2/close-notify", Should, "a PROT P download ends with a TLS close_notify", "RFC 5246 §7.2.1 (TLS, on which RFC 4217 data connections run): \"The client and the server must share knowledge that the connection is ending in order to avoid a truncation attack.\"", close_notify),
     crate::case!("rfc4217/12.3/ccc-reply", Must, "CCC gets 200 or a refusal (500, 502, 504, 533, 534)", "RFC 4217 §12.3 / RFC 2228 §3 (CCC): the server may allow clearing the control channel (200) or refuse it, e.g. \"533 Command protection level denied for policy reasons\"", ccc_reply),
-    crate::case!("rfc4217/cert/report", Must, "information: the server's certificate (names, validity); fails when it has expired", "RFC 4217 §11: the client authenticates the server by its certificate; RFC 5280 §4.1.2.5: a certificate is valid only between notBefore and notAfter", certificate_report),
 ];
 
 /// The target's TLS settings, or a skip on a plain target.
@@ -412,26 +411,5 @@ async fn ccc_reply(cx: Ctx) -> Step<Outcome> {
     let reply = control.cmd(&Command::Ccc).await?;
     // After a 200 the control connection would go on in clear; the case ends here either way.
     cx.check_reply("CCC", &reply, &[200, 533, 534, 500, 502, 504], &[])?;
-    Ok(Outcome::Pass)
-}
-
-async fn certificate_report(cx: Ctx) -> Step<Outcome> {
-    tls(&cx)?;
-    let control = cx.login("c1").await?;
-    let chain = control.stream().peer_certificates();
-    let Some(leaf) = chain.first() else {
-        return Err(Outcome::fail(&["a server certificate"], "none presented"));
-    };
-    let facts = crate::certificate::facts(leaf.as_ref())
-        .map_err(|e| Outcome::fail(&["an X.509 certificate"], e))?;
-    for line in facts.lines() {
-        cx.transcript.push(format!("info: {line}"));
-    }
-    if !facts.valid_now {
-        return Err(Outcome::fail(
-            &["a certificate valid now (notBefore <= now <= notAfter)"],
-            format!("valid {} to {}", facts.not_before, facts.not_after),
-        ));
-    }
     Ok(Outcome::Pass)
 }

@@ -1,7 +1,7 @@
 //! RFC 2228's command order on an FTPS server (RFC 4217 §4, §9): PBSZ and PROT mean something only after
 //! a security exchange (AUTH TLS), so before it they are refused (explicit FTPS targets, on a fresh
 //! connection that has only read the greeting). Also PROT P with an active data connection, where the
-//! server connects and the suite still plays the TLS client, and the certificate's names.
+//! server connects and the suite still plays the TLS client.
 
 use ftp_proto::{Command, ProtectionLevel, TransferType};
 
@@ -16,7 +16,6 @@ pub const CASES: &[Case] = &[
     crate::case!("rfc4217/9/pbsz-before-auth-503", Must, "PBSZ before AUTH TLS is refused, best with 503", "RFC 2228 §3 (PBSZ): \"The PBSZ command must be preceded by a successful security data exchange.\" PBSZ's replies include \"503 Bad sequence of commands\" (530 before login is also a refusal)", pbsz_before_auth),
     crate::case!("rfc4217/9/prot-before-auth-503", Must, "PROT P before AUTH TLS is refused, best with 503", "RFC 2228 §3 (PROT): the protection level applies to a security mechanism, and \"The PBSZ command must be issued before the PROT command\"; PROT's replies include 503 (530 before login is also a refusal)", prot_before_auth),
     crate::case!("rfc4217/9/prot-p-active-round-trip", Must, "after PROT P a file goes up and comes back byte for byte over active (PORT/EPRT) data connections", "RFC 4217 §9: with PROT P the data connection is TLS whichever side opened it; the FTP client is the TLS client (when the server connects, the FTP client still starts the handshake as the TLS client)", prot_p_active),
-    crate::case!("rfc4217/cert/names-match-host", Should, "the server's certificate names the host of the URL", "RFC 4217 §11 / RFC 6125 §6: a client checks that the certificate names the server it asked for (with --ca-file the handshake checks it; this case also checks it under --insecure)", names_match_host),
 ];
 
 async fn prot_p_active(cx: Ctx) -> Step<Outcome> {
@@ -39,33 +38,6 @@ async fn prot_p_active(cx: Ctx) -> Step<Outcome> {
         ));
     }
     Ok(Outcome::Pass)
-}
-
-async fn names_match_host(cx: Ctx) -> Step<Outcome> {
-    if cx.target.tls.is_none() {
-        return Err(Outcome::skip(
-            "plain target: give --tls explicit (or an ftps:// URL) to run the FTPS cases",
-        ));
-    }
-    let control = cx.login("c1").await?;
-    let Some(leaf) = control.stream().peer_certificates().into_iter().next() else {
-        return Err(Outcome::fail(&["a server certificate"], "none presented"));
-    };
-    let facts = crate::certificate::facts(leaf.as_ref())
-        .map_err(|e| Outcome::fail(&["an X.509 certificate"], e))?;
-    let host = control.peer.ip().to_string();
-    let named = cx.target.url_host();
-    if facts
-        .names
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case(&named) || *n == host)
-    {
-        return Ok(Outcome::Pass);
-    }
-    Err(Outcome::fail(
-        &[&format!("a subjectAltName {named} (or {host})")],
-        format!("names: {}", facts.names.join(", ")),
-    ))
 }
 
 /// A plain connection to an explicit FTPS target, greeting read.
