@@ -44,7 +44,7 @@ async fn setup(cx: &Ctx, need_file: bool) -> Step<(String, Option<String>, Contr
 }
 
 /// A 4xx/5xx; anything else fails with `what`.
-fn refused(what: &str, reply: &Reply) -> Step<()> {
+pub(crate) fn refused(what: &str, reply: &Reply) -> Step<()> {
     if reply.is_negative() {
         return Ok(());
     }

@@ -416,14 +416,7 @@ async fn outside_link_refused(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     control.cmd(&Command::Type(TransferType::Image)).await?;
     let must_refuse = |what: String, reply: &ftp_proto::Reply| -> Step<()> {
-        if reply.is_negative() {
-            Ok(())
-        } else {
-            Err(Outcome::fail(
-                &[&format!("{what}: refused (4xx/5xx)")],
-                format!("{what}: {}", show(reply)),
-            ))
-        }
+        super::rfc2577_outside::refused(&what, reply)
     };
     let cwd = control.cmd(&Command::Cwd(PathArg::from(&link))).await?;
     must_refuse(format!("CWD {link}"), &cwd)?;
