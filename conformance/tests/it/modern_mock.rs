@@ -1,7 +1,8 @@
 //! A second scripted server, for the RFC 4217, RFC 2428 and RFC 2577-outside-link cases: it speaks
 //! AUTH TLS (rustls, the test CA of `ftp-testkit`), PBSZ, PROT, CCC, EPSV ALL, EPRT and the commands
 //! that name a path through the link `out`, each correctly unless one [`Flaw`] says otherwise. Data
-//! connections: PASV and STOR only (plaintext), enough for the suite's setup and the rename case.
+//! connections: PASV, then STOR, RETR, NLST or LIST, over TLS under PROT P (its own session cache, so
+//! data connections can resume the control connection's session).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,6 +47,12 @@ pub enum Flaw {
     SecurityBeforeAuth,
     /// USER of an unknown name gets 530 at once (the URL's user `alice` gets 331).
     TellsUnknownUsers,
+    /// Under PROT P, data connections are plaintext anyway.
+    ClearDataUnderProtP,
+    /// Downloads end with a TCP close, no TLS close_notify.
+    NoCloseNotify,
+    /// No TLS session resumption: every data handshake is a full one.
+    NoResumption,
 }
 
 /// The link out of the mock's root and the file behind it.
@@ -62,6 +69,11 @@ pub async fn start(flaw: Flaw, pki: &TestPki, required: bool) -> SocketAddr {
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .unwrap();
+    let mut config = config;
+    if flaw == Flaw::NoResumption {
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        config.send_tls13_tickets = 0;
+    }
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -72,6 +84,7 @@ pub async fn start(flaw: Flaw, pki: &TestPki, required: bool) -> SocketAddr {
                 let mut state = State {
                     flaw,
                     required,
+                    acceptor: Some(acceptor.clone()),
                     ..State::default()
                 };
                 let mut plain = BufReader::new(stream);
@@ -98,7 +111,58 @@ struct State {
     tls: bool,
     pbsz: bool,
     epsv_all: bool,
+    /// PROT P is in force (after PBSZ, under TLS).
+    private: bool,
     passive: Option<TcpListener>,
+    acceptor: Option<TlsAcceptor>,
+}
+
+/// Serves one data transfer on the passive listener: TLS under PROT P (unless the flaw says clear),
+/// `send` sent or the upload read, then close_notify (unless the flaw says no).
+async fn transfer(state: &mut State, send: Option<&[u8]>) {
+    let Some(listener) = state.passive.take() else {
+        return;
+    };
+    let Ok((tcp, _)) = listener.accept().await else {
+        return;
+    };
+    let tls = state.private && state.flaw != Flaw::ClearDataUnderProtP;
+    match (tls, state.acceptor.clone()) {
+        (true, Some(acceptor)) => {
+            let Ok(mut data) = acceptor.accept(tcp).await else {
+                return;
+            };
+            match send {
+                Some(bytes) => {
+                    let _ = data.write_all(bytes).await;
+                    if state.flaw == Flaw::NoCloseNotify {
+                        let _ = data.flush().await;
+                        let _ = data.get_mut().0.shutdown().await;
+                    } else {
+                        let _ = data.shutdown().await;
+                    }
+                }
+                None => {
+                    let mut sink = Vec::new();
+                    let _ = data.read_to_end(&mut sink).await;
+                    let _ = data.shutdown().await;
+                }
+            }
+        }
+        _ => {
+            let mut data = tcp;
+            match send {
+                Some(bytes) => {
+                    let _ = data.write_all(bytes).await;
+                }
+                None => {
+                    let mut sink = Vec::new();
+                    let _ = data.read_to_end(&mut sink).await;
+                }
+            }
+            let _ = data.shutdown().await;
+        }
+    }
 }
 
 #[derive(PartialEq)]
@@ -150,7 +214,10 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 "200 PBSZ=0\r\n".into()
             }
             "PROT" if !state.pbsz && ![Flaw::ProtWithoutPbsz, Flaw::SecurityBeforeAuth].contains(&flaw) => "503 PBSZ first.\r\n".into(),
-            "PROT" if arg == "C" || arg == "P" => "200 Ok.\r\n".into(),
+            "PROT" if arg == "C" || arg == "P" => {
+                state.private = arg == "P";
+                "200 Ok.\r\n".into()
+            }
             "PROT" if flaw == Flaw::AcceptsProtS => "200 Ok.\r\n".into(),
             "PROT" => "536 Only C and P.\r\n".into(),
             "CCC" if flaw == Flaw::CccOdd => "250 Ok.\r\n".into(),
@@ -180,17 +247,15 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 state.passive = Some(listener);
                 format!("227 {}\r\n", ftp_proto::hostport::pasv_reply_text(addr))
             }
-            "STOR" => match state.passive.take() {
-                None => "425 Use PASV first.\r\n".into(),
-                Some(listener) => {
-                    let _ = io.get_mut().write_all(b"150 Send it.\r\n").await;
-                    if let Ok((mut data, _)) = listener.accept().await {
-                        let mut sink = Vec::new();
-                        let _ = data.read_to_end(&mut sink).await;
-                    }
-                    "226 Stored.\r\n".into()
-                }
-            },
+            "STOR" | "RETR" | "NLST" | "LIST" if state.passive.is_none() => {
+                "425 Use PASV first.\r\n".into()
+            }
+            "STOR" | "RETR" | "NLST" | "LIST" => {
+                let _ = io.get_mut().write_all(b"150 Here it comes.\r\n").await;
+                let send: Option<&[u8]> = (verb != "STOR").then_some(b"readable.txt\r\n");
+                transfer(state, send).await;
+                "226 Done.\r\n".into()
+            }
             "MDTM" if through_link && flaw == Flaw::FollowsLink => "213 20260101000000\r\n".into(),
             "MLST" if through_link && flaw == Flaw::FollowsLink => {
                 format!("250-Listing\r\n type=file;size=17; {arg}\r\n250 End\r\n")
@@ -207,7 +272,6 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             "RNFR" => "350 Ready for RNTO.\r\n".into(),
             "RNTO" | "DELE" | "RMD" | "CWD" => "250 Ok.\r\n".into(),
             "TYPE" => "200 Type set.\r\n".into(),
-            "NLST" | "LIST" => "450 No listing here.\r\n".into(),
             "NOOP" => "200 Ok.\r\n".into(),
             "QUIT" => {
                 let _ = io.get_mut().write_all(b"221 Bye.\r\n").await;
