@@ -53,6 +53,8 @@ pub enum Flaw {
     NoCloseNotify,
     /// No TLS session resumption: every data handshake is a full one.
     NoResumption,
+    /// Under PROT C, data connections are TLS anyway.
+    TlsUnderProtC,
 }
 
 /// The link out of the mock's root and the file behind it.
@@ -115,22 +117,26 @@ struct State {
     private: bool,
     passive: Option<TcpListener>,
     acceptor: Option<TlsAcceptor>,
+    /// What STOR stored, by path, for RETR.
+    files: std::collections::HashMap<String, Vec<u8>>,
 }
 
 /// Serves one data transfer on the passive listener: TLS under PROT P (unless the flaw says clear),
-/// `send` sent or the upload read, then close_notify (unless the flaw says no).
-async fn transfer(state: &mut State, send: Option<&[u8]>) {
+/// `send` sent or the upload read (and returned), then close_notify (unless the flaw says no).
+async fn transfer(state: &mut State, send: Option<&[u8]>) -> Vec<u8> {
+    let mut sink = Vec::new();
     let Some(listener) = state.passive.take() else {
-        return;
+        return sink;
     };
     let Ok((tcp, _)) = listener.accept().await else {
-        return;
+        return sink;
     };
-    let tls = state.private && state.flaw != Flaw::ClearDataUnderProtP;
+    let tls = (state.private && state.flaw != Flaw::ClearDataUnderProtP)
+        || (state.tls && state.flaw == Flaw::TlsUnderProtC);
     match (tls, state.acceptor.clone()) {
         (true, Some(acceptor)) => {
             let Ok(mut data) = acceptor.accept(tcp).await else {
-                return;
+                return sink;
             };
             match send {
                 Some(bytes) => {
@@ -143,7 +149,6 @@ async fn transfer(state: &mut State, send: Option<&[u8]>) {
                     }
                 }
                 None => {
-                    let mut sink = Vec::new();
                     let _ = data.read_to_end(&mut sink).await;
                     let _ = data.shutdown().await;
                 }
@@ -156,13 +161,13 @@ async fn transfer(state: &mut State, send: Option<&[u8]>) {
                     let _ = data.write_all(bytes).await;
                 }
                 None => {
-                    let mut sink = Vec::new();
                     let _ = data.read_to_end(&mut sink).await;
                 }
             }
             let _ = data.shutdown().await;
         }
     }
+    sink
 }
 
 #[derive(PartialEq)]
@@ -252,8 +257,13 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             }
             "STOR" | "RETR" | "NLST" | "LIST" => {
                 let _ = io.get_mut().write_all(b"150 Here it comes.\r\n").await;
-                let send: Option<&[u8]> = (verb != "STOR").then_some(b"readable.txt\r\n");
-                transfer(state, send).await;
+                let stored = state.files.get(arg).cloned();
+                let listing = b"readable.txt\r\n".to_vec();
+                let send = (verb != "STOR").then(|| stored.unwrap_or(listing));
+                let upload = transfer(state, send.as_deref()).await;
+                if verb == "STOR" {
+                    state.files.insert(arg.to_string(), upload);
+                }
                 "226 Done.\r\n".into()
             }
             "MDTM" if through_link && flaw == Flaw::FollowsLink => "213 20260101000000\r\n".into(),
