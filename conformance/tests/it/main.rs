@@ -9,6 +9,8 @@ mod client_mode;
 mod flaw_proxy;
 mod mock;
 mod new_cases_can_fail;
+mod modern;
+mod modern_mock;
 mod own_server;
 mod properties;
 mod snapshots;

@@ -62,7 +62,7 @@ impl Command {
                 .map(Command::Eprt)
                 .map_err(|error| match error {
                     HostPortError::UnsupportedProtocol(_) => {
-                        CommandError::UnsupportedNetworkProtocol
+                        CommandError::UnsupportedNetworkProtocol(verb)
                     }
                     other => CommandError::BadArgument(verb, other.to_string()),
                 }),
@@ -70,7 +70,14 @@ impl Command {
             Verb::Epsv => match text().as_deref().map(str::to_ascii_uppercase).as_deref() {
                 None | Some("1") | Some("2") => Ok(Command::Epsv(EpsvArg::Open)),
                 Some("ALL") => Ok(Command::Epsv(EpsvArg::All)),
-                Some(_) => Err(CommandError::UnsupportedParameter(verb)),
+                // RFC 2428 §3: a network protocol the server does not support earns 522, as for EPRT.
+                Some(number) if number.bytes().all(|b| b.is_ascii_digit()) => {
+                    Err(CommandError::UnsupportedNetworkProtocol(verb))
+                }
+                Some(other) => Err(CommandError::BadArgument(
+                    verb,
+                    format!("{other:?} is neither a network protocol nor ALL"),
+                )),
             },
             Verb::Rest => {
                 let offset = required_text()?;

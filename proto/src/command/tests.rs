@@ -96,7 +96,8 @@ fn listing_options_say_whether_dot_files_show() {
 #[case(b"PORT a,b,c,d,e,f", 501)]
 #[case(b"EPRT |9|127.0.0.1|5000|", 522)]
 #[case(b"EPRT |1|x|1|", 501)]
-#[case(b"EPSV 7", 504)]
+#[case(b"EPSV 7", 522)] // RFC 2428 §3: an unsupported network protocol, as for EPRT
+#[case(b"EPSV now", 501)]
 #[case(b"PASV now", 501)]
 #[case(b"RETR", 501)]
 #[case(b"RETR a\0b", 501)]
