@@ -147,6 +147,7 @@ mod tests {
         ];
         let known = [Deviation {
             server: "vsftpd".into(),
+            client: String::new(),
             case: "rfc959/*".into(),
             rfc: "RFC 959 §4.1.3".into(),
             reason: "it \"answers\" <late>".into(),
