@@ -143,7 +143,8 @@ impl Client {
         let mut transfer = self
             .open_transfer(ftp_proto::Command::Stor(remote.into()), 0)
             .await?;
-        if transfer.is_ascii() {
+        // TYPE A converts line ends; TLS encrypts in user space: both read the file through a buffer.
+        if transfer.is_ascii() || !transfer.can_send_file() {
             let source = ReaderThread::spawn(file);
             return pump_up(transfer, source, Some(len), progress).await;
         }

@@ -9,3 +9,4 @@ mod refused_get;
 mod scripted;
 mod streamed_get;
 mod support;
+mod tls;
