@@ -10,3 +10,4 @@ mod scripted;
 mod streamed_get;
 mod support;
 mod tls;
+mod tls_truncated;
