@@ -177,7 +177,7 @@ impl Client {
     }
 
     /// Sends `command` and wants a reply with one of `codes`; 550 becomes [`Error::NotFound`] on `path`.
-    async fn expect_on(
+    pub(crate) async fn expect_on(
         &mut self,
         command: Command,
         codes: &[u16],

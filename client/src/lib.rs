@@ -11,7 +11,8 @@
 //!   [`stream`]: a connection that is plain TCP or TLS.
 //! - [`data`]: data connections: EPSV → PASV fallback, EPRT → PORT with a local listener, the 227 address
 //!   replaced by the control peer's.
-//! - [`client`]: [`Client`]: login and the directory and file commands.
+//! - [`client`]: [`Client`]: login and the directory and file commands; [`metadata`]: MDTM and
+//!   SITE CHMOD.
 //! - [`transfer`]: RETR/STOR/LIST/NLST as streams with a progress callback and REST offsets;
 //!   [`files`]: whole local files (or devices, FIFOs, stdout as streams), `get -c` resume.
 //! - `local`: the local end of a file transfer, on a blocking thread of its own fed through a
@@ -35,6 +36,7 @@ pub mod data;
 pub mod error;
 pub mod files;
 mod local;
+pub mod metadata;
 pub mod netrc;
 mod session_store;
 pub mod stream;
