@@ -299,7 +299,8 @@ impl Session {
                 } else {
                     "plain FTP"
                 };
-                println!("{} ({tls})", notice::connected(url, client.peer()));
+                println!("{}", notice::connected(url, client.peer()));
+                println!("The connection is {tls}.");
             }
             _ => println!("Not connected."),
         }
