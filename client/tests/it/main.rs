@@ -7,6 +7,7 @@ mod cli;
 mod library;
 mod refused_get;
 mod scripted;
+mod shell_commands;
 mod streamed_get;
 mod support;
 mod tls;
