@@ -8,7 +8,9 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
@@ -38,6 +40,24 @@ impl Stream {
     pub fn tls_resumed(&self) -> Option<bool> {
         let Stream::Tls(tls) = self else { return None };
         Some(tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed))
+    }
+
+    /// After an upload's close_notify: reads what the server still sends (its close_notify, TLS 1.3
+    /// tickets) until it closes, since closing a socket with unread bytes makes the kernel reset it,
+    /// which can lose the end of the upload on the server's side. Bounded by a count and `timeout`;
+    /// an error here is the server closing without close_notify after our end of data, and the
+    /// final reply decides about the upload.
+    pub async fn drain(&mut self, timeout: Duration) {
+        let mut sink = [0u8; 4096];
+        let reading = async {
+            for _ in 0..1024 {
+                match self.read(&mut sink).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        };
+        let _ = tokio::time::timeout(timeout, reading).await;
     }
 
     /// `TLSv1_3 TLS13_AES_256_GCM_SHA384, resumed` (for the transcript); `None` in plain.

@@ -175,7 +175,7 @@ impl Transfer<'_> {
                 let error = self.broken("the upload's TLS close_notify could not be sent".into());
                 return Err(self.abandon(error).await);
             }
-            drain(&mut self.stream, timeout).await;
+            self.stream.drain(timeout).await;
         }
         drop(self.stream);
         let reply = self.client.control.reply().await?;
@@ -373,24 +373,6 @@ impl Client {
         pump_down(transfer, AsyncSink(&mut out), "the listing", &mut |_| {}).await?;
         Ok(out)
     }
-}
-
-/// Reads what the server still sends on an upload's TLS connection after our close_notify (its
-/// close_notify, TLS 1.3 tickets), until it closes: closing a socket with unread bytes makes the
-/// kernel reset it, which can lose the end of the upload on the server's side. Bounded by a count
-/// and the timeout; an error here is the server closing without close_notify after our end of data,
-/// and the final reply decides about the upload.
-async fn drain(stream: &mut Stream, timeout: Duration) {
-    let mut sink = [0u8; 4096];
-    let reading = async {
-        for _ in 0..1024 {
-            match stream.read(&mut sink).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-    };
-    let _ = tokio::time::timeout(timeout, reading).await;
 }
 
 /// Sends an upload from `source`, then finishes it.

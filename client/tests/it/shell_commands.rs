@@ -10,7 +10,7 @@ use ftp_client::error::exit;
 use ftp_testkit::TestPki;
 use predicates::prelude::*;
 
-use crate::support::{pattern, sha256, Background, TestServer};
+use crate::support::{client_command, pattern, sha256, stdout_of, Background, TestServer};
 
 struct Fixture {
     server: TestServer,
@@ -53,12 +53,7 @@ fn plain_fixture() -> Fixture {
 
 impl Fixture {
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("ftp-client").unwrap();
-        cmd.current_dir(self.work.path())
-            .env("HOME", self.work.path())
-            .args(["--timeout", "20"])
-            .timeout(std::time::Duration::from_secs(60));
-        cmd
+        client_command(self.work.path())
     }
 
     fn implicit_url(&self, path: &str) -> String {
@@ -74,16 +69,7 @@ fn file_commands_size_mdtm_chmod_rename_append_quote() {
     std::fs::write(f.work.path().join("tail.bin"), b"TAIL").unwrap();
     let script = "size a.bin\nmdtm a.bin\nchmod 600 a.bin\nrename a.bin b.bin\n\
                   append tail.bin b.bin\nmodtime b.bin\nquote NOOP\nquote FROB\nsize b.bin\n";
-    let output = f
-        .cmd()
-        .arg(f.server.url(""))
-        .write_stdin(script)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let stdout = String::from_utf8(output).unwrap();
+    let stdout = stdout_of(f.cmd().arg(f.server.url("")).write_stdin(script));
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "1234", "{stdout}");
     assert!(
@@ -130,16 +116,7 @@ fn local_commands_lcd_lls_lpwd_and_shell_escape() {
     std::fs::create_dir(f.work.path().join("sub")).unwrap();
     std::fs::write(f.work.path().join("sub/here.txt"), b"x").unwrap();
     let script = "lcd sub\nlpwd\nlls\nget r.txt\n!echo escaped > marker.txt\n";
-    let output = f
-        .cmd()
-        .arg(f.server.url(""))
-        .write_stdin(script)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let stdout = String::from_utf8(output).unwrap();
+    let stdout = stdout_of(f.cmd().arg(f.server.url("")).write_stdin(script));
     let sub = f.work.path().join("sub").canonicalize().unwrap();
     assert!(stdout.contains(&format!("{}\n", sub.display())), "{stdout}");
     assert!(stdout.contains("here.txt\n"), "{stdout}");
@@ -191,15 +168,7 @@ fn set_tls_in_the_shell_applies_to_the_next_open() {
         "set tls explicit\nset ca-file ca.pem\nset\nopen {}\nstatus\nget t.txt\n",
         f.server.url("")
     );
-    let output = f
-        .cmd()
-        .write_stdin(script)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let stdout = String::from_utf8(output).unwrap();
+    let stdout = stdout_of(f.cmd().write_stdin(script));
     assert!(
         stdout.contains("tls explicit; tls-fallback off; trust: ca-file ca.pem"),
         "{stdout}"
