@@ -69,9 +69,9 @@ check_server() {
   [ "$(sha256sum <"$work/got.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get -c sha256"; return; }
   ftpc --active get "$base/$dir/data.bin" -o "$work/active.bin" || { echo "active get"; return; }
   [ "$(sha256sum <"$work/active.bin" | cut -d' ' -f1)" = "$want" ] || { echo "active get sha256"; return; }
-  # The shell in script mode: cd, rename, nlist, mget, then clean up through it.
+  # The shell in script mode: cd, rename, nlist, mget, size, mdtm, quote, lpwd.
   (cd "$work" && mkdir -p shell && cd shell &&
-    printf 'cd %s\nrename data.bin renamed.bin\nnlist\nmget renamed*\npwd\n' "$dir" |
+    printf 'cd %s\nrename data.bin renamed.bin\nnlist\nmget renamed*\npwd\nsize renamed.bin\nmdtm renamed.bin\nquote NOOP\nlpwd\n' "$dir" |
     timeout 120 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" "$base/" >>"$LOG" 2>&1) || { echo "shell script"; return; }
   [ "$(sha256sum <"$work/shell/renamed.bin" | cut -d' ' -f1)" = "$want" ] || { echo "shell mget sha256"; return; }
   ftpc rm "$base/$dir/renamed.bin" || { echo "rm"; return; }

@@ -27,6 +27,7 @@ Examples:
   ftp-client get ftp://host/pub/file.iso -c     resume a download into ./file.iso
   ftp-client put report.pdf ftp://host/incoming/
   ftp-client ls ftp://host/pub
+  ftp-client quote ftp://host/ SITE HELP        one raw command, its reply printed
 
 FTPS (TLS):
   ftp-client --tls explicit ls ftp://host/pub   AUTH TLS, then PBSZ 0 and PROT P: all data under TLS
@@ -156,6 +157,52 @@ enum Command {
         #[arg(value_name = "URL")]
         url: String,
     },
+    /// Print a remote file's size in bytes (SIZE).
+    #[command(after_help = "Example:\n  ftp-client size ftp://host/pub/a.iso")]
+    Size {
+        /// The file: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+    /// Print a remote file's modification time (MDTM), in UTC.
+    #[command(after_help = "Example:\n  ftp-client mdtm ftp://host/pub/a.iso")]
+    Mdtm {
+        /// The file: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+    /// Set a remote file's permission bits (SITE CHMOD).
+    #[command(after_help = "Example:\n  ftp-client chmod 644 ftp://host/incoming/a.txt")]
+    Chmod {
+        /// The mode, in octal (at most 777).
+        #[arg(value_name = "MODE")]
+        mode: String,
+        /// The file: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+    /// Rename a remote file or directory (RNFR, RNTO).
+    #[command(after_help = "Example:\n  ftp-client rename ftp://host/incoming/a.txt b.txt")]
+    Rename {
+        /// What to rename: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The new name, as the server reads it (relative to the login directory, or absolute).
+        #[arg(value_name = "NEW")]
+        to: String,
+    },
+    /// Send one raw command after the login and print the server's reply, whatever its code.
+    #[command(
+        after_help = "Examples:\n  ftp-client quote ftp://host/ SITE HELP\n  ftp-client quote ftp://host/ FEAT"
+    )]
+    Quote {
+        /// The server: ftp://[user[:password]@]host[:port][/path] (the path is entered first).
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The command line, as the server is to read it (words joined by one space).
+        #[arg(value_name = "RAW", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+        raw: Vec<String>,
+    },
     /// A URL instead of a command: open a shell on ftp://[user[:password]@]host[:port][/path]. Without
     /// one the shell starts unconnected (use `open`).
     #[command(external_subcommand)]
@@ -282,6 +329,23 @@ fn one_shot(command: Command) -> Result<OneShot, Error> {
         Command::Mkdir { url } => OneShot::Mkdir(ftp_client::url::parse(&url)?),
         Command::Rmdir { url } => OneShot::Rmdir(ftp_client::url::parse(&url)?),
         Command::Rm { url } => OneShot::Rm(ftp_client::url::parse(&url)?),
+        Command::Size { url } => OneShot::Size(ftp_client::url::parse(&url)?),
+        Command::Mdtm { url } => OneShot::Mdtm(ftp_client::url::parse(&url)?),
+        Command::Chmod { mode, url } => OneShot::Chmod {
+            mode: u32::from_str_radix(&mode, 8)
+                .ok()
+                .filter(|mode| *mode <= 0o777)
+                .ok_or_else(|| Error::Usage(format!("{mode:?} is not an octal mode (e.g. 644)")))?,
+            url: ftp_client::url::parse(&url)?,
+        },
+        Command::Rename { url, to } => OneShot::Rename {
+            url: ftp_client::url::parse(&url)?,
+            to,
+        },
+        Command::Quote { url, raw } => OneShot::Quote {
+            url: ftp_client::url::parse(&url)?,
+            line: raw.join(" "),
+        },
         Command::Shell(_) => return Err(Error::Usage("a URL opens the shell".into())),
     })
 }

@@ -87,3 +87,8 @@ mod tests {
         );
     }
 }
+
+/// A reply as the server sent it, every line, with local line ends (what `quote` prints).
+pub fn reply_text(reply: &ftp_proto::Reply) -> String {
+    String::from_utf8_lossy(&reply.to_bytes_bare()).replace("\r\n", "\n")
+}

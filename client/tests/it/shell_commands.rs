@@ -291,3 +291,40 @@ fn one_shot_auto_falls_back_only_with_tls_fallback() {
         .success()
         .stdout(predicate::str::contains("p.txt"));
 }
+
+#[test]
+fn one_shot_size_mdtm_chmod_rename_quote() {
+    let f = plain_fixture();
+    f.server.write("o.bin", &pattern(4321));
+    let url = |path: &str| f.server.url(path);
+    assert_eq!(stdout_of(f.cmd().args(["size", &url("o.bin")])), "4321\n");
+    let time = stdout_of(f.cmd().args(["mdtm", &url("o.bin")]));
+    assert!(time.starts_with("20") && time.ends_with(" UTC\n"), "{time}");
+    f.cmd()
+        .args(["chmod", "640", &url("o.bin")])
+        .assert()
+        .success();
+    let mode = std::fs::metadata(f.server.path("o.bin"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    f.cmd()
+        .args(["rename", &url("o.bin"), "p.bin"])
+        .assert()
+        .success();
+    assert!(f.server.path("p.bin").exists() && !f.server.path("o.bin").exists());
+    let reply = stdout_of(f.cmd().args(["quote", &url(""), "SIZE", "p.bin"]));
+    assert_eq!(reply, "213 4321\n");
+    // A refusal is printed, not an error: quote shows what the server said.
+    let reply = stdout_of(f.cmd().args(["quote", &url(""), "FROB"]));
+    assert!(reply.starts_with("500"), "{reply}");
+    f.cmd()
+        .args(["chmod", "9z9", &url("p.bin")])
+        .assert()
+        .code(exit::USAGE);
+    f.cmd()
+        .args(["size", &url("nope")])
+        .assert()
+        .code(exit::NOT_FOUND);
+}

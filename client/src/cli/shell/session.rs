@@ -221,10 +221,7 @@ impl Session {
             ShellCommand::Quote(line) => {
                 // The reply as the server sent it, every line, whatever its code.
                 let reply = self.client()?.raw(&line).await?;
-                print!(
-                    "{}",
-                    String::from_utf8_lossy(&reply.to_bytes_bare()).replace("\r\n", "\n")
-                );
+                print!("{}", notice::reply_text(&reply));
             }
             ShellCommand::Lcd(dir) => {
                 let now = local::change_directory(dir.as_deref())?;
