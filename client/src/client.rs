@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use ftp_proto::{pathname, AuthMechanism, Command, ProtectionLevel, Reply, ReplyCode, Verb};
+use ftp_proto::{pathname, AuthMechanism, Command, Reply, ReplyCode, Verb};
 
 use crate::control::{Control, Transcript};
 use crate::data::{DataMode, Fallbacks};
@@ -104,20 +104,6 @@ impl Client {
     /// Whether the control connection is under TLS.
     pub fn is_tls(&self) -> bool {
         self.control.is_tls()
-    }
-
-    /// PBSZ 0 and PROT P (RFC 4217 §8-9), once, before the first data connection of a session under
-    /// TLS: from then on every data connection is TLS too. Sent after the login rather than before,
-    /// as curl does: some servers refuse them before USER.
-    pub(crate) async fn ensure_protected(&mut self) -> Result<()> {
-        if self.tls.is_none() || self.data_protected {
-            return Ok(());
-        }
-        self.expect_on(Command::Pbsz(0), &[200], None).await?;
-        self.expect_on(Command::Prot(ProtectionLevel::Private), &[200], None)
-            .await?;
-        self.data_protected = true;
-        Ok(())
     }
 
     /// The 220 greeting.

@@ -8,7 +8,8 @@
 //!   [`Error::ServiceClosing`].
 //! - [`tls`]: FTPS: the TLS settings ([`TlsOptions`]) and one session's TLS client, shared by the
 //!   control connection and its data connections so that these resume its TLS session;
-//!   [`stream`]: a connection that is plain TCP or TLS.
+//!   [`stream`]: a connection that is plain TCP or TLS; `data_tls`: PBSZ/PROT and TLS on each data
+//!   connection.
 //! - [`data`]: data connections: EPSV → PASV fallback, EPRT → PORT with a local listener, the 227 address
 //!   replaced by the control peer's.
 //! - [`client`]: [`Client`]: login and the directory and file commands; [`metadata`]: MDTM and
@@ -33,6 +34,7 @@ pub mod cli;
 pub mod client;
 pub mod control;
 pub mod data;
+mod data_tls;
 pub mod error;
 pub mod files;
 mod local;

@@ -269,20 +269,7 @@ impl Client {
         }
         let timeout = self.control.timeout();
         let tcp = pending.establish(timeout).await?;
-        let stream = match &self.tls {
-            // Under PROT P the client is the TLS client whoever connected (RFC 4217 §7).
-            Some(tls) if self.data_protected => {
-                match tls.handshake(tcp, timeout, "the data connection").await {
-                    Ok(stream) => stream,
-                    Err(error) => return Err(self.after_failed_data_handshake(error).await),
-                }
-            }
-            _ => Stream::Plain(tcp),
-        };
-        if let Some(description) = stream.tls_description() {
-            self.control
-                .note(&format!("-- data connection under TLS: {description}"));
-        }
+        let stream = self.protect_data_connection(tcp).await?;
         let what = path.unwrap_or(".").to_string();
         Ok(Transfer {
             client: self,
@@ -294,37 +281,6 @@ impl Client {
             ascii,
             downloading,
         })
-    }
-
-    /// Before an upload under TLS 1.3 with no ticket left to resume with (see
-    /// [`crate::session_store`]): a listing of the current directory, whose data connection brings
-    /// new tickets. Without it, a long run of uploads to a server that sends no tickets on upload
-    /// connections ends in a refused data connection. A failure here only means the upload may fail.
-    async fn top_up_tls_tickets(&mut self) {
-        let out = self.data_protected
-            && self
-                .tls
-                .as_ref()
-                .is_some_and(|tls| tls.out_of_tls13_tickets());
-        if out {
-            self.control.note(
-                "-- no TLS 1.3 ticket left for the next data connection: a listing fetches new ones",
-            );
-            let _ = Box::pin(self.nlst(None)).await;
-        }
-    }
-
-    /// The error of a data connection whose TLS handshake failed, with the server's final reply
-    /// (read so that the session stays in step) when it gives one in time.
-    async fn after_failed_data_handshake(&mut self, error: Error) -> Error {
-        match (self.control.reply().await, error) {
-            (Ok(reply), Error::Tls(message)) if !reply.is_completion() => Error::Tls(format!(
-                "{message}; {}; a server that requires TLS session reuse refuses data \
-                 connections that do not resume the control connection's session",
-                crate::error::quote(&reply)
-            )),
-            (_, error) => error,
-        }
     }
 
     /// RETR `path` into `sink`, calling `progress` after each chunk. Returns the bytes received.
