@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ftp_proto::{Command, FtpUrl, PathArg, TransferType, UrlError};
+use ftp_proto::{Command, FtpUrl, PathArg, Scheme, TransferType, UrlError};
 use tokio::sync::OnceCell;
 
 use crate::case::{Outcome, Step};
@@ -112,6 +112,10 @@ impl Login {
             UrlError::NoHost => TargetError::NoHost { url: text.into() },
             other => TargetError::Url(other),
         })?;
+        // `ftps://` (implicit FTPS) parses since the client speaks it; the suite talks plain FTP.
+        if url.scheme != Scheme::Ftp {
+            return Err(TargetError::NotFtp { url: text.into() });
+        }
         let login = Login {
             user: url.user.clone().unwrap_or_else(|| "anonymous".into()),
             pass: url
