@@ -46,10 +46,11 @@ pub fn list(path: Option<&str>) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// `!COMMAND`: runs it with `sh -c`, in the terminal (stdin, stdout and stderr inherited), and
-/// waits; `!` alone runs `$SHELL` (or `sh`). A command that fails is reported, not fatal to a
-/// script: its exit status is the local program's business.
-pub fn run(command: &str) -> Result<Option<i32>> {
+/// `!COMMAND`: runs it with `sh -c` and waits; `!` alone runs `$SHELL` (or `sh`). Stdout and stderr
+/// are the shell's; stdin too when `terminal` says stdin is a terminal, else the command gets none,
+/// so that it cannot read the script's next lines. A command that fails is reported, not fatal to
+/// a script: its exit status is the local program's business. Returns that status when not 0.
+pub fn run(command: &str, terminal: bool) -> Result<Option<i32>> {
     let mut child = if command.is_empty() {
         Command::new(std::env::var_os("SHELL").unwrap_or_else(|| "sh".into()))
     } else {
@@ -57,6 +58,9 @@ pub fn run(command: &str) -> Result<Option<i32>> {
         sh.arg("-c").arg(command);
         sh
     };
+    if !terminal {
+        child.stdin(std::process::Stdio::null());
+    }
     let status = child.status().map_err(|error| Error::local("sh", error))?;
     Ok(status.code().filter(|code| *code != 0))
 }

@@ -235,7 +235,8 @@ impl Session {
                 }
             }
             ShellCommand::Local(command) => {
-                if let Some(code) = local::run(&command)? {
+                // The shell shows progress exactly when a person is at the terminal.
+                if let Some(code) = local::run(&command, self.progress)? {
                     eprintln!("ftp-client: ! exited with status {code}");
                 }
             }
