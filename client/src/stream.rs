@@ -71,7 +71,7 @@ impl Stream {
             .negotiated_cipher_suite()
             .map_or_else(|| "?".to_string(), |s| format!("{:?}", s.suite()));
         let kind = match connection.handshake_kind() {
-            Some(rustls::HandshakeKind::Resumed) => "resumed session",
+            Some(rustls::HandshakeKind::Resumed) => "resumed",
             _ => "full handshake",
         };
         Some(format!("{version} {suite}, {kind}"))

@@ -202,7 +202,7 @@ fn one_shot_ftps_explicit_and_implicit_are_byte_exact() {
         .success()
         .stderr(
             predicate::str::contains("-- data connection under TLS")
-                .and(predicate::str::contains("resumed session")),
+                .and(predicate::str::contains(", resumed")),
         );
     assert_eq!(
         sha256(&std::fs::read(f.work.path().join("explicit.bin")).unwrap()),
