@@ -40,7 +40,7 @@ Data connections resume the control connection's TLS session, as servers that re
 reuse (vsftpd's require_ssl_reuse, ProFTPD's mod_tls) demand. In the shell, `set tls MODE`,
 `set ca-file PEM` and `set insecure on|off` change the next `open`.
 
-Exit codes: 0 ok, 1 command refused by the server, 2 usage, 3 connection failure or timeout,
+Exit codes: 0 ok, 1 command refused by the server, 2 usage, 3 connection failure, timeout or TLS,
 4 login denied, 5 remote file or directory not found, 6 transfer failed, 7 local I/O error.";
 
 /// An FTP client: interactive shell, scripts on stdin, and one-shot commands.
