@@ -255,3 +255,20 @@ async fn auto_falls_back_to_plain_only_when_allowed() {
     let error = connect(server.addr.port(), options).await.err().unwrap();
     assert!(matches!(error, Error::Tls(_)), "{error:?}");
 }
+
+/// `auto` falls back only on a refused AUTH TLS, never on a failed handshake: an untrusted
+/// certificate must not turn into a plain session, whatever --tls-fallback says.
+#[tokio::test]
+async fn auto_never_falls_back_after_a_failed_handshake() {
+    let pki = TestPki::new();
+    let server = tls_server(&pki).await;
+    let (_dir, wrong_ca) = ca_file(&TestPki::new());
+    let mut options = tls_options(TlsMode::Auto, Trust::CaFile(wrong_ca));
+    options.tls.fallback = true;
+    let error = connect(server.addr.port(), options).await.err().unwrap();
+    assert!(matches!(error, Error::Tls(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("not signed by a trusted CA"),
+        "{error}"
+    );
+}
