@@ -28,7 +28,8 @@ interop-tls:
 
 # Checks: login, ls, mkdir, put, get byte-exact, resume, active mode, shell script, rm, rmdir.
 
-# Run ftp-client against vsftpd, pure-ftpd and proftpd; prints a PASS/FAIL table (needs root).
+# Run ftp-client against vsftpd, pure-ftpd and proftpd, plain and with TLS required (explicit; implicit
+# where offered); prints a PASS/FAIL table per server and mode (needs root).
 interop-client:
     bash client/scripts/interop.sh
 

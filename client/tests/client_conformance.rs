@@ -1,8 +1,7 @@
 //! `ftp-client` judged by `ftp-conformance client` (the suite's library, in-process; the built
 //! `ftp-client` binary as the client command): every client case passes, with one legal exception,
 //! the unsolicited reply, which ftp-client reports as an error rather than skipping (non-strict). The
-//! FTPS cases skip: they need a command that speaks TLS and trusts `{ca}` (`tls: Some(...)` below once
-//! ftp-client has `--ca-file`).
+//! FTPS cases run with `--tls explicit --ca-file {ca}`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
@@ -24,7 +23,9 @@ async fn ftp_client_passes_the_client_conformance_cases() {
         resume: Some(Template::Shell(format!(
             "{client} get -c {{url}}/file -o {{out}}"
         ))),
-        tls: None,
+        tls: Some(Template::Shell(format!(
+            "{client} --timeout {{timeout}} --tls explicit --ca-file {{ca}} get {{url}}/file -o {{out}}"
+        ))),
         name: "ftp-client".into(),
         strict: true,
         globs: Vec::new(),
@@ -37,10 +38,8 @@ async fn ftp_client_passes_the_client_conformance_cases() {
     for case in &run.cases {
         let legal = case.id == "client/rfc959/4.2/unsolicited-reply"
             && matches!(case.outcome, Outcome::NonStrict { .. });
-        let tls_skipped =
-            case.id.starts_with("client/rfc4217/") && matches!(case.outcome, Outcome::Skip { .. });
         assert!(
-            case.outcome == Outcome::Pass || legal || tls_skipped,
+            case.outcome == Outcome::Pass || legal,
             "{}: {:?}\n{}",
             case.id,
             case.outcome,
