@@ -182,6 +182,7 @@ impl Client {
         let (is_file, path) = match &command {
             Command::Retr(path) | Command::Stor(path) => (true, Some(path)),
             Command::List(listing) | Command::Nlst(listing) => (false, listing.path.as_ref()),
+            Command::Mlsd(path) => (false, path.as_ref()),
             other => {
                 return Err(Error::Usage(format!(
                     "{} does not use a data connection",
