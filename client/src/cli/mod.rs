@@ -5,9 +5,11 @@
 //! - [`login`]: who to log in as (URL, `--user`, netrc, anonymous) and the password prompt.
 //! - [`oneshot`]: the `get`/`put`/`ls`/`mkdir`/`rmdir`/`rm` subcommands.
 //! - [`shell`]: the interactive shell (rustyline) and script mode.
+//! - [`mirror`]: `mirror` and `get --segments`/`pget` for both: arguments, bars, plan and summary.
 //! - [`progress`]: the indicatif bar, only on a terminal; [`notice`]: success lines, only on a terminal.
 
 pub mod login;
+pub mod mirror;
 pub mod notice;
 pub mod oneshot;
 pub mod progress;

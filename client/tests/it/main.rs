@@ -5,6 +5,7 @@
 
 mod cli;
 mod library;
+mod mirror;
 mod refused_get;
 mod scripted;
 mod streamed_get;

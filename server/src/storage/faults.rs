@@ -92,7 +92,7 @@ impl Storage for FaultyStorage {
         Box::pin(async move {
             let file = file.await?.buffered();
             match cut {
-                Some(cut) if cut.take() => Ok(FileReader {
+                Some(cut) if file.len.saturating_sub(offset) > cut.after && cut.take() => Ok(FileReader {
                     len: file.len,
                     source: FileSource::Stream(Box::new(CutReader {
                         inner: file.source.into_reader(),
