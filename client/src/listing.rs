@@ -101,8 +101,7 @@ pub fn long_line(entry: &Entry, now: i64) -> String {
     let when = entry.modified.map_or_else(
         || "-                ".to_string(),
         |modified| {
-            let (y, mo, d, h, mi, _) =
-                listing::time::civil_from_unix(modified.unix_seconds(now));
+            let (y, mo, d, h, mi, _) = listing::time::civil_from_unix(modified.unix_seconds(now));
             format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")
         },
     );
@@ -136,8 +135,7 @@ mod tests {
     #[test]
     fn long_lines_are_the_same_for_list_and_mlsd() {
         let now = listing::time::unix_from_civil(2026, 12, 5, 12, 0, 0);
-        let from_list =
-            parse_line("-rw-r--r--   1 ftp ftp  123 Dec  5 11:47 a file").unwrap();
+        let from_list = parse_line("-rw-r--r--   1 ftp ftp  123 Dec  5 11:47 a file").unwrap();
         let from_mlsd =
             parse_mlsx_line("type=file;size=123;modify=20261205114700;UNIX.mode=0644; a file")
                 .unwrap();
@@ -145,6 +143,9 @@ mod tests {
         assert_eq!(long_line(&from_list, now), line);
         assert_eq!(long_line(&from_mlsd, now), line);
         let link = parse_line("lrwxrwxrwx 1 u g 9 Mar  7  2024 l -> t").unwrap();
-        assert_eq!(long_line(&link, now), "lrwxrwxrwx            9 2024-03-07 00:00 l -> t");
+        assert_eq!(
+            long_line(&link, now),
+            "lrwxrwxrwx            9 2024-03-07 00:00 l -> t"
+        );
     }
 }

@@ -28,7 +28,11 @@ pub fn ranges(size: u64, segments: usize) -> Vec<(u64, u64)> {
     (0..count)
         .map(|index| {
             let start = index * part;
-            let end = if index + 1 == count { size } else { start + part };
+            let end = if index + 1 == count {
+                size
+            } else {
+                start + part
+            };
             (start, end)
         })
         .collect()
@@ -122,7 +126,10 @@ impl Segment {
         if transfer.offset() != self.start {
             let error = Error::Transfer {
                 what: self.remote.clone(),
-                reason: format!("the server refused REST {}: cannot fetch in segments", self.start),
+                reason: format!(
+                    "the server refused REST {}: cannot fetch in segments",
+                    self.start
+                ),
             };
             return Err(transfer.abandon(error).await);
         }
@@ -135,14 +142,15 @@ impl Segment {
                 Ok(count) => count,
                 Err(error) => return Err(transfer.abandon(error).await),
             };
-            let wanted = usize::try_from(self.end - position).unwrap_or(usize::MAX).min(count);
+            let wanted = usize::try_from(self.end - position)
+                .unwrap_or(usize::MAX)
+                .min(count);
             let chunk = buffer[..wanted].to_vec();
             let file = self.file.clone();
             let at = position;
-            let written =
-                tokio::task::spawn_blocking(move || file.write_all_at(&chunk, at))
-                    .await
-                    .unwrap_or_else(|error| Err(std::io::Error::other(error)));
+            let written = tokio::task::spawn_blocking(move || file.write_all_at(&chunk, at))
+                .await
+                .unwrap_or_else(|error| Err(std::io::Error::other(error)));
             if let Err(error) = written {
                 return Err(transfer.abandon(Error::local(&self.local, error)).await);
             }
@@ -153,10 +161,7 @@ impl Segment {
         if position != self.end {
             let error = Error::Transfer {
                 what: self.remote.clone(),
-                reason: format!(
-                    "segment {}..{} ended at {position}",
-                    self.start, self.end
-                ),
+                reason: format!("segment {}..{} ended at {position}", self.start, self.end),
             };
             return Err(transfer.abandon(error).await);
         }

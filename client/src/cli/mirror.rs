@@ -14,15 +14,16 @@ use crate::cli::login::{credentials, LoginSources};
 use crate::cli::notice::Notices;
 use crate::client::Options;
 use crate::connect::Login;
-use crate::url::FtpUrl;
 use crate::error::{Error, Result};
 use crate::mirror::{self, Direction, Event, MirrorSpec, PlanOptions, Report};
+use crate::url::FtpUrl;
 
 /// Retries per file unless `--retries` says otherwise.
 pub const DEFAULT_RETRIES: u32 = 5;
 
 /// The usage line of the shell's `mirror`.
-pub const MIRROR_USAGE: &str = "[-R] [--parallel N] [--only-newer] [--delete] [--dry-run] [--retries N] SOURCE DEST";
+pub const MIRROR_USAGE: &str =
+    "[-R] [--parallel N] [--only-newer] [--delete] [--dry-run] [--retries N] SOURCE DEST";
 
 /// `mirror`'s words after the name, validated: SOURCE and DEST as given (the caller resolves URLs or
 /// remote paths).
@@ -61,8 +62,12 @@ impl MirrorArgs {
                 "--only-newer" | "-n" => args.only_newer = true,
                 "--delete" | "-e" => args.delete = true,
                 "--dry-run" => args.dry_run = true,
-                "--parallel" | "-P" => args.parallel = number(words.next(), 1, 64).ok_or_else(usage)?,
-                "--retries" => args.retries = number(words.next(), 0, 100).ok_or_else(usage)? as u32,
+                "--parallel" | "-P" => {
+                    args.parallel = number(words.next(), 1, 64).ok_or_else(usage)?
+                }
+                "--retries" => {
+                    args.retries = number(words.next(), 0, 100).ok_or_else(usage)? as u32
+                }
                 flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage()),
                 _ => positional.push(word.clone()),
             }
@@ -176,7 +181,9 @@ pub async fn run_mirror(
             reason: format!(
                 "{} of {} paths did not make it",
                 report.failures.len(),
-                report.plan.copies.len() + report.plan.make_dirs.len() + report.plan.conflicts.len()
+                report.plan.copies.len()
+                    + report.plan.make_dirs.len()
+                    + report.plan.conflicts.len()
             ),
         })
     }
@@ -292,7 +299,12 @@ impl BarState {
                 }
                 self.draw_overall();
             }
-            Event::Retrying { worker, path, attempt, .. } => {
+            Event::Retrying {
+                worker,
+                path,
+                attempt,
+                ..
+            } => {
                 if let Some((bar, _)) = self.current.get(&worker) {
                     bar.set_message(format!("{path} (retry {attempt})"));
                 }
@@ -355,12 +367,32 @@ mod tests {
 
     #[test]
     fn mirror_arguments() {
-        let args = MirrorArgs::parse(&words("-R --parallel 4 --only-newer --delete --dry-run a b")).unwrap();
+        let args = MirrorArgs::parse(&words(
+            "-R --parallel 4 --only-newer --delete --dry-run a b",
+        ))
+        .unwrap();
         assert!(args.reverse && args.only_newer && args.delete && args.dry_run);
-        assert_eq!((args.parallel, args.source.as_str(), args.destination.as_str()), (4, "a", "b"));
+        assert_eq!(
+            (
+                args.parallel,
+                args.source.as_str(),
+                args.destination.as_str()
+            ),
+            (4, "a", "b")
+        );
         let plain = MirrorArgs::parse(&words("x y")).unwrap();
-        assert_eq!((plain.parallel, plain.retries, plain.reverse), (1, DEFAULT_RETRIES, false));
-        for bad in ["a", "a b c", "--parallel 0 a b", "--parallel x a b", "--frob a b", "--parallel"] {
+        assert_eq!(
+            (plain.parallel, plain.retries, plain.reverse),
+            (1, DEFAULT_RETRIES, false)
+        );
+        for bad in [
+            "a",
+            "a b c",
+            "--parallel 0 a b",
+            "--parallel x a b",
+            "--frob a b",
+            "--parallel",
+        ] {
             assert!(MirrorArgs::parse(&words(bad)).is_err(), "{bad}");
         }
     }

@@ -119,7 +119,8 @@ pub async fn run(
         OneShot::Put { file, .. } => {
             std::fs::metadata(file).map_err(|error| Error::local(file, error))?;
         }
-        OneShot::Ls(_) | OneShot::LsLong(_) | OneShot::SegmentedGet { .. } | OneShot::Mirror(_) => {}
+        OneShot::Ls(_) | OneShot::LsLong(_) | OneShot::SegmentedGet { .. } | OneShot::Mirror(_) => {
+        }
     }
     let mut client = connect_and_login(url, sources, options).await?;
     let result = act(&mut client, &command, progress, notices).await;

@@ -249,7 +249,10 @@ mod tests {
         let plan = plan(&source, &destination, options);
         assert_eq!(plan.conflicts, ["d"]);
         assert!(plan.copies.is_empty());
-        assert!(plan.delete_files.is_empty(), "nothing inside a conflict is deleted");
+        assert!(
+            plan.delete_files.is_empty(),
+            "nothing inside a conflict is deleted"
+        );
     }
 
     #[test]

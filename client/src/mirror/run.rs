@@ -42,7 +42,10 @@ pub fn is_transient(error: &Error) -> bool {
 fn breaks_session(error: &Error) -> bool {
     matches!(
         error,
-        Error::ServiceClosing(_) | Error::ConnectionLost(_) | Error::Timeout(_) | Error::Connect { .. }
+        Error::ServiceClosing(_)
+            | Error::ConnectionLost(_)
+            | Error::Timeout(_)
+            | Error::Connect { .. }
     )
 }
 
@@ -123,10 +126,7 @@ async fn make_dirs(
             Direction::Download => std::fs::create_dir_all(local_path(&spec.local, &dir))
                 .map_err(|error| Error::local(local_path(&spec.local, &dir), error)),
             Direction::Upload if dir.is_empty() => make_remote_path(main, &spec.remote).await,
-            Direction::Upload => main
-                .mkdir(&remote_join(&spec.remote, &dir))
-                .await
-                .map(drop),
+            Direction::Upload => main.mkdir(&remote_join(&spec.remote, &dir)).await.map(drop),
         };
         if let Err(error) = outcome {
             report.failures.push((dir, error.to_string()));
@@ -341,7 +341,11 @@ async fn delete_extras(
 ) {
     let files = report.plan.delete_files.clone();
     let dirs = report.plan.remove_dirs.clone();
-    for (path, is_dir) in files.iter().map(|f| (f, false)).chain(dirs.iter().map(|d| (d, true))) {
+    for (path, is_dir) in files
+        .iter()
+        .map(|f| (f, false))
+        .chain(dirs.iter().map(|d| (d, true)))
+    {
         let outcome = match spec.direction {
             Direction::Download => {
                 let local = local_path(&spec.local, path);

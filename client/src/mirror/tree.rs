@@ -122,12 +122,7 @@ fn scan_local_blocking(root: &Path) -> Result<Scanned> {
     let mut scanned = Scanned::default();
     match std::fs::metadata(root) {
         Ok(meta) if meta.is_dir() => scanned.exists = true,
-        Ok(_) => {
-            return Err(Error::local(
-                root,
-                std::io::Error::other("not a directory"),
-            ))
-        }
+        Ok(_) => return Err(Error::local(root, std::io::Error::other("not a directory"))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(scanned),
         Err(error) => return Err(Error::local(root, error)),
     }
@@ -174,5 +169,7 @@ fn scan_local_blocking(root: &Path) -> Result<Scanned> {
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
 }

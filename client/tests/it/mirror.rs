@@ -19,7 +19,11 @@ fn snapshot(root: &Path) -> BTreeMap<String, Option<String>> {
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            let relative = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             if path.is_dir() {
                 out.insert(relative, None);
                 pending.push(path);
@@ -56,7 +60,11 @@ fn seed_tree(root: &Path) {
     }
     std::fs::create_dir_all(root.join("empty dir/inner")).unwrap();
     for index in 0..20 {
-        std::fs::write(root.join(format!("x/many-{index:02}")), pattern(index * 997)).unwrap();
+        std::fs::write(
+            root.join(format!("x/many-{index:02}")),
+            pattern(index * 997),
+        )
+        .unwrap();
     }
 }
 
@@ -83,7 +91,9 @@ fn spec(direction: Direction, remote: &str, local: &Path) -> MirrorSpec {
 }
 
 async fn run(server: &TestServer, spec: &MirrorSpec) -> Report {
-    mirror(&login(server), spec, Arc::new(|_| {})).await.unwrap()
+    mirror(&login(server), spec, Arc::new(|_| {}))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -118,7 +128,10 @@ async fn upload_with_four_sessions_into_a_new_directory_then_only_newer_copies_n
     let first = run(&server, &spec(Direction::Upload, "up/site", local.path())).await;
     assert!(first.is_complete(), "{:?}", first.failures);
     assert_eq!(first.copied, 28);
-    assert_eq!(snapshot(&server.root.path().join("up/site")), snapshot(local.path()));
+    assert_eq!(
+        snapshot(&server.root.path().join("up/site")),
+        snapshot(local.path())
+    );
 
     let mut again = spec(Direction::Upload, "up/site", local.path());
     again.options.only_newer = true;
@@ -144,7 +157,10 @@ async fn delete_removes_the_destinations_extras_and_only_with_delete() {
     delete.options.delete = true;
     let report = run(&server, &delete).await;
     assert_eq!(report.deleted, 4, "{:?}", report.plan);
-    assert_eq!(snapshot(local.path()), snapshot(&server.root.path().join("pub")));
+    assert_eq!(
+        snapshot(local.path()),
+        snapshot(&server.root.path().join("pub"))
+    );
 
     // Upload side: a remote extra goes too.
     std::fs::write(server.root.path().join("pub/remote-only"), b"x").unwrap();
@@ -196,7 +212,10 @@ async fn broken_downloads_are_retried_and_resumed() {
     let report = run(&server, &spec(Direction::Download, "pub", local.path())).await;
     assert!(report.is_complete(), "{:?}", report.failures);
     assert_eq!(report.retries, 3);
-    assert_eq!(snapshot(local.path()), snapshot(&server.root.path().join("pub")));
+    assert_eq!(
+        snapshot(local.path()),
+        snapshot(&server.root.path().join("pub"))
+    );
     // Resumed, not restarted: the successful attempts moved all but the three 100 kB heads that
     // the broken attempts had already written (restarting would move the whole tree).
     assert_eq!(report.bytes, report.plan.bytes() - 300_000);
@@ -226,16 +245,31 @@ async fn segmented_get_is_byte_exact() {
     std::fs::write(server.root.path().join("tiny.bin"), b"ab").unwrap();
     std::fs::write(server.root.path().join("empty.bin"), b"").unwrap();
     let local = tempfile::tempdir().unwrap();
-    for (name, segments) in [("big.bin", 4), ("big.bin", 7), ("tiny.bin", 4), ("empty.bin", 3)] {
+    for (name, segments) in [
+        ("big.bin", 4),
+        ("big.bin", 7),
+        ("tiny.bin", 4),
+        ("empty.bin", 3),
+    ] {
         let out = local.path().join(format!("{name}.{segments}"));
         // A stale longer file must not leave a tail.
         std::fs::write(&out, vec![b'!'; 6_000_000]).unwrap();
-        let size = ftp_client::pget::get_segmented(&login(&server), name, &out, segments, Arc::new(|_, _| {}))
-            .await
-            .unwrap();
+        let size = ftp_client::pget::get_segmented(
+            &login(&server),
+            name,
+            &out,
+            segments,
+            Arc::new(|_, _| {}),
+        )
+        .await
+        .unwrap();
         let want = std::fs::read(server.root.path().join(name)).unwrap();
         assert_eq!(size, want.len() as u64);
-        assert_eq!(sha256(&std::fs::read(&out).unwrap()), sha256(&want), "{name} in {segments}");
+        assert_eq!(
+            sha256(&std::fs::read(&out).unwrap()),
+            sha256(&want),
+            "{name} in {segments}"
+        );
     }
 }
 
@@ -253,4 +287,143 @@ async fn a_broken_segment_fails_the_segmented_get() {
         ftp_client::pget::get_segmented(&login(&server), "big.bin", &out, 4, Arc::new(|_, _| {}))
             .await;
     assert!(result.is_err());
+}
+
+mod binary {
+    //! The binary's `mirror`, `get --segments`, `ls -l` and the shell's `mirror`: exit codes and output.
+
+    use assert_cmd::Command;
+    use ftp_client::error::exit;
+    use ftp_server::ReadCut;
+    use predicates::prelude::*;
+
+    use super::{seed_tree, snapshot};
+    use crate::support::{pattern, sha256, Background, TestServer};
+
+    fn cmd(work: &std::path::Path) -> Command {
+        let mut cmd = Command::cargo_bin("ftp-client").unwrap();
+        cmd.current_dir(work)
+            .env("HOME", work)
+            .args(["--timeout", "20"])
+            .timeout(std::time::Duration::from_secs(120));
+        cmd
+    }
+
+    #[test]
+    fn mirror_both_ways_dry_run_and_exit_codes() {
+        let background = Background::new();
+        let server = background.runtime.block_on(TestServer::start());
+        seed_tree(&server.root.path().join("pub"));
+        let work = tempfile::tempdir().unwrap();
+
+        cmd(work.path())
+            .args(["mirror", "--dry-run", &server.url("pub"), "copy"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "get a/b/c/deep.bin (300000 bytes)",
+            ));
+        assert!(!work.path().join("copy").exists());
+
+        cmd(work.path())
+            .args(["mirror", "--parallel", "4", &server.url("pub"), "copy"])
+            .assert()
+            .success();
+        assert_eq!(
+            snapshot(&work.path().join("copy")),
+            snapshot(&server.root.path().join("pub"))
+        );
+
+        cmd(work.path())
+            .args([
+                "mirror",
+                "-R",
+                "--parallel",
+                "4",
+                "copy",
+                &server.url("back"),
+            ])
+            .assert()
+            .success();
+        assert_eq!(
+            snapshot(&server.root.path().join("back")),
+            snapshot(&work.path().join("copy"))
+        );
+
+        // The shell's mirror, relative to its current directory.
+        cmd(work.path())
+            .arg(server.url(""))
+            .write_stdin("cd pub\nmirror --only-newer --parallel 2 a shell-copy\n")
+            .assert()
+            .success();
+        assert_eq!(
+            snapshot(&work.path().join("shell-copy")),
+            snapshot(&server.root.path().join("pub/a"))
+        );
+
+        cmd(work.path())
+            .args(["mirror", &server.url("no-such-dir"), "x"])
+            .assert()
+            .code(exit::USAGE);
+    }
+
+    #[test]
+    fn an_incomplete_mirror_exits_with_the_transfer_code() {
+        let background = Background::new();
+        let server = background
+            .runtime
+            .block_on(TestServer::start_with(|config| {
+                config.faults.cut_reads = Some(ReadCut::new(100_000, 1));
+            }));
+        seed_tree(&server.root.path().join("pub"));
+        let work = tempfile::tempdir().unwrap();
+        cmd(work.path())
+            .args(["mirror", "--retries", "0", &server.url("pub"), "copy"])
+            .assert()
+            .code(exit::TRANSFER)
+            .stderr(predicate::str::contains("1 of 36 paths did not make it"));
+        // With retries (the fault used up), the same command completes.
+        cmd(work.path())
+            .args(["mirror", "--only-newer", &server.url("pub"), "copy"])
+            .assert()
+            .success();
+        assert_eq!(
+            snapshot(&work.path().join("copy")),
+            snapshot(&server.root.path().join("pub"))
+        );
+    }
+
+    #[test]
+    fn segmented_get_and_long_listing() {
+        let background = Background::new();
+        let server = background.runtime.block_on(TestServer::start());
+        let data = pattern(3_000_001);
+        std::fs::write(server.root.path().join("big.bin"), &data).unwrap();
+        let work = tempfile::tempdir().unwrap();
+        cmd(work.path())
+            .args([
+                "get",
+                "--segments",
+                "4",
+                &server.url("big.bin"),
+                "-o",
+                "out.bin",
+            ])
+            .assert()
+            .success();
+        assert_eq!(
+            sha256(&std::fs::read(work.path().join("out.bin")).unwrap()),
+            sha256(&data)
+        );
+        cmd(work.path())
+            .args(["ls", "-l", &server.url("")])
+            .assert()
+            .success()
+            .stdout(
+                predicate::str::is_match(
+                    r"(?m)^-rw-r--r--\s+3000001 \d{4}-\d\d-\d\d \d\d:\d\d big\.bin$",
+                )
+                .unwrap(),
+            );
+    }
 }

@@ -47,7 +47,9 @@ impl ReadCut {
     /// Takes one break if any is left.
     fn take(&self) -> bool {
         self.remaining
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
             .is_ok()
     }
 }
@@ -92,13 +94,15 @@ impl Storage for FaultyStorage {
         Box::pin(async move {
             let file = file.await?.buffered();
             match cut {
-                Some(cut) if file.len.saturating_sub(offset) > cut.after && cut.take() => Ok(FileReader {
-                    len: file.len,
-                    source: FileSource::Stream(Box::new(CutReader {
-                        inner: file.source.into_reader(),
-                        left: cut.after,
-                    })),
-                }),
+                Some(cut) if file.len.saturating_sub(offset) > cut.after && cut.take() => {
+                    Ok(FileReader {
+                        len: file.len,
+                        source: FileSource::Stream(Box::new(CutReader {
+                            inner: file.source.into_reader(),
+                            left: cut.after,
+                        })),
+                    })
+                }
                 _ => Ok(file),
             }
         })
@@ -230,7 +234,9 @@ impl AsyncRead for CutReader {
         if self.left == 0 {
             return Poll::Ready(Err(io::Error::other("injected read fault")));
         }
-        let room = usize::try_from(self.left).unwrap_or(usize::MAX).min(buf.remaining());
+        let room = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(buf.remaining());
         let mut limited = ReadBuf::new(buf.initialize_unfilled_to(room));
         std::task::ready!(Pin::new(&mut self.inner).poll_read(cx, &mut limited))?;
         let read = limited.filled().len();
