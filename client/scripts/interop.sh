@@ -39,6 +39,51 @@ ftpc() {
   timeout 120 "$CLIENT" --timeout 20 "$@" >>"$LOG" 2>&1 </dev/null
 }
 
+# A tree of 1,000 files: 10 directories of 10 subdirectories of 10 files, 0 B to ~40 KiB each (one
+# of 2 MiB), names with spaces in one branch.
+make_tree() {
+  local root="$1" d s f
+  for d in $(seq 0 9); do
+    for s in $(seq 0 9); do
+      mkdir -p "$root/dir $d/sub$s"
+      for f in $(seq 0 9); do
+        head -c $(( (d * 100 + s * 10 + f) * 41 )) /dev/urandom >"$root/dir $d/sub$s/f$f.bin"
+      done
+    done
+  done
+  head -c $((2 * 1024 * 1024)) /dev/urandom >"$root/dir 0/sub0/f0.bin"
+}
+
+# Seconds since the epoch, with fractions.
+now() { date +%s.%N; }
+
+# mirror -R and mirror of 1,000 files with four sessions, byte-exact both ways (on the server's
+# disk too), then --only-newer plans nothing and --delete empties the remote tree. Appends the
+# timings to $work/mirror-times; echoes the first failing step, or nothing.
+check_mirror() {
+  local name="$1" base="$2" work="$3" remote_dir="$4" t0 t1 t2
+  make_tree "$work/tree"
+  t0="$(now)"
+  ftpc mirror -R --parallel 4 "$work/tree" "$base/$remote_dir" || { echo "mirror -R"; return; }
+  t1="$(now)"
+  [ -n "$WRITABLE_DIR" ] || { echo "no WRITABLE_DIR in $name.env"; return; }
+  diff -r "$work/tree" "$WRITABLE_DIR/$remote_dir" >>"$LOG" 2>&1 ||
+    { echo "mirror -R byte-exact on the server"; return; }
+  ftpc mirror --parallel 4 "$base/$remote_dir" "$work/down" || { echo "mirror"; return; }
+  t2="$(now)"
+  diff -r "$work/tree" "$work/down" >>"$LOG" 2>&1 || { echo "mirror byte-exact"; return; }
+  [ "$(find "$work/down" -type f | wc -l)" -eq 1000 ] || { echo "mirror file count"; return; }
+  timeout 300 "$CLIENT" --timeout 20 mirror --only-newer --dry-run "$base/$remote_dir" "$work/down" \
+    >"$work/plan.txt" 2>>"$LOG" </dev/null || { echo "mirror --only-newer --dry-run"; return; }
+  ! grep -q '^get ' "$work/plan.txt" || { echo "mirror --only-newer would copy again"; return; }
+  mkdir -p "$work/empty-tree"
+  ftpc mirror -R --delete "$work/empty-tree" "$base/$remote_dir" || { echo "mirror -R --delete"; return; }
+  [ -z "$(ls -A "$WRITABLE_DIR/$remote_dir")" ] || { echo "mirror --delete left files"; return; }
+  ftpc rmdir "$base/$remote_dir" || { echo "rmdir mirrored tree"; return; }
+  awk -v n="$name" -v a="$t0" -v b="$t1" -v c="$t2" \
+    'BEGIN { printf "%-10s up %.1f s, down %.1f s\n", n, b - a, c - b }' >>"$work/mirror-times"
+}
+
 # Runs the steps against one server; echoes the first failing step, or nothing.
 check_server() {
   local name="$1" url="$2" work="$3"
@@ -69,6 +114,7 @@ check_server() {
   ftpc rm "$base/$dir/renamed.bin" || { echo "rm"; return; }
   ftpc rm "$base/$dir/empty.bin" || { echo "rm 0-byte"; return; }
   ftpc rmdir "$base/$dir" || { echo "rmdir"; return; }
+  check_mirror "$name" "$base" "$work" "mirror-$$"
 }
 
 declare -A RESULT
@@ -84,6 +130,9 @@ for name in "${SERVERS[@]}"; do
     failed=1
     continue
   fi
+  WRITABLE_DIR=""
+  # shellcheck disable=SC1090
+  [ -f "$FTP_INTEROP_RUN/$name.env" ] && WRITABLE_DIR="$(. "$FTP_INTEROP_RUN/$name.env" && echo "$WRITABLE_DIR")"
   step="$(check_server "$name" "$url" "$work")"
   # A missing file must give the documented "not found" code (5).
   if [ -z "$step" ]; then
@@ -109,4 +158,7 @@ printf '%-10s %s\n' "server" "ftp-client result"
 for name in "${SERVERS[@]}"; do
   printf '%-10s %s\n' "$name" "${RESULT[$name]}"
 done
+echo
+echo "mirror of 1,000 files, --parallel 4 (debug build):"
+cat "$SCRATCH"/*-work/mirror-times 2>/dev/null || echo "(none completed)"
 exit "$failed"

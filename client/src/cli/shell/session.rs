@@ -92,7 +92,11 @@ impl Session {
         let Some(client) = self.client.as_mut() else {
             return;
         };
-        let names = client.nlst(None).await.unwrap_or_default();
+        // Parsed entries, so that directories complete with a `/`; NLST when the listing fails.
+        let names = match client.entries(None).await {
+            Ok(entries) => entries.into_iter().map(completion_name).collect(),
+            Err(_) => client.nlst(None).await.unwrap_or_default(),
+        };
         if let Ok(mut slot) = cache.lock() {
             *slot = names;
         };
@@ -410,6 +414,14 @@ impl Session {
             Some(client) => client.quit().await,
             None => Ok(()),
         }
+    }
+}
+
+/// An entry's name as completion offers it: directories end in `/`.
+fn completion_name(entry: ftp_proto::listing::Entry) -> String {
+    match entry.kind {
+        ftp_proto::listing::EntryKind::Dir => format!("{}/", entry.name),
+        _ => entry.name,
     }
 }
 
