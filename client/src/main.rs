@@ -130,32 +130,7 @@ Only-newer copies a file when the destination lacks it, its size differs, or the
 (MLSD or MDTM times; downloaded files get the remote time). Broken transfers are retried with
 backoff (421, 426, timeouts, lost connections); downloads resume with REST. Links and special files
 are skipped. The exit code is 0 only if every file made it (6 otherwise).")]
-    Mirror {
-        /// Upload: SOURCE is a local directory, DEST a URL.
-        #[arg(short = 'R', long)]
-        reverse: bool,
-        /// Transfers at once, each on its own session.
-        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
-        parallel: u16,
-        /// Copy only files missing, of another size, or newer than the destination's.
-        #[arg(long)]
-        only_newer: bool,
-        /// Remove destination files and directories that the source lacks.
-        #[arg(long)]
-        delete: bool,
-        /// Print what would be done; change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Tries after the first for a file whose transfer failed transiently.
-        #[arg(long, value_name = "N", default_value_t = ftp_client::cli::mirror::DEFAULT_RETRIES)]
-        retries: u32,
-        /// Where from: a URL (a local directory with -R).
-        #[arg(value_name = "SOURCE")]
-        source: String,
-        /// Where to: a local directory (a URL with -R).
-        #[arg(value_name = "DEST")]
-        destination: String,
-    },
+    Mirror(ftp_client::cli::mirror::MirrorArgs),
     /// Create a directory.
     #[command(after_help = "Example:\n  ftp-client mkdir ftp://host/incoming/new")]
     Mkdir {
@@ -297,25 +272,7 @@ fn one_shot(command: Command) -> Result<OneShot, Error> {
         },
         Command::Ls { url, long: false } => OneShot::Ls(ftp_client::url::parse(&url)?),
         Command::Ls { url, long: true } => OneShot::LsLong(ftp_client::url::parse(&url)?),
-        Command::Mirror {
-            reverse,
-            parallel,
-            only_newer,
-            delete,
-            dry_run,
-            retries,
-            source,
-            destination,
-        } => OneShot::Mirror(ftp_client::cli::mirror::MirrorArgs {
-            reverse,
-            parallel: usize::from(parallel),
-            only_newer,
-            delete,
-            dry_run,
-            retries,
-            source,
-            destination,
-        }),
+        Command::Mirror(args) => OneShot::Mirror(args),
         Command::Mkdir { url } => OneShot::Mkdir(ftp_client::url::parse(&url)?),
         Command::Rmdir { url } => OneShot::Rmdir(ftp_client::url::parse(&url)?),
         Command::Rm { url } => OneShot::Rm(ftp_client::url::parse(&url)?),

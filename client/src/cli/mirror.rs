@@ -25,18 +25,33 @@ pub const DEFAULT_RETRIES: u32 = 5;
 pub const MIRROR_USAGE: &str =
     "[-R] [--parallel N] [--only-newer] [--delete] [--dry-run] [--retries N] SOURCE DEST";
 
-/// `mirror`'s words after the name, validated: SOURCE and DEST as given (the caller resolves URLs or
-/// remote paths).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `mirror`'s arguments, validated: SOURCE and DEST as given (the caller resolves URLs or remote
+/// paths). The one-shot command parses them with clap, the shell with [`MirrorArgs::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct MirrorArgs {
-    /// `-R`: upload (SOURCE local, DEST remote).
+    /// Upload: SOURCE is a local directory, DEST a URL.
+    #[arg(short = 'R', long)]
     pub reverse: bool,
-    pub parallel: usize,
+    /// Transfers at once, each on its own session.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Copy only files missing, of another size, or newer than the destination's.
+    #[arg(long)]
     pub only_newer: bool,
+    /// Remove destination files and directories that the source lacks.
+    #[arg(long)]
     pub delete: bool,
+    /// Print what would be done; change nothing.
+    #[arg(long)]
     pub dry_run: bool,
+    /// Tries after the first for a file whose transfer failed transiently.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RETRIES)]
     pub retries: u32,
+    /// Where from: a URL (a local directory with -R).
+    #[arg(value_name = "SOURCE")]
     pub source: String,
+    /// Where to: a local directory (a URL with -R).
+    #[arg(value_name = "DEST")]
     pub destination: String,
 }
 
@@ -66,7 +81,7 @@ impl MirrorArgs {
                     args.parallel = number(words.next(), 1, 64).ok_or_else(usage)?
                 }
                 "--retries" => {
-                    args.retries = number(words.next(), 0, 100).ok_or_else(usage)? as u32
+                    args.retries = u32::from(number(words.next(), 0, 100).ok_or_else(usage)?)
                 }
                 flag if flag.starts_with('-') && flag.len() > 1 => return Err(usage()),
                 _ => positional.push(word.clone()),
@@ -92,7 +107,7 @@ impl MirrorArgs {
             },
             remote,
             local,
-            parallel: self.parallel,
+            parallel: usize::from(self.parallel),
             options: PlanOptions {
                 only_newer: self.only_newer,
                 delete: self.delete,
@@ -136,8 +151,8 @@ pub async fn one_shot_mirror(
     run_mirror(&login, &spec, progress, notices).await
 }
 
-fn number(word: Option<&String>, low: usize, high: usize) -> Option<usize> {
-    let value: usize = word?.parse().ok()?;
+fn number(word: Option<&String>, low: u16, high: u16) -> Option<u16> {
+    let value: u16 = word?.parse().ok()?;
     (low..=high).contains(&value).then_some(value)
 }
 
