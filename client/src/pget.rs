@@ -5,7 +5,7 @@
 //! drops its data connection (the server's 426 or 226 is read and ignored; that session ends). The
 //! last reads to the end, so its transfer is checked as any download is (final 2yz reply, every byte).
 //! Each segment checks it got exactly its range, and a server that refuses REST fails the download
-//! instead of writing a wrong file.
+//! instead of writing a wrong file. Always TYPE I, whatever the session's type.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
@@ -16,6 +16,7 @@ use std::sync::Arc;
 use ftp_proto::Command;
 use tokio::task::JoinSet;
 
+use crate::client::TransferType;
 use crate::connect::Login;
 use crate::error::{Error, Result};
 use crate::local::CHUNK;
@@ -48,6 +49,9 @@ pub async fn get_segmented(
     progress: Arc<dyn Fn(u64, u64) + Send + Sync>,
 ) -> Result<u64> {
     let mut first = login.open().await?;
+    // Binary only: ranges are byte offsets of the file as stored, and some servers (ProFTPD) refuse
+    // SIZE in ASCII mode.
+    first.ensure_type(TransferType::Binary).await?;
     let size = first.size(remote).await?;
     let _ = first.quit().await;
     let path = local.to_path_buf();
@@ -120,6 +124,7 @@ struct Segment {
 impl Segment {
     async fn fetch(self) -> Result<()> {
         let mut client = self.login.open().await?;
+        client.set_transfer_type(TransferType::Binary);
         let mut transfer = client
             .open_transfer(Command::Retr(self.remote.as_str().into()), self.start)
             .await?;
