@@ -5,9 +5,12 @@
 //! other 4xx, a broken or short transfer, a timeout, a lost connection), after a pause that doubles
 //! each time ([`backoff`]). A session that broke is replaced. A retried download continues the local
 //! partial file with REST; a retried upload starts again (servers commonly refuse REST before STOR).
+//! A worker that cannot get a session at all (a server's per-address limit, say) hands its file back
+//! and stops, so the others finish the queue; only the last worker fails files for that.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -180,6 +183,7 @@ async fn copy_all_here(
 ) {
     let workers = spec.parallel.max(1).min(copies.len());
     let queue = Arc::new(Mutex::new(VecDeque::from(copies)));
+    let live = Arc::new(AtomicUsize::new(workers));
     let mut tasks = JoinSet::new();
     for worker in 0..workers {
         let worker_state = Worker {
@@ -188,6 +192,8 @@ async fn copy_all_here(
             spec: spec.clone(),
             observer: observer.clone(),
             session: None,
+            cannot_log_in: false,
+            live: live.clone(),
         };
         tasks.spawn_local(worker_state.run(queue.clone()));
     }
@@ -213,6 +219,10 @@ struct Worker {
     spec: MirrorSpec,
     observer: Observer,
     session: Option<Client>,
+    /// The last attempt failed before it had a session: connecting or logging in.
+    cannot_log_in: bool,
+    /// Workers still running, this one included.
+    live: Arc<AtomicUsize>,
 }
 
 /// What one worker did.
@@ -231,7 +241,13 @@ impl Worker {
         loop {
             let next = queue.lock().ok().and_then(|mut queue| queue.pop_front());
             let Some(copy) = next else { break };
-            match self.copy_with_retries(&copy, &mut done).await {
+            let outcome = self.copy_with_retries(&copy, &mut done).await;
+            if outcome.is_err() && self.cannot_log_in && self.hand_back(&queue, &copy) {
+                // The server turned this session away (421 "too many connections", say) and other
+                // workers still run: they take the file, rather than this worker failing them all.
+                break;
+            }
+            match outcome {
                 Ok(bytes) => {
                     done.copied += 1;
                     done.bytes += bytes;
@@ -255,6 +271,22 @@ impl Worker {
             let _ = session.quit().await;
         }
         done
+    }
+
+    /// Puts `copy` back for the other workers and leaves, unless this is the last worker.
+    fn hand_back(&self, queue: &Mutex<VecDeque<Copy>>, copy: &Copy) -> bool {
+        let others_run = self
+            .live
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |live| {
+                (live > 1).then(|| live - 1)
+            })
+            .is_ok();
+        if others_run {
+            if let Ok(mut queue) = queue.lock() {
+                queue.push_front(copy.clone());
+            }
+        }
+        others_run
     }
 
     async fn copy_with_retries(&mut self, copy: &Copy, done: &mut WorkerReport) -> Result<u64> {
@@ -294,9 +326,16 @@ impl Worker {
 
     /// One attempt at one file; `again` resumes a download from the local partial file.
     async fn copy_once(&mut self, copy: &Copy, again: bool) -> Result<u64> {
+        self.cannot_log_in = false;
         let session = match self.session.take() {
             Some(session) => self.session.insert(session),
-            None => self.session.insert(self.login.open().await?),
+            None => match self.login.open().await {
+                Ok(session) => self.session.insert(session),
+                Err(error) => {
+                    self.cannot_log_in = true;
+                    return Err(error);
+                }
+            },
         };
         let remote = remote_join(&self.spec.remote, &copy.path);
         let local = local_path(&self.spec.local, &copy.path);

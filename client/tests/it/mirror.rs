@@ -237,6 +237,44 @@ async fn without_retries_a_broken_download_is_a_failure() {
     assert!(!report.is_complete());
 }
 
+/// The server takes three sessions from one address and answers 421 to more: with the main session
+/// and four workers, two workers are turned away; they retry with backoff, or (without retries) hand
+/// their files back to the workers that got in. Every file arrives either way. With room for the main
+/// session only, no worker gets in and the mirror fails.
+#[tokio::test]
+async fn sessions_refused_with_421_are_retried() {
+    let server = TestServer::start_with(|config| config.max_per_ip = 3).await;
+    seed_tree(&server.root.path().join("pub"));
+    let local = tempfile::tempdir().unwrap();
+    let mut busy = spec(Direction::Download, "pub", local.path());
+    busy.retries = 5;
+    let report = run(&server, &busy).await;
+    assert!(report.is_complete(), "{:?}", report.failures);
+    assert!(report.retries >= 2, "{} retries", report.retries);
+    assert_eq!(
+        snapshot(local.path()),
+        snapshot(&server.root.path().join("pub"))
+    );
+
+    let other = tempfile::tempdir().unwrap();
+    let mut no_retry = spec(Direction::Download, "pub", other.path());
+    no_retry.retries = 0;
+    let report = run(&server, &no_retry).await;
+    assert!(report.is_complete(), "{:?}", report.failures);
+    assert_eq!(
+        snapshot(other.path()),
+        snapshot(&server.root.path().join("pub"))
+    );
+
+    let full = TestServer::start_with(|config| config.max_per_ip = 1).await;
+    seed_tree(&full.root.path().join("pub"));
+    let nowhere = tempfile::tempdir().unwrap();
+    let mut no_room = spec(Direction::Download, "pub", nowhere.path());
+    no_room.retries = 0;
+    let report = run(&full, &no_room).await;
+    assert_eq!(report.failures.len(), 28, "{:?}", report.failures);
+}
+
 #[tokio::test]
 async fn segmented_get_is_byte_exact() {
     let server = TestServer::start().await;
