@@ -5,11 +5,13 @@
 //! - [`login`]: who to log in as (URL, `--user`, netrc, anonymous) and the password prompt.
 //! - [`oneshot`]: the `get`/`put`/`ls`/`mkdir`/`rmdir`/`rm` subcommands.
 //! - [`shell`]: the interactive shell (rustyline) and script mode.
-//! - [`mirror`]: `mirror` and `get --segments`/`pget` for both: arguments, bars, plan and summary.
+//! - [`mirror`]: `mirror` and `get --segments`/`pget` for both: arguments, plan and summary;
+//!   [`mirror_bars`]: its bars, one overall and one per active transfer.
 //! - [`progress`]: the indicatif bar, only on a terminal; [`notice`]: success lines, only on a terminal.
 
 pub mod login;
 pub mod mirror;
+pub mod mirror_bars;
 pub mod notice;
 pub mod oneshot;
 pub mod progress;

@@ -3,8 +3,8 @@
 //!
 //! - [`plan`]: the pure part: two trees in, the list of actions out (`--only-newer`, `--delete`).
 //! - [`tree`]: reading each side into a tree (MLSD or LIST+MDTM remotely, the file system locally).
-//! - [`run`]: carrying a plan out: N worker tasks, each with its own logged-in session, pulling files
-//!   from one queue; retries with backoff on 421, 426, timeouts and lost connections; downloads resume
+//! - [`run`]: carrying a plan out: N worker tasks ([`worker`]), each with its own logged-in session,
+//!   pulling files from one queue; retries with backoff on 421, 426, timeouts and lost connections; downloads resume
 //!   with REST; the remote time is set on each downloaded file so that a second `--only-newer` run
 //!   copies nothing.
 //!
@@ -13,6 +13,7 @@
 pub mod plan;
 pub mod run;
 pub mod tree;
+pub mod worker;
 
 use std::path::PathBuf;
 use std::sync::Arc;

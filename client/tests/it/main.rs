@@ -6,6 +6,7 @@
 mod cli;
 mod library;
 mod mirror;
+mod mirror_cli;
 mod refused_get;
 mod scripted;
 mod streamed_get;
