@@ -164,6 +164,11 @@ impl Transfer<'_> {
     /// first error is the one reported.
     pub(crate) async fn abandon(self, error: Error) -> Error {
         drop(self.stream);
+        // A stalled server is not waited for a second time: the timeout already fired, and a user
+        // who set --timeout N expects the failure within about N, not after another N for a reply.
+        if matches!(error, Error::Timeout(_)) {
+            return error;
+        }
         match (self.client.control.reply().await, error) {
             (Ok(reply), Error::Transfer { what, reason }) if reply.is_negative() => {
                 Error::Transfer {

@@ -87,6 +87,8 @@ pub struct Control {
     pub peer: SocketAddr,
     /// The last line sent (printable), named when its reply does not come.
     last_sent: String,
+    /// While [`Control::reply_with_lines`] reads: every raw line received.
+    raw_lines: Option<Vec<Vec<u8>>>,
 }
 
 impl Control {
@@ -145,6 +147,7 @@ impl Control {
             local,
             peer,
             last_sent: String::new(),
+            raw_lines: None,
         })
     }
 
@@ -181,6 +184,16 @@ impl Control {
     /// watch for urgent data while a transfer runs (vsftpd, proftpd) only notice an ABOR sent this way.
     /// Returns the first reply, or `None` when none comes within `wait`.
     pub async fn abort_within(&mut self, wait: Duration) -> Step<Option<Reply>> {
+        self.urgent_within(&Command::Abor, wait).await
+    }
+
+    /// Sends `command` the way RFC 959 §4.1.3 asks for ABOR and STAT during a transfer (Telnet IP, then
+    /// the Synch as urgent data, then the command); the first reply, or `None` within `wait`.
+    pub async fn urgent_within(
+        &mut self,
+        command: &Command,
+        wait: Duration,
+    ) -> Step<Option<Reply>> {
         self.send_raw(&[IAC, IP, IAC]).await?;
         socket2::SockRef::from(&self.stream)
             .send_out_of_band(&[DM])
@@ -189,8 +202,17 @@ impl Control {
             })?;
         self.transcript.push(format!("{}> (urgent) DM", self.label));
         self.sent += 1;
-        self.send(&Command::Abor).await?;
+        self.send(command).await?;
         self.reply_within(wait).await
+    }
+
+    /// The next reply with its raw lines as received (line ends included), for cases that judge the
+    /// exact framing of a multi-line reply (FEAT's and MLST's leading spaces), which [`Reply`] drops.
+    pub async fn reply_with_lines(&mut self) -> Step<(Reply, Vec<Vec<u8>>)> {
+        self.raw_lines = Some(Vec::new());
+        let reply = self.reply().await;
+        let lines = self.raw_lines.take().unwrap_or_default();
+        Ok((reply?, lines))
     }
 
     /// Sends a command and reads its reply.
@@ -225,6 +247,9 @@ impl Control {
                 return Ok(None);
             };
             check_line_grammar(&line, self.parser.in_multiline())?;
+            if let Some(raw) = self.raw_lines.as_mut() {
+                raw.push(line.clone());
+            }
             match self.parser.feed(&line) {
                 Ok(Some(reply)) => return Ok(Some(reply)),
                 Ok(None) => continue,

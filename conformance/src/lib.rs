@@ -17,9 +17,12 @@
 //!   time limits; [`progress`]: the `--progress` bar or lines on stderr.
 //! - [`report`]: text, JSON and JUnit reports; [`matrix`] turns JSON reports of several servers into the
 //!   case x server table, judged against [`deviations`].
+//! - [`client_mode`]: the other way round, `ftp-conformance client -- CMD`: scripted servers on loopback
+//!   judge an FTP client (its wire behaviour, the file it wrote, its exit status), with the same reports.
 
 pub mod case;
 pub mod cases;
+pub mod client_mode;
 pub mod conn;
 pub mod ctx;
 pub mod data;

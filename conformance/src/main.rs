@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
+use ftp_conformance::client_mode::cli::ClientArgs;
 use ftp_conformance::target::{Options, Profile};
-use ftp_conformance::{cases, deviations, matrix, progress, report, runner};
+use ftp_conformance::{cases, client_mode, deviations, matrix, progress, report, runner};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -23,10 +24,14 @@ Examples:
     ftp-conformance ftp://127.0.0.1:2121/ --retr-file pub/README
   With the server's per-address limit, and a link in its root to /srv/outside (holding secret.txt):
     ftp-conformance ftp://127.0.0.1:2121/ --max-per-ip 20 --outside-link out --outside-file secret.txt
+  With the server's limit of connections at once (the server-full 421 case, run alone):
+    ftp-conformance ftp://127.0.0.1:2121/ --max-clients 50 --case rfc959/5.4/server-full-421
   All cases and their levels:
     ftp-conformance --list
   The matrix of several JSON reports:
-    ftp-conformance matrix vsftpd.json proftpd.json --deviations conformance/known-deviations.toml";
+    ftp-conformance matrix vsftpd.json proftpd.json --deviations conformance/known-deviations.toml
+  Judge an FTP client instead (scripted servers on loopback; see `ftp-conformance client --help`):
+    ftp-conformance client -- curl -s {url}/file -o {out}";
 
 /// Validates an FTP server against RFC 959 (with RFC 2577, 2428, 3659) and the brief, case by case.
 #[derive(Parser, Debug)]
@@ -74,6 +79,11 @@ struct Cli {
     /// case skips). On loopback the case connects from 127.0.0.3, apart from the other cases.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
     max_per_ip: Option<u64>,
+    /// The server's limit of connections at once (all addresses): with it, filling the server must
+    /// end in 421 (without it, that case skips). The case fills the server, so other cases running at
+    /// the same time would get 421: run it alone (`--case rfc959/5.4/server-full-421`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    max_clients: Option<u64>,
     /// A symlink in the server's root (path relative to the URL's directory) that points to a directory
     /// outside it: RETR, LIST, CWD, SIZE, RNFR and STOR through it must be refused (without it, those
     /// cases skip).
@@ -110,6 +120,19 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Judge an FTP client: scripted servers on loopback, one per case, and the client command run
+    /// against each (`-- CMD ARGS...` with {url}, {out}, {dir}, {timeout} substituted).
+    #[command(after_help = client_mode::cli::EXAMPLES)]
+    Client {
+        #[command(flatten)]
+        args: ClientArgs,
+        /// Report format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Write the report to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -142,6 +165,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     {
         return build_matrix(&reports, &deviations, output.as_ref());
     }
+    if let Some(Command::Client {
+        args,
+        format,
+        output,
+    }) = cli.command
+    {
+        return run_client_mode(&args, format, output.as_ref()).await;
+    }
     if cli.list {
         list(cli.format)?;
         return Ok(ExitCode::SUCCESS);
@@ -165,6 +196,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         fault_file: cli.fault_file,
         fault_remote: cli.fault_remote,
         max_per_ip: cli.max_per_ip.map(|n| n as usize),
+        max_clients: cli.max_clients.map(|n| n as usize),
         outside_link: cli.outside_link,
         outside_file: cli.outside_file,
         repeat: cli.repeat as usize,
@@ -179,6 +211,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Format::Junit => report::junit::render(&run),
     };
     emit(&text, cli.output.as_ref())?;
+    Ok(if run.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `ftp-conformance client`: the client cases against the given command; exit 1 when one failed.
+async fn run_client_mode(
+    args: &ClientArgs,
+    format: Format,
+    output: Option<&PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    if args.list {
+        print!("{}", client_mode::cli::list());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = args.options().map_err(anyhow::Error::msg)?;
+    let run = client_mode::run(&options).await;
+    // The same renderers as server mode; a new format (report::html) goes here as well as in `run`.
+    let text = match format {
+        Format::Text => report::text::render(&run),
+        Format::Json => report::json::render(&run),
+        Format::Junit => report::junit::render(&run),
+    };
+    emit(&text, output)?;
     Ok(if run.failed() {
         ExitCode::from(1)
     } else {
@@ -242,7 +300,7 @@ fn build_matrix(
             .with_context(|| path.display().to_string())?;
         columns.push(column);
     }
-    let levels = cases::all()
+    let mut levels: std::collections::BTreeMap<String, (String, String)> = cases::all()
         .iter()
         .map(|c| {
             (
@@ -251,6 +309,13 @@ fn build_matrix(
             )
         })
         .collect();
+    // Reports of client mode (`ftp-conformance client --format json`) go into the same matrix.
+    levels.extend(client_mode::cases::all().iter().map(|c| {
+        (
+            c.id.to_string(),
+            (c.level.as_str().to_string(), c.title.to_string()),
+        )
+    }));
     let (markdown, unlisted) = matrix::render(&columns, &known, &levels);
     emit(&markdown, output)?;
     if unlisted.is_empty() {

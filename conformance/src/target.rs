@@ -46,6 +46,8 @@ pub struct Options {
     pub fault_remote: Option<String>,
     /// The server's limit of connections from one address (`--max-per-ip`), for the 421 case.
     pub max_per_ip: Option<usize>,
+    /// The server's limit of connections at once (`--max-clients`), for the server-full 421 case.
+    pub max_clients: Option<usize>,
     /// A symlink in the root (FTP path, relative to the URL's directory) that points outside the root.
     pub outside_link: Option<String>,
     /// The name of a file in the directory `outside_link` points to.
@@ -182,6 +184,7 @@ pub struct Target {
     pub retr_file: Option<String>,
     pub fault_file: Option<(PathBuf, String)>,
     pub max_per_ip: Option<usize>,
+    pub max_clients: Option<usize>,
     pub outside_link: Option<String>,
     pub outside_file: Option<String>,
     /// Held by the case using `fault_file`: there is one such file and several cases.
@@ -232,6 +235,7 @@ impl Target {
             retr_file: options.retr_file.clone(),
             fault_file,
             max_per_ip: options.max_per_ip,
+            max_clients: options.max_clients,
             outside_link: options.outside_link.clone(),
             outside_file: options.outside_file.clone(),
             fault_turn: tokio::sync::Mutex::new(()),

@@ -9,17 +9,30 @@
 //! - [`rfc2577_security`]: FTP bounce, data-connection theft, escaping the root (RFC 2577).
 //! - [`rfc2428_extended`]: EPSV and EPRT (RFC 2428), [`rfc3659_size`]: SIZE (RFC 3659).
 //! - [`brief`]: the brief's example session and its ignore-during-transfer rule.
+//! - [`rfc959_5_4_table`], [`rfc959_5_4_errors`]: the rest of the §5.4 command-reply table (ACCT ... HELP,
+//!   path errors, REST sequencing, X-verbs), [`rfc959_5_4_capacity`] (421 when full); [`rfc959_3_representation`]: TYPE A/L 8, spaced names, Telnet.
+//! - [`rfc2389_feat`]: FEAT and OPTS; [`rfc3659_mdtm_rest`], [`rfc3659_mlsx`]: MDTM, SIZE in TYPE A, REST
+//!   STREAM, MLST/MLSD; [`rfc2640_utf8`]: UTF-8 names. [`shared`]: steps those files share.
 
 pub mod brief;
+pub mod rfc2389_feat;
 pub mod rfc2428_extended;
 pub mod rfc2577_security;
+pub mod rfc2640_utf8;
+pub mod rfc3659_mdtm_rest;
+pub mod rfc3659_mlsx;
 pub mod rfc3659_size;
+pub mod rfc959_3_representation;
 pub mod rfc959_4_1_1_access;
 pub mod rfc959_4_1_2_transfer_params;
 pub mod rfc959_4_1_3_service;
 pub mod rfc959_4_2_replies;
 pub mod rfc959_5_3_syntax;
+pub mod rfc959_5_4_capacity;
 pub mod rfc959_5_4_data_errors;
+pub mod rfc959_5_4_errors;
+pub mod rfc959_5_4_table;
+pub mod shared;
 
 use crate::case::Case;
 
@@ -35,6 +48,14 @@ pub fn all() -> Vec<Case> {
         rfc2577_security::CASES,
         rfc2428_extended::CASES,
         rfc3659_size::CASES,
+        rfc959_5_4_table::CASES,
+        rfc959_5_4_errors::CASES,
+        rfc959_5_4_capacity::CASES,
+        rfc959_3_representation::CASES,
+        rfc2389_feat::CASES,
+        rfc3659_mdtm_rest::CASES,
+        rfc3659_mlsx::CASES,
+        rfc2640_utf8::CASES,
         brief::CASES,
     ]
     .concat()

@@ -43,6 +43,7 @@ pub fn options(addr: SocketAddr, profile: Profile, strict: bool) -> Options {
         fault_file: None,
         fault_remote: None,
         max_per_ip: None,
+        max_clients: None,
         outside_link: None,
         outside_file: None,
         repeat: 1,

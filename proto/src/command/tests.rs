@@ -275,6 +275,14 @@ proptest! {
     }
 }
 
+/// RFC 854: a data byte 255 travels as IAC IAC; both ends of the one codec agree.
+#[test]
+fn byte_255_in_a_path_is_doubled_on_the_wire_and_single_after_parsing() {
+    let command = Command::Stor(PathArg(b"a\xffb".to_vec()));
+    assert_eq!(command.to_wire(), b"STOR a\xff\xffb\r\n".to_vec());
+    assert_eq!(Command::parse(b"STOR a\xff\xffb"), Ok(command));
+}
+
 /// The error displays as the reply line it earns; `thiserror` derives it, so pin the text.
 #[test]
 fn a_command_error_displays_as_its_reply_line() {
