@@ -4,7 +4,8 @@
 # TLS required: explicit FTPS (AUTH TLS; --tls explicit) on all three, implicit FTPS (ftps://) on
 # vsftpd and proftpd (Debian's pure-ftpd has none). The client trusts the CA start.sh made
 # (--ca-file), so certificates are checked. Prints a PASS/FAIL table, one row per server and mode
-# with the first failing step; exits non-zero if any failed.
+# with the first failing step; exits non-zero if any failed. Each row also mirrors 1,000 files both
+# ways with --parallel 4 (byte-exact, timed).
 #
 #   client/scripts/interop.sh [NAME...]        default: vsftpd pure-ftpd proftpd
 #   FTP_CLIENT_INTEROP_MODES="plain explicit implicit"   the default; any subset
@@ -47,6 +48,51 @@ ftpc() {
   timeout 120 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" "$@" >>"$LOG" 2>&1 </dev/null
 }
 
+# A tree of 1,000 files: 10 directories of 10 subdirectories of 10 files, 0 B to ~40 KiB each (one
+# of 2 MiB), names with spaces in one branch.
+make_tree() {
+  local root="$1" d s f
+  for d in $(seq 0 9); do
+    for s in $(seq 0 9); do
+      mkdir -p "$root/dir $d/sub$s"
+      for f in $(seq 0 9); do
+        head -c $(( (d * 100 + s * 10 + f) * 41 )) /dev/urandom >"$root/dir $d/sub$s/f$f.bin"
+      done
+    done
+  done
+  head -c $((2 * 1024 * 1024)) /dev/urandom >"$root/dir 0/sub0/f0.bin"
+}
+
+# Seconds since the epoch, with fractions.
+now() { date +%s.%N; }
+
+# mirror -R and mirror of 1,000 files with four sessions, byte-exact both ways (on the server's
+# disk too), then --only-newer plans nothing and --delete empties the remote tree. Appends the
+# timings to $work/mirror-times; echoes the first failing step, or nothing.
+check_mirror() {
+  local name="$1" base="$2" work="$3" remote_dir="$4" t0 t1 t2
+  make_tree "$work/tree"
+  t0="$(now)"
+  ftpc mirror -R --parallel 4 "$work/tree" "$base/$remote_dir" || { echo "mirror -R"; return; }
+  t1="$(now)"
+  [ -n "$WRITABLE_DIR" ] || { echo "no WRITABLE_DIR in $name.env"; return; }
+  diff -r "$work/tree" "$WRITABLE_DIR/$remote_dir" >>"$LOG" 2>&1 ||
+    { echo "mirror -R byte-exact on the server"; return; }
+  ftpc mirror --parallel 4 "$base/$remote_dir" "$work/down" || { echo "mirror"; return; }
+  t2="$(now)"
+  diff -r "$work/tree" "$work/down" >>"$LOG" 2>&1 || { echo "mirror byte-exact"; return; }
+  [ "$(find "$work/down" -type f | wc -l)" -eq 1000 ] || { echo "mirror file count"; return; }
+  timeout 300 "$CLIENT" --timeout 20 mirror --only-newer --dry-run "$base/$remote_dir" "$work/down" \
+    >"$work/plan.txt" 2>>"$LOG" </dev/null || { echo "mirror --only-newer --dry-run"; return; }
+  ! grep -q '^get ' "$work/plan.txt" || { echo "mirror --only-newer would copy again"; return; }
+  mkdir -p "$work/empty-tree"
+  ftpc mirror -R --delete "$work/empty-tree" "$base/$remote_dir" || { echo "mirror -R --delete"; return; }
+  [ -z "$(ls -A "$WRITABLE_DIR/$remote_dir")" ] || { echo "mirror --delete left files"; return; }
+  ftpc rmdir "$base/$remote_dir" || { echo "rmdir mirrored tree"; return; }
+  awk -v n="$name" -v a="$t0" -v b="$t1" -v c="$t2" \
+    'BEGIN { printf "%-10s up %.1f s, down %.1f s\n", n, b - a, c - b }' >>"$work/mirror-times"
+}
+
 # Runs the steps against one server; echoes the first failing step, or nothing.
 check_server() {
   local name="$1" url="$2" work="$3"
@@ -61,8 +107,14 @@ check_server() {
   ftpc put "$work/empty.bin" "$base/$dir/" || { echo "put 0-byte"; return; }
   timeout 120 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" ls "$base/$dir" >"$work/ls.txt" 2>>"$LOG" </dev/null &&
     grep -q "data.bin" "$work/ls.txt" && grep -q "empty.bin" "$work/ls.txt" || { echo "ls after put"; return; }
+  # ls -l: the parsed listing (MLSD or LIST), one normalised line per entry.
+  timeout 120 "$CLIENT" --timeout 20 ls -l "$base/$dir" >"$work/ls-l.txt" 2>>"$LOG" </dev/null &&
+    grep -Eq "^-[-rwx]{9} +$((3 * 1024 * 1024 + 123)) [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} data\.bin$" "$work/ls-l.txt" &&
+    grep -Eq "^-[-rwx]{9} +0 .* empty\.bin$" "$work/ls-l.txt" || { echo "ls -l after put"; return; }
   ftpc get "$base/$dir/data.bin" -o "$work/got.bin" || { echo "get"; return; }
   [ "$(sha256sum <"$work/got.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get sha256"; return; }
+  ftpc get --segments 4 "$base/$dir/data.bin" -o "$work/segments.bin" || { echo "get --segments 4"; return; }
+  [ "$(sha256sum <"$work/segments.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get --segments sha256"; return; }
   ftpc get "$base/$dir/empty.bin" -o "$work/got-empty.bin" && [ ! -s "$work/got-empty.bin" ] || { echo "get 0-byte"; return; }
   truncate -s 1000000 "$work/got.bin"
   ftpc get -c "$base/$dir/data.bin" -o "$work/got.bin" || { echo "get -c"; return; }
@@ -77,6 +129,7 @@ check_server() {
   ftpc rm "$base/$dir/renamed.bin" || { echo "rm"; return; }
   ftpc rm "$base/$dir/empty.bin" || { echo "rm 0-byte"; return; }
   ftpc rmdir "$base/$dir" || { echo "rmdir"; return; }
+  check_mirror "$name" "$base" "$work" "mirror-$$"
 }
 
 # The TLS variant start.sh takes for a mode, or nothing when the server does not offer it.
@@ -110,6 +163,9 @@ for name in "${SERVERS[@]}"; do
       failed=1
       continue
     fi
+    WRITABLE_DIR=""
+    # shellcheck disable=SC1090
+    [ -f "$FTP_INTEROP_RUN/$name.env" ] && WRITABLE_DIR="$(. "$FTP_INTEROP_RUN/$name.env" && echo "$WRITABLE_DIR")"
     TLS_ARGS=()
     if [ "$mode" != plain ]; then
       # shellcheck disable=SC1090
@@ -151,4 +207,7 @@ printf '%-10s %-9s %s\n' "server" "mode" "ftp-client result"
 for row in "${ROWS[@]}"; do
   printf '%-10s %-9s %s\n' ${row} "${RESULT[$row]}"
 done
+echo
+echo "mirror of 1,000 files, --parallel 4 (debug build):"
+cat "$SCRATCH"/*-work/mirror-times 2>/dev/null || echo "(none completed)"
 exit "$failed"

@@ -19,6 +19,10 @@
 //! - `local`: the local end of a file transfer, on a blocking thread of its own fed through a
 //!   bounded channel of 1 MiB buffers (not `tokio::fs`, which pays a pool round trip per chunk);
 //!   `zerocopy`: `sendfile(2)` for TYPE I uploads of whole files, the one non-std system call.
+//! - [`listing`]: typed directory entries (MLSD when FEAT names MLST, else LIST through
+//!   [`ftp_proto::listing`]), MDTM, and the normalised `ls -l` line.
+//! - [`connect`]: [`connect::Login`], to open more sessions to the same server;
+//!   [`mirror`]: tree copies both ways over N sessions; [`pget`]: one file over N sessions.
 //! - [`error`]: the [`Error`] enum and its one mapping to exit codes.
 //! - [`url`]: `ftp://` and `ftps://` URLs; [`netrc`]: reading `~/.netrc` entries.
 //! - `cli` (the default `cli` feature): what only the binary needs: the login sources and password
@@ -32,14 +36,18 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod client;
+pub mod connect;
 pub mod control;
 pub mod data;
 mod data_tls;
 pub mod error;
 pub mod files;
+pub mod listing;
 mod local;
 pub mod metadata;
+pub mod mirror;
 pub mod netrc;
+pub mod pget;
 mod session_store;
 pub mod stream;
 pub mod tls;

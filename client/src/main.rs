@@ -28,6 +28,9 @@ Examples:
   ftp-client put report.pdf ftp://host/incoming/
   ftp-client ls ftp://host/pub
   ftp-client quote ftp://host/ SITE HELP        one raw command, its reply printed
+  ftp-client get --segments 4 ftp://host/pub/big.iso   one file over 4 connections
+  ftp-client mirror --parallel 4 ftp://host/pub ./pub   download a tree, 4 files at a time
+  ftp-client mirror -R --only-newer --delete ./site ftp://host/www   upload changes, remove extras
 
 FTPS (TLS):
   ftp-client --tls explicit ls ftp://host/pub   AUTH TLS, then PBSZ 0 and PROT P: all data under TLS
@@ -114,8 +117,12 @@ enum Command {
         output: Option<PathBuf>,
         /// Continue a partial local file (REST); a full download if the server cannot resume. Regular
         /// files only.
-        #[arg(short = 'c', long = "continue")]
+        #[arg(short = 'c', long = "continue", conflicts_with = "segments")]
         resume: bool,
+        /// Fetch the file over N connections at once, each its own byte range (REST), written into
+        /// place. Regular files only.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        segments: Option<u16>,
     },
     /// Upload a file (into the URL's directory when it is one).
     #[command(
@@ -135,7 +142,24 @@ enum Command {
         /// The directory to list: ftp://[user[:password]@]host[:port][/path].
         #[arg(value_name = "URL")]
         url: String,
+        /// One normalised line per entry (type and mode, size, UTC time, name), read from MLSD when
+        /// the server offers it, else from LIST, whatever the server's format.
+        #[arg(short = 'l', long)]
+        long: bool,
     },
+    /// Copy a directory tree: server to here, or here to server with -R.
+    #[command(after_help = "\
+Examples:
+  ftp-client mirror ftp://host/pub ./pub                      download ./pub
+  ftp-client mirror --parallel 4 --only-newer ftp://host/pub ./pub   4 at once; only what changed
+  ftp-client mirror -R ./site ftp://host/www --delete         upload, removing remote extras
+  ftp-client mirror --dry-run --delete ftp://host/pub ./pub   print the plan, change nothing
+
+Only-newer copies a file when the destination lacks it, its size differs, or the source is newer
+(MLSD or MDTM times; downloaded files get the remote time). Broken transfers are retried with
+backoff (421, 426, timeouts, lost connections); downloads resume with REST. Links and special files
+are skipped. The exit code is 0 only if every file made it (6 otherwise).")]
+    Mirror(ftp_client::cli::mirror::MirrorArgs),
     /// Create a directory.
     #[command(after_help = "Example:\n  ftp-client mkdir ftp://host/incoming/new")]
     Mkdir {
@@ -315,7 +339,18 @@ fn one_shot(command: Command) -> Result<OneShot, Error> {
         Command::Get {
             url,
             output,
+            segments: Some(segments),
+            ..
+        } if segments > 1 => OneShot::SegmentedGet {
+            url: ftp_client::url::parse(&url)?,
+            output,
+            segments: usize::from(segments),
+        },
+        Command::Get {
+            url,
+            output,
             resume,
+            ..
         } => OneShot::Get {
             url: ftp_client::url::parse(&url)?,
             output,
@@ -325,7 +360,9 @@ fn one_shot(command: Command) -> Result<OneShot, Error> {
             file,
             url: ftp_client::url::parse(&url)?,
         },
-        Command::Ls { url } => OneShot::Ls(ftp_client::url::parse(&url)?),
+        Command::Ls { url, long: false } => OneShot::Ls(ftp_client::url::parse(&url)?),
+        Command::Ls { url, long: true } => OneShot::LsLong(ftp_client::url::parse(&url)?),
+        Command::Mirror(args) => OneShot::Mirror(args),
         Command::Mkdir { url } => OneShot::Mkdir(ftp_client::url::parse(&url)?),
         Command::Rmdir { url } => OneShot::Rmdir(ftp_client::url::parse(&url)?),
         Command::Rm { url } => OneShot::Rm(ftp_client::url::parse(&url)?),

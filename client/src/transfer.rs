@@ -227,6 +227,7 @@ impl Client {
         let (is_file, path) = match &command {
             Command::Retr(path) | Command::Stor(path) | Command::Appe(path) => (true, Some(path)),
             Command::List(listing) | Command::Nlst(listing) => (false, listing.path.as_ref()),
+            Command::Mlsd(path) => (false, path.as_ref()),
             other => {
                 return Err(Error::Usage(format!(
                     "{} does not use a data connection",
@@ -331,7 +332,7 @@ impl Client {
     async fn listing(&mut self, command: Command) -> Result<Vec<u8>> {
         let transfer = self.open_transfer(command, 0).await?;
         let mut out = Vec::new();
-        pump_down(transfer, AsyncSink(&mut out), "the listing", &mut |_| {}).await?;
+        pump_down(transfer, AsyncSink(&mut out), "the listing", |_| {}).await?;
         Ok(out)
     }
 }
@@ -383,7 +384,9 @@ pub(crate) async fn pump_down(
     mut transfer: Transfer<'_>,
     mut sink: impl Sink,
     sink_name: &str,
-    progress: &mut dyn FnMut(Progress),
+    // Generic, not `&mut dyn FnMut`: a listing's no-op callback keeps the future `Send` (pget's and
+    // mirror's sessions run on spawned tasks, and listing is part of opening a TLS upload).
+    mut progress: impl FnMut(Progress),
 ) -> Result<u64> {
     let mut buffer = vec![0u8; CHUNK];
     let mut filled = 0;

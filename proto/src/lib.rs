@@ -9,6 +9,7 @@
 //! - [`pathname`]: the quoted pathname of a 257 reply, both ways.
 //! - [`hostport`]: the address encodings of PORT/227 (RFC 959 §4.1.2), EPRT/229 (RFC 2428).
 //! - [`ascii`]: TYPE A line-end conversion as streaming converters, for either direction.
+//! - [`listing`]: directory listings (MLSD/MLST facts, UNIX `ls -l`, DOS/IIS) as [`listing::Entry`]s.
 //! - [`url`]: [`FtpUrl`], `ftp://` URLs with percent-decoding, as the client opens and the suite tests them.
 
 // In unit tests a panic is the failure report.
@@ -17,6 +18,7 @@
 pub mod ascii;
 pub mod command;
 pub mod hostport;
+pub mod listing;
 pub mod pathname;
 pub mod reply;
 pub mod reply_code;

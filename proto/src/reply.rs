@@ -155,6 +155,10 @@ impl Reply {
     pub fn is_intermediate(&self) -> bool {
         self.code / 100 == 3
     }
+    /// 4yz: transient negative completion; the same command may succeed later (RFC 959 §4.2.1).
+    pub fn is_transient(&self) -> bool {
+        self.code / 100 == 4
+    }
     /// 4yz or 5yz: a negative reply.
     pub fn is_negative(&self) -> bool {
         self.code >= 400

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use crate::storage::FaultPlan;
+pub use crate::storage::{FaultPlan, ReadCut};
 use crate::tls::TlsConfig;
 
 /// Everything a [`crate::Server`] needs to know. Paths and ranges here are already checked.

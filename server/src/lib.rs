@@ -48,6 +48,6 @@ mod storage;
 pub mod tls;
 pub mod xferlog;
 
-pub use config::{Config, FaultPlan, PortRange};
+pub use config::{Config, FaultPlan, PortRange, ReadCut};
 pub use server::{Server, StartError};
 pub use tls::{CertificateSource, TlsConfig};

@@ -6,9 +6,13 @@
 //! - [`oneshot`]: the `get`/`put`/`ls`/`mkdir`/`rmdir`/`rm`/`size`/`mdtm`/`chmod`/`rename`/`quote`
 //!   subcommands.
 //! - [`shell`]: the interactive shell (rustyline) and script mode.
+//! - [`mirror`]: `mirror` and `get --segments`/`pget` for both: arguments, plan and summary;
+//!   [`mirror_bars`]: its bars, one overall and one per active transfer.
 //! - [`progress`]: the indicatif bar, only on a terminal; [`notice`]: success lines, only on a terminal.
 
 pub mod login;
+pub mod mirror;
+pub mod mirror_bars;
 pub mod notice;
 pub mod oneshot;
 pub mod progress;

@@ -7,6 +7,7 @@ use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use crate::cli::login::{connect_and_login, LoginSources};
+use crate::cli::mirror::{login_for, one_shot_mirror, run_pget, MirrorArgs};
 use crate::cli::notice::{self, Notices};
 use crate::cli::progress::Bar;
 use crate::cli::shell::session::base_name;
@@ -30,6 +31,16 @@ pub enum OneShot {
         url: FtpUrl,
     },
     Ls(FtpUrl),
+    /// `ls -l`: the listing parsed (MLSD or LIST) and printed in one normalised form.
+    LsLong(FtpUrl),
+    /// `get --segments N` (N > 1): the URL's file over N sessions into `output`.
+    SegmentedGet {
+        url: FtpUrl,
+        output: Option<PathBuf>,
+        segments: usize,
+    },
+    /// `mirror [-R] SOURCE DEST`.
+    Mirror(MirrorArgs),
     Mkdir(FtpUrl),
     Rmdir(FtpUrl),
     Rm(FtpUrl),
@@ -70,13 +81,43 @@ pub async fn run(
     progress: bool,
     notices: Notices,
 ) -> Result<()> {
+    // The commands that open several sessions of their own.
+    match &command {
+        OneShot::Mirror(args) => {
+            return one_shot_mirror(args, sources, options, progress, notices)
+                .await
+                .map(drop)
+        }
+        OneShot::SegmentedGet {
+            url,
+            output,
+            segments,
+        } => {
+            let remote = needs_path(url, "file")?;
+            let local = output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(base_name(&remote)));
+            let login = login_for(url, sources, options)?;
+            return run_pget(&login, &remote, &local, *segments, progress, notices)
+                .await
+                .map(drop);
+        }
+        _ => {}
+    }
     let url = match &command {
         OneShot::Get { url, .. } | OneShot::Put { url, .. } => url,
-        OneShot::Ls(url) | OneShot::Mkdir(url) | OneShot::Rmdir(url) | OneShot::Rm(url) => url,
-        OneShot::Size(url) | OneShot::Mdtm(url) => url,
+        OneShot::Ls(url)
+        | OneShot::LsLong(url)
+        | OneShot::Mkdir(url)
+        | OneShot::Rmdir(url)
+        | OneShot::Rm(url)
+        | OneShot::Size(url)
+        | OneShot::Mdtm(url)
+        | OneShot::SegmentedGet { url, .. } => url,
         OneShot::Chmod { url, .. } | OneShot::Rename { url, .. } | OneShot::Quote { url, .. } => {
             url
         }
+        OneShot::Mirror(_) => return Err(Error::Usage("mirror takes two places".into())),
     };
     // Check the arguments before connecting, so a usage error costs no connection.
     match &command {
@@ -107,7 +148,8 @@ pub async fn run(
         OneShot::Put { file, .. } => {
             std::fs::metadata(file).map_err(|error| Error::local(file, error))?;
         }
-        OneShot::Ls(_) => {}
+        OneShot::Ls(_) | OneShot::LsLong(_) | OneShot::SegmentedGet { .. } | OneShot::Mirror(_) => {
+        }
     }
     let mut client = connect_and_login(url, sources, options).await?;
     let result = act(&mut client, &command, progress, notices).await;
@@ -189,6 +231,18 @@ async fn act(
             let listing = client.list((!path.is_empty()).then_some(path)).await?;
             print!("{listing}");
             Ok(())
+        }
+        OneShot::LsLong(url) => {
+            let path = url.path.trim_end_matches('/');
+            let entries = client.entries((!path.is_empty()).then_some(path)).await?;
+            let now = crate::mirror::tree::now_unix();
+            for entry in entries {
+                println!("{}", crate::listing::long_line(&entry, now));
+            }
+            Ok(())
+        }
+        OneShot::SegmentedGet { .. } | OneShot::Mirror(_) => {
+            Err(Error::Usage("runs on sessions of its own".into()))
         }
         OneShot::Mkdir(url) => {
             let created = client.mkdir(&needs_path(url, "directory")?).await?;

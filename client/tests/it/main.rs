@@ -5,6 +5,8 @@
 
 mod cli;
 mod library;
+mod mirror;
+mod mirror_cli;
 mod refused_get;
 mod scripted;
 mod shell_commands;

@@ -6,12 +6,13 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::io::AsyncWrite;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::{FileReader, Listing, Stat, Storage, StorageFuture, Upload};
+use super::{FileReader, FileSource, Listing, Stat, Storage, StorageFuture, Upload};
 use crate::jail::VirtualPath;
 
 /// Storage faults a test can inject; empty (no fault) by default.
@@ -19,12 +20,44 @@ use crate::jail::VirtualPath;
 pub struct FaultPlan {
     /// Writes to uploaded files fail with this error once this many bytes have been written.
     pub fail_writes_after: Option<(u64, io::ErrorKind)>,
+    /// Downloads break (a read error, so the server ends the transfer early) once this many bytes
+    /// were read from the file, for as many downloads as the count says; later ones go through. For
+    /// clients' retry and resume tests.
+    pub cut_reads: Option<ReadCut>,
+}
+
+/// How [`FaultPlan::cut_reads`] breaks downloads.
+#[derive(Debug, Clone)]
+pub struct ReadCut {
+    /// Bytes read before the break.
+    pub after: u64,
+    /// Downloads still to break; shared by every session, taken one per opened file.
+    pub remaining: Arc<AtomicUsize>,
+}
+
+impl ReadCut {
+    /// Breaks the next `times` downloads after `after` bytes.
+    pub fn new(after: u64, times: usize) -> ReadCut {
+        ReadCut {
+            after,
+            remaining: Arc::new(AtomicUsize::new(times)),
+        }
+    }
+
+    /// Takes one break if any is left.
+    fn take(&self) -> bool {
+        self.remaining
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok()
+    }
 }
 
 impl FaultPlan {
     /// True when no fault is planned.
     pub fn is_empty(&self) -> bool {
-        self.fail_writes_after.is_none()
+        self.fail_writes_after.is_none() && self.cut_reads.is_none()
     }
 }
 
@@ -57,7 +90,22 @@ impl Storage for FaultyStorage {
     /// reads would see every one.
     fn open_file(&self, path: &VirtualPath, offset: u64) -> StorageFuture<'static, FileReader> {
         let file = self.inner.open_file(path, offset);
-        Box::pin(async move { Ok(file.await?.buffered()) })
+        let cut = self.plan.cut_reads.clone();
+        Box::pin(async move {
+            let file = file.await?.buffered();
+            match cut {
+                Some(cut) if file.len.saturating_sub(offset) > cut.after && cut.take() => {
+                    Ok(FileReader {
+                        len: file.len,
+                        source: FileSource::Stream(Box::new(CutReader {
+                            inner: file.source.into_reader(),
+                            left: cut.after,
+                        })),
+                    })
+                }
+                _ => Ok(file),
+            }
+        })
     }
 
     fn open_listing(&self, path: &VirtualPath) -> StorageFuture<'static, Box<dyn Listing>> {
@@ -168,5 +216,32 @@ impl AsyncWrite for FaultyUpload {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// A file read that fails once `left` bytes have been read.
+struct CutReader {
+    inner: Box<dyn AsyncRead + Send + Unpin>,
+    left: u64,
+}
+
+impl AsyncRead for CutReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.left == 0 {
+            return Poll::Ready(Err(io::Error::other("injected read fault")));
+        }
+        let room = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(buf.remaining());
+        let mut limited = ReadBuf::new(buf.initialize_unfilled_to(room));
+        std::task::ready!(Pin::new(&mut self.inner).poll_read(cx, &mut limited))?;
+        let read = limited.filled().len();
+        buf.advance(read);
+        self.left -= read as u64;
+        Poll::Ready(Ok(()))
     }
 }

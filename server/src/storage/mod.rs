@@ -42,7 +42,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::config::Config;
 use crate::jail::VirtualPath;
 
-pub use faults::FaultPlan;
+pub use faults::{FaultPlan, ReadCut};
 pub use local::LocalStorage;
 
 /// What a storage operation returns: a future that owns everything it needs.

@@ -4,6 +4,7 @@
 //! Two lines are taken as typed instead: `!COMMAND` (for the local shell) and `quote RAW` (for the
 //! server).
 
+use crate::cli::mirror::MirrorArgs;
 pub use crate::cli::shell::setting::Setting;
 use crate::error::{Error, Result};
 
@@ -21,6 +22,16 @@ pub enum ShellCommand {
     },
     /// `ls`/`dir [PATH]`: the long listing.
     Ls(Option<String>),
+    /// `ls -l [PATH]`: the parsed listing, one normalised line per entry.
+    LsLong(Option<String>),
+    /// `mirror [-R] [OPTIONS] SOURCE DEST`: a tree either way.
+    Mirror(MirrorArgs),
+    /// `pget [-n N] REMOTE [LOCAL]`: one file over N sessions (`get --segments N`).
+    Pget {
+        remote: String,
+        local: Option<String>,
+        segments: usize,
+    },
     /// `nlist [PATH]`: names only.
     Nlist(Option<String>),
     Cd(String),
@@ -97,6 +108,16 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("ls", "[PATH]", "list a directory (long form); also `dir`"),
     ("dir", "[PATH]", "same as ls"),
     ("nlist", "[PATH]", "list names only"),
+    (
+        "mirror",
+        "[OPTIONS] SOURCE DEST",
+        "copy a tree here (or up with -R); --parallel N, --only-newer, --delete, --dry-run, --retries N",
+    ),
+    (
+        "pget",
+        "REMOTE [LOCAL]",
+        "download one file over several connections; -n N of them (default 4)",
+    ),
     ("cd", "PATH", "change the remote directory"),
     ("cdup", "", "go to the parent directory"),
     ("pwd", "", "print the remote directory"),
@@ -293,7 +314,39 @@ impl ShellCommand {
                 },
                 _ => return Err(usage("NAME [PASSWORD]")),
             },
+            "ls" | "dir" if args.first().is_some_and(|arg| arg == "-l") => match &args[1..] {
+                [] => ShellCommand::LsLong(None),
+                [path] => ShellCommand::LsLong(Some(path.clone())),
+                _ => return Err(usage("-l [PATH]")),
+            },
             "ls" | "dir" => ShellCommand::Ls(optional("[PATH]")?),
+            "mirror" => ShellCommand::Mirror(MirrorArgs::parse(args)?),
+            "pget" => {
+                let (segments, rest) = match args {
+                    [flag, count, rest @ ..] if flag == "-n" => {
+                        let count = count
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|count| (1..=64).contains(count))
+                            .ok_or_else(|| usage("[-n 1..64] REMOTE [LOCAL]"))?;
+                        (count, rest)
+                    }
+                    rest => (4, rest),
+                };
+                match rest {
+                    [remote] => ShellCommand::Pget {
+                        remote: remote.clone(),
+                        local: None,
+                        segments,
+                    },
+                    [remote, local] => ShellCommand::Pget {
+                        remote: remote.clone(),
+                        local: Some(local.clone()),
+                        segments,
+                    },
+                    _ => return Err(usage("[-n N] REMOTE [LOCAL]")),
+                }
+            }
             "nlist" => ShellCommand::Nlist(optional("[PATH]")?),
             "cd" => ShellCommand::Cd(one("PATH")?),
             "cdup" => none(ShellCommand::Cdup)?,

@@ -93,7 +93,11 @@ impl Session {
         let Some(client) = self.client.as_mut() else {
             return;
         };
-        let names = client.nlst(None).await.unwrap_or_default();
+        // Parsed entries, so that directories complete with a `/`; NLST when the listing fails.
+        let names = match client.entries(None).await {
+            Ok(entries) => entries.into_iter().map(completion_name).collect(),
+            Err(_) => client.nlst(None).await.unwrap_or_default(),
+        };
         if let Ok(mut slot) = cache.lock() {
             *slot = names;
         };
@@ -155,6 +159,33 @@ impl Session {
                 self.notices.say(format!("Logged in as {user}."));
             }
             ShellCommand::Ls(path) => print!("{}", self.client()?.list(path.as_deref()).await?),
+            ShellCommand::LsLong(path) => {
+                let entries = self.client()?.entries(path.as_deref()).await?;
+                let now = crate::mirror::tree::now_unix();
+                for entry in entries {
+                    println!("{}", crate::listing::long_line(&entry, now));
+                }
+            }
+            ShellCommand::Mirror(args) => self.mirror(&args).await?,
+            ShellCommand::Pget {
+                remote,
+                local,
+                segments,
+            } => {
+                let local = local.unwrap_or_else(|| base_name(&remote).to_string());
+                let remote = self.absolute(&remote).await?;
+                let login = self.login()?;
+                let (progress, notices) = (self.progress, self.notices);
+                crate::cli::mirror::run_pget(
+                    &login,
+                    &remote,
+                    Path::new(&local),
+                    segments,
+                    progress,
+                    notices,
+                )
+                .await?;
+            }
             ShellCommand::Nlist(path) => {
                 for name in self.client()?.nlst(path.as_deref()).await? {
                     println!("{name}");
@@ -271,6 +302,40 @@ impl Session {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// A [`crate::connect::Login`] for more sessions to the open connection's server.
+    fn login(&self) -> Result<crate::connect::Login> {
+        let url = self.url.as_ref().ok_or(Error::NotConnected)?;
+        crate::cli::mirror::login_for(url, &self.sources, self.options.clone())
+    }
+
+    /// `path` made absolute against the remote current directory, for other sessions.
+    async fn absolute(&mut self, path: &str) -> Result<String> {
+        if path.starts_with('/') {
+            return Ok(path.to_string());
+        }
+        let cwd = self.client()?.pwd().await?;
+        Ok(crate::mirror::tree::remote_join(&cwd, path))
+    }
+
+    /// `mirror`: the remote side is a path on this connection (relative to its current directory)
+    /// or a URL of the same server.
+    async fn mirror(&mut self, args: &crate::cli::mirror::MirrorArgs) -> Result<()> {
+        let (remote, local) = if args.reverse {
+            (&args.destination, &args.source)
+        } else {
+            (&args.source, &args.destination)
+        };
+        let remote = match crate::url::parse(remote) {
+            Ok(url) if remote.contains("://") => url.path.trim_end_matches('/').to_string(),
+            _ => self.absolute(remote.trim_end_matches('/')).await?,
+        };
+        let login = self.login()?;
+        let spec = args.spec(remote, PathBuf::from(local));
+        crate::cli::mirror::run_mirror(&login, &spec, self.progress, self.notices)
+            .await
+            .map(drop)
     }
 
     fn set_type(&mut self, transfer_type: TransferType) {
@@ -410,6 +475,14 @@ impl Session {
             Some(client) => client.quit().await,
             None => Ok(()),
         }
+    }
+}
+
+/// An entry's name as completion offers it: directories end in `/`.
+fn completion_name(entry: ftp_proto::listing::Entry) -> String {
+    match entry.kind {
+        ftp_proto::listing::EntryKind::Dir => format!("{}/", entry.name),
+        _ => entry.name,
     }
 }
 
