@@ -40,6 +40,7 @@ PROFILE_FLAG=$([ "$PROFILE" = release ] && echo --release || true)
 cargo build -q $PROFILE_FLAG -p ftp-server -p ftp-bench
 BIN=${CARGO_TARGET_DIR:-$REPO/target}/$PROFILE
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ftp-soak.XXXXXX")
+chmod 755 "$WORK"
 SERVER_PID=
 cleanup() {
   if [ "$SERVER" = ours ] && [ -n "$SERVER_PID" ]; then
@@ -72,10 +73,12 @@ elif [ "$SERVER" = ours ]; then
 elif [ "$SERVER" = vsftpd ]; then
   [ "$(id -u)" = 0 ] || { echo "soak: vsftpd needs root" >&2; exit 2; }
   scripts/interop/install.sh vsftpd >&2
+  # A run directory of its own: another vsftpd started by the interop scripts may be running.
+  export FTP_INTEROP_RUN=$WORK/interop-run
   export FTP_INTEROP_MAX_CLIENTS=500 FTP_INTEROP_PASV_COUNT=2000
   scripts/interop/start.sh vsftpd "$WORK/vsftpd" >/dev/null
   # shellcheck disable=SC1091
-  . "${FTP_INTEROP_RUN:-/tmp/ftp-interop/run}/vsftpd.env"
+  . "$FTP_INTEROP_RUN/vsftpd.env"
   ROOT=$WRITABLE_DIR
   ARGS+=(--label vsftpd)
 else

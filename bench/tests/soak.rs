@@ -1,7 +1,7 @@
 //! `ftp-bench soak` through the library against this project's server in-process: a short seeded soak
 //! is clean; and a "vandal" that truncates uploaded files and corrupts a download file on disk while
-//! the soak runs (what a server that keeps partial files or serves wrong bytes would leave) makes it
-//! report anomalies, so the checks can fail.
+//! the soak runs, and leaves a temporary file behind (what a server that keeps partial files, serves
+//! wrong bytes or forgets its temporaries would do) makes it report anomalies, so the checks can fail.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -46,7 +46,8 @@ async fn a_short_seeded_soak_against_our_server_finds_nothing() {
         .contains("uploads confirmed (226)         | 0 "));
 }
 
-/// Truncates every uploaded file it sees and flips a byte of download file 3, until stopped.
+/// Truncates every uploaded file it sees, flips a byte of download file 3 and leaves a temporary
+/// file, until stopped.
 async fn vandal(dir: &Path) {
     let mut corrupted_download = false;
     for _ in 0..2000 {
@@ -60,6 +61,10 @@ async fn vandal(dir: &Path) {
                     }
                 }
             }
+        }
+        if dir.is_dir() && !dir.join(".leftover.part").exists() {
+            // What a server that forgets its temporary files leaves behind.
+            std::fs::write(dir.join(".leftover.part"), b"half").unwrap();
         }
         let download = dir.join("dl/3.bin");
         if !corrupted_download {

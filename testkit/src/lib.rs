@@ -1,5 +1,6 @@
 //! `ftp-testkit`: what the tests of every crate share, so that they read like the protocol (model: h2's
-//! `support` crate). Dev-only: no crate depends on it outside `[dev-dependencies]`.
+//! `support` crate). Dev-only, with one exception: `ftp-bench soak`
+//! drives its sessions through the fault [`proxy`].
 //!
 //! - [`server`]: this project's server in-process on `127.0.0.1:0` with a temporary root
 //!   ([`TestServer`]), or the built binary started with `--port 0` ([`spawn_listening`]).

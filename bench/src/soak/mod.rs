@@ -17,7 +17,7 @@ pub mod report;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ftp_proto::Command;
@@ -141,7 +141,8 @@ pub async fn run(config: &SoakConfig) -> Result<SoakOutcome, BenchError> {
 
     let next = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicU64::new(0));
-    let ledgers = Arc::new(Mutex::new(Vec::new()));
+    let (ledgers, finished) = tokio::sync::mpsc::unbounded_channel();
+    let checker = tokio::spawn(check_sessions(disk_dir.clone(), finished));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..config.concurrency.max(1) {
         let worker = Worker {
@@ -151,7 +152,7 @@ pub async fn run(config: &SoakConfig) -> Result<SoakOutcome, BenchError> {
             downloads: downloads.clone(),
             next: Arc::clone(&next),
             done: Arc::clone(&done),
-            ledgers: Arc::clone(&ledgers),
+            ledgers: ledgers.clone(),
             started,
         };
         workers.spawn(worker.run());
@@ -178,10 +179,14 @@ pub async fn run(config: &SoakConfig) -> Result<SoakOutcome, BenchError> {
     }
     let minutes = started.elapsed().as_secs_f64() / 60.0;
 
-    // Sessions cut by faults may leave the server finishing a transfer for a moment.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let ledgers = std::mem::take(&mut *ledgers.lock().map_err(|_| poisoned())?);
-    check_disk(&disk_dir, &ledgers, &mut tally);
+    drop(ledgers);
+    match checker.await {
+        Ok(disk_tally) => tally.merge(disk_tally),
+        Err(error) => tally
+            .anomalies
+            .push(format!("soak worker failed | the disk checker: {error}")),
+    }
+    check_no_strays(&disk_dir, &mut tally);
     check_alive(config, &mut tally).await;
     let mut footprint = Footprint::default();
     if let (Some(pid), Some(baseline)) = (config.server_pid, baseline) {
@@ -205,10 +210,6 @@ pub async fn run(config: &SoakConfig) -> Result<SoakOutcome, BenchError> {
         table,
         anomalies: tally.anomalies.len(),
     })
-}
-
-fn poisoned() -> BenchError {
-    BenchError::Protocol("a soak worker panicked while holding the ledgers".into())
 }
 
 /// Makes the soak directory (over FTP, so the server owns it) and the download files (on disk).
@@ -261,17 +262,34 @@ async fn prepare(
     Ok(contents)
 }
 
-/// Compares every ledger with the disk, and looks for files nobody put there (leftover temporaries).
-fn check_disk(disk_dir: &Path, ledgers: &[Ledger], tally: &mut Tally) {
-    let mut known = std::collections::BTreeSet::new();
-    for ledger in ledgers {
+/// A session's files are checked this long after it ended: a transfer the client cut may take the
+/// server a moment to wind up (the proxy's stalls last up to 3 s).
+const CHECK_DELAY: Duration = Duration::from_secs(10);
+
+/// Checks each finished session's ledger against the disk, [`CHECK_DELAY`] after it ended, then deletes
+/// its files, so that a long soak keeps checking as it goes and never fills the disk.
+async fn check_sessions(
+    disk_dir: PathBuf,
+    mut finished: tokio::sync::mpsc::UnboundedReceiver<(Instant, Ledger)>,
+) -> Tally {
+    let mut tally = Tally::default();
+    while let Some((ended, ledger)) = finished.recv().await {
+        tokio::time::sleep_until((ended + CHECK_DELAY).into()).await;
         let mut verified = 0;
         tally
             .anomalies
-            .extend(ledger.check(disk_dir, &mut verified));
+            .extend(ledger.check(&disk_dir, &mut verified));
         tally.disk_bytes_verified += verified;
-        known.extend(ledger.names().cloned());
+        for name in ledger.names() {
+            let _ = std::fs::remove_file(disk_dir.join(name));
+        }
     }
+    tally
+}
+
+/// Every session's files were deleted once checked: a file left in the soak directory is one no
+/// session put there (a leftover temporary, or an upload the server completed long after its session).
+fn check_no_strays(disk_dir: &Path, tally: &mut Tally) {
     let Ok(entries) = std::fs::read_dir(disk_dir) else {
         tally.anomalies.push(format!(
             "soak directory unreadable | cannot list {}",
@@ -281,10 +299,9 @@ fn check_disk(disk_dir: &Path, ledgers: &[Ledger], tally: &mut Tally) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if is_file && !known.contains(&name) {
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
             tally.anomalies.push(format!(
-                "stray file | {name}: a file no session uploaded (a leftover temporary or partial file)"
+                "stray file | {name}: a file no session left there (a leftover temporary or partial file)"
             ));
         }
     }
@@ -319,7 +336,7 @@ struct Worker {
     downloads: Vec<Content>,
     next: Arc<AtomicU64>,
     done: Arc<AtomicU64>,
-    ledgers: Arc<Mutex<Vec<Ledger>>>,
+    ledgers: tokio::sync::mpsc::UnboundedSender<(Instant, Ledger)>,
     started: Instant,
 }
 
@@ -373,9 +390,8 @@ impl Worker {
                     ));
                 }
             }
-            if let Ok(mut ledgers) = self.ledgers.lock() {
-                ledgers.push(ledger);
-            }
+            // Only fails once the checker is gone, which happens only after every worker ended.
+            let _ = self.ledgers.send((Instant::now(), ledger));
             self.done.fetch_add(1, Ordering::Relaxed);
         }
     }
