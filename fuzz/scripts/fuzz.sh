@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 if [ "${1:-}" = --smoke ]; then
-  exec cargo run -q --release -p ftp-fuzz -- --seconds 5 --seed 20261205
+  # The debug build: `just test` has just compiled it.
+  exec cargo run -q -p ftp-fuzz -- --seconds 5 --seed 20261205
 fi
 TARGET=${1:?usage: fuzz.sh TARGET [SECS]   (TARGET: command reply hostport tftp chat)}
 SECS=${2:-60}
