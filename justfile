@@ -20,7 +20,7 @@ interop-servers:
     bash scripts/interop/smoke.sh
 
 # Every interop check against third-party servers and clients, as CI runs them (needs root and apt; a few minutes).
-interop: interop-servers interop-client interop-udp interop-conformance interop-tls
+interop: interop-servers interop-client interop-udp interop-conformance interop-tls interop-client-conformance
 
 # Check our server's FTPS with curl, lftp and Python ftplib on loopback; prints a PASS/FAIL table (root for apt).
 interop-tls:
@@ -28,7 +28,8 @@ interop-tls:
 
 # Checks: login, ls, mkdir, put, get byte-exact, resume, active mode, shell script, rm, rmdir.
 
-# Run ftp-client against vsftpd, pure-ftpd and proftpd; prints a PASS/FAIL table (needs root).
+# Run ftp-client against vsftpd, pure-ftpd and proftpd, plain and with TLS required (explicit; implicit
+# where offered); prints a PASS/FAIL table per server and mode (needs root).
 interop-client:
     bash client/scripts/interop.sh
 
@@ -83,8 +84,15 @@ fuzz-smoke:
 conformance *ARGS:
     bash conformance/scripts/conformance.sh {{ARGS}}
 
-# Writes docs/conformance-matrix.md; fails on a failure not in conformance/known-deviations.toml.
+# Writes docs/conformance-matrix.md and .html: each server plaintext and FTPS, profiles rfc and brief,
+# --repeat 3; fails on a failure not in conformance/known-deviations.toml (about 4-5 minutes).
 
-# Build the conformance matrix of vsftpd, pure-ftpd, proftpd and ours, with progress (needs root).
+# Build the conformance matrix of vsftpd, pure-ftpd, proftpd and ours, plain and FTPS (needs root).
 interop-conformance:
     bash conformance/scripts/matrix.sh
+
+# Writes docs/client-conformance-matrix.md; fails on a client failure not in conformance/known-deviations.toml.
+
+# Judge ftp-client, curl and lftp with `ftp-conformance client` (scripted servers on loopback; root for apt).
+interop-client-conformance:
+    bash conformance/scripts/client-matrix.sh

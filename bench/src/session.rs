@@ -6,12 +6,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use ftp_client::tls::TlsSession;
 use ftp_proto::{
     hostport, AuthMechanism, Command, EpsvArg, ProtectionLevel, Reply, ReplyParser, TransferType,
 };
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 
 use crate::error::{within, BenchError};
 use crate::progress::Progress;
@@ -25,7 +25,7 @@ const MAX_REPLY_LINE: u64 = 64 * 1024;
 pub struct Session {
     control: BufReader<Stream>,
     /// This session's TLS client, with its own session cache, once AUTH TLS succeeded.
-    tls: Option<TlsConnector>,
+    tls: Option<TlsSession>,
     peer: SocketAddr,
     timeout: Duration,
     use_epsv: bool,
@@ -85,11 +85,11 @@ impl Session {
         let Stream::Plain(tcp) = self.control.into_inner() else {
             return Err(BenchError::Protocol("AUTH TLS: already under TLS".into()));
         };
-        let connector = tls.connector();
-        let stream = tls::handshake(&connector, tcp, self.peer, self.timeout, "control").await?;
+        let session = tls.session(self.peer)?;
+        let stream = tls::handshake(&session, tcp, self.timeout, "control").await?;
         Ok(Session {
             control: BufReader::with_capacity(8 * 1024, stream),
-            tls: Some(connector),
+            tls: Some(session),
             ..self
         })
     }
@@ -227,8 +227,8 @@ impl Session {
     /// command with 150 (a server may accept the TCP connection before, but handshakes after it).
     async fn protect(&self, data: Stream) -> Result<Stream, BenchError> {
         match (&self.tls, data) {
-            (Some(connector), Stream::Plain(tcp)) => {
-                tls::handshake(connector, tcp, self.peer, self.timeout, "data connection").await
+            (Some(session), Stream::Plain(tcp)) => {
+                tls::handshake(session, tcp, self.timeout, "data connection").await
             }
             (_, data) => Ok(data),
         }
@@ -267,7 +267,7 @@ impl Session {
                 progress.inc(n as u64);
             }
         }
-        data.finish_download(self.timeout).await;
+        tls::finish_download(data, self.timeout).await;
         self.expect_completion(&shown).await?;
         Ok((bytes, lines))
     }
@@ -303,8 +303,7 @@ impl Session {
                 progress.inc(chunk.len() as u64);
             }
         }
-        data.finish_upload(self.timeout, &format!("STOR {path}"))
-            .await?;
+        tls::finish_upload(data, self.timeout, &format!("STOR {path}")).await?;
         self.expect_completion(&format!("STOR {path}")).await?;
         Ok(())
     }

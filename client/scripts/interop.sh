@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Interop: run ftp-client's one-shot commands (and a short shell script) against vsftpd, pure-ftpd
-# and proftpd on loopback, using scripts/interop/{install,start,stop}.sh. Prints a PASS/FAIL table,
-# one row per server with the first failing step; exits non-zero if any server failed.
+# and proftpd on loopback, using scripts/interop/{install,start,stop}.sh, each in plain FTP and with
+# TLS required: explicit FTPS (AUTH TLS; --tls explicit) on all three, implicit FTPS (ftps://) on
+# vsftpd and proftpd (Debian's pure-ftpd has none). The client trusts the CA start.sh made
+# (--ca-file), so certificates are checked. Prints a PASS/FAIL table, one row per server and mode
+# with the first failing step; exits non-zero if any failed.
 #
 #   client/scripts/interop.sh [NAME...]        default: vsftpd pure-ftpd proftpd
+#   FTP_CLIENT_INTEROP_MODES="plain explicit implicit"   the default; any subset
 #
 # Needs root (the server scripts do). Servers run in this script's own run directory, so servers
 # started by hand or by other scripts are left alone, and a trap stops ours on every exit path.
@@ -34,9 +38,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+MODES=(${FTP_CLIENT_INTEROP_MODES:-plain explicit implicit})
+# The client's TLS arguments for the current mode (set per run below).
+TLS_ARGS=()
+
 # One client call, bounded in time; its output goes to the server's log.
 ftpc() {
-  timeout 120 "$CLIENT" --timeout 20 "$@" >>"$LOG" 2>&1 </dev/null
+  timeout 120 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" "$@" >>"$LOG" 2>&1 </dev/null
 }
 
 # Runs the steps against one server; echoes the first failing step, or nothing.
@@ -51,7 +59,7 @@ check_server() {
   ftpc mkdir "$base/$dir" || { echo "mkdir"; return; }
   ftpc put "$work/data.bin" "$base/$dir/" || { echo "put"; return; }
   ftpc put "$work/empty.bin" "$base/$dir/" || { echo "put 0-byte"; return; }
-  timeout 120 "$CLIENT" --timeout 20 ls "$base/$dir" >"$work/ls.txt" 2>>"$LOG" </dev/null &&
+  timeout 120 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" ls "$base/$dir" >"$work/ls.txt" 2>>"$LOG" </dev/null &&
     grep -q "data.bin" "$work/ls.txt" && grep -q "empty.bin" "$work/ls.txt" || { echo "ls after put"; return; }
   ftpc get "$base/$dir/data.bin" -o "$work/got.bin" || { echo "get"; return; }
   [ "$(sha256sum <"$work/got.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get sha256"; return; }
@@ -61,52 +69,86 @@ check_server() {
   [ "$(sha256sum <"$work/got.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get -c sha256"; return; }
   ftpc --active get "$base/$dir/data.bin" -o "$work/active.bin" || { echo "active get"; return; }
   [ "$(sha256sum <"$work/active.bin" | cut -d' ' -f1)" = "$want" ] || { echo "active get sha256"; return; }
-  # The shell in script mode: cd, rename, nlist, mget, then clean up through it.
+  # The shell in script mode: cd, rename, nlist, mget, size, mdtm, quote, lpwd.
   (cd "$work" && mkdir -p shell && cd shell &&
-    printf 'cd %s\nrename data.bin renamed.bin\nnlist\nmget renamed*\npwd\n' "$dir" |
-    timeout 120 "$CLIENT" --timeout 20 "$base/" >>"$LOG" 2>&1) || { echo "shell script"; return; }
+    printf 'cd %s\nrename data.bin renamed.bin\nnlist\nmget renamed*\npwd\nsize renamed.bin\nmdtm renamed.bin\nquote NOOP\nlpwd\n' "$dir" |
+    timeout 120 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" "$base/" >>"$LOG" 2>&1) || { echo "shell script"; return; }
   [ "$(sha256sum <"$work/shell/renamed.bin" | cut -d' ' -f1)" = "$want" ] || { echo "shell mget sha256"; return; }
   ftpc rm "$base/$dir/renamed.bin" || { echo "rm"; return; }
   ftpc rm "$base/$dir/empty.bin" || { echo "rm 0-byte"; return; }
   ftpc rmdir "$base/$dir" || { echo "rmdir"; return; }
 }
 
+# The TLS variant start.sh takes for a mode, or nothing when the server does not offer it.
+server_tls() {
+  case "$2" in
+    plain) echo 0 ;;
+    explicit) echo 1 ;;
+    implicit) if [ -f "$REPO/fixtures/interop/$1/implicit.conf" ]; then echo implicit; fi ;;
+  esac
+}
+
 declare -A RESULT
+ROWS=()
 failed=0
 for name in "${SERVERS[@]}"; do
-  work="$SCRATCH/$name-work"
-  mkdir -p "$work"
-  LOG="$SCRATCH/$name.log"
-  : >"$LOG"
-  echo "== $name"
-  if ! url="$("$INTEROP/start.sh" "$name" "$SCRATCH/$name-root" 2>>"$LOG")"; then
-    RESULT[$name]="FAIL (server did not start)"
-    failed=1
-    continue
-  fi
-  step="$(check_server "$name" "$url" "$work")"
-  # A missing file must give the documented "not found" code (5).
-  if [ -z "$step" ]; then
-    set +e
-    timeout 60 "$CLIENT" --timeout 20 get "${url%/}/no-such-file.bin" -o "$work/x" >>"$LOG" 2>&1 </dev/null
-    code=$?
-    set -e
-    [ "$code" -eq 5 ] || step="missing file exit code $code (want 5)"
-  fi
-  "$INTEROP/stop.sh" "$name" >/dev/null 2>&1 || true
-  if [ -z "$step" ]; then
-    RESULT[$name]="PASS"
-  else
-    RESULT[$name]="FAIL at: $step"
-    failed=1
-    echo "---- $name log (last 40 lines)"
-    tail -n 40 "$LOG"
-  fi
+  for mode in "${MODES[@]}"; do
+    row="$name $mode"
+    ROWS+=("$row")
+    tls="$(server_tls "$name" "$mode")"
+    if [ -z "$tls" ]; then
+      RESULT[$row]="n/a (not offered)"
+      continue
+    fi
+    work="$SCRATCH/$name-$mode-work"
+    mkdir -p "$work"
+    LOG="$SCRATCH/$name-$mode.log"
+    : >"$LOG"
+    echo "== $name ($mode)"
+    if ! url="$(FTP_INTEROP_TLS="$tls" "$INTEROP/start.sh" "$name" "$SCRATCH/$name-$mode-root" 2>>"$LOG")"; then
+      RESULT[$row]="FAIL (server did not start)"
+      failed=1
+      continue
+    fi
+    TLS_ARGS=()
+    if [ "$mode" != plain ]; then
+      # shellcheck disable=SC1090
+      cert="$(. "$FTP_INTEROP_RUN/$name.env" && echo "$CERT")"
+      TLS_ARGS=(--ca-file "$cert")
+      if [ "$mode" = explicit ]; then TLS_ARGS+=(--tls explicit); fi
+    fi
+    step="$(check_server "$name" "$url" "$work")"
+    # A missing file must give the documented "not found" code (5).
+    if [ -z "$step" ]; then
+      set +e
+      timeout 60 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" get "${url%/}/no-such-file.bin" -o "$work/x" >>"$LOG" 2>&1 </dev/null
+      code=$?
+      set -e
+      [ "$code" -eq 5 ] || step="missing file exit code $code (want 5)"
+    fi
+    # TLS required: the same server refuses a plain client, and the client says why (exit 1, 3 or 4).
+    if [ -z "$step" ] && [ "$mode" = explicit ]; then
+      set +e
+      timeout 60 "$CLIENT" --timeout 20 ls "${url%/}/" >>"$LOG" 2>&1 </dev/null
+      code=$?
+      set -e
+      [ "$code" -ne 0 ] || step="a plain client was let in"
+    fi
+    "$INTEROP/stop.sh" "$name" >/dev/null 2>&1 || true
+    if [ -z "$step" ]; then
+      RESULT[$row]="PASS"
+    else
+      RESULT[$row]="FAIL at: $step"
+      failed=1
+      echo "---- $name ($mode) log (last 40 lines)"
+      tail -n 40 "$LOG"
+    fi
+  done
 done
 
 echo
-printf '%-10s %s\n' "server" "ftp-client result"
-for name in "${SERVERS[@]}"; do
-  printf '%-10s %s\n' "$name" "${RESULT[$name]}"
+printf '%-10s %-9s %s\n' "server" "mode" "ftp-client result"
+for row in "${ROWS[@]}"; do
+  printf '%-10s %-9s %s\n' ${row} "${RESULT[$row]}"
 done
 exit "$failed"

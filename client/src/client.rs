@@ -5,11 +5,12 @@
 
 use std::time::Duration;
 
-use ftp_proto::{pathname, Command, Reply, ReplyCode, Verb};
+use ftp_proto::{pathname, AuthMechanism, Command, Reply, ReplyCode, Verb};
 
 use crate::control::{Control, Transcript};
 use crate::data::{DataMode, Fallbacks};
 use crate::error::{Error, Result};
+use crate::tls::{TlsMode, TlsOptions, TlsSession};
 
 /// How transfers are represented on the wire (RFC 959 §3.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub struct Options {
     pub transfer_type: TransferType,
     /// Where the dialogue goes (`-v`); `None` to keep quiet.
     pub transcript: Option<Transcript>,
+    /// FTPS: when to use TLS and which certificates to trust.
+    pub tls: TlsOptions,
 }
 
 impl Default for Options {
@@ -38,6 +41,7 @@ impl Default for Options {
             mode: DataMode::Passive,
             transfer_type: TransferType::Binary,
             transcript: None,
+            tls: TlsOptions::default(),
         }
     }
 }
@@ -49,14 +53,27 @@ pub struct Client {
     pub(crate) fallbacks: Fallbacks,
     /// The TYPE the server was last told, so that TYPE is sent only when it changes.
     pub(crate) sent_type: Option<TransferType>,
+    /// The TLS client of the control connection, when it is under TLS; data connections use it too.
+    pub(crate) tls: Option<TlsSession>,
+    /// PBSZ 0 and PROT P were accepted: data connections are TLS.
+    pub(crate) data_protected: bool,
     greeting: Reply,
 }
 
 impl Client {
-    /// Connects and reads the greeting (waiting through a 120 "ready in a moment").
+    /// Connects and reads the greeting (waiting through a 120 "ready in a moment"), then takes the
+    /// control connection under TLS as `options.tls` asks: at once (implicit), or with AUTH TLS.
     pub async fn connect(host: &str, port: u16, options: Options) -> Result<Client> {
+        let mode = options.tls.mode;
+        let session = match mode {
+            TlsMode::Off => None,
+            _ => Some(TlsSession::new(&options.tls, host)?),
+        };
         let mut control = Control::connect(host, port, options.timeout).await?;
         control.set_transcript(options.transcript.clone());
+        if let (TlsMode::Implicit, Some(session)) = (mode, &session) {
+            control = control.start_tls(session).await?;
+        }
         let mut greeting = control.reply().await?;
         if greeting.code == ReplyCode::ServiceReadySoon {
             greeting = control.reply().await?;
@@ -67,13 +84,26 @@ impl Client {
                 reply: greeting,
             });
         }
+        let (control, tls) = match (mode, session) {
+            (TlsMode::Explicit | TlsMode::Auto, Some(session)) => {
+                auth_tls(control, session, mode, options.tls.fallback).await?
+            }
+            (_, session) => (control, session),
+        };
         Ok(Client {
             control,
             options,
             fallbacks: Fallbacks::default(),
             sent_type: None,
+            tls,
+            data_protected: false,
             greeting,
         })
+    }
+
+    /// Whether the control connection is under TLS.
+    pub fn is_tls(&self) -> bool {
+        self.control.is_tls()
     }
 
     /// The 220 greeting.
@@ -133,7 +163,7 @@ impl Client {
     }
 
     /// Sends `command` and wants a reply with one of `codes`; 550 becomes [`Error::NotFound`] on `path`.
-    async fn expect_on(
+    pub(crate) async fn expect_on(
         &mut self,
         command: Command,
         codes: &[u16],
@@ -260,6 +290,36 @@ impl Client {
         self.control.shutdown().await;
         result
     }
+}
+
+/// AUTH TLS and the handshake. Under [`TlsMode::Auto`] with `fallback`, a refusal leaves the session
+/// in plain FTP (said in the transcript); otherwise it is an error.
+async fn auth_tls(
+    mut control: Control,
+    session: TlsSession,
+    mode: TlsMode,
+    fallback: bool,
+) -> Result<(Control, Option<TlsSession>)> {
+    let reply = control.command(&Command::Auth(AuthMechanism::Tls)).await?;
+    if reply.code == 234 {
+        let control = control.start_tls(&session).await?;
+        return Ok((control, Some(session)));
+    }
+    if mode == TlsMode::Auto && fallback {
+        control.note(&format!(
+            "-- AUTH TLS refused ({}): going on WITHOUT TLS, as --tls-fallback allows",
+            reply.code
+        ));
+        return Ok((control, None));
+    }
+    let advice = match mode {
+        TlsMode::Auto => "; --tls-fallback allows plain FTP then (passwords and data in the clear)",
+        _ => "; the server may offer implicit FTPS (ftps://) instead, or none",
+    };
+    Err(Error::Tls(format!(
+        "the server refused AUTH TLS: {}{advice}",
+        crate::error::quote(&reply)
+    )))
 }
 
 /// The error for a refused command: 550 (and 450) on a named path is "not found".

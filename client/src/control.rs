@@ -2,7 +2,9 @@
 //!
 //! Replies are assembled with the shared [`ftp_proto::ReplyParser`], so a multi-line reply of any length
 //! is read to its closing line. A 421 is the server closing the session (RFC 959 §4.2.1): it becomes
-//! [`Error::ServiceClosing`] wherever it shows up, answered or unsolicited.
+//! [`Error::ServiceClosing`] wherever it shows up, answered or unsolicited. The connection is plain
+//! TCP until [`Control::start_tls`] puts it under TLS (after AUTH TLS's 234, or at once for implicit
+//! FTPS).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,10 +12,11 @@ use std::time::Duration;
 
 use ftp_proto::{Command, Reply, ReplyCode, ReplyParser};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
 use crate::error::{Error, Result};
+use crate::stream::Stream;
+use crate::tls::TlsSession;
 
 /// A longer reply line than this is cut (it is still read to its end), so a hostile server cannot make
 /// the client buffer without bound.
@@ -26,8 +29,9 @@ pub type Transcript = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// One control connection.
 pub struct Control {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    /// Replies are read through the buffer, commands written to the stream beneath it (a command
+    /// is only sent once the previous reply was read whole).
+    reader: BufReader<Stream>,
     timeout: Duration,
     transcript: Option<Transcript>,
     peer: SocketAddr,
@@ -50,15 +54,46 @@ impl Control {
         };
         let peer = stream.peer_addr().map_err(Error::ConnectionLost)?;
         let local = stream.local_addr().map_err(Error::ConnectionLost)?;
-        let (read, writer) = stream.into_split();
         Ok(Control {
-            reader: BufReader::new(read),
-            writer,
+            reader: BufReader::new(Stream::Plain(stream)),
             timeout,
             transcript: None,
             peer,
             local,
         })
+    }
+
+    /// Runs the TLS handshake on this connection: after AUTH TLS's 234, or first thing for implicit
+    /// FTPS. Bytes the server sent after the 234 and before the handshake are refused: an attacker
+    /// could have injected them into the plain stream.
+    pub async fn start_tls(self, tls: &TlsSession) -> Result<Control> {
+        if !self.reader.buffer().is_empty() {
+            return Err(Error::Tls(
+                "the server sent more after its 234 reply to AUTH TLS, before the TLS handshake"
+                    .into(),
+            ));
+        }
+        let Stream::Plain(tcp) = self.reader.into_inner() else {
+            return Err(Error::Tls(
+                "the control connection is under TLS already".into(),
+            ));
+        };
+        let stream = tls
+            .handshake(tcp, self.timeout, "the control connection")
+            .await?;
+        let control = Control {
+            reader: BufReader::new(stream),
+            ..self
+        };
+        if let Some(description) = control.reader.get_ref().tls_description() {
+            control.note(&format!("-- control connection under TLS: {description}"));
+        }
+        Ok(control)
+    }
+
+    /// Whether the control connection is under TLS.
+    pub fn is_tls(&self) -> bool {
+        self.reader.get_ref().is_tls()
     }
 
     /// The server's address on this connection: where passive data connections go.
@@ -117,7 +152,7 @@ impl Control {
         self.note(&format!("-> {shown}"));
         let mut wire = line.to_vec();
         wire.extend_from_slice(b"\r\n");
-        let writing = self.writer.write_all(&wire);
+        let writing = self.reader.get_mut().write_all(&wire);
         match tokio::time::timeout(self.timeout, writing).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(Error::ConnectionLost(error)),
@@ -207,8 +242,9 @@ impl Control {
         self.reply().await
     }
 
-    /// Closes the write side so the server sees EOF.
+    /// Closes the write side so the server sees EOF (under TLS: close_notify first).
     pub async fn shutdown(&mut self) {
-        let _ = self.writer.shutdown().await;
+        let timeout = self.timeout;
+        let _ = tokio::time::timeout(timeout, self.reader.get_mut().shutdown()).await;
     }
 }

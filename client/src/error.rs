@@ -16,7 +16,8 @@ pub mod exit {
     pub const REFUSED: i32 = 1;
     /// Bad command line, URL or shell command.
     pub const USAGE: i32 = 2;
-    /// Could not connect, the connection was lost or closed (421), a timeout, or an unreadable reply.
+    /// Could not connect, the connection was lost or closed (421), a timeout, an unreadable reply, or
+    /// TLS failed (refused AUTH TLS, untrusted certificate, failed handshake).
     pub const CONNECTION: i32 = 3;
     /// The server refused the login (530, 532).
     pub const LOGIN: i32 = 4;
@@ -45,6 +46,10 @@ pub enum Error {
     /// The server said it is closing the control connection (421), solicited or not.
     #[error("the connection was closed: {}", quote(.0))]
     ServiceClosing(Reply),
+    /// TLS could not be set up or broke: a refused AUTH TLS, an untrusted certificate, a failed
+    /// handshake on the control or a data connection.
+    #[error("{0}")]
+    Tls(String),
     /// No reply (or no data) within the timeout.
     #[error("timed out {0}")]
     Timeout(String),
@@ -84,6 +89,7 @@ impl Error {
             | Error::ServiceClosing(_)
             | Error::Timeout(_)
             | Error::Protocol(_)
+            | Error::Tls(_)
             | Error::NotConnected => exit::CONNECTION,
             Error::LoginDenied(_) => exit::LOGIN,
             Error::NotFound { .. } => exit::NOT_FOUND,

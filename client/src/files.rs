@@ -1,4 +1,5 @@
-//! Whole-file transfers between local paths and the server: `get` (with `-c` resume) and `put`.
+//! Whole-file transfers between local paths and the server: `get` (with `-c` resume), `put` and
+//! `append`.
 //!
 //! The local file is opened only once the server has accepted RETR (its 150 and the data connection):
 //! a refused `get` (550, 530, 425...) creates no file and leaves an existing one as it was, resume or
@@ -129,6 +130,29 @@ impl Client {
         remote: &str,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<u64> {
+        self.upload_file(local, ftp_proto::Command::Stor(remote.into()), progress)
+            .await
+    }
+
+    /// Appends `local` to `remote` (APPE; the server creates `remote` if it is missing). Returns
+    /// the bytes sent.
+    pub async fn append_file(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<u64> {
+        self.upload_file(local, ftp_proto::Command::Appe(remote.into()), progress)
+            .await
+    }
+
+    /// STOR or APPE of a whole local file.
+    async fn upload_file(
+        &mut self,
+        local: &Path,
+        command: ftp_proto::Command,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<u64> {
         let path = PathBuf::from(local);
         let opened = blocking(move || {
             let file = File::open(&path)?;
@@ -140,10 +164,9 @@ impl Client {
         })
         .await;
         let (file, len) = opened.map_err(|error| Error::local(local, error))?;
-        let mut transfer = self
-            .open_transfer(ftp_proto::Command::Stor(remote.into()), 0)
-            .await?;
-        if transfer.is_ascii() {
+        let mut transfer = self.open_transfer(command, 0).await?;
+        // TYPE A converts line ends; TLS encrypts in user space: both read the file through a buffer.
+        if transfer.is_ascii() || !transfer.can_send_file() {
             let source = ReaderThread::spawn(file);
             return pump_up(transfer, source, Some(len), progress).await;
         }

@@ -6,16 +6,21 @@
 //! - [`control`]: the control connection: typed commands out (and the user's raw lines, for
 //!   [`Client::raw`]), whole replies in, timeouts, the `-v` transcript (PASS masked), 421 as
 //!   [`Error::ServiceClosing`].
+//! - [`tls`]: FTPS: the TLS settings ([`TlsOptions`]) and one session's TLS client, shared by the
+//!   control connection and its data connections so that these resume its TLS session;
+//!   [`stream`]: a connection that is plain TCP or TLS; `data_tls`: PBSZ/PROT and TLS on each data
+//!   connection.
 //! - [`data`]: data connections: EPSV → PASV fallback, EPRT → PORT with a local listener, the 227 address
 //!   replaced by the control peer's.
-//! - [`client`]: [`Client`]: login and the directory and file commands.
+//! - [`client`]: [`Client`]: login and the directory and file commands; [`metadata`]: MDTM and
+//!   SITE CHMOD.
 //! - [`transfer`]: RETR/STOR/LIST/NLST as streams with a progress callback and REST offsets;
 //!   [`files`]: whole local files (or devices, FIFOs, stdout as streams), `get -c` resume.
 //! - `local`: the local end of a file transfer, on a blocking thread of its own fed through a
 //!   bounded channel of 1 MiB buffers (not `tokio::fs`, which pays a pool round trip per chunk);
 //!   `zerocopy`: `sendfile(2)` for TYPE I uploads of whole files, the one non-std system call.
 //! - [`error`]: the [`Error`] enum and its one mapping to exit codes.
-//! - [`url`]: `ftp://` URLs; [`netrc`]: reading `~/.netrc` entries.
+//! - [`url`]: `ftp://` and `ftps://` URLs; [`netrc`]: reading `~/.netrc` entries.
 //! - `cli` (the default `cli` feature): what only the binary needs: the login sources and password
 //!   prompt, the one-shot subcommands, the shell, the progress bar and success lines. Without the
 //!   feature, as a library, the crate pulls in no rustyline, indicatif, rpassword or clap.
@@ -29,10 +34,15 @@ pub mod cli;
 pub mod client;
 pub mod control;
 pub mod data;
+mod data_tls;
 pub mod error;
 pub mod files;
 mod local;
+pub mod metadata;
 pub mod netrc;
+mod session_store;
+pub mod stream;
+pub mod tls;
 pub mod transfer;
 pub mod url;
 mod zerocopy;
@@ -40,5 +50,6 @@ mod zerocopy;
 pub use client::{Client, Options, TransferType};
 pub use data::DataMode;
 pub use error::{Error, Result};
+pub use tls::{TlsMode, TlsOptions, Trust};
 pub use transfer::{Progress, Transfer};
 pub use url::FtpUrl;

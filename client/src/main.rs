@@ -17,7 +17,7 @@ use ftp_client::cli::notice::Notices;
 use ftp_client::cli::oneshot::OneShot;
 use ftp_client::cli::shell::{self, session::stderr_transcript, Session};
 use ftp_client::error::exit;
-use ftp_client::{DataMode, Error, Options};
+use ftp_client::{DataMode, Error, Options, TlsMode, TlsOptions, Trust};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -27,8 +27,20 @@ Examples:
   ftp-client get ftp://host/pub/file.iso -c     resume a download into ./file.iso
   ftp-client put report.pdf ftp://host/incoming/
   ftp-client ls ftp://host/pub
+  ftp-client quote ftp://host/ SITE HELP        one raw command, its reply printed
 
-Exit codes: 0 ok, 1 command refused by the server, 2 usage, 3 connection failure or timeout,
+FTPS (TLS):
+  ftp-client --tls explicit ls ftp://host/pub   AUTH TLS, then PBSZ 0 and PROT P: all data under TLS
+  ftp-client ls ftps://host/pub                 implicit FTPS: TLS from the first byte, port 990
+  ftp-client --tls explicit --ca-file ca.pem get ftp://host/a.bin   trust a private CA
+  ftp-client --tls explicit --insecure ls ftp://127.0.0.1:2121/     test server: certificate unchecked
+  ftp-client --tls auto --tls-fallback ftp://host/   TLS if the server offers it, else plain FTP
+Certificates are checked against Mozilla's roots (compiled in) unless --ca-file or --insecure.
+Data connections resume the control connection's TLS session, as servers that require session
+reuse (vsftpd's require_ssl_reuse, ProFTPD's mod_tls) demand. In the shell, `set tls MODE`,
+`set ca-file PEM` and `set insecure on|off` change the next `open`.
+
+Exit codes: 0 ok, 1 command refused by the server, 2 usage, 3 connection failure, timeout or TLS,
 4 login denied, 5 remote file or directory not found, 6 transfer failed, 7 local I/O error.";
 
 /// An FTP client: interactive shell, scripts on stdin, and one-shot commands.
@@ -67,6 +79,23 @@ struct Global {
     /// Transfer in ASCII mode (TYPE A) instead of binary.
     #[arg(long, global = true)]
     ascii: bool,
+    /// FTPS: `explicit` sends AUTH TLS and fails if the server refuses; `auto` sends AUTH TLS and,
+    /// if refused, fails unless --tls-fallback allows plain FTP; `implicit` starts TLS at once (as
+    /// an ftps:// URL does); `off` is plain FTP. An ftps:// URL always means implicit.
+    #[arg(long, global = true, value_name = "MODE", default_value = "off",
+          value_parser = ["auto", "explicit", "implicit", "off"])]
+    tls: String,
+    /// With --tls auto: go on in plain FTP (password and data in the clear) when the server refuses
+    /// AUTH TLS. Without it, a refusal is an error.
+    #[arg(long, global = true)]
+    tls_fallback: bool,
+    /// Trust the CA certificate(s) in this PEM file instead of Mozilla's roots.
+    #[arg(long, global = true, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Accept any server certificate (test servers only: the connection can then be read and
+    /// changed by anyone in the path).
+    #[arg(long, global = true, conflicts_with = "ca_file")]
+    insecure: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -128,6 +157,52 @@ enum Command {
         #[arg(value_name = "URL")]
         url: String,
     },
+    /// Print a remote file's size in bytes (SIZE).
+    #[command(after_help = "Example:\n  ftp-client size ftp://host/pub/a.iso")]
+    Size {
+        /// The file: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+    /// Print a remote file's modification time (MDTM), in UTC.
+    #[command(after_help = "Example:\n  ftp-client mdtm ftp://host/pub/a.iso")]
+    Mdtm {
+        /// The file: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+    /// Set a remote file's permission bits (SITE CHMOD).
+    #[command(after_help = "Example:\n  ftp-client chmod 644 ftp://host/incoming/a.txt")]
+    Chmod {
+        /// The mode, in octal (at most 777).
+        #[arg(value_name = "MODE")]
+        mode: String,
+        /// The file: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+    /// Rename a remote file or directory (RNFR, RNTO).
+    #[command(after_help = "Example:\n  ftp-client rename ftp://host/incoming/a.txt b.txt")]
+    Rename {
+        /// What to rename: ftp://[user[:password]@]host[:port]/path.
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The new name, as the server reads it (relative to the login directory, or absolute).
+        #[arg(value_name = "NEW")]
+        to: String,
+    },
+    /// Send one raw command after the login and print the server's reply, whatever its code.
+    #[command(
+        after_help = "Examples:\n  ftp-client quote ftp://host/ SITE HELP\n  ftp-client quote ftp://host/ FEAT"
+    )]
+    Quote {
+        /// The server: ftp://[user[:password]@]host[:port][/path] (the path is entered first).
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The command line, as the server is to read it (words joined by one space).
+        #[arg(value_name = "RAW", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+        raw: Vec<String>,
+    },
     /// A URL instead of a command: open a shell on ftp://[user[:password]@]host[:port][/path]. Without
     /// one the shell starts unconnected (use `open`).
     #[command(external_subcommand)]
@@ -142,6 +217,15 @@ fn main() {
 fn run(cli: Cli) -> i32 {
     let interactive = std::io::stdin().is_terminal();
     let global = &cli.global;
+    let tls_mode = match global.tls.parse::<TlsMode>() {
+        Ok(mode) => mode,
+        Err(error) => return shell::report(&error, None),
+    };
+    let trust = match (&global.ca_file, global.insecure) {
+        (_, true) => Trust::Insecure,
+        (Some(path), false) => Trust::CaFile(path.clone()),
+        (None, false) => Trust::PublicRoots,
+    };
     let options = Options {
         timeout: Duration::from_secs(global.timeout.max(1)),
         mode: if global.active {
@@ -155,6 +239,12 @@ fn run(cli: Cli) -> i32 {
             ftp_client::TransferType::Binary
         },
         transcript: global.verbose.then(stderr_transcript),
+        tls: TlsOptions {
+            mode: tls_mode,
+            trust,
+            fallback: global.tls_fallback,
+            ..TlsOptions::default()
+        },
     };
     let sources = LoginSources {
         user: global.user.clone(),
@@ -239,6 +329,23 @@ fn one_shot(command: Command) -> Result<OneShot, Error> {
         Command::Mkdir { url } => OneShot::Mkdir(ftp_client::url::parse(&url)?),
         Command::Rmdir { url } => OneShot::Rmdir(ftp_client::url::parse(&url)?),
         Command::Rm { url } => OneShot::Rm(ftp_client::url::parse(&url)?),
+        Command::Size { url } => OneShot::Size(ftp_client::url::parse(&url)?),
+        Command::Mdtm { url } => OneShot::Mdtm(ftp_client::url::parse(&url)?),
+        Command::Chmod { mode, url } => OneShot::Chmod {
+            mode: u32::from_str_radix(&mode, 8)
+                .ok()
+                .filter(|mode| *mode <= 0o777)
+                .ok_or_else(|| Error::Usage(format!("{mode:?} is not an octal mode (e.g. 644)")))?,
+            url: ftp_client::url::parse(&url)?,
+        },
+        Command::Rename { url, to } => OneShot::Rename {
+            url: ftp_client::url::parse(&url)?,
+            to,
+        },
+        Command::Quote { url, raw } => OneShot::Quote {
+            url: ftp_client::url::parse(&url)?,
+            line: raw.join(" "),
+        },
         Command::Shell(_) => return Err(Error::Usage("a URL opens the shell".into())),
     })
 }

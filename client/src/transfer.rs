@@ -5,6 +5,11 @@
 //! connection has closed. A transfer counts as done only when that reply is 2yz *and*, when the size was
 //! known, every byte arrived: a server that closes the data connection early and still says 226 gets a
 //! transfer error, not a silently short file.
+//!
+//! Under PROT P every data connection is TLS, resuming the control connection's session. An upload
+//! ends with close_notify, so that the server can tell a complete file from a cut one; a download
+//! must end with the server's close_notify: a TLS data connection that just stops is a truncated
+//! transfer, whatever the final reply says.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -12,12 +17,12 @@ use std::time::{Duration, Instant};
 use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
 use ftp_proto::{Command, ListingArg, PathArg, ReplyCode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::client::{refusal, Client, TransferType};
 use crate::data;
 use crate::error::{Error, Result};
 use crate::local::{AsyncSink, AsyncSource, Chunk, Sink, Source, CHUNK};
+use crate::stream::Stream;
 use crate::zerocopy;
 
 /// A download's bytes wait at most this long in the buffer before reaching the sink (and the
@@ -36,7 +41,7 @@ pub struct Progress {
 /// An open data connection for one transfer. Read or write through it, then [`Transfer::finish`].
 pub struct Transfer<'a> {
     client: &'a mut Client,
-    stream: TcpStream,
+    stream: Stream,
     what: String,
     /// Where in the file the data starts (REST accepted), else 0.
     offset: u64,
@@ -45,6 +50,8 @@ pub struct Transfer<'a> {
     /// TYPE A file transfer: line ends are CRLF on the wire and local ones (LF) on disk, and the
     /// wire byte count differs from SIZE, so the short-transfer check is off.
     ascii: bool,
+    /// RETR, LIST or NLST: the server sends. (STOR and APPE: the client does.)
+    downloading: bool,
 }
 
 impl Transfer<'_> {
@@ -68,6 +75,12 @@ impl Transfer<'_> {
         self.ascii
     }
 
+    /// Whether the data connection's TLS handshake resumed the control connection's session;
+    /// `None` for a plain data connection.
+    pub fn tls_resumed(&self) -> Option<bool> {
+        self.stream.tls_resumed()
+    }
+
     fn progress(&self) -> Progress {
         Progress {
             done: self.offset + self.moved,
@@ -89,6 +102,15 @@ impl Transfer<'_> {
             Ok(Ok(count)) => {
                 self.moved += count as u64;
                 Ok(count)
+            }
+            Ok(Err(error))
+                if self.stream.is_tls() && error.kind() == std::io::ErrorKind::UnexpectedEof =>
+            {
+                Err(self.broken(
+                    "the server closed the TLS data connection without close_notify: the data \
+                     may be cut short"
+                        .into(),
+                ))
             }
             Ok(Err(error)) => Err(self.broken(format!("data connection broke: {error}"))),
             Err(_) => Err(Error::Timeout(format!("waiting for data of {}", self.what))),
@@ -119,9 +141,13 @@ impl Transfer<'_> {
 
     /// Sends the next bytes of `file` with `sendfile(2)` (see [`crate::zerocopy`]); 0 at its end.
     /// `local` names the file in errors.
+    /// Plain data connections only ([`Transfer::can_send_file`]).
     pub(crate) async fn send_file(&mut self, file: &std::fs::File, local: &Path) -> Result<usize> {
         let timeout = self.client.control.timeout();
-        match tokio::time::timeout(timeout, zerocopy::send_file(&self.stream, file)).await {
+        let Stream::Plain(tcp) = &self.stream else {
+            return Err(self.broken("sendfile(2) cannot write into TLS".into()));
+        };
+        match tokio::time::timeout(timeout, zerocopy::send_file(tcp, file)).await {
             Ok(Ok(count)) => {
                 self.moved += count as u64;
                 Ok(count)
@@ -134,9 +160,23 @@ impl Transfer<'_> {
         }
     }
 
+    /// Whether [`Transfer::send_file`] works here: the kernel can only copy into a plain socket.
+    pub(crate) fn can_send_file(&self) -> bool {
+        !self.stream.is_tls()
+    }
+
     /// Closes the data connection and reads the final reply; checks the byte count against the size.
     pub async fn finish(mut self) -> Result<u64> {
-        let _ = self.stream.shutdown().await;
+        let timeout = self.client.control.timeout();
+        // Under TLS: close_notify, then the TCP shutdown. After a download it answers the server's.
+        let closed = tokio::time::timeout(timeout, self.stream.shutdown()).await;
+        if self.stream.is_tls() && !self.downloading {
+            if !matches!(closed, Ok(Ok(()))) {
+                let error = self.broken("the upload's TLS close_notify could not be sent".into());
+                return Err(self.abandon(error).await);
+            }
+            self.stream.drain(timeout).await;
+        }
         drop(self.stream);
         let reply = self.client.control.reply().await?;
         if !reply.is_completion() {
@@ -164,6 +204,11 @@ impl Transfer<'_> {
     /// first error is the one reported.
     pub(crate) async fn abandon(self, error: Error) -> Error {
         drop(self.stream);
+        // A stalled server is not waited for a second time: the timeout already fired, and a user
+        // who set --timeout N expects the failure within about N, not after another N for a reply.
+        if matches!(error, Error::Timeout(_)) {
+            return error;
+        }
         match (self.client.control.reply().await, error) {
             (Ok(reply), Error::Transfer { what, reason }) if reply.is_negative() => {
                 Error::Transfer {
@@ -180,7 +225,7 @@ impl Client {
     /// Opens a transfer: `command` (RETR, STOR, LIST, NLST), resuming at `offset` if > 0.
     pub async fn open_transfer(&mut self, command: Command, offset: u64) -> Result<Transfer<'_>> {
         let (is_file, path) = match &command {
-            Command::Retr(path) | Command::Stor(path) => (true, Some(path)),
+            Command::Retr(path) | Command::Stor(path) | Command::Appe(path) => (true, Some(path)),
             Command::List(listing) | Command::Nlst(listing) => (false, listing.path.as_ref()),
             other => {
                 return Err(Error::Usage(format!(
@@ -214,16 +259,22 @@ impl Client {
                 ));
             }
         }
+        self.ensure_protected().await?;
+        let downloading = !matches!(command, Command::Stor(_) | Command::Appe(_));
+        if !downloading {
+            self.top_up_tls_tickets().await;
+        }
         let mode = self.options.mode;
         let pending = data::prepare(&mut self.control, mode, &mut self.fallbacks).await?;
         let reply = self.control.command(&command).await?;
         if !reply.is_preliminary() {
             // A refused STOR names a path that need not exist: not a "not found".
-            let named = path.filter(|_| !matches!(command, Command::Stor(_)));
+            let named = path.filter(|_| !matches!(command, Command::Stor(_) | Command::Appe(_)));
             return Err(refusal(command.verb(), named, reply));
         }
         let timeout = self.control.timeout();
-        let stream = pending.establish(timeout).await?;
+        let tcp = pending.establish(timeout).await?;
+        let stream = self.protect_data_connection(tcp).await?;
         let what = path.unwrap_or(".").to_string();
         Ok(Transfer {
             client: self,
@@ -233,6 +284,7 @@ impl Client {
             total,
             moved: 0,
             ascii,
+            downloading,
         })
     }
 

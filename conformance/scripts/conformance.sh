@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=common.sh
 source conformance/scripts/common.sh
 conformance_build
-if [ "$#" -gt 0 ] && [[ "$1" == ftp://* ]]; then
+if [ "$#" -gt 0 ] && [[ "$1" == ftp://* || "$1" == ftps://* ]]; then
   exec "$BIN/ftp-conformance" "$@"
 fi
 ROOT="$(mktemp -d /tmp/ftp-conformance-root.XXXXXX)"

@@ -176,6 +176,26 @@ pub struct CaseReport {
     pub duration: Duration,
 }
 
+impl CaseReport {
+    /// The report of a case (server or client mode) from its data and what running it produced.
+    pub fn new(
+        (id, title, level, requirement): (&str, &str, Level, &str),
+        outcome: Outcome,
+        transcript: Vec<String>,
+        duration: Duration,
+    ) -> CaseReport {
+        CaseReport {
+            id: id.to_string(),
+            title: title.to_string(),
+            level,
+            requirement: requirement.to_string(),
+            outcome,
+            transcript,
+            duration,
+        }
+    }
+}
+
 fn millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_u64(duration.as_millis() as u64)
 }

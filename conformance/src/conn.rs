@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use ftp_proto::{Command, Reply, ReplyParser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpSocket;
 
 use crate::case::{Outcome, Step};
+use crate::tls::{Stream, TlsSession};
 
 /// The wire transcript of one case, shared by all its connections.
 #[derive(Debug, Clone, Default)]
@@ -73,7 +74,11 @@ const MAX_REPLY_LINE: usize = 8192;
 
 /// A control connection under test.
 pub struct Control {
-    stream: TcpStream,
+    stream: Stream,
+    /// The TLS client of this connection once TLS is on (implicit, or after AUTH TLS).
+    tls: Option<TlsSession>,
+    /// PROT P was accepted: data connections are TLS too, resuming this connection's session.
+    data_protected: bool,
     label: String,
     transcript: Transcript,
     buffer: Vec<u8>,
@@ -87,6 +92,8 @@ pub struct Control {
     pub peer: SocketAddr,
     /// The last line sent (printable), named when its reply does not come.
     last_sent: String,
+    /// While [`Control::reply_with_lines`] reads: every raw line received.
+    raw_lines: Option<Vec<Vec<u8>>>,
 }
 
 impl Control {
@@ -134,7 +141,9 @@ impl Control {
             .map_err(|e| Outcome::error(e.to_string()))?;
         transcript.push(format!("{label}: connected {local} -> {peer}"));
         Ok(Control {
-            stream,
+            stream: Stream::Plain(stream),
+            tls: None,
+            data_protected: false,
             label: label.to_string(),
             transcript,
             buffer: Vec::new(),
@@ -145,6 +154,7 @@ impl Control {
             local,
             peer,
             last_sent: String::new(),
+            raw_lines: None,
         })
     }
 
@@ -181,16 +191,47 @@ impl Control {
     /// watch for urgent data while a transfer runs (vsftpd, proftpd) only notice an ABOR sent this way.
     /// Returns the first reply, or `None` when none comes within `wait`.
     pub async fn abort_within(&mut self, wait: Duration) -> Step<Option<Reply>> {
+        self.urgent_within(&Command::Abor, wait).await
+    }
+
+    /// Sends `command` the way RFC 959 §4.1.3 asks for ABOR and STAT during a transfer (Telnet IP, then
+    /// the Synch as urgent data, then the command); the first reply, or `None` within `wait`.
+    pub async fn urgent_within(
+        &mut self,
+        command: &Command,
+        wait: Duration,
+    ) -> Step<Option<Reply>> {
+        if self.stream.is_tls() {
+            // Urgent data would land in the middle of the TLS records (a server with SO_OOBINLINE
+            // reads it as part of the TLS stream and fails), so over TLS the Synch goes inline, as
+            // FTPS clients send it.
+            self.send_raw(&[IAC, IP, IAC, DM]).await?;
+            self.send(command).await?;
+            return self.reply_within(wait).await;
+        }
         self.send_raw(&[IAC, IP, IAC]).await?;
-        socket2::SockRef::from(&self.stream)
+        let tcp = self
+            .stream
+            .tcp()
+            .ok_or_else(|| Outcome::error("the connection was lost in a TLS upgrade"))?;
+        socket2::SockRef::from(tcp)
             .send_out_of_band(&[DM])
             .map_err(|e| {
                 Outcome::error(format!("cannot send the Telnet Synch as urgent data: {e}"))
             })?;
         self.transcript.push(format!("{}> (urgent) DM", self.label));
         self.sent += 1;
-        self.send(&Command::Abor).await?;
+        self.send(command).await?;
         self.reply_within(wait).await
+    }
+
+    /// The next reply with its raw lines as received (line ends included), for cases that judge the
+    /// exact framing of a multi-line reply (FEAT's and MLST's leading spaces), which [`Reply`] drops.
+    pub async fn reply_with_lines(&mut self) -> Step<(Reply, Vec<Vec<u8>>)> {
+        self.raw_lines = Some(Vec::new());
+        let reply = self.reply().await;
+        let lines = self.raw_lines.take().unwrap_or_default();
+        Ok((reply?, lines))
     }
 
     /// Sends a command and reads its reply.
@@ -225,6 +266,9 @@ impl Control {
                 return Ok(None);
             };
             check_line_grammar(&line, self.parser.in_multiline())?;
+            if let Some(raw) = self.raw_lines.as_mut() {
+                raw.push(line.clone());
+            }
             match self.parser.feed(&line) {
                 Ok(Some(reply)) => return Ok(Some(reply)),
                 Ok(None) => continue,
@@ -333,6 +377,70 @@ impl Control {
                 show(&reply)
             ))),
         }
+    }
+
+    /// Starts TLS on this connection (implicit FTPS, or after a 234 to AUTH TLS): the handshake within
+    /// the reply timeout. A failed handshake fails the case.
+    pub async fn start_tls(&mut self, session: TlsSession) -> Step<()> {
+        if !self.buffer.is_empty() {
+            return Err(Outcome::fail(
+                &["nothing after the 234 before the TLS handshake (RFC 4217 §4)"],
+                format!("plaintext bytes after 234: {:?}", printable(&self.buffer)),
+            ));
+        }
+        let Some(tcp) = self.stream.take_plain() else {
+            return Err(Outcome::error("TLS is already on"));
+        };
+        let stream = session
+            .handshake(tcp, self.reply_timeout)
+            .await
+            .map_err(|e| {
+                self.transcript
+                    .push(format!("{}: TLS handshake failed: {e}", self.label));
+                Outcome::fail(
+                    &["a TLS handshake (RFC 4217 §4)"],
+                    format!("handshake failed: {e}"),
+                )
+            })?;
+        self.transcript.push(format!(
+            "{}: TLS handshake done ({})",
+            self.label,
+            stream.protocol().unwrap_or_default()
+        ));
+        self.stream = stream;
+        self.tls = Some(session);
+        Ok(())
+    }
+
+    /// `AUTH TLS`; on 234 the handshake follows. Returns the reply (any code; the caller judges it).
+    pub async fn auth_tls(&mut self, session: TlsSession) -> Step<Reply> {
+        let reply = self
+            .cmd(&Command::Auth(ftp_proto::AuthMechanism::Tls))
+            .await?;
+        if reply.code == 234 {
+            self.start_tls(session).await?;
+        }
+        Ok(reply)
+    }
+
+    /// The TLS client for data connections, when PROT P is in force.
+    pub fn data_tls(&self) -> Option<TlsSession> {
+        self.tls.clone().filter(|_| self.data_protected)
+    }
+
+    /// Records the protection level the server accepted: `true` after PROT P, `false` after PROT C.
+    pub fn set_data_protected(&mut self, protected: bool) {
+        self.data_protected = protected;
+    }
+
+    /// This connection's TLS client, once TLS is on.
+    pub fn tls_session(&self) -> Option<&TlsSession> {
+        self.tls.as_ref()
+    }
+
+    /// The stream (for TLS facts: resumption, certificates).
+    pub fn stream(&self) -> &Stream {
+        &self.stream
     }
 
     /// What the next reply answers, for Expected when it does not come: `a reply to NOOP`.

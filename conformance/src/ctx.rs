@@ -41,15 +41,9 @@ impl Ctx {
 
     /// A connection that has read the greeting, not logged in.
     pub async fn connect(&self, label: &str) -> Step<(Control, Reply)> {
-        let mut control = Control::connect(
-            self.target.addr,
-            label,
-            self.transcript.clone(),
-            self.target.reply_timeout,
-        )
-        .await?;
-        let greeting = control.reply().await?;
-        Ok((control, greeting))
+        self.target
+            .connect(label, self.transcript.clone(), None)
+            .await
     }
 
     /// A name in the scratch directory for this case; skips the case on a read-only target, fails it

@@ -11,6 +11,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::case::{Outcome, Step};
 use crate::conn::{show, Control, Transcript};
+use crate::tls::{Stream, TlsSession};
 
 /// Receive buffer of stalled data connections: small, so that the server blocks after a few MiB at most.
 const STALL_RCVBUF: u32 = 32 * 1024;
@@ -24,11 +25,17 @@ pub enum Mode {
 
 /// An open data connection.
 pub struct Data {
-    pub stream: TcpStream,
+    stream: Stream,
     label: String,
     transcript: Transcript,
     /// Bytes read so far, by every read of this connection.
     received: u64,
+    /// Under PROT P: the TLS client whose handshake is still to come. It comes at the first read or
+    /// write, because a server starts its side only once the transfer command has arrived.
+    pending_tls: Option<TlsSession>,
+    /// How the last read of a TLS connection ended: `Some(true)` with close_notify, `Some(false)`
+    /// with the TCP connection closed without it; `None` on plain TCP or before the end.
+    close_notify: Option<bool>,
 }
 
 /// A prepared data connection: either the address to connect to, or a listener waiting for the server.
@@ -162,6 +169,7 @@ impl Prepared {
             Prepared::Passive(addr) => {
                 let options = ConnectOptions {
                     small_buffer,
+                    tls: control.data_tls(),
                     ..ConnectOptions::new(&label, transcript, wait)
                 };
                 connect(addr, options).await
@@ -187,12 +195,7 @@ pub async fn accept(listener: &TcpListener, control: &Control) -> Step<Data> {
         })?
         .map_err(|e| Outcome::error(format!("accept failed: {e}")))?;
     transcript.push(format!("{label}: server connected from {peer}"));
-    Ok(Data {
-        stream,
-        label,
-        transcript,
-        received: 0,
-    })
+    Ok(Data::new(stream, label, transcript, control.data_tls()))
 }
 
 /// How [`connect`] connects to a passive data port: where the connection is recorded and how long it
@@ -208,6 +211,8 @@ pub struct ConnectOptions<'a> {
     pub source: Option<IpAddr>,
     /// A small receive buffer, so that the server's writes stall early (for transfers held stalled).
     pub small_buffer: bool,
+    /// Under PROT P: TLS on the connection, resuming the control connection's session.
+    pub tls: Option<TlsSession>,
 }
 
 impl<'a> ConnectOptions<'a> {
@@ -219,6 +224,15 @@ impl<'a> ConnectOptions<'a> {
             wait,
             source: None,
             small_buffer: false,
+            tls: None,
+        }
+    }
+
+    /// For `control`'s next data connection: its label and transcript, and TLS when PROT P is on.
+    pub fn of(control: &'a Control, label: &'a str) -> Self {
+        ConnectOptions {
+            tls: control.data_tls(),
+            ..ConnectOptions::new(label, control.transcript().clone(), control.reply_timeout)
         }
     }
 }
@@ -231,6 +245,7 @@ pub async fn connect(addr: SocketAddr, options: ConnectOptions<'_>) -> Step<Data
         wait,
         source,
         small_buffer,
+        tls,
     } = options;
     let attempt = async {
         let socket = if addr.is_ipv4() {
@@ -261,12 +276,7 @@ pub async fn connect(addr: SocketAddr, options: ConnectOptions<'_>) -> Step<Data
             )
         })?;
     transcript.push(format!("{label}: connected to {addr}"));
-    Ok(Data {
-        stream,
-        label: label.to_string(),
-        transcript,
-        received: 0,
-    })
+    Ok(Data::new(stream, label.to_string(), transcript, tls))
 }
 
 /// How a read of a data connection ended.
@@ -288,6 +298,63 @@ const SETTLE: Duration = Duration::from_millis(250);
 const PEEK_LIMIT: usize = 16 * 1024 * 1024;
 
 impl Data {
+    fn new(
+        stream: TcpStream,
+        label: String,
+        transcript: Transcript,
+        tls: Option<TlsSession>,
+    ) -> Data {
+        Data {
+            stream: Stream::Plain(stream),
+            label,
+            transcript,
+            received: 0,
+            pending_tls: tls,
+            close_notify: None,
+        }
+    }
+
+    /// Makes the TLS handshake if PROT P asked for one and it has not happened yet.
+    pub async fn secure(&mut self, wait: Duration) -> std::io::Result<()> {
+        let Some(session) = self.pending_tls.take() else {
+            return Ok(());
+        };
+        let Some(tcp) = self.stream.take_plain() else {
+            return Ok(());
+        };
+        match session.handshake(tcp, wait).await {
+            Ok(stream) => {
+                self.transcript.push(format!(
+                    "{}: TLS handshake done ({}, {})",
+                    self.label,
+                    stream.protocol().unwrap_or_default(),
+                    if stream.resumed() == Some(true) {
+                        "resumed the control session"
+                    } else {
+                        "full handshake"
+                    }
+                ));
+                self.stream = stream;
+                Ok(())
+            }
+            Err(e) => {
+                self.transcript
+                    .push(format!("{}: TLS handshake failed: {e}", self.label));
+                Err(e)
+            }
+        }
+    }
+
+    /// The stream (TLS facts: resumption, certificates).
+    pub fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    /// On TLS: whether the server ended the data with close_notify (after a read to the end).
+    pub fn close_notify(&self) -> Option<bool> {
+        self.close_notify
+    }
+
     /// Waits until the server has stopped sending: the bytes queued unread on this connection stop growing
     /// for [`SETTLE`], because the receive window is full and the server's writes block. Bounded by
     /// `max`. Cases that act on a stalled transfer wait for this, so a server that reads the control
@@ -298,7 +365,11 @@ impl Data {
         let deadline = tokio::time::Instant::now() + max;
         let mut last = None;
         while tokio::time::Instant::now() < deadline {
-            let queued = match tokio::time::timeout(SETTLE, self.stream.peek(&mut probe)).await {
+            let Some(tcp) = self.stream.tcp() else {
+                return;
+            };
+            // Over TLS the queued bytes are records, not data: still a measure that stops growing.
+            let queued = match tokio::time::timeout(SETTLE, tcp.peek(&mut probe)).await {
                 Ok(Ok(queued)) => queued,
                 // Nothing queued yet, or the connection ended: nothing to wait for.
                 Ok(Err(_)) | Err(_) => return,
@@ -316,10 +387,27 @@ impl Data {
     pub async fn read_to_end(&mut self, limit: usize, wait: Duration) -> (Vec<u8>, End) {
         let mut out = Vec::new();
         let mut chunk = vec![0u8; 64 * 1024];
+        if let Err(e) = self.secure(wait).await {
+            return (out, End::Broken(format!("TLS handshake: {e}")));
+        }
+        let tls = self.stream.is_tls();
         let end = loop {
             match tokio::time::timeout(wait, self.stream.read(&mut chunk)).await {
                 Err(_) => break End::Timeout,
-                Ok(Ok(0)) => break End::Eof,
+                Ok(Ok(0)) => {
+                    self.close_notify = tls.then_some(true);
+                    break End::Eof;
+                }
+                // TCP closed without close_notify: the data is all there (the suite judges the
+                // missing close_notify in its own case), so this is an end of file too.
+                Ok(Err(e)) if tls && e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    self.close_notify = Some(false);
+                    self.transcript.push(format!(
+                        "{}: TCP closed without TLS close_notify",
+                        self.label
+                    ));
+                    break End::Eof;
+                }
                 Ok(Ok(read)) => {
                     self.received += read as u64;
                     out.extend_from_slice(&chunk[..read]);
@@ -350,6 +438,9 @@ impl Data {
     pub async fn read_some(&mut self, count: usize, wait: Duration) -> Step<usize> {
         let mut total = 0;
         let mut chunk = vec![0u8; 16 * 1024];
+        self.secure(wait).await.map_err(|e| {
+            Outcome::fail(&["a TLS handshake on the data connection"], e.to_string())
+        })?;
         while total < count {
             match tokio::time::timeout(wait, self.stream.read(&mut chunk)).await {
                 Err(_) => {
@@ -383,9 +474,26 @@ impl Data {
 
     /// Sends all bytes, then closes our side so the server sees end of file.
     pub async fn write_and_close(mut self, bytes: &[u8]) -> Step<()> {
+        let wait = Duration::from_secs(15);
         let result = async {
+            self.secure(wait).await?;
             self.stream.write_all(bytes).await?;
-            self.stream.shutdown().await
+            self.stream.shutdown().await?;
+            if self.stream.is_tls() {
+                // TLS 1.3 servers send session tickets after the handshake, which an upload never
+                // reads; closing with them unread makes the kernel reset the connection, and the server
+                // may lose the end of the file. Read to the server's close first (bounded).
+                let mut sink = [0u8; 4096];
+                let drain = async {
+                    while let Ok(read) = self.stream.read(&mut sink).await {
+                        if read == 0 {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(wait, drain).await;
+            }
+            Ok::<(), std::io::Error>(())
         }
         .await;
         self.transcript.push(format!(

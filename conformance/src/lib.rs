@@ -12,22 +12,30 @@
 //! - [`table`]: RFC 959 §5.4, the command-reply table reply codes are judged against.
 //! - [`target`]: the server under test: URL (parsed by `ftp_proto::FtpUrl`), credentials, FEAT, scratch
 //!   directory and its lifecycle; [`ctx`]: what one case gets (the target, its transcript, reply checks).
+//! - [`tls`]: FTPS targets (RFC 4217): implicit or explicit TLS, the trust the command line gives, and
+//!   the stream type control and data connections share.
 //! - [`cases`]: the cases, one module per RFC section.
 //! - [`runner`]: selection by glob (the `glob` crate, `*` across `/`) and level, parallel runs, per-case
 //!   time limits; [`progress`]: the `--progress` bar or lines on stderr.
 //! - [`report`]: text, JSON and JUnit reports; [`matrix`] turns JSON reports of several servers into the
-//!   case x server table, judged against [`deviations`].
+//!   case x server table, judged against [`deviations`]; [`matrix_html`] is the same as one HTML page.
+//! - [`client_mode`]: the other way round, `ftp-conformance client -- CMD`: scripted servers on loopback
+//!   judge an FTP client (its wire behaviour, the file it wrote, its exit status), with the same reports.
 
 pub mod case;
 pub mod cases;
+pub mod certificate;
+pub mod client_mode;
 pub mod conn;
 pub mod ctx;
 pub mod data;
 pub mod deviations;
 pub mod matrix;
+pub mod matrix_html;
 pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod steps;
 pub mod table;
 pub mod target;
+pub mod tls;

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
-use ftp_conformance::target::{Options, Profile};
-use ftp_conformance::{cases, deviations, matrix, progress, report, runner};
+use ftp_conformance::client_mode::cli::ClientArgs;
+use ftp_conformance::target::{Options, Profile, TlsOptions as TargetTls};
+use ftp_conformance::tls::TlsMode;
+use ftp_conformance::{cases, client_mode, deviations, matrix, progress, report, runner};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -23,10 +25,22 @@ Examples:
     ftp-conformance ftp://127.0.0.1:2121/ --retr-file pub/README
   With the server's per-address limit, and a link in its root to /srv/outside (holding secret.txt):
     ftp-conformance ftp://127.0.0.1:2121/ --max-per-ip 20 --outside-link out --outside-file secret.txt
+  With the server's limit of connections at once (the server-full 421 case, run alone):
+    ftp-conformance ftp://127.0.0.1:2121/ --max-clients 50 --case rfc959/5.4/server-full-421
+  Explicit FTPS (AUTH TLS, then PBSZ 0 and PROT P), trusting the server's CA:
+    ftp-conformance ftp://127.0.0.1:2121/ --tls explicit --ca-file ca.pem
+  Implicit FTPS on port 990 of a self-signed server that refuses USER before AUTH:
+    ftp-conformance ftps://127.0.0.1/ --insecure --tls-required
+  An IPv6 target (EPSV/EPRT are then the only data commands):
+    ftp-conformance 'ftp://[::1]:2121/'
+  An HTML report (summary, cases by RFC section, transcripts):
+    ftp-conformance ftp://127.0.0.1:2121/ --format html --output report.html
   All cases and their levels:
     ftp-conformance --list
-  The matrix of several JSON reports:
-    ftp-conformance matrix vsftpd.json proftpd.json --deviations conformance/known-deviations.toml";
+  The matrix of several JSON reports, as Markdown and as an HTML page:
+    ftp-conformance matrix vsftpd.json proftpd.json --deviations conformance/known-deviations.toml --html matrix.html
+  Judge an FTP client instead (scripted servers on loopback; see `ftp-conformance client --help`):
+    ftp-conformance client -- curl -s {url}/file -o {out}";
 
 /// Validates an FTP server against RFC 959 (with RFC 2577, 2428, 3659) and the brief, case by case.
 #[derive(Parser, Debug)]
@@ -74,6 +88,11 @@ struct Cli {
     /// case skips). On loopback the case connects from 127.0.0.3, apart from the other cases.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
     max_per_ip: Option<u64>,
+    /// The server's limit of connections at once (all addresses): with it, filling the server must
+    /// end in 421 (without it, that case skips). The case fills the server, so other cases running at
+    /// the same time would get 421: run it alone (`--case rfc959/5.4/server-full-421`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    max_clients: Option<u64>,
     /// A symlink in the server's root (path relative to the URL's directory) that points to a directory
     /// outside it: RETR, LIST, CWD, SIZE, RNFR and STOR through it must be refused (without it, those
     /// cases skip).
@@ -93,6 +112,19 @@ struct Cli {
     /// Show progress on stderr: a bar on a terminal, else a line per finished case.
     #[arg(long)]
     progress: bool,
+    /// FTPS: `explicit` sends AUTH TLS after the greeting, then PBSZ 0 and PROT P after login, so every
+    /// case runs over TLS; `implicit` starts TLS at once (what an ftps:// URL means).
+    #[arg(long, value_enum, value_name = "MODE")]
+    tls: Option<TlsMode>,
+    /// FTPS: trust the CA certificates in this PEM file (the server's name is checked against the URL's host).
+    #[arg(long, value_name = "PEM", conflicts_with = "insecure")]
+    ca_file: Option<PathBuf>,
+    /// FTPS: accept any server certificate (self-signed test servers); signatures are still checked.
+    #[arg(long)]
+    insecure: bool,
+    /// FTPS: the server refuses USER before AUTH TLS; the rfc4217 case for that then runs.
+    #[arg(long)]
+    tls_required: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,6 +141,22 @@ enum Command {
         /// Write the matrix to FILE instead of standard output.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Also write the matrix as one self-contained HTML page to FILE.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
+    /// Judge an FTP client: scripted servers on loopback, one per case, and the client command run
+    /// against each (`-- CMD ARGS...` with {url}, {out}, {dir}, {timeout} substituted).
+    #[command(after_help = client_mode::cli::EXAMPLES)]
+    Client {
+        #[command(flatten)]
+        args: ClientArgs,
+        /// Report format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Write the report to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -117,6 +165,8 @@ enum Format {
     Text,
     Json,
     Junit,
+    /// One self-contained HTML page: summary, cases by RFC section, transcripts.
+    Html,
 }
 
 #[tokio::main]
@@ -138,9 +188,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         reports,
         deviations,
         output,
+        html,
     }) = cli.command
     {
-        return build_matrix(&reports, &deviations, output.as_ref());
+        return build_matrix(&reports, &deviations, output.as_ref(), html.as_ref());
+    }
+    if let Some(Command::Client {
+        args,
+        format,
+        output,
+    }) = cli.command
+    {
+        return run_client_mode(&args, format, output.as_ref()).await;
     }
     if cli.list {
         list(cli.format)?;
@@ -156,7 +215,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Box::new(runner::Silent)
     };
     let options = Options {
-        url,
+        url: url.clone(),
         name: cli.name,
         profile: cli.profile,
         strict: cli.strict,
@@ -165,9 +224,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         fault_file: cli.fault_file,
         fault_remote: cli.fault_remote,
         max_per_ip: cli.max_per_ip.map(|n| n as usize),
+        max_clients: cli.max_clients.map(|n| n as usize),
         outside_link: cli.outside_link,
         outside_file: cli.outside_file,
         repeat: cli.repeat as usize,
+        tls: tls_options(&url, cli.tls, cli.ca_file, cli.insecure, cli.tls_required)?,
     };
     let run = runner::run_suite(&options, cli.cases, cli.jobs as usize, watch.as_mut()).await;
     // The bar is cleared before the report (or the error) is printed.
@@ -177,6 +238,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Format::Text => report::text::render(&run),
         Format::Json => report::json::render(&run),
         Format::Junit => report::junit::render(&run),
+        Format::Html => report::html::render(&run),
     };
     emit(&text, cli.output.as_ref())?;
     Ok(if run.failed() {
@@ -184,6 +246,62 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `ftp-conformance client`: the client cases against the given command; exit 1 when one failed.
+async fn run_client_mode(
+    args: &ClientArgs,
+    format: Format,
+    output: Option<&PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    if args.list {
+        print!("{}", client_mode::cli::list());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = args.options().map_err(anyhow::Error::msg)?;
+    let run = client_mode::run(&options).await;
+    // The same renderers as server mode.
+    let text = match format {
+        Format::Text => report::text::render(&run),
+        Format::Json => report::json::render(&run),
+        Format::Junit => report::junit::render(&run),
+        Format::Html => report::html::render(&run),
+    };
+    emit(&text, output)?;
+    Ok(if run.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The FTPS settings: an `ftps://` URL means implicit TLS; `--tls` chooses for an `ftp://` one.
+fn tls_options(
+    url: &str,
+    mode: Option<TlsMode>,
+    ca_file: Option<PathBuf>,
+    insecure: bool,
+    required: bool,
+) -> anyhow::Result<Option<TargetTls>> {
+    let mode = match (ftp_conformance::target::implicit_tls_url(url), mode) {
+        (Some(_), None | Some(TlsMode::Implicit)) => TlsMode::Implicit,
+        (Some(_), Some(TlsMode::Explicit)) => {
+            bail!("an ftps:// URL is implicit FTPS; use ftp:// with --tls explicit")
+        }
+        (None, Some(mode)) => mode,
+        (None, None) => {
+            if ca_file.is_some() || insecure || required {
+                bail!("--ca-file, --insecure and --tls-required need --tls or an ftps:// URL");
+            }
+            return Ok(None);
+        }
+    };
+    Ok(Some(TargetTls {
+        mode,
+        ca_file,
+        insecure,
+        required,
+    }))
 }
 
 /// `--list`: every case as a table (text), or as JSON objects with id, level, title and requirement.
@@ -203,7 +321,7 @@ fn list(format: Format) -> anyhow::Result<()> {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&cases)?);
         }
-        Format::Text | Format::Junit => {
+        Format::Text | Format::Junit | Format::Html => {
             for case in cases::all() {
                 println!("{:<48} {:<6} {}", case.id, case.level.as_str(), case.title);
             }
@@ -229,6 +347,7 @@ fn build_matrix(
     reports: &[PathBuf],
     deviations_file: &PathBuf,
     output: Option<&PathBuf>,
+    html: Option<&PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let known = std::fs::read_to_string(deviations_file)
         .map_err(anyhow::Error::from)
@@ -242,7 +361,7 @@ fn build_matrix(
             .with_context(|| path.display().to_string())?;
         columns.push(column);
     }
-    let levels = cases::all()
+    let mut levels: std::collections::BTreeMap<String, (String, String)> = cases::all()
         .iter()
         .map(|c| {
             (
@@ -251,8 +370,19 @@ fn build_matrix(
             )
         })
         .collect();
+    // Reports of client mode (`ftp-conformance client --format json`) go into the same matrix.
+    levels.extend(client_mode::cases::all().iter().map(|c| {
+        (
+            c.id.to_string(),
+            (c.level.as_str().to_string(), c.title.to_string()),
+        )
+    }));
     let (markdown, unlisted) = matrix::render(&columns, &known, &levels);
     emit(&markdown, output)?;
+    if let Some(path) = html {
+        let page = ftp_conformance::matrix_html::render(&columns, &known, &levels);
+        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if unlisted.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {

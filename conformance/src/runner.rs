@@ -183,15 +183,8 @@ fn report_of(
     transcript: Vec<String>,
     duration: std::time::Duration,
 ) -> CaseReport {
-    CaseReport {
-        id: case.id.to_string(),
-        title: case.title.to_string(),
-        level: case.level,
-        requirement: case.requirement.to_string(),
-        outcome,
-        transcript,
-        duration,
-    }
+    let data = (case.id, case.title, case.level, case.requirement);
+    CaseReport::new(data, outcome, transcript, duration)
 }
 
 /// Prepares the target, runs the selected cases and removes the scratch directory (also after

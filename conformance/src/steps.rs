@@ -41,7 +41,7 @@ pub async fn begin(
             let label = format!("{}-data", control.label());
             let options = ConnectOptions {
                 small_buffer,
-                ..ConnectOptions::new(&label, control.transcript().clone(), control.reply_timeout)
+                ..ConnectOptions::of(control, &label)
             };
             (Some(data::connect(addr, options).await?), None)
         }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ftp_proto::{Command, FtpUrl, PathArg, TransferType, UrlError};
+use ftp_proto::{Command, FtpUrl, PathArg, ProtectionLevel, Reply, TransferType, UrlError};
 use tokio::sync::OnceCell;
 
 use crate::case::{Outcome, Step};
@@ -46,10 +46,24 @@ pub struct Options {
     pub fault_remote: Option<String>,
     /// The server's limit of connections from one address (`--max-per-ip`), for the 421 case.
     pub max_per_ip: Option<usize>,
+    /// The server's limit of connections at once (`--max-clients`), for the server-full 421 case.
+    pub max_clients: Option<usize>,
     /// A symlink in the root (FTP path, relative to the URL's directory) that points outside the root.
     pub outside_link: Option<String>,
     /// The name of a file in the directory `outside_link` points to.
     pub outside_file: Option<String>,
+    /// FTPS: how TLS starts and what to trust (`ftps://`, `--tls`, `--ca-file`, `--insecure`).
+    pub tls: Option<TlsOptions>,
+}
+
+/// The command line's FTPS settings; the server name to check comes from the URL.
+#[derive(Debug, Clone)]
+pub struct TlsOptions {
+    pub mode: crate::tls::TlsMode,
+    pub ca_file: Option<PathBuf>,
+    pub insecure: bool,
+    /// The target refuses USER before AUTH TLS.
+    pub required: bool,
 }
 
 /// Why the suite cannot run at all (exit 2), or could not clean up after itself.
@@ -65,6 +79,9 @@ pub enum TargetError {
     /// Another flaw of the URL: its port, an unclosed `[`, a percent-escape.
     #[error(transparent)]
     Url(UrlError),
+    /// The TLS settings cannot be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsSetupError),
     /// The host name does not resolve.
     #[error("cannot resolve {host}")]
     Resolve {
@@ -107,7 +124,18 @@ pub struct Login {
 impl Login {
     /// Parses `text`, worded as the suite's setup errors.
     pub fn from_url(text: &str) -> Result<(FtpUrl, Login), TargetError> {
-        let url = FtpUrl::parse(text).map_err(|error| match error {
+        // `ftps://` (implicit FTPS) is an `ftp://` URL whose default port is 990.
+        let implicit = implicit_tls_url(text);
+        let parsed = match &implicit {
+            Some(rest) => FtpUrl::parse(&format!("ftp://{rest}")).map(|mut url| {
+                if !names_port(rest) {
+                    url.port = IMPLICIT_TLS_PORT;
+                }
+                url
+            }),
+            None => FtpUrl::parse(text),
+        };
+        let url = parsed.map_err(|error| match error {
             UrlError::NoScheme | UrlError::Scheme(_) => TargetError::NotFtp { url: text.into() },
             UrlError::NoHost => TargetError::NoHost { url: text.into() },
             other => TargetError::Url(other),
@@ -124,6 +152,23 @@ impl Login {
         };
         Ok((url, login))
     }
+}
+
+/// The port of implicit FTPS when an `ftps://` URL names none.
+pub const IMPLICIT_TLS_PORT: u16 = 990;
+
+/// What follows `ftps://` in `text` (the scheme in any case), or `None` for another scheme.
+pub fn implicit_tls_url(text: &str) -> Option<&str> {
+    let (scheme, rest) = text.split_once("://")?;
+    scheme.eq_ignore_ascii_case("ftps").then_some(rest)
+}
+
+/// True when the authority of `rest` (after `scheme://`) ends in `:port`.
+fn names_port(rest: &str) -> bool {
+    let authority = rest.split('/').next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let after_bracket = host_port.rsplit(']').next().unwrap_or("");
+    after_bracket.contains(':')
 }
 
 /// Size of the file stalled transfers read from: larger than any socket buffers between the two ends.
@@ -182,8 +227,13 @@ pub struct Target {
     pub retr_file: Option<String>,
     pub fault_file: Option<(PathBuf, String)>,
     pub max_per_ip: Option<usize>,
+    pub max_clients: Option<usize>,
     pub outside_link: Option<String>,
     pub outside_file: Option<String>,
+    /// FTPS: how every connection starts TLS; `None` for a plain target.
+    pub tls: Option<crate::tls::TlsSetup>,
+    /// The URL's host as written (without brackets).
+    url_host: String,
     /// Held by the case using `fault_file`: there is one such file and several cases.
     pub fault_turn: tokio::sync::Mutex<()>,
     big: OnceCell<Result<BigFile, Outcome>>,
@@ -232,8 +282,20 @@ impl Target {
             retr_file: options.retr_file.clone(),
             fault_file,
             max_per_ip: options.max_per_ip,
+            max_clients: options.max_clients,
             outside_link: options.outside_link.clone(),
             outside_file: options.outside_file.clone(),
+            url_host: url.host.clone(),
+            tls: match &options.tls {
+                Some(tls) => Some(crate::tls::TlsSetup::new(
+                    tls.mode,
+                    &url.host,
+                    tls.ca_file.as_deref(),
+                    tls.insecure,
+                    tls.required,
+                )?),
+                None => None,
+            },
             fault_turn: tokio::sync::Mutex::new(()),
             big: OnceCell::new(),
             sequence: AtomicU64::new(0),
@@ -303,15 +365,56 @@ impl Target {
         })
     }
 
-    /// A logged-in session in the URL's directory.
-    pub async fn session(&self, label: &str, transcript: Transcript) -> Step<Control> {
+    /// A connection that has read the greeting and, on a TLS target, is under TLS (implicit: from the
+    /// first byte; explicit: after `AUTH TLS`, which must get 234). Not logged in.
+    pub async fn connect(
+        &self,
+        label: &str,
+        transcript: Transcript,
+        source: Option<IpAddr>,
+    ) -> Step<(Control, Reply)> {
         let mut control =
-            Control::connect(self.addr, label, transcript, self.reply_timeout).await?;
+            Control::connect_from(self.addr, source, label, transcript, self.reply_timeout).await?;
+        let Some(tls) = &self.tls else {
+            let greeting = control.reply().await?;
+            return Ok((control, greeting));
+        };
+        if tls.mode == crate::tls::TlsMode::Implicit {
+            control.start_tls(tls.session()).await?;
+            // Implicit FTPS servers protect data from the start (PROT P without asking), so a case
+            // that logs in by hand must make its data connections TLS too.
+            control.set_data_protected(true);
+        }
         let greeting = control.reply().await?;
+        if tls.mode == crate::tls::TlsMode::Explicit && greeting.code == 220 {
+            let auth = control.auth_tls(tls.session()).await?;
+            if auth.code != 234 {
+                return Err(Outcome::fail(
+                    &["AUTH TLS: 234 (RFC 4217 §4)"],
+                    format!("AUTH TLS: {}", show(&auth)),
+                ));
+            }
+        }
+        Ok((control, greeting))
+    }
+
+    /// A logged-in session in the URL's directory; on a TLS target with PBSZ 0 and PROT P sent, so
+    /// that every data connection is TLS too (RFC 4217 §8, §9).
+    pub async fn session(&self, label: &str, transcript: Transcript) -> Step<Control> {
+        let (mut control, greeting) = self.connect(label, transcript, None).await?;
         if greeting.code != 220 {
             return Err(Outcome::error(format!("greeting was {}", show(&greeting))));
         }
         control.login(&self.login.user, &self.login.pass).await?;
+        if self.tls.is_some() {
+            for command in [Command::Pbsz(0), Command::Prot(ProtectionLevel::Private)] {
+                let reply = control.cmd(&command).await?;
+                if reply.code != 200 {
+                    return Err(Outcome::error(format!("{command}: {}", show(&reply))));
+                }
+            }
+            control.set_data_protected(true);
+        }
         if self.login.dir != "/" && !self.login.dir.is_empty() {
             let cwd = control
                 .cmd(&Command::Cwd(PathArg::from(&self.login.dir)))
@@ -325,6 +428,11 @@ impl Target {
             }
         }
         Ok(control)
+    }
+
+    /// The host as the URL names it (a name or an address), for certificate checks.
+    pub fn url_host(&self) -> String {
+        self.url_host.clone()
     }
 
     /// True when FEAT advertised `feature` (its first word).
@@ -492,5 +600,17 @@ mod tests {
         assert_eq!(message("ftp:///x"), "\"ftp:///x\": no host");
         assert_eq!(message("ftp://[::1/"), "unclosed [ in host");
         assert_eq!(message("ftp://h:x/"), "\"x\" is not a port");
+    }
+
+    #[test]
+    fn ftps_urls_default_to_port_990_unless_they_name_one() {
+        let (url, login) = Login::from_url("ftps://u:p@127.0.0.1/up").unwrap();
+        assert_eq!((url.host.as_str(), url.port), ("127.0.0.1", 990));
+        assert_eq!((login.user.as_str(), login.dir.as_str()), ("u", "/up"));
+        let (url, _) = Login::from_url("FTPS://[::1]:2990").unwrap();
+        assert_eq!((url.host.as_str(), url.port), ("::1", 2990));
+        let (url, _) = Login::from_url("ftps://[::1]/").unwrap();
+        assert_eq!(url.port, 990);
+        assert!(implicit_tls_url("ftp://h/").is_none());
     }
 }

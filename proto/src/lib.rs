@@ -30,5 +30,5 @@ pub use command::{
 pub use hostport::HostPortError;
 pub use reply::{Reply, ReplyError, ReplyLine, ReplyParser};
 pub use reply_code::ReplyCode;
-pub use url::{FtpUrl, UrlError};
+pub use url::{FtpUrl, Scheme, UrlError};
 pub use verb::Verb;

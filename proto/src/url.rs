@@ -1,5 +1,7 @@
 //! `ftp://[user[:password]@]host[:port][/path]` URLs (RFC 1738 §3.2), with percent-decoding: what the
-//! client opens and the suite tests, parsed the same way by both.
+//! client opens and the suite tests, parsed the same way by both. `ftps://` is the same URL for
+//! implicit FTPS (TLS from the first byte, port 990 by default); explicit FTPS (AUTH TLS) has no
+//! scheme of its own and is an `ftp://` URL with the client told to use TLS.
 //!
 //! As in curl, the path is relative to the login directory: `ftp://h/pub/a` names `pub/a`, and
 //! `ftp://h//etc/a` names `/etc/a`. A `;type=` suffix (RFC 1738 §3.2.2) ends the path and is ignored.
@@ -10,9 +12,42 @@ use std::str::FromStr;
 /// The default FTP control port.
 pub const DEFAULT_PORT: u16 = 21;
 
+/// The default port of implicit FTPS (`ftps://`, IANA's `ftps`).
+pub const FTPS_DEFAULT_PORT: u16 = 990;
+
+/// How the control connection starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// `ftp://`: plain TCP (TLS may follow through AUTH TLS).
+    #[default]
+    Ftp,
+    /// `ftps://`: implicit FTPS, the TLS handshake before the greeting.
+    Ftps,
+}
+
+impl Scheme {
+    /// The port a URL of this scheme means when it names none.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Ftp => DEFAULT_PORT,
+            Scheme::Ftps => FTPS_DEFAULT_PORT,
+        }
+    }
+
+    /// `ftp` or `ftps`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Ftp => "ftp",
+            Scheme::Ftps => "ftps",
+        }
+    }
+}
+
 /// A parsed `ftp://` URL, every part percent-decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FtpUrl {
+    /// `ftp` or `ftps` (implicit FTPS).
+    pub scheme: Scheme,
     /// The user; `None` when the URL names none (an empty user is none).
     pub user: Option<String>,
     pub password: Option<String>,
@@ -31,8 +66,8 @@ pub enum UrlError {
     /// The text does not start with `scheme://`.
     #[error("no ftp:// scheme")]
     NoScheme,
-    /// A scheme other than `ftp`.
-    #[error("scheme {0:?} is not ftp")]
+    /// A scheme other than `ftp` or `ftps`.
+    #[error("scheme {0:?} is not ftp or ftps")]
     Scheme(String),
     /// `[` opens an IPv6 address that is never closed.
     #[error("unclosed [ in host")]
@@ -55,10 +90,11 @@ pub enum UrlError {
 }
 
 impl FtpUrl {
-    /// Parses an `ftp://` URL (the scheme in any case).
+    /// Parses an `ftp://` or `ftps://` URL (the scheme in any case).
     pub fn parse(text: &str) -> Result<FtpUrl, UrlError> {
-        let rest = match text.split_once("://") {
-            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("ftp") => rest,
+        let (scheme, rest) = match text.split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("ftp") => (Scheme::Ftp, rest),
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("ftps") => (Scheme::Ftps, rest),
             Some((scheme, _)) => return Err(UrlError::Scheme(scheme.to_string())),
             None => return Err(UrlError::NoScheme),
         };
@@ -78,12 +114,13 @@ impl FtpUrl {
             },
             None => (None, None),
         };
-        let (host, port) = split_host_port(hostport)?;
+        let (host, port) = split_host_port(hostport, scheme.default_port())?;
         if host.is_empty() {
             return Err(UrlError::NoHost);
         }
         let path = path.split(';').next().unwrap_or("");
         Ok(FtpUrl {
+            scheme,
             user: user.filter(|u| !u.is_empty()),
             password,
             host,
@@ -107,10 +144,10 @@ impl FromStr for FtpUrl {
 }
 
 /// The URL with every part percent-encoded again, so that it parses back to the same value. The port is
-/// left out when it is [`DEFAULT_PORT`]. The password is part of it: do not log it.
+/// left out when it is the scheme's default. The password is part of it: do not log it.
 impl fmt::Display for FtpUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ftp://")?;
+        write!(f, "{}://", self.scheme.as_str())?;
         if self.user.is_some() || self.password.is_some() {
             f.write_str(&encode(self.user.as_deref().unwrap_or(""), false))?;
             if let Some(password) = &self.password {
@@ -123,7 +160,7 @@ impl fmt::Display for FtpUrl {
         } else {
             f.write_str(&self.host)?;
         }
-        if self.port != DEFAULT_PORT {
+        if self.port != self.scheme.default_port() {
             write!(f, ":{}", self.port)?;
         }
         if !self.path.is_empty() {
@@ -134,7 +171,7 @@ impl fmt::Display for FtpUrl {
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`; port 0 is refused, as no server listens there.
-fn split_host_port(text: &str) -> Result<(String, u16), UrlError> {
+fn split_host_port(text: &str, default_port: u16) -> Result<(String, u16), UrlError> {
     let (host, port) = if let Some(inner) = text.strip_prefix('[') {
         let (host, after) = inner.split_once(']').ok_or(UrlError::UnclosedBracket)?;
         match after.strip_prefix(':') {
@@ -154,7 +191,7 @@ fn split_host_port(text: &str) -> Result<(String, u16), UrlError> {
             .ok()
             .filter(|p| *p != 0)
             .ok_or_else(|| UrlError::Port(port.to_string()))?,
-        None => DEFAULT_PORT,
+        None => default_port,
     };
     Ok((host.to_string(), port))
 }
@@ -268,8 +305,26 @@ mod tests {
         assert_eq!(FtpUrl::parse("ftp://h/a/").unwrap().file_name(), None);
     }
 
+    #[test]
+    fn ftps_is_implicit_tls_on_port_990() {
+        let url = FtpUrl::parse("FTPS://h/pub").unwrap();
+        assert_eq!(
+            (url.scheme, url.port, url.path.as_str()),
+            (Scheme::Ftps, 990, "pub")
+        );
+        assert_eq!(FtpUrl::parse("ftps://h:21/").unwrap().port, 21);
+        assert_eq!(FtpUrl::parse("ftp://h/").unwrap().scheme, Scheme::Ftp);
+        assert_eq!(
+            FtpUrl::parse("sftp://h/"),
+            Err(UrlError::Scheme("sftp".into()))
+        );
+    }
+
     #[rstest]
     #[case("ftp://h")]
+    #[case("ftps://h")]
+    #[case("ftps://h:21/x")]
+    #[case("ftp://h:990/x")]
     #[case("ftp://u:p%40ss@h:2121/a%20b/c")]
     #[case("ftp://[::1]:2121//abs")]
     fn displays_what_it_parsed(#[case] text: &str) {
@@ -302,8 +357,10 @@ mod tests {
             host in host(),
             port in 1u16..,
             path in part(),
+            implicit_tls in any::<bool>(),
         ) {
-            let url = FtpUrl { user, password, host, port, path };
+            let scheme = if implicit_tls { Scheme::Ftps } else { Scheme::Ftp };
+            let url = FtpUrl { scheme, user, password, host, port, path };
             prop_assert_eq!(FtpUrl::parse(&url.to_string()), Ok(url));
         }
     }

@@ -18,7 +18,8 @@ interop_packages() {
   case "$1" in
     vsftpd) echo "vsftpd" ;;
     pure-ftpd) echo "pure-ftpd" ;;
-    proftpd) echo "proftpd-core" ;;
+    # proftpd-mod-crypto: mod_tls.so, loaded by the config only when FTP_INTEROP_TLS is set.
+    proftpd) echo "proftpd-core proftpd-mod-crypto" ;;
     *) return 1 ;;
   esac
 }
@@ -29,6 +30,15 @@ interop_binaries() {
     vsftpd) echo "usr/sbin/vsftpd" ;;
     pure-ftpd) echo "usr/sbin/pure-ftpd usr/sbin/pure-authd" ;;
     proftpd) echo "usr/sbin/proftpd" ;;
+    *) return 1 ;;
+  esac
+}
+
+# server name -> loadable modules (relative to the extracted tree, not executable) that must link
+interop_modules() {
+  case "$1" in
+    proftpd) echo "usr/lib/proftpd/mod_tls.so" ;;
+    vsftpd|pure-ftpd) ;;
     *) return 1 ;;
   esac
 }

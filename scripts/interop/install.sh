@@ -33,10 +33,16 @@ for s in "${servers[@]}"; do interop_check_name "$s"; done
 missing_libs() {
   local s="$1" dir b
   dir="$(interop_pkgdir "$s")"
-  for b in $(interop_binaries "$s"); do
-    [ -x "$dir/$b" ] || { echo "MISSING-BINARY:$b"; continue; }
-    ldd "$dir/$b" 2>/dev/null | awk '/not found/ {print $1}'
-  done | sort -u
+  {
+    for b in $(interop_binaries "$s"); do
+      [ -x "$dir/$b" ] || { echo "MISSING-BINARY:$b"; continue; }
+      ldd "$dir/$b" 2>/dev/null | awk '/not found/ {print $1}'
+    done
+    for b in $(interop_modules "$s"); do
+      [ -f "$dir/$b" ] || { echo "MISSING-BINARY:$b"; continue; }
+      ldd "$dir/$b" 2>/dev/null | awk '/not found/ {print $1}'
+    done
+  } | sort -u
 }
 
 is_ready() { [ -d "$(interop_pkgdir "$1")" ] && [ -z "$(missing_libs "$1")" ]; }

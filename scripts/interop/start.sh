@@ -10,6 +10,8 @@
 #
 #   ftp://anonymous@127.0.0.1:PORT/WRITABLE_DIR
 #
+# (ftps:// instead of ftp:// under FTP_INTEROP_TLS=implicit.)
+#
 # where WRITABLE_DIR is the directory, relative to the FTP root, in which
 # uploads, MKD, DELE, RMD and RNFR/RNTO are allowed: /upload for vsftpd
 # (ROOT/upload), / for pure-ftpd and proftpd (ROOT itself).
@@ -18,14 +20,18 @@
 # State, all under $FTP_INTEROP_RUN (default /tmp/ftp-interop/run):
 #   NAME.pid   the server's PID (= its process group id)
 #   NAME.env   shell-sourceable PORT, PASV_MIN, PASV_MAX, MAX_CLIENTS, ROOT, WRITABLE_DIR
-#              (host path), URL_PATH, URL, PID, LOG_DIR, TLS (0 or 1)
+#              (host path), URL_PATH, URL, PID, LOG_DIR, TLS (0, 1 or implicit), CERT (when TLS
+#              is on: the PEM CA certificate that signed the server's, for clients to trust)
 #   NAME/      rendered config, logs (NAME/stdout.log and server logs)
 # Stop it with scripts/interop/stop.sh NAME (or with no argument: all).
 #
-# FTP_INTEROP_TLS=1 (vsftpd only) adds explicit FTPS: fixtures/interop/vsftpd/tls.conf is
-# appended to the config, with a self-signed certificate made by openssl in NAME/ (installed
-# with apt-get if missing).  Anonymous logins then need AUTH TLS and PROT P, and data
-# connections must resume the control connection's TLS session.  NAME.env gets TLS=1.
+# FTP_INTEROP_TLS=1 adds explicit FTPS, required: fixtures/interop/NAME/tls.conf (tls.args for
+# pure-ftpd) is appended to the config, with a self-signed certificate for 127.0.0.1 made by
+# openssl in NAME/ (installed with apt-get if missing).  Anonymous logins then need AUTH TLS and
+# PROT P.  vsftpd and proftpd also demand that data connections resume the control connection's
+# TLS session.  FTP_INTEROP_TLS=implicit (vsftpd and proftpd; Debian's pure-ftpd is built
+# without implicit TLS) appends NAME/implicit.conf as well: TLS from the first byte on the
+# control port.  NAME.env gets TLS=1 or TLS=implicit, and CERT.
 # Needs root and scripts/interop/install.sh to have run.
 set -euo pipefail
 # shellcheck source=common.sh
@@ -42,9 +48,11 @@ ROOT="$(cd "$2" && pwd -P)"
 
 TLS="${FTP_INTEROP_TLS:-0}"
 case "$TLS" in
-  0) ;;
-  1) [ "$NAME" = vsftpd ] || interop_die "FTP_INTEROP_TLS=1 is only for vsftpd" ;;
-  *) interop_die "FTP_INTEROP_TLS must be 0 or 1" ;;
+  0|1) ;;
+  implicit)
+    [ -f "$INTEROP_FIXTURES/$NAME/implicit.conf" ] ||
+      interop_die "$NAME offers no implicit FTPS (Debian builds pure-ftpd without --with-implicittls)" ;;
+  *) interop_die "FTP_INTEROP_TLS must be 0, 1 (explicit FTPS) or implicit" ;;
 esac
 
 PKG="$(interop_pkgdir "$NAME")"
@@ -106,14 +114,19 @@ sys.exit("no free port block found")
 PY
 }
 
-# True once 127.0.0.1:$1 greets with 220.
+# True once 127.0.0.1:$1 greets with 220 (inside TLS under FTP_INTEROP_TLS=implicit).
 greets() {
-  python3 - "$1" <<'PY' 2>/dev/null
-import socket, sys
+  python3 - "$1" "$TLS" <<'PY' 2>/dev/null
+import socket, ssl, sys
 try:
     with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
+        if sys.argv[2] == "implicit":
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s = ctx.wrap_socket(s)
         line = s.makefile("rb").readline()
-except OSError:
+except (OSError, ssl.SSLError):
     sys.exit(1)
 sys.exit(0 if line.startswith(b"220") else 1)
 PY
@@ -129,6 +142,7 @@ render() {
       -e "s|@MAX_CLIENTS@|$MAX_CLIENTS|g" \
       -e "s|@ROOT@|$(sed_escape "$ROOT")|g" \
       -e "s|@RUN@|$(sed_escape "$RUN")|g" \
+      -e "s|@PKG@|$(sed_escape "$PKG")|g" \
       -e "s|@FTP_USER@|$INTEROP_FTP_USER|g" \
       -e "s|@FTP_GROUP@|$FTP_GROUP|g" \
       -e "s|@UID@|$FTP_UID|g" \
@@ -183,27 +197,46 @@ if [ "$NAME" = proftpd ] && ! ftp_can_reach "$ROOT"; then
     interop_die "proftpd: user $INTEROP_FTP_USER cannot reach $ROOT (a parent directory is not searchable, e.g. /root is 0700); use a ROOT under /tmp"
 fi
 
-# A self-signed certificate for 127.0.0.1 in the run dir, readable by root only.
+# A throw-away CA (ca.crt, its key deleted at once) and the server's certificate for 127.0.0.1
+# signed by it (tls.crt, tls.key readable by root only), in the run dir.  Not one self-signed
+# certificate: webpki-based clients (rustls) refuse a CA certificate as a server's own, so
+# ca.crt is what a client trusts (CERT in NAME.env).
 make_certificate() {
   command -v openssl >/dev/null ||
     apt-get -o DPkg::Lock::Timeout=120 install -y -qq openssl >/dev/null 2>&1 ||
     { apt-get -o DPkg::Lock::Timeout=120 update -qq &&
       apt-get -o DPkg::Lock::Timeout=120 install -y -qq openssl; } >/dev/null 2>&1 ||
-    interop_die "FTP_INTEROP_TLS=1 needs openssl, and apt-get could not install it"
-  (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 -keyout "$RUN/tls.key" -out "$RUN/tls.crt" 2>"$RUN/openssl.log") ||
+    interop_die "FTP_INTEROP_TLS needs openssl, and apt-get could not install it"
+  (umask 077 &&
+    openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=ftp interop test CA" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+      -keyout "$RUN/ca.key" -out "$RUN/ca.crt" &&
+    openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$RUN/tls.key" -out "$RUN/tls.csr" &&
+    printf 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$RUN/tls.ext" &&
+    openssl x509 -req -in "$RUN/tls.csr" -CA "$RUN/ca.crt" -CAkey "$RUN/ca.key" -CAcreateserial \
+      -days 7 -extfile "$RUN/tls.ext" -out "$RUN/tls.crt") >"$RUN/openssl.log" 2>&1 ||
     interop_die "openssl could not make a certificate: $(tail -n 3 "$RUN/openssl.log")"
+  rm -f "$RUN/ca.key" "$RUN/ca.srl" "$RUN/tls.csr" "$RUN/tls.ext"
+  chmod 644 "$RUN/ca.crt" "$RUN/tls.crt"
 }
 [ "$TLS" = 0 ] || make_certificate
+
+# append_tls_config CONFIG [TLS_FILE]: under FTP_INTEROP_TLS, append the server's TLS fixture
+# (default tls.conf) and, for implicit FTPS, its implicit.conf to $RUN/CONFIG.
+append_tls_config() {
+  local fixture
+  [ "$TLS" != 0 ] || return 0
+  for fixture in "${2:-tls.conf}" $([ "$TLS" = implicit ] && echo implicit.conf); do
+    render "$INTEROP_FIXTURES/$NAME/$fixture" "$RUN/$fixture"
+    cat "$RUN/$fixture" >>"$RUN/$1"
+  done
+}
 
 launch() {
   case "$NAME" in
     vsftpd)
       render "$INTEROP_FIXTURES/vsftpd/vsftpd.conf" "$RUN/vsftpd.conf"
-      if [ "$TLS" = 1 ]; then
-        render "$INTEROP_FIXTURES/vsftpd/tls.conf" "$RUN/tls.conf"
-        cat "$RUN/tls.conf" >>"$RUN/vsftpd.conf"
-      fi
+      append_tls_config vsftpd.conf
       chmod 600 "$RUN/vsftpd.conf"
       setsid "$PKG/usr/sbin/vsftpd" "$RUN/vsftpd.conf" \
         </dev/null >"$RUN/stdout.log" 2>&1 &
@@ -212,6 +245,7 @@ launch() {
       render "$INTEROP_FIXTURES/pure-ftpd/authd.sh" "$RUN/authd.sh"
       chmod 700 "$RUN/authd.sh"
       render "$INTEROP_FIXTURES/pure-ftpd/pure-ftpd.args" "$RUN/pure-ftpd.args"
+      append_tls_config pure-ftpd.args tls.args
       # pure-authd and pure-ftpd share one process group; its leader (the
       # recorded PID) is pure-ftpd, exec'd by the shell once the socket exists.
       # shellcheck disable=SC2016
@@ -225,6 +259,7 @@ launch() {
       ;;
     proftpd)
       render "$INTEROP_FIXTURES/proftpd/proftpd.conf" "$RUN/proftpd.conf"
+      append_tls_config proftpd.conf
       setsid "$PKG/usr/sbin/proftpd" --nodaemon --quiet --config "$RUN/proftpd.conf" \
         </dev/null >"$RUN/stdout.log" 2>&1 &
       ;;
@@ -257,7 +292,11 @@ for attempt in 1 2 3; do
   [ "$attempt" -lt 3 ] || exit 1
 done
 
-URL="ftp://anonymous@127.0.0.1:$PORT$URL_PATH"
+SCHEME=ftp
+[ "$TLS" != implicit ] || SCHEME=ftps
+URL="$SCHEME://anonymous@127.0.0.1:$PORT$URL_PATH"
+CERT=
+[ "$TLS" = 0 ] || CERT="$RUN/ca.crt"
 echo "$PID" >"$PIDFILE"
 cat >"$ENVFILE" <<ENV
 NAME=$NAME
@@ -272,5 +311,6 @@ URL_PATH=$URL_PATH
 URL=$URL
 LOG_DIR=$RUN
 TLS=$TLS
+CERT=$CERT
 ENV
 echo "$URL"

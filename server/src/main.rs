@@ -10,19 +10,20 @@
 //! errors through `cli-usage`, everything after through `anyhow` (its context first, then the cause).
 
 use std::ffi::OsString;
-use std::io::{BufRead, IsTerminal};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{CommandFactory, Parser, Subcommand};
-use ftp_server::accounts::file::{check_name, UserEntry, UsersFile};
-use ftp_server::accounts::hash::{self, Cost};
-use ftp_server::accounts::{AccountStore, Right};
+use ftp_server::accounts::AccountStore;
 use ftp_server::{config_file, CertificateSource, Config, PortRange, Server, TlsConfig};
+
+mod user_command;
+
+use user_command::{edit_users, UserAction};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -201,33 +202,6 @@ enum Action {
     User(UserAction),
 }
 
-#[derive(Subcommand, Debug)]
-enum UserAction {
-    /// Add an account. The password is asked twice without echo, or read as one line from stdin when
-    /// stdin is not a terminal.
-    Add {
-        /// The login name.
-        name: String,
-        /// Its home, a directory under the server root (like `/alice`).
-        #[arg(long)]
-        home: String,
-        /// Comma-separated: read, write, delete, mkdir, rename (or `all`; `none` for no right).
-        #[arg(long, value_delimiter = ',', required = true)]
-        rights: Vec<String>,
-        /// Start in the home but see the whole root (default: the home is the account's `/`).
-        #[arg(long)]
-        no_jail: bool,
-        /// Logged-in sessions this account may have at once.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        max_sessions: Option<u32>,
-    },
-    /// Change an account's password (asked, or read from stdin as for `add`).
-    Passwd {
-        /// The login name.
-        name: String,
-    },
-}
-
 impl Cli {
     /// Turns the arguments into a checked configuration, or a one-line error.
     fn into_config(self) -> anyhow::Result<(SocketAddr, Config)> {
@@ -368,96 +342,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let (addr, config) = cli.into_config()?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
     runtime.block_on(serve(addr, config))
-}
-
-/// `user add` and `user passwd`: the users file is read, changed and written back whole (comments are
-/// not kept), checked as the server would read it.
-fn edit_users(path: &Path, action: UserAction) -> anyhow::Result<()> {
-    let context = || format!("users file {}", path.display());
-    let mut file = UsersFile::read_or_new(path)
-        .map_err(anyhow::Error::msg)
-        .with_context(context)?;
-    match action {
-        UserAction::Add {
-            name,
-            home,
-            rights,
-            no_jail,
-            max_sessions,
-        } => {
-            check_name(&name).map_err(anyhow::Error::msg)?;
-            if file.users.contains_key(&name) {
-                bail!("user {name} exists already (`user passwd {name}` changes its password)");
-            }
-            let rights = rights_from_words(&rights)?;
-            let password_hash = hash::hash_password(&read_new_password()?, Cost::Default)
-                .map_err(anyhow::Error::msg)?;
-            let entry = UserEntry {
-                password_hash,
-                home,
-                jail: !no_jail,
-                rights,
-                max_sessions,
-            };
-            file.users.insert(name.clone(), entry);
-            file.save(path)
-                .map_err(anyhow::Error::msg)
-                .with_context(context)?;
-            println!("added user {name} to {}", path.display());
-        }
-        UserAction::Passwd { name } => {
-            let Some(entry) = file.users.get_mut(&name) else {
-                bail!("no user {name} in {}", path.display());
-            };
-            entry.password_hash = hash::hash_password(&read_new_password()?, Cost::Default)
-                .map_err(anyhow::Error::msg)?;
-            file.save(path)
-                .map_err(anyhow::Error::msg)
-                .with_context(context)?;
-            println!("changed the password of {name} in {}", path.display());
-        }
-    }
-    Ok(())
-}
-
-/// `--rights` words, checked: the five rights, `all`, or `none`.
-fn rights_from_words(words: &[String]) -> anyhow::Result<Vec<String>> {
-    let mut rights = Vec::new();
-    for word in words.iter().map(|word| word.trim()) {
-        match word {
-            "all" => rights.extend(Right::ALL),
-            "none" => {}
-            word => rights.push(Right::parse(word).map_err(anyhow::Error::msg)?),
-        }
-    }
-    Ok(Right::ALL
-        .into_iter()
-        .filter(|right| rights.contains(right))
-        .map(|right| right.name().to_string())
-        .collect())
-}
-
-/// The new password: asked twice without echo on a terminal, else the first line of stdin.
-fn read_new_password() -> anyhow::Result<String> {
-    let password = if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ").context("cannot read the password")?;
-        let again = rpassword::prompt_password("Again: ").context("cannot read the password")?;
-        if first != again {
-            bail!("the two passwords differ");
-        }
-        first
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read the password from stdin")?;
-        line.trim_end_matches(['\r', '\n']).to_string()
-    };
-    if password.is_empty() {
-        bail!("the password is empty");
-    }
-    Ok(password)
 }
 
 async fn serve(addr: SocketAddr, config: Config) -> anyhow::Result<()> {

@@ -22,6 +22,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> AnyStream for T {}
 /// A certificate authority and a server certificate it signed for `localhost` and `127.0.0.1`.
 pub struct TestPki {
     ca: CertificateDer<'static>,
+    /// The authority's certificate, PEM: what a client given a CA file trusts.
+    pub ca_pem: String,
     pub cert_pem: String,
     pub key_pem: String,
 }
@@ -38,6 +40,7 @@ impl TestPki {
             .unwrap();
         TestPki {
             ca: ca.der().clone(),
+            ca_pem: ca.pem(),
             cert_pem: leaf.pem(),
             key_pem: leaf_key.serialize_pem(),
         }

@@ -17,7 +17,7 @@ use super::report::Tally;
 use crate::error::{within, BenchError};
 use crate::session::Session;
 use crate::target::Target;
-use crate::tls::Stream;
+use crate::tls::{self, Stream};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -185,7 +185,7 @@ impl DataConnection {
     /// The clean end of an upload: FIN after the last byte, which the server takes as end of file.
     async fn finish_upload(mut self, timeout: Duration) -> Result<(), BenchError> {
         match self.0.take() {
-            Some(stream) => stream.finish_upload(timeout, "STOR").await,
+            Some(stream) => tls::finish_upload(stream, timeout, "STOR").await,
             None => Ok(()),
         }
     }
@@ -193,7 +193,7 @@ impl DataConnection {
     /// The clean end of a download whose EOF was read.
     async fn finish_download(mut self, timeout: Duration) {
         if let Some(stream) = self.0.take() {
-            stream.finish_download(timeout).await;
+            tls::finish_download(stream, timeout).await;
         }
     }
 }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use crate::client::{Client, Options};
 use crate::error::{Error, Result};
 use crate::netrc;
+use crate::tls::TlsMode;
 use crate::url::FtpUrl;
+use ftp_proto::Scheme;
 
 /// The login sources given on the command line.
 #[derive(Debug, Clone, Default)]
@@ -63,13 +65,17 @@ pub fn credentials(url: &FtpUrl, sources: &LoginSources) -> Result<(String, Stri
     Ok((user, password))
 }
 
-/// Connects to the URL's host and logs in.
+/// Connects to the URL's host and logs in; an `ftps://` URL means implicit FTPS whatever `--tls` says.
 pub async fn connect_and_login(
     url: &FtpUrl,
     sources: &LoginSources,
     options: Options,
 ) -> Result<Client> {
     let (user, password) = credentials(url, sources)?;
+    let mut options = options;
+    if url.scheme == Scheme::Ftps {
+        options.tls.mode = TlsMode::Implicit;
+    }
     let mut client = Client::connect(&url.host, url.port, options).await?;
     client.login(&user, &password).await?;
     Ok(client)

@@ -3,7 +3,8 @@
 //! so that a library user with `default-features = false` gets no rustyline, indicatif or rpassword.
 //!
 //! - [`login`]: who to log in as (URL, `--user`, netrc, anonymous) and the password prompt.
-//! - [`oneshot`]: the `get`/`put`/`ls`/`mkdir`/`rmdir`/`rm` subcommands.
+//! - [`oneshot`]: the `get`/`put`/`ls`/`mkdir`/`rmdir`/`rm`/`size`/`mdtm`/`chmod`/`rename`/`quote`
+//!   subcommands.
 //! - [`shell`]: the interactive shell (rustyline) and script mode.
 //! - [`progress`]: the indicatif bar, only on a terminal; [`notice`]: success lines, only on a terminal.
 

@@ -73,6 +73,11 @@ pub fn uploaded(local: &Path, remote: &str, sent: u64, took: Duration) -> String
     )
 }
 
+/// A reply as the server sent it, every line, with local line ends (what `quote` prints).
+pub fn reply_text(reply: &ftp_proto::Reply) -> String {
+    String::from_utf8_lossy(&reply.to_bytes_bare()).replace("\r\n", "\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,5 @@
-//! The one-shot subcommands for scripts: `get`, `put`, `ls`, `mkdir`, `rmdir`, `rm`, each on one URL.
+//! The one-shot subcommands for scripts: `get`, `put`, `ls`, `mkdir`, `rmdir`, `rm`, `size`, `mdtm`,
+//! `chmod`, `rename` and `quote`, each on one URL.
 //! Success is silent unless a person is at the terminal ([`Notices`]), as in the shell.
 
 use std::fs::File;
@@ -32,6 +33,23 @@ pub enum OneShot {
     Mkdir(FtpUrl),
     Rmdir(FtpUrl),
     Rm(FtpUrl),
+    Size(FtpUrl),
+    Mdtm(FtpUrl),
+    /// SITE CHMOD `mode` on the URL's path.
+    Chmod {
+        mode: u32,
+        url: FtpUrl,
+    },
+    /// RNFR the URL's path, RNTO `to`.
+    Rename {
+        url: FtpUrl,
+        to: String,
+    },
+    /// `line` as given, after the login (and CWD to the URL's path, if any); the reply printed.
+    Quote {
+        url: FtpUrl,
+        line: String,
+    },
 }
 
 fn needs_path(url: &FtpUrl, what: &str) -> Result<String> {
@@ -55,6 +73,10 @@ pub async fn run(
     let url = match &command {
         OneShot::Get { url, .. } | OneShot::Put { url, .. } => url,
         OneShot::Ls(url) | OneShot::Mkdir(url) | OneShot::Rmdir(url) | OneShot::Rm(url) => url,
+        OneShot::Size(url) | OneShot::Mdtm(url) => url,
+        OneShot::Chmod { url, .. } | OneShot::Rename { url, .. } | OneShot::Quote { url, .. } => {
+            url
+        }
     };
     // Check the arguments before connecting, so a usage error costs no connection.
     match &command {
@@ -75,7 +97,13 @@ pub async fn run(
             }
         }
         OneShot::Mkdir(url) | OneShot::Rmdir(url) => needs_path(url, "directory").map(drop)?,
-        OneShot::Rm(url) => needs_path(url, "file").map(drop)?,
+        OneShot::Rm(url) | OneShot::Size(url) | OneShot::Mdtm(url) => {
+            needs_path(url, "file").map(drop)?
+        }
+        OneShot::Chmod { url, .. } | OneShot::Rename { url, .. } => {
+            needs_path(url, "file or directory").map(drop)?
+        }
+        OneShot::Quote { .. } => {}
         OneShot::Put { file, .. } => {
             std::fs::metadata(file).map_err(|error| Error::local(file, error))?;
         }
@@ -177,6 +205,36 @@ async fn act(
             let path = needs_path(url, "file")?;
             client.delete(&path).await?;
             notices.say(format!("deleted {path}"));
+            Ok(())
+        }
+        OneShot::Size(url) => {
+            println!("{}", client.size(&needs_path(url, "file")?).await?);
+            Ok(())
+        }
+        OneShot::Mdtm(url) => {
+            let path = needs_path(url, "file")?;
+            println!("{}", client.modification_time(&path).await?);
+            Ok(())
+        }
+        OneShot::Chmod { mode, url } => {
+            let path = needs_path(url, "file or directory")?;
+            client.chmod(*mode, &path).await?;
+            notices.say(format!("mode of {path} set to {mode:o}"));
+            Ok(())
+        }
+        OneShot::Rename { url, to } => {
+            let path = needs_path(url, "file or directory")?;
+            client.rename(&path, to).await?;
+            notices.say(format!("renamed {path} to {to}"));
+            Ok(())
+        }
+        OneShot::Quote { url, line } => {
+            if !url.path.is_empty() {
+                client.cwd(&url.path).await?;
+            }
+            // The reply as the server sent it, every line, whatever its code.
+            let reply = client.raw(line).await?;
+            print!("{}", crate::cli::notice::reply_text(&reply));
             Ok(())
         }
     }

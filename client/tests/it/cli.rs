@@ -4,7 +4,7 @@ use assert_cmd::Command;
 use ftp_client::error::exit;
 use predicates::prelude::*;
 
-use crate::support::{pattern, scripted, sha256, Background, TestServer};
+use crate::support::{client_command, pattern, scripted, sha256, Background, TestServer};
 
 struct Fixture {
     server: TestServer,
@@ -25,12 +25,7 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("ftp-client").unwrap();
-        cmd.current_dir(self.work.path())
-            .env("HOME", self.work.path())
-            .args(["--timeout", "20"])
-            .timeout(std::time::Duration::from_secs(60));
-        cmd
+        client_command(self.work.path())
     }
 }
 

@@ -7,5 +7,8 @@ mod cli;
 mod library;
 mod refused_get;
 mod scripted;
+mod shell_commands;
 mod streamed_get;
 mod support;
+mod tls;
+mod tls_truncated;

@@ -50,3 +50,20 @@ impl Background {
         Background { runtime }
     }
 }
+
+/// The `ftp-client` binary run in `dir` (also its HOME, so no real ~/.netrc is read), with generous
+/// time limits.
+pub fn client_command(dir: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("ftp-client").unwrap();
+    cmd.current_dir(dir)
+        .env("HOME", dir)
+        .args(["--timeout", "20"])
+        .timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+/// Runs `cmd`, wants success, returns its stdout.
+pub fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
+    let output = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(output).unwrap()
+}

@@ -17,7 +17,7 @@ async fn epsv(cx: Ctx) -> Step<Outcome> {
     cx.require_feature("EPSV")?;
     let mut control = cx.login("c1").await?;
     let addr = data::epsv(&mut control).await?;
-    let options = ConnectOptions::new("c1-data", cx.transcript.clone(), control.reply_timeout);
+    let options = ConnectOptions::of(&control, "c1-data");
     let mut stream = data::connect(addr, options).await?;
     let reply = control.cmd(&Command::Nlst(ListingArg::default())).await?;
     cx.check_reply("NLST", &reply, &[150, 125], &[])?;

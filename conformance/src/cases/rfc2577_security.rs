@@ -47,18 +47,32 @@ async fn port_bounce(cx: Ctx) -> Step<Outcome> {
     let bounce = data::listen(IpAddr::V4(THIRD_HOST), false)?;
     let addr: SocketAddrV4 = data::local_v4(&bounce)?;
     let reply = control.cmd(&Command::Port(addr)).await?;
+    judge_bounce(&cx, &mut control, "PORT", &reply, &bounce).await
+}
+
+/// After `reply` to a PORT or EPRT (`what`) naming the third host: a refusal passes, an acceptance is
+/// weaker as long as the transfer asked for never reaches the third host, and a connection to `bounce`
+/// fails the case.
+pub async fn judge_bounce(
+    cx: &Ctx,
+    control: &mut Control,
+    what: &str,
+    reply: &ftp_proto::Reply,
+    bounce: &tokio::net::TcpListener,
+) -> Step<Outcome> {
+    let addr = data::local_v4(bounce)?;
     if reply.code == 200 {
         // Accepted: the transfer must still never reach the third host.
         let list = control.cmd(&Command::List(ListingArg::default())).await?;
         cx.weaker(
-            vec!["PORT to a third host: 500/501/504 (refused)".into()],
-            format!("PORT: {}; LIST: {}", show(&reply), show(&list)),
+            vec![format!("{what} to a third host: 500/501/504 (refused)")],
+            format!("{what}: {}; LIST: {}", show(reply), show(&list)),
         );
     } else {
         cx.check_reply(
-            "PORT to a third host",
-            &reply,
-            &[500, 501, 504, 425, 530, 550],
+            &format!("{what} to a third host"),
+            reply,
+            &[500, 501, 504, 522, 425, 530, 550],
             &[],
         )?;
     }
@@ -136,7 +150,7 @@ async fn pasv_foreign(cx: Ctx) -> Step<Outcome> {
     control.send(&Command::Nlst(ListingArg::default())).await?;
     // The client's own connection comes right after the thief's (a server may send 150 only once it
     // has a connection it accepts), so the thief is first in the listen queue.
-    let own = ConnectOptions::new("c1-data", cx.transcript.clone(), control.reply_timeout);
+    let own = ConnectOptions::of(&control, "c1-data");
     let own = data::connect(addr, own).await;
     let first = control.reply().await?;
     if first.code == 425 {
@@ -382,7 +396,7 @@ async fn failed_login_delay(cx: Ctx) -> Step<Outcome> {
 }
 
 /// The operator's link to outside the root, or a skip.
-fn outside_link(cx: &Ctx) -> Step<String> {
+pub fn outside_link(cx: &Ctx) -> Step<String> {
     cx.target.outside_link.clone().ok_or_else(|| {
         Outcome::skip("needs --outside-link NAME, a symlink in the root that points outside it")
     })
@@ -402,14 +416,7 @@ async fn outside_link_refused(cx: Ctx) -> Step<Outcome> {
     let mut control = cx.login("c1").await?;
     control.cmd(&Command::Type(TransferType::Image)).await?;
     let must_refuse = |what: String, reply: &ftp_proto::Reply| -> Step<()> {
-        if reply.is_negative() {
-            Ok(())
-        } else {
-            Err(Outcome::fail(
-                &[&format!("{what}: refused (4xx/5xx)")],
-                format!("{what}: {}", show(reply)),
-            ))
-        }
+        super::rfc2577_outside::refused(&what, reply)
     };
     let cwd = control.cmd(&Command::Cwd(PathArg::from(&link))).await?;
     must_refuse(format!("CWD {link}"), &cwd)?;

@@ -89,8 +89,9 @@ pub fn render(run: &Run) -> String {
     out
 }
 
-/// XML escaping; control characters other than tab and newline are not allowed in XML 1.0 at all.
-fn escape(text: &str) -> String {
+/// XML escaping (also used for HTML); control characters other than tab and newline are not allowed in
+/// XML 1.0 at all.
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

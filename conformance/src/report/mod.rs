@@ -1,6 +1,7 @@
-//! Reports of a run: [`text`] for people, [`json`] for tools (and the matrix), [`junit`] for CI systems.
-//! All three are built from the same [`Run`].
+//! Reports of a run: [`text`] for people, [`json`] for tools (and the matrix), [`junit`] for CI systems,
+//! [`html`] as one self-contained page. All four are built from the same [`Run`].
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod text;

@@ -149,11 +149,20 @@ async fn the_operator_option_cases_skip_with_a_reason_without_their_options() {
         &["rfc2577/5/per-address-limit-421", "rfc2577/9/*"],
     )
     .await;
-    assert_eq!(ids_with(&run, "skip").len(), 3, "{:?}", run.cases);
+    assert_eq!(
+        ids_with(&run, "skip").len(),
+        run.cases.len(),
+        "{:?}",
+        run.cases
+    );
+    assert!(run.cases.len() >= 3);
     for case in &run.cases {
         if let Outcome::Skip { reason } = &case.outcome {
+            // MLSD and MLST through the link also need MLST in FEAT, which the mock does not list.
             assert!(
-                reason.contains("--max-per-ip") || reason.contains("--outside-link"),
+                reason.contains("--max-per-ip")
+                    || reason.contains("--outside-link")
+                    || reason.contains("MLST not advertised"),
                 "{}: {reason}",
                 case.id
             );

@@ -128,3 +128,33 @@ async fn a_malformed_login_reply_writes_the_report_and_exits_1() {
         .unwrap();
     assert_eq!(grammar["outcome"], "fail");
 }
+
+/// FTPS settings that contradict each other, or trust given to a plain target, stop before connecting.
+#[test]
+fn contradictory_tls_options_are_usage_errors() {
+    for (args, says) in [
+        (
+            vec!["ftps://127.0.0.1:1/", "--tls", "explicit", "--insecure"],
+            "ftps:// URL is implicit",
+        ),
+        (
+            vec!["ftp://127.0.0.1:1/", "--insecure"],
+            "need --tls or an ftps:// URL",
+        ),
+        (
+            vec!["ftp://127.0.0.1:1/", "--tls", "explicit"],
+            "--ca-file PEM",
+        ),
+    ] {
+        let output = conformance().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    conformance()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("--tls explicit --ca-file"))
+        .stdout(predicates::str::contains("--format html"));
+}

@@ -5,7 +5,12 @@
 
 mod broken_servers;
 mod cli;
+mod client_mode;
+mod flaw_proxy;
 mod mock;
+mod new_cases_can_fail;
+mod modern;
+mod modern_mock;
 mod own_server;
 mod properties;
 mod snapshots;

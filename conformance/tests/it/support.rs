@@ -43,8 +43,10 @@ pub fn options(addr: SocketAddr, profile: Profile, strict: bool) -> Options {
         fault_file: None,
         fault_remote: None,
         max_per_ip: None,
+        max_clients: None,
         outside_link: None,
         outside_file: None,
+        tls: None,
         repeat: 1,
     }
 }
@@ -67,5 +69,19 @@ pub fn ids_with(run: &Run, class: &str) -> Vec<String> {
         .iter()
         .filter(|c| c.outcome.class() == class)
         .map(|c| c.id.clone())
+        .collect()
+}
+
+/// The failures of `run` that are not known deviations of `server`, each with its transcript.
+pub fn unlisted(run: &Run, server: &str) -> Vec<String> {
+    let known =
+        ftp_conformance::deviations::parse(include_str!("../../known-deviations.toml")).unwrap();
+    run.cases
+        .iter()
+        .filter(|c| {
+            c.outcome.is_failure()
+                && ftp_conformance::deviations::find(&known, server, &c.id).is_none()
+        })
+        .map(|c| format!("{}: {:?}\n{}", c.id, c.outcome, c.transcript.join("\n")))
         .collect()
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use crate::hostport;
 use crate::verb::Verb;
 
+use super::parse::IAC;
 use super::{AuthMechanism, Command, EpsvArg, ListingArg, SiteCommand, TransferType};
 
 impl Command {
@@ -112,12 +113,18 @@ impl Command {
         }
     }
 
-    /// The line without its CRLF: `VERB` or `VERB SP argument`.
+    /// The line without its CRLF: `VERB` or `VERB SP argument`. The control connection is a Telnet
+    /// connection (RFC 959 §2.2), so a byte 255 of the argument goes out doubled (IAC IAC, RFC 854).
     pub fn line(&self) -> Vec<u8> {
         let mut line = self.verb().as_str().as_bytes().to_vec();
         if let Some(argument) = self.argument() {
             line.push(b' ');
-            line.extend_from_slice(&argument);
+            for byte in argument {
+                if byte == IAC {
+                    line.push(IAC);
+                }
+                line.push(byte);
+            }
         }
         line
     }

@@ -236,8 +236,8 @@ pub enum CommandError {
     BadArgument(Verb, String),
     /// 504: the argument is well-formed but not supported (e.g. `TYPE E`, `MODE B`).
     UnsupportedParameter(Verb),
-    /// 522: EPRT names a network protocol other than IPv4 or IPv6 (RFC 2428 §2).
-    UnsupportedNetworkProtocol,
+    /// 522: EPRT or EPSV names a network protocol other than IPv4 or IPv6 (RFC 2428 §2, §3).
+    UnsupportedNetworkProtocol(Verb),
 }
 
 impl CommandError {
@@ -250,7 +250,7 @@ impl CommandError {
                 ReplyCode::ParameterSyntaxError
             }
             CommandError::UnsupportedParameter(_) => ReplyCode::ParameterNotImplemented,
-            CommandError::UnsupportedNetworkProtocol => ReplyCode::NetworkProtocolNotSupported,
+            CommandError::UnsupportedNetworkProtocol(_) => ReplyCode::NetworkProtocolNotSupported,
         }
     }
 
@@ -265,7 +265,7 @@ impl CommandError {
             CommandError::UnsupportedParameter(verb) => {
                 format!("{verb} not implemented for that parameter.")
             }
-            CommandError::UnsupportedNetworkProtocol => {
+            CommandError::UnsupportedNetworkProtocol(_) => {
                 "Network protocol not supported, use (1,2).".into()
             }
         }
@@ -277,8 +277,8 @@ impl CommandError {
             CommandError::NotImplemented(verb)
             | CommandError::MissingArgument(verb)
             | CommandError::BadArgument(verb, _)
-            | CommandError::UnsupportedParameter(verb) => Some(*verb),
-            CommandError::UnsupportedNetworkProtocol => Some(Verb::Eprt),
+            | CommandError::UnsupportedParameter(verb)
+            | CommandError::UnsupportedNetworkProtocol(verb) => Some(*verb),
             CommandError::Empty | CommandError::Unknown(_) => None,
         }
     }

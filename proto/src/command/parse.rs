@@ -11,7 +11,8 @@ use super::{
 impl Command {
     /// Parses one line, without its line ending.
     pub fn parse(line: &[u8]) -> Result<Command, CommandError> {
-        let line = strip_telnet_prefix(line);
+        let unescaped = unescape_iac(strip_telnet_prefix(line));
+        let line = unescaped.as_slice();
         if line.iter().all(|byte| *byte == b' ') {
             return Err(CommandError::Empty);
         }
@@ -61,7 +62,7 @@ impl Command {
                 .map(Command::Eprt)
                 .map_err(|error| match error {
                     HostPortError::UnsupportedProtocol(_) => {
-                        CommandError::UnsupportedNetworkProtocol
+                        CommandError::UnsupportedNetworkProtocol(verb)
                     }
                     other => CommandError::BadArgument(verb, other.to_string()),
                 }),
@@ -69,7 +70,14 @@ impl Command {
             Verb::Epsv => match text().as_deref().map(str::to_ascii_uppercase).as_deref() {
                 None | Some("1") | Some("2") => Ok(Command::Epsv(EpsvArg::Open)),
                 Some("ALL") => Ok(Command::Epsv(EpsvArg::All)),
-                Some(_) => Err(CommandError::UnsupportedParameter(verb)),
+                // RFC 2428 §3: a network protocol the server does not support earns 522, as for EPRT.
+                Some(number) if number.bytes().all(|b| b.is_ascii_digit()) => {
+                    Err(CommandError::UnsupportedNetworkProtocol(verb))
+                }
+                Some(other) => Err(CommandError::BadArgument(
+                    verb,
+                    format!("{other:?} is neither a network protocol nor ALL"),
+                )),
             },
             Verb::Rest => {
                 let offset = required_text()?;
@@ -124,6 +132,23 @@ fn strip_telnet_prefix(line: &[u8]) -> &[u8] {
         .position(|byte| byte.is_ascii())
         .unwrap_or(line.len());
     &line[start..]
+}
+
+/// Telnet's Interpret As Command byte (RFC 854); a data byte 255 is sent as IAC IAC.
+pub(super) const IAC: u8 = 0xFF;
+
+/// The line with each IAC IAC turned back into the one data byte 255 it stands for (RFC 854: "If the
+/// Data Byte 255 is sent, it must be doubled").
+fn unescape_iac(line: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(line.len());
+    let mut bytes = line.iter().copied().peekable();
+    while let Some(byte) = bytes.next() {
+        if byte == IAC && bytes.peek() == Some(&IAC) {
+            bytes.next();
+        }
+        out.push(byte);
+    }
+    out
 }
 
 fn path_argument(verb: Verb, argument: Option<&[u8]>) -> Result<PathArg, CommandError> {

@@ -96,7 +96,8 @@ fn listing_options_say_whether_dot_files_show() {
 #[case(b"PORT a,b,c,d,e,f", 501)]
 #[case(b"EPRT |9|127.0.0.1|5000|", 522)]
 #[case(b"EPRT |1|x|1|", 501)]
-#[case(b"EPSV 7", 504)]
+#[case(b"EPSV 7", 522)] // RFC 2428 §3: an unsupported network protocol, as for EPRT
+#[case(b"EPSV now", 501)]
 #[case(b"PASV now", 501)]
 #[case(b"RETR", 501)]
 #[case(b"RETR a\0b", 501)]
@@ -273,6 +274,14 @@ proptest! {
         prop_assert!(wire.ends_with(b"\r\n"));
         prop_assert_eq!(Command::parse(&wire[..wire.len() - 2]), Ok(command));
     }
+}
+
+/// RFC 854: a data byte 255 travels as IAC IAC; both ends of the one codec agree.
+#[test]
+fn byte_255_in_a_path_is_doubled_on_the_wire_and_single_after_parsing() {
+    let command = Command::Stor(PathArg(b"a\xffb".to_vec()));
+    assert_eq!(command.to_wire(), b"STOR a\xff\xffb\r\n".to_vec());
+    assert_eq!(Command::parse(b"STOR a\xff\xffb"), Ok(command));
 }
 
 /// The error displays as the reply line it earns; `thiserror` derives it, so pin the text.

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ftp_proto::{pathname, PathArg, Reply, ReplyCode};
+use ftp_proto::{pathname, PathArg, Reply, ReplyCode, TransferType};
 
 use super::{Answer, Session, NAME_NOT_ALLOWED, NOT_A_PLAIN_FILE};
 use crate::accounts::Right;
@@ -97,8 +97,18 @@ impl Session {
         Ok(Reply::new(ReplyCode::FileActionOk, "Rename successful."))
     }
 
+    /// SIZE gives "the number of octets which would be transmitted over the data connection" in the
+    /// current TYPE (RFC 3659 §4). In TYPE A that is only known after converting the whole file, so it is
+    /// refused with 550, as §4.2 allows for an entity that "cannot be transferred in the current MODE and
+    /// TYPE"; the file's length is the answer in TYPE I.
     pub(super) async fn size(&self, argument: &PathArg) -> Answer {
         let stat = self.plain_file_metadata(argument).await?;
+        if self.transfer_type == TransferType::Ascii {
+            return Err(Reply::new(
+                ReplyCode::FileUnavailable,
+                "SIZE is not available in ASCII mode (TYPE A); use TYPE I.",
+            ));
+        }
         Ok(Reply::new(ReplyCode::FileStatus, stat.len.to_string()))
     }
 

@@ -1,9 +1,9 @@
 //! RETR, STOR, APPE, STOU, LIST, NLST and ABOR, and what the session says when a transfer ends.
 //!
 //! The order of replies follows the brief: problems found before any data moves (550 missing file, 425
-//! no PORT/PASV) are answered at once; otherwise 150 goes out, the transfer task makes the data
-//! connection (so in active mode the server connects only after 150) and its [`Outcome`] becomes
-//! 226, 425, 426, 451, 452 or 552 through one mapping, `From<&Outcome> for Reply`. The checks before 150
+//! no PORT/PASV) are answered at once; otherwise 150 goes out, the transfer (a future the session
+//! polls) makes the data connection (so in active mode the server connects only after 150) and its
+//! [`Outcome`] becomes 226, 425, 426, 451, 452 or 552 through one mapping, `From<&Outcome> for Reply`. The checks before 150
 //! are `prepare_*` helpers that return the refusal as `Err(Reply)`, which the handler sends. They also
 //! open what the transfer uses (the file, the directory, the upload) through the storage layer, so that
 //! nothing is looked up again by name once the check is done. The plan is consumed by the transfer:
@@ -12,11 +12,12 @@
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
 use ftp_proto::{ListingArg, PathArg, Reply, ReplyCode, TransferType};
-use tokio::task::JoinHandle;
+use std::future::Future;
+use std::pin::Pin;
 
 use super::{new_counter, write_failure, Flow, Session, LOCAL_ERROR, TRANSFER_ABORTED};
 use crate::accounts::Right;
@@ -27,7 +28,12 @@ use crate::xferlog::{Direction, TransferRecord};
 
 pub use crate::data::transfer::ListingStyle;
 
-/// A transfer task and what the session needs to report on it.
+/// A running transfer and what the session needs to report on it.
+///
+/// The transfer is a future the session's own task polls (in its `select!` loop), not a task of its
+/// own: spawning one, and waking the session from it through a `JoinHandle`, cost two cross-thread
+/// wake-ups per transfer, a measurable share of a small file's RETR. Dropping the future (ABOR, the
+/// session's end) closes its data connection at once.
 pub struct RunningTransfer {
     what: String,
     is_file: bool,
@@ -35,7 +41,9 @@ pub struct RunningTransfer {
     logged: Option<(VirtualPath, Direction)>,
     started: Instant,
     counter: Arc<AtomicU64>,
-    handle: JoinHandle<Outcome>,
+    /// In a `Mutex` only so that the session stays `Sync` (handlers hold `&Session` across awaits); it
+    /// is never locked, only reached through `get_mut`, which costs nothing.
+    transfer: Mutex<Pin<Box<dyn Future<Output = Outcome> + Send>>>,
 }
 
 impl RunningTransfer {
@@ -49,28 +57,22 @@ impl RunningTransfer {
         )
     }
 
-    /// Stops the task, which drops (closes) its data connection; returns the bytes it had moved.
-    pub async fn abort(mut self) -> u64 {
-        self.handle.abort();
-        let _ = (&mut self.handle).await;
+    /// Stops the transfer, which drops (closes) its data connection; returns the bytes it had moved.
+    pub fn abort(self) -> u64 {
         self.counter.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for RunningTransfer {
-    /// A session that ends for any reason takes its data connection with it.
-    fn drop(&mut self) {
-        self.handle.abort();
     }
 }
 
 /// Waits for the running transfer to end; never resolves when there is none (for `select!`).
 pub async fn finished(transfer: &mut Option<RunningTransfer>) -> Outcome {
     match transfer {
-        Some(running) => match (&mut running.handle).await {
-            Ok(outcome) => outcome,
-            Err(join_error) => Outcome::ReadFailed(io::Error::other(join_error.to_string())),
-        },
+        Some(running) => {
+            let transfer = running
+                .transfer
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner);
+            transfer.as_mut().await
+        }
         None => std::future::pending().await,
     }
 }
@@ -303,7 +305,7 @@ impl Session {
     /// incomplete. Returns the bytes it had moved.
     pub(super) async fn stop_transfer(&mut self, running: RunningTransfer) -> u64 {
         let (logged, started) = (running.logged.clone(), running.started);
-        let bytes = running.abort().await;
+        let bytes = running.abort();
         self.statistics.data_bytes += bytes;
         self.statistics.transfers += 1;
         self.log_transfer(logged, started, bytes, false);
@@ -377,7 +379,7 @@ impl Session {
         self.send(reply).await
     }
 
-    /// Takes the one-shot plan made by PORT/PASV, ready for a transfer task; 425 without one.
+    /// Takes the one-shot plan made by PORT/PASV, ready for a transfer; 425 without one.
     pub(super) fn take_data_link(&mut self) -> Result<DataLink, Reply> {
         let plan = self.plan.take().ok_or_else(no_data_connection)?;
         Ok(DataLink {
@@ -408,14 +410,14 @@ impl Session {
         Fut: std::future::Future<Output = Outcome> + Send + 'static,
     {
         let counter = link.counter.clone();
-        let handle = tokio::spawn(task(link));
+        let transfer = Mutex::new(Box::pin(task(link)) as Pin<Box<dyn Future<Output = _> + Send>>);
         self.transfer = Some(RunningTransfer {
             what: path.display(),
             is_file: file.is_some(),
             logged: file.map(|direction| (path, direction)),
             started: Instant::now(),
             counter,
-            handle,
+            transfer,
         });
     }
 }

@@ -7,8 +7,9 @@
 //! with [`StorageError::Escapes`]. Operations on a directory entry (remove, rename, create) resolve the
 //! parent to a handle and act on the last name inside it.
 //!
-//! The calls block, so each runs on tokio's blocking pool; a listing reads one batch per call, so no
-//! thread waits on a slow client.
+//! The calls block, so each runs on tokio's blocking pool (but for opening a file to send, which is
+//! cheaper inline: see `LocalStorage::inline`); a listing reads one batch per call, so no thread waits
+//! on a slow client.
 
 use std::ffi::OsStr;
 use std::io;
@@ -87,6 +88,21 @@ impl LocalStorage {
         })
     }
 
+    /// Runs `job` on the root handle at once, on the calling task's thread, for the one call on the
+    /// hot path of every download: opening the file RETR sends. The hop to the blocking pool and back
+    /// (two thread wake-ups) cost more than the open itself: 1,000 RETRs of a 4 KiB file ran at about
+    /// 3,000/s with it and 3,700/s without, pure-ftpd's 4,000/s on the same machine. On a warm cache
+    /// an `openat2` and an `fstat` take microseconds; a cold disk can hold this worker for one seek,
+    /// as it holds nginx's event loop, which opens files inline for the same reason.
+    fn inline<T, F>(&self, job: F) -> StorageFuture<'static, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Dir) -> Result<T, StorageError>,
+    {
+        let result = job(&self.root);
+        Box::pin(std::future::ready(result))
+    }
+
     /// Runs `job` on the root handle on the blocking pool.
     fn run<T, F>(&self, job: F) -> StorageFuture<'static, T>
     where
@@ -122,7 +138,7 @@ impl Storage for LocalStorage {
 
     fn open_file(&self, path: &VirtualPath, offset: u64) -> StorageFuture<'static, FileReader> {
         let path = path.relative();
-        self.run(move |root| {
+        self.inline(move |root| {
             let file = open_regular_file(root, &path)?;
             let len = file.metadata()?.len();
             if offset > 0 && offset <= len {

@@ -1,5 +1,7 @@
 //! Login sequences and the commands that only set or report state, with their reply codes.
 
+use std::os::unix::ffi::OsStrExt;
+
 use rstest::rstest;
 
 use ftp_testkit::TestServer;
@@ -97,4 +99,34 @@ async fn feat_and_help_are_multi_line() {
     let wire = String::from_utf8(wire).unwrap();
     assert!(wire.starts_with("211-Features:\r\n EPRT\r\n"), "{wire:?}");
     assert!(wire.ends_with("\r\n UTF8\r\n211 End\r\n"), "{wire:?}");
+}
+
+/// RFC 3659 §4: SIZE counts the octets a transfer in the current TYPE sends. In TYPE A they are not
+/// known without converting the file, so SIZE is refused there (550, §4.2) and exact in TYPE I.
+/// (ftp-conformance `rfc3659/4/size-type-a` once caught the on-disk length given in TYPE A.)
+#[tokio::test]
+async fn size_is_exact_in_type_i_and_refused_in_type_a() {
+    let server = TestServer::start().await;
+    server.write("lines.txt", b"one\ntwo\n");
+    let mut control = server.login().await;
+    control.expect("TYPE A", 200).await;
+    control.expect("SIZE lines.txt", 550).await;
+    control.expect("TYPE I", 200).await;
+    let reply = control.expect("SIZE lines.txt", 213).await;
+    assert_eq!(reply.text(), "8");
+}
+
+/// RFC 854 via RFC 959 §2.2: a byte 255 in a name travels as IAC IAC and is one byte on disk.
+/// (ftp-conformance `rfc959/2.2/iac-iac-in-pathname` once found both bytes kept.)
+#[tokio::test]
+async fn iac_iac_in_a_pathname_is_one_byte_255() {
+    let server = TestServer::start().await;
+    let mut control = server.login().await;
+    control.send_raw(b"MKD a\xff\xffb\r\n").await;
+    let reply = control.reply().await;
+    assert_eq!(reply.code, 257, "{reply:?}");
+    assert!(server
+        .path("")
+        .join(std::ffi::OsStr::from_bytes(b"a\xffb"))
+        .is_dir());
 }

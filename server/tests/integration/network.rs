@@ -148,3 +148,15 @@ async fn pasv_announces_the_configured_address() {
     let announced = hostport::decode_pasv_reply(&reply.text()).unwrap();
     assert_eq!(announced.ip().octets(), [192, 0, 2, 7]);
 }
+
+/// RFC 2428 §3: EPSV naming a network protocol the server does not support gets 522 with the list of
+/// those it does, as EPRT does (it was 504 before); a non-number is a syntax error.
+#[tokio::test]
+async fn epsv_with_an_unknown_network_protocol_gets_522_and_the_list() {
+    let server = TestServer::start().await;
+    let mut control = login_at(server.addr).await;
+    let reply = control.expect("EPSV 3", 522).await;
+    assert!(reply.text().contains("(1,2)"), "{reply:?}");
+    control.expect("EPSV now", 501).await;
+    control.expect("EPSV 1", 229).await;
+}

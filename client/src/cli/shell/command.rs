@@ -1,7 +1,10 @@
 //! Shell commands: a line becomes a [`ShellCommand`] here, once, and nowhere else.
 //!
 //! Words are split on spaces; `"..."` and `'...'` quote names with spaces, `\` escapes one character.
+//! Two lines are taken as typed instead: `!COMMAND` (for the local shell) and `quote RAW` (for the
+//! server).
 
+pub use crate::cli::shell::setting::Setting;
 use crate::error::{Error, Result};
 
 /// One shell command with its arguments.
@@ -9,6 +12,8 @@ use crate::error::{Error, Result};
 pub enum ShellCommand {
     /// `open URL`: connect and log in.
     Open(String),
+    /// `close`: log out, staying in the shell.
+    Close,
     /// `user NAME [PASSWORD]`: log in again on the open connection.
     User {
         name: String,
@@ -43,6 +48,32 @@ pub enum ShellCommand {
         from: String,
         to: String,
     },
+    /// `append LOCAL [REMOTE]`: APPE.
+    Append {
+        local: String,
+        remote: Option<String>,
+    },
+    /// `size PATH`: SIZE, in bytes.
+    Size(String),
+    /// `mdtm PATH`/`modtime`: MDTM.
+    Mdtm(String),
+    /// `chmod MODE PATH`: SITE CHMOD, the mode in octal.
+    Chmod {
+        mode: u32,
+        path: String,
+    },
+    /// `quote RAW`/`literal`: the line as typed, to the server; its reply printed.
+    Quote(String),
+    /// `lcd [DIR]`: change the local directory (home without an argument).
+    Lcd(Option<String>),
+    /// `lls [PATH]`: list a local directory.
+    Lls(Option<String>),
+    /// `lpwd`: print the local directory.
+    Lpwd,
+    /// `!COMMAND`: run COMMAND in `sh`; `!` alone starts `$SHELL`.
+    Local(String),
+    /// `set [NAME VALUE]`: show the settings, or change one (the TLS ones apply to the next `open`).
+    Set(Option<Setting>),
     Binary,
     Ascii,
     Passive,
@@ -61,6 +92,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "URL",
         "connect to ftp://[user[:password]@]host[:port][/path] and log in",
     ),
+    ("close", "", "log out and disconnect, staying in the shell"),
     ("user", "NAME [PASSWORD]", "log in as another user"),
     ("ls", "[PATH]", "list a directory (long form); also `dir`"),
     ("dir", "[PATH]", "same as ls"),
@@ -80,6 +112,45 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("mput", "PATTERN...", "upload local files matching globs"),
     ("rm", "PATH", "delete a remote file; also `delete`"),
     ("rename", "FROM TO", "rename a remote file"),
+    (
+        "append",
+        "LOCAL [REMOTE]",
+        "append a local file to a remote one (APPE)",
+    ),
+    ("size", "PATH", "a remote file's size in bytes (SIZE)"),
+    (
+        "mdtm",
+        "PATH",
+        "a remote file's modification time (MDTM); also `modtime`",
+    ),
+    (
+        "chmod",
+        "MODE PATH",
+        "set a remote file's permissions, MODE in octal (SITE CHMOD)",
+    ),
+    (
+        "quote",
+        "RAW",
+        "send RAW to the server as typed and print the reply; also `literal`",
+    ),
+    (
+        "lcd",
+        "[DIR]",
+        "change the local directory (home without DIR)",
+    ),
+    ("lls", "[PATH]", "list a local directory"),
+    ("lpwd", "", "print the local directory"),
+    (
+        "!",
+        "[COMMAND]",
+        "run COMMAND in the local shell (`!` alone: a shell)",
+    ),
+    (
+        "set",
+        "[NAME VALUE]",
+        "show settings, or set tls auto|explicit|implicit|off, tls-fallback on|off, \
+         ca-file PEM|none, insecure on|off (used by the next open)",
+    ),
     (
         "binary",
         "",
@@ -109,6 +180,9 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("send", "put"),
     ("delete", "rm"),
     ("bin", "binary"),
+    ("modtime", "mdtm"),
+    ("literal", "quote"),
+    ("disconnect", "close"),
     ("?", "help"),
     ("exit", "quit"),
     ("bye", "quit"),
@@ -170,6 +244,21 @@ impl ShellCommand {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             return Ok(None);
         }
+        if let Some(command) = trimmed.strip_prefix('!') {
+            return Ok(Some(ShellCommand::Local(command.trim().to_string())));
+        }
+        // `quote`'s argument is the rest of the line as typed: quotes and backslashes are the
+        // server's to read.
+        let (first, raw_rest) = trimmed
+            .split_once(char::is_whitespace)
+            .unwrap_or((trimmed, ""));
+        if canonical_name(first) == Some("quote") {
+            let raw = raw_rest.trim();
+            if raw.is_empty() {
+                return Err(Error::Usage(format!("{first} RAW")));
+            }
+            return Ok(Some(ShellCommand::Quote(raw.to_string())));
+        }
         let words = split_words(trimmed)?;
         let Some((name, args)) = words.split_first() else {
             return Ok(None);
@@ -192,6 +281,7 @@ impl ShellCommand {
         let canonical = canonical_name(name).ok_or_else(unknown)?;
         let command = match canonical {
             "open" => ShellCommand::Open(one("URL")?),
+            "close" => none(ShellCommand::Close)?,
             "user" => match args {
                 [user] => ShellCommand::User {
                     name: user.clone(),
@@ -248,6 +338,39 @@ impl ShellCommand {
                 },
                 _ => return Err(usage("FROM TO")),
             },
+            "append" => match args {
+                [local] => ShellCommand::Append {
+                    local: local.clone(),
+                    remote: None,
+                },
+                [local, remote] => ShellCommand::Append {
+                    local: local.clone(),
+                    remote: Some(remote.clone()),
+                },
+                _ => return Err(usage("LOCAL [REMOTE]")),
+            },
+            "size" => ShellCommand::Size(one("PATH")?),
+            "mdtm" => ShellCommand::Mdtm(one("PATH")?),
+            "chmod" => match args {
+                [mode, path] => ShellCommand::Chmod {
+                    mode: u32::from_str_radix(mode, 8)
+                        .ok()
+                        .filter(|mode| *mode <= 0o777)
+                        .ok_or_else(|| {
+                            Error::Usage(format!("chmod: {mode:?} is not an octal mode (e.g. 644)"))
+                        })?,
+                    path: path.clone(),
+                },
+                _ => return Err(usage("MODE PATH")),
+            },
+            "lcd" => ShellCommand::Lcd(optional("[DIR]")?),
+            "lls" => ShellCommand::Lls(optional("[PATH]")?),
+            "lpwd" => none(ShellCommand::Lpwd)?,
+            "set" => match args {
+                [] => ShellCommand::Set(None),
+                [name, value] => ShellCommand::Set(Some(Setting::parse(name, value)?)),
+                _ => return Err(usage("[NAME VALUE]")),
+            },
             "binary" => none(ShellCommand::Binary)?,
             "ascii" => none(ShellCommand::Ascii)?,
             "passive" => none(ShellCommand::Passive)?,
@@ -284,69 +407,5 @@ pub fn help(topic: Option<&str>) -> Result<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words_and_quotes() {
-        assert_eq!(
-            split_words(r#"put "my file.txt" 'a b' c\ d"#).unwrap(),
-            ["put", "my file.txt", "a b", "c d"]
-        );
-        assert_eq!(split_words(r#"put """#).unwrap(), ["put", ""]);
-        assert!(split_words("put \"open").is_err());
-    }
-
-    #[test]
-    fn parses_each_command_once() {
-        let parse = |line: &str| ShellCommand::parse(line).unwrap().unwrap();
-        assert_eq!(
-            parse("get -c a b"),
-            ShellCommand::Get {
-                remote: "a".into(),
-                local: Some("b".into()),
-                resume: true
-            }
-        );
-        assert_eq!(parse("DIR"), ShellCommand::Ls(None));
-        assert_eq!(
-            parse("mput *.txt *.bin"),
-            ShellCommand::Mput(vec!["*.txt".into(), "*.bin".into()])
-        );
-        assert_eq!(parse("verbose off"), ShellCommand::Verbose(Some(false)));
-        assert_eq!(ShellCommand::parse("  # note").unwrap(), None);
-        for bad in [
-            "cd",
-            "cd a b",
-            "pwd x",
-            "get",
-            "rename a",
-            "frobnicate",
-            "mget",
-        ] {
-            assert!(ShellCommand::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    /// Each help line's own usage parses (with sample arguments), so the table names no command the parser
-    /// lacks; the parser dispatches on table names only, so it accepts no command the table lacks.
-    #[test]
-    fn every_help_entry_parses() {
-        for (name, args, _) in COMMANDS {
-            let samples: Vec<&str> = args
-                .split_whitespace()
-                .filter(|word| !word.starts_with('['))
-                .map(|_| "x")
-                .collect();
-            let line = format!("{name} {}", samples.join(" "));
-            let parsed = ShellCommand::parse(&line);
-            assert!(matches!(parsed, Ok(Some(_))), "{line:?}: {parsed:?}");
-            assert!(help(Some(name)).is_ok(), "{name}");
-        }
-        for (alias, name) in ALIASES {
-            assert_eq!(canonical_name(alias), Some(*name), "{alias}");
-        }
-        assert!(help(Some("nope")).is_err());
-        assert!(ShellCommand::parse("nope").is_err());
-    }
-}
+#[path = "command_tests.rs"]
+mod tests;

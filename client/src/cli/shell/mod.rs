@@ -2,11 +2,14 @@
 //! remote names), a script when stdin is not a terminal, which stops at the first failing command.
 //!
 //! - [`command`]: lines become [`ShellCommand`]s; the help text.
-//! - [`session`]: what each command does.
+//! - [`session`]: what each command does; [`setting`]: what `set` changes; [`local`]: the
+//!   commands on the local side (`lcd`, `lls`, `lpwd`, `!`).
 //! - this file: the two input loops and the completer.
 
 pub mod command;
+pub mod local;
 pub mod session;
+pub mod setting;
 
 use std::io::BufRead;
 

@@ -9,6 +9,7 @@ use crate::cli::login::{connect_and_login, LoginSources};
 use crate::cli::notice::{self, Notices};
 use crate::cli::progress::Bar;
 use crate::cli::shell::command::{help, ShellCommand};
+use crate::cli::shell::{local, setting};
 use crate::client::{Client, Options, TransferType};
 use crate::data::DataMode;
 use crate::error::{Error, Result};
@@ -109,6 +110,7 @@ impl Session {
                 | ShellCommand::Rm(_)
                 | ShellCommand::Rename { .. }
                 | ShellCommand::Put { .. }
+                | ShellCommand::Append { .. }
                 | ShellCommand::Mput(_)
         );
         let flow = match self.run(command).await {
@@ -134,6 +136,12 @@ impl Session {
     async fn run(&mut self, command: ShellCommand) -> Result<Flow> {
         match command {
             ShellCommand::Open(text) => self.open(crate::url::parse(&text)?).await?,
+            ShellCommand::Close => {
+                let client = self.client.take().ok_or(Error::NotConnected)?;
+                self.url = None;
+                client.quit().await?;
+                self.notices.say("Disconnected.");
+            }
             ShellCommand::User { name, password } => {
                 let url = self.url.clone().ok_or(Error::NotConnected)?;
                 let url = FtpUrl {
@@ -193,6 +201,50 @@ impl Session {
                 self.client()?.rename(&from, &to).await?;
                 self.notices.say(format!("renamed {from} to {to}"));
             }
+            ShellCommand::Append { local, remote } => {
+                let remote = remote.unwrap_or_else(|| base_name(&local).to_string());
+                let sent = self
+                    .client()?
+                    .append_file(Path::new(&local), &remote, &mut |_| {})
+                    .await?;
+                self.notices
+                    .say(format!("appended {local} to {remote} ({sent} bytes)"));
+            }
+            ShellCommand::Size(path) => println!("{}", self.client()?.size(&path).await?),
+            ShellCommand::Mdtm(path) => {
+                println!("{}", self.client()?.modification_time(&path).await?)
+            }
+            ShellCommand::Chmod { mode, path } => {
+                self.client()?.chmod(mode, &path).await?;
+                self.notices.say(format!("mode of {path} set to {mode:o}"));
+            }
+            ShellCommand::Quote(line) => {
+                // The reply as the server sent it, every line, whatever its code.
+                let reply = self.client()?.raw(&line).await?;
+                print!("{}", notice::reply_text(&reply));
+            }
+            ShellCommand::Lcd(dir) => {
+                let now = local::change_directory(dir.as_deref())?;
+                self.notices
+                    .say(format!("local directory now {}", now.display()));
+            }
+            ShellCommand::Lpwd => println!("{}", local::current_directory()?.display()),
+            ShellCommand::Lls(path) => {
+                for name in local::list(path.as_deref())? {
+                    println!("{name}");
+                }
+            }
+            ShellCommand::Local(command) => {
+                // The shell shows progress exactly when a person is at the terminal.
+                if let Some(code) = local::run(&command, self.progress)? {
+                    eprintln!("ftp-client: ! exited with status {code}");
+                }
+            }
+            ShellCommand::Set(None) => println!("{}", setting::show(&self.options.tls)),
+            ShellCommand::Set(Some(change)) => {
+                let said = change.apply(&mut self.options.tls);
+                self.notices.say(said);
+            }
             ShellCommand::Binary => self.set_type(TransferType::Binary),
             ShellCommand::Ascii => self.set_type(TransferType::Ascii),
             ShellCommand::Passive => self.set_mode(DataMode::Passive),
@@ -239,7 +291,15 @@ impl Session {
 
     fn status(&self) {
         match (&self.client, &self.url) {
-            (Some(client), Some(url)) => println!("{}", notice::connected(url, client.peer())),
+            (Some(client), Some(url)) => {
+                let tls = if client.is_tls() {
+                    "under TLS"
+                } else {
+                    "plain FTP"
+                };
+                println!("{}", notice::connected(url, client.peer()));
+                println!("The connection is {tls}.");
+            }
             _ => println!("Not connected."),
         }
         println!(
@@ -249,6 +309,7 @@ impl Session {
             self.verbose,
             self.options.timeout.as_secs()
         );
+        println!("{}", setting::show(&self.options.tls));
     }
 
     async fn get(&mut self, remote: &str, local: &Path, resume: bool) -> Result<()> {

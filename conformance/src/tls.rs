@@ -1,0 +1,375 @@
+//! FTPS for the suite (RFC 4217): how the target is reached over TLS ([`TlsSetup`]: implicit or
+//! explicit, trusting `--ca-file` or, with `--insecure`, any certificate), and [`Stream`], the one byte
+//! stream control and data connections run over, plain TCP or TLS over it.
+//!
+//! Every control connection gets its own TLS session store ([`TlsSetup::session`]): its data connections
+//! then resume *its* session, as RFC 4217 §10.2 and servers such as vsftpd (`require_ssl_reuse`) and
+//! ours expect, and never a session another case's connection left in a shared cache.
+
+use std::io;
+use std::net::IpAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::Resumption;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+/// How TLS starts on the control connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TlsMode {
+    /// `AUTH TLS` after the greeting (RFC 4217 §4), on the FTP port.
+    Explicit,
+    /// TLS from the first byte, before the greeting (`ftps://`, usually port 990).
+    Implicit,
+}
+
+/// How the suite reaches a TLS target, as the command line asks.
+#[derive(Clone)]
+pub struct TlsSetup {
+    pub mode: TlsMode,
+    /// The target refuses USER before AUTH TLS (`--tls-required`): a case checks that it does.
+    pub required: bool,
+    config: Arc<ClientConfig>,
+    name: ServerName<'static>,
+}
+
+impl std::fmt::Debug for TlsSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsSetup")
+            .field("mode", &self.mode)
+            .field("required", &self.required)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// Why TLS cannot be set up from the command line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsSetupError {
+    /// The CA file cannot be read or holds no certificate.
+    #[error("--ca-file {0}: {1}")]
+    CaFile(String, String),
+    /// Neither `--ca-file` nor `--insecure`: the suite has no roots to check the server against.
+    #[error("a TLS target needs --ca-file PEM (the server's CA) or --insecure")]
+    NoTrust,
+    /// The host is not a valid TLS server name.
+    #[error("{0:?} is not a TLS server name")]
+    Name(String),
+    #[error("TLS configuration: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+/// The one crypto provider of the workspace: *ring* (as the server; no aws-lc, no OpenSSL). rustls
+/// deprecates it for lacking post-quantum key exchange; every FTPS server speaks X25519 or the NIST curves.
+#[allow(deprecated)]
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+impl TlsSetup {
+    /// Trusts the certificates in `ca_file`, or any certificate when `insecure` (signatures are still
+    /// checked, so the handshake is real); `host` is the name the certificate is checked against.
+    pub fn new(
+        mode: TlsMode,
+        host: &str,
+        ca_file: Option<&Path>,
+        insecure: bool,
+        required: bool,
+    ) -> Result<TlsSetup, TlsSetupError> {
+        let builder = ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()?;
+        let config = match (ca_file, insecure) {
+            (Some(path), _) => {
+                let shown = path.display().to_string();
+                let mut roots = RootCertStore::empty();
+                let certs = CertificateDer::pem_file_iter(path)
+                    .map_err(|e| TlsSetupError::CaFile(shown.clone(), e.to_string()))?;
+                for cert in certs {
+                    let cert =
+                        cert.map_err(|e| TlsSetupError::CaFile(shown.clone(), e.to_string()))?;
+                    roots
+                        .add(cert)
+                        .map_err(|e| TlsSetupError::CaFile(shown.clone(), e.to_string()))?;
+                }
+                if roots.is_empty() {
+                    return Err(TlsSetupError::CaFile(shown, "no certificate".into()));
+                }
+                builder.with_root_certificates(roots).with_no_client_auth()
+            }
+            (None, true) => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider())))
+                .with_no_client_auth(),
+            (None, false) => return Err(TlsSetupError::NoTrust),
+        };
+        let name = match host.parse::<IpAddr>() {
+            Ok(ip) => ServerName::IpAddress(ip.into()),
+            Err(_) => ServerName::try_from(host.to_string())
+                .map_err(|_| TlsSetupError::Name(host.to_string()))?,
+        };
+        Ok(TlsSetup {
+            mode,
+            required,
+            config: Arc::new(config),
+            name,
+        })
+    }
+
+    /// A client for one control connection and its data connections: its own session store, so the
+    /// data connections resume this control connection's session and no other.
+    pub fn session(&self) -> TlsSession {
+        let mut config = (*self.config).clone();
+        config.resumption = Resumption::in_memory_sessions(16);
+        TlsSession {
+            connector: TlsConnector::from(Arc::new(config)),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// One control connection's TLS client; data connections made with it can resume its session.
+#[derive(Clone)]
+pub struct TlsSession {
+    connector: TlsConnector,
+    name: ServerName<'static>,
+}
+
+impl std::fmt::Debug for TlsSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsSession")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl TlsSession {
+    /// The client handshake on `tcp`, within `wait`.
+    pub async fn handshake(&self, tcp: TcpStream, wait: Duration) -> io::Result<Stream> {
+        let connecting = self.connector.connect(self.name.clone(), tcp);
+        match tokio::time::timeout(wait, connecting).await {
+            Ok(Ok(tls)) => Ok(Stream::Tls(Box::new(tls))),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no TLS handshake within {wait:?}"),
+            )),
+        }
+    }
+}
+
+/// Accepts any certificate (`--insecure`, for self-signed test servers), but checks the handshake's
+/// signatures with the provider, so that the connection is still really TLS.
+#[derive(Debug)]
+struct AnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// The byte stream of a connection: plain TCP, or TLS over it.
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+    /// Only while the stream is being upgraded; every operation fails.
+    Gone,
+}
+
+impl Stream {
+    /// The TCP socket underneath (urgent data, peeking, socket options).
+    pub fn tcp(&self) -> Option<&TcpStream> {
+        match self {
+            Stream::Plain(tcp) => Some(tcp),
+            Stream::Tls(tls) => Some(tls.get_ref().0),
+            Stream::Gone => None,
+        }
+    }
+
+    /// True when this is TLS.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Stream::Tls(_))
+    }
+
+    /// Whether the TLS handshake resumed an earlier session (`None` on plain TCP).
+    pub fn resumed(&self) -> Option<bool> {
+        match self {
+            Stream::Tls(tls) => {
+                Some(tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed))
+            }
+            _ => None,
+        }
+    }
+
+    /// The server's certificate chain, leaf first (empty on plain TCP).
+    pub fn peer_certificates(&self) -> Vec<CertificateDer<'static>> {
+        match self {
+            Stream::Tls(tls) => tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .map(|chain| chain.iter().map(|c| c.clone().into_owned()).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The negotiated TLS version, e.g. `TLSv1_3`.
+    pub fn protocol(&self) -> Option<String> {
+        match self {
+            Stream::Tls(tls) => tls.get_ref().1.protocol_version().map(|v| format!("{v:?}")),
+            _ => None,
+        }
+    }
+
+    /// Takes the TCP socket out to start TLS on it; the stream is [`Stream::Gone`] until replaced.
+    pub fn take_plain(&mut self) -> Option<TcpStream> {
+        match std::mem::replace(self, Stream::Gone) {
+            Stream::Plain(tcp) => Some(tcp),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+}
+
+fn gone() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "the connection was lost in a TLS upgrade",
+    )
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+
+    /// On TLS this sends close_notify first (RFC 4217 §10.2 wants it at the end of a transfer).
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tls_target_needs_trust_and_a_readable_ca_file() {
+        let none = TlsSetup::new(TlsMode::Explicit, "127.0.0.1", None, false, false);
+        assert!(matches!(none, Err(TlsSetupError::NoTrust)));
+        let missing = Path::new("/nonexistent/ca.pem");
+        let error = TlsSetup::new(TlsMode::Explicit, "h", Some(missing), false, false).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("--ca-file /nonexistent/ca.pem"),
+            "{error}"
+        );
+        let empty = tempfile_with(b"not a certificate\n");
+        let error = TlsSetup::new(TlsMode::Explicit, "h", Some(&empty), false, false).unwrap_err();
+        assert!(error.to_string().contains("no certificate"), "{error}");
+        let _ = std::fs::remove_file(empty);
+        let insecure = TlsSetup::new(TlsMode::Implicit, "::1", None, true, true).unwrap();
+        assert_eq!(
+            (insecure.mode, insecure.required),
+            (TlsMode::Implicit, true)
+        );
+        assert!(TlsSetup::new(TlsMode::Explicit, "bad name!", None, true, false).is_err());
+    }
+
+    fn tempfile_with(bytes: &[u8]) -> std::path::PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("ftp-conformance-ca-{}.pem", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}

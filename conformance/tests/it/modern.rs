@@ -1,0 +1,220 @@
+//! The FTPS, RFC 2428 and outside-link cases can fail: each flaw of the modern mock makes the case meant
+//! to catch it fail, and the flawless mock passes the same case. This project's server passes them all
+//! for real, over explicit and implicit FTPS (in [`the_project_server_passes_over_ftps`]).
+
+use ftp_conformance::report::Run;
+use ftp_conformance::runner;
+use ftp_conformance::target::{Profile, TlsOptions};
+use ftp_conformance::tls::TlsMode;
+use ftp_testkit::{TestPki, TestServer};
+
+use crate::modern_mock::{self, Flaw};
+use crate::support::{ids_with, options};
+
+/// How a mock run is set up: TLS or not, TLS required, strict.
+#[derive(Clone, Copy)]
+struct Setup {
+    tls: bool,
+    required: bool,
+    strict: bool,
+}
+
+const PLAIN: Setup = Setup {
+    tls: false,
+    required: false,
+    strict: true,
+};
+const TLS: Setup = Setup {
+    tls: true,
+    required: false,
+    strict: true,
+};
+const TLS_REQUIRED: Setup = Setup {
+    tls: true,
+    required: true,
+    strict: true,
+};
+
+fn tls_options(mode: TlsMode, required: bool) -> TlsOptions {
+    TlsOptions {
+        mode,
+        ca_file: None,
+        insecure: true,
+        required,
+    }
+}
+
+async fn against_mock(flaw: Flaw, setup: Setup, case: &str) -> Run {
+    let pki = TestPki::new();
+    let addr = modern_mock::start(flaw, &pki, setup.required).await;
+    let mut options = options(addr, Profile::Rfc, setup.strict);
+    // Flaws that leave the suite waiting (a TLS handshake nobody answers) cost a reply timeout, a
+    // quarter of this; the mock answers at once otherwise.
+    options.case_timeout = std::time::Duration::from_secs(8);
+    // A named account, for the user-enumeration case (the mock takes any password).
+    options.url = format!("ftp://alice:secret@127.0.0.1:{}/", addr.port());
+    options.outside_link = Some(modern_mock::LINK.into());
+    options.outside_file = Some(modern_mock::FILE.into());
+    if setup.tls {
+        options.tls = Some(tls_options(TlsMode::Explicit, setup.required));
+    }
+    runner::run_suite(&options, vec![case.into()], 2, &mut runner::Silent)
+        .await
+        .unwrap()
+}
+
+/// Each flaw, how to run against it, and the case that must catch it.
+const CAUGHT: &[(Flaw, Setup, &str)] = &[
+    (
+        Flaw::AcceptsAnyMechanism,
+        PLAIN,
+        "rfc4217/4/auth-unknown-504",
+    ),
+    (Flaw::ProtWithoutPbsz, TLS, "rfc4217/9/prot-before-pbsz-503"),
+    (Flaw::AcceptsProtS, TLS, "rfc4217/9/prot-s-e-536"),
+    (
+        Flaw::UserWithoutTls,
+        TLS_REQUIRED,
+        "rfc4217/4/user-before-auth-refused",
+    ),
+    (Flaw::CccOdd, TLS, "rfc4217/12.3/ccc-reply"),
+    (Flaw::FeatWithoutTls, TLS, "rfc4217/6/feat-lists-tls"),
+    (Flaw::EpsvAllIgnored, PLAIN, "rfc2428/4/epsv-all"),
+    (Flaw::Bare522, PLAIN, "rfc2428/2/eprt-522-lists-protocols"),
+    (
+        Flaw::Epsv9Served,
+        PLAIN,
+        "rfc2428/3/epsv-unknown-protocol-522",
+    ),
+    (Flaw::EprtSyntaxAccepted, PLAIN, "rfc2428/2/eprt-syntax-501"),
+    (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-mdtm"),
+    (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-mlst"),
+    (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-mkd"),
+    (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-stat"),
+    (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-rnto"),
+    (
+        Flaw::SecurityBeforeAuth,
+        TLS,
+        "rfc4217/9/pbsz-before-auth-503",
+    ),
+    (
+        Flaw::SecurityBeforeAuth,
+        TLS,
+        "rfc4217/9/prot-before-auth-503",
+    ),
+    (
+        Flaw::TellsUnknownUsers,
+        PLAIN,
+        "rfc2577/7/no-user-enumeration",
+    ),
+    (
+        Flaw::ClearDataUnderProtP,
+        TLS,
+        "rfc4217/9/prot-p-data-is-tls",
+    ),
+    (Flaw::NoCloseNotify, TLS, "rfc4217/10.2/close-notify"),
+    (Flaw::NoResumption, TLS, "rfc4217/10.2/data-resumes-session"),
+    (Flaw::TlsUnderProtC, TLS, "rfc4217/9/prot-c-data-is-clear"),
+    (
+        Flaw::ClearDataUnderProtP,
+        TLS,
+        "rfc4217/9/prot-p-round-trip",
+    ),
+];
+
+#[tokio::test]
+async fn each_flaw_fails_its_case_and_the_flawless_mock_passes_it() {
+    for (flaw, setup, case) in CAUGHT {
+        // The auth-unknown case needs a TLS target to run; the mock offers TLS either way.
+        let setup = if case.starts_with("rfc4217/") && !setup.tls {
+            TLS
+        } else {
+            *setup
+        };
+        let flawed = against_mock(*flaw, setup, case).await;
+        assert_eq!(
+            ids_with(&flawed, "fail"),
+            vec![case.to_string()],
+            "{flaw:?}: {:?}",
+            flawed.cases[0]
+        );
+        // EPSV ALL's last step is a real EPSV transfer, which the mock does not serve: our server
+        // passes it instead (below).
+        if *case == "rfc2428/4/epsv-all" {
+            continue;
+        }
+        let flawless = against_mock(Flaw::None, setup, case).await;
+        assert_eq!(
+            ids_with(&flawless, "pass"),
+            vec![case.to_string()],
+            "{:?}",
+            flawless.cases[0]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_234_without_a_handshake_stops_the_run_with_the_reason() {
+    let pki = TestPki::new();
+    let addr = modern_mock::start(Flaw::AuthWithoutHandshake, &pki, false).await;
+    let mut options = options(addr, Profile::Rfc, false);
+    options.tls = Some(tls_options(TlsMode::Explicit, false));
+    let error = runner::run_suite(&options, vec![], 2, &mut runner::Silent)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("handshake"), "{error}");
+}
+
+/// Runs every case against our server with TLS (required for everyone) in `mode`; every failure
+/// must be a listed deviation of `ftp-server`, and only the operator-option cases may skip.
+async fn passes_over(mode: TlsMode) {
+    let pki = TestPki::new();
+    let server = TestServer::start_tls(&pki, |tls| {
+        tls.require_tls = true;
+        tls.require_tls_anonymous = true;
+        tls.implicit_port = Some(0);
+    })
+    .await;
+    let addr = match mode {
+        TlsMode::Explicit => server.addr,
+        TlsMode::Implicit => server.implicit_tls.unwrap(),
+    };
+    let mut options = options(addr, Profile::Brief, true);
+    options.name = Some("ftp-server".into());
+    options.tls = Some(tls_options(mode, true));
+    let run = runner::run_suite(&options, vec![], 4, &mut runner::Silent)
+        .await
+        .unwrap();
+    let unlisted = crate::support::unlisted(&run, "ftp-server");
+    assert!(unlisted.is_empty(), "{}", unlisted.join("\n\n"));
+    let operator_only = [
+        "rfc959/5.4/read-failure",
+        "brief/451-read-failure",
+        "rfc2577/5/per-address-limit-421",
+        "rfc2577/9/",
+        // Needs a named account; the test server logs in anonymously.
+        "rfc2577/7/",
+    ];
+    let skipped: Vec<String> = ids_with(&run, "skip")
+        .into_iter()
+        .filter(|id| !operator_only.iter().any(|prefix| id.starts_with(prefix)))
+        // Implicit FTPS has no before-AUTH: the AUTH and PBSZ/PROT-order cases skip there.
+        .filter(|id| {
+            mode == TlsMode::Explicit
+                || !(id.starts_with("rfc4217/4/")
+                    || id.starts_with("rfc4217/9/prot-before")
+                    || id.starts_with("rfc4217/9/pbsz-before"))
+        })
+        .collect();
+    assert_eq!(skipped, Vec::<String>::new());
+    assert!(ids_with(&run, "pass")
+        .iter()
+        .any(|id| id == "rfc4217/10.2/fresh-session-refused"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_project_server_passes_over_ftps() {
+    passes_over(TlsMode::Explicit).await;
+    passes_over(TlsMode::Implicit).await;
+}
