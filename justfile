@@ -54,6 +54,28 @@ bench:
 bench-smoke:
     bash bench/scripts/bench.sh --smoke
 
+# Options: --release, --server vsftpd (root), --url URL --root DIR [--server-pid PID]; the rest goes to
+# `ftp-bench soak` (--sessions 1000, --minutes, --seed, --max-size 64MiB, ...). Exit 4 on any anomaly.
+
+# Soak a server through the fault proxy (default: ours, 1000 sessions), then check nothing was lost.
+soak *ARGS:
+    bash bench/scripts/soak.sh {{ARGS}}
+
+# The soak as CI runs it: ours, seeded, 500 sessions, files up to 2 MiB (about a minute).
+soak-smoke:
+    bash bench/scripts/soak.sh --smoke
+
+# Engine: AFL++ via cargo-afl (installed on first use), or the proptest runner (FUZZ_ENGINE=proptest,
+# or when cargo-afl cannot install). Crashes are saved to fuzz/corpus/TARGET/ and replayed by `just test`.
+
+# Fuzz one parser (command, reply, hostport, tftp, chat) for SECS seconds; saves crashing inputs.
+fuzz TARGET SECS='60':
+    bash fuzz/scripts/fuzz.sh {{TARGET}} {{SECS}}
+
+# Every fuzz target for 5 s over its saved corpus and fresh generated inputs (CI).
+fuzz-smoke:
+    bash fuzz/scripts/fuzz.sh --smoke
+
 # No argument: build, start this project's server on a temporary root at port 0 and run
 # `--profile brief --strict` with a fault file, so the 451 case runs; the server's log goes to a file.
 # With a URL and any ftp-conformance options: run against that server.

@@ -9,6 +9,7 @@
 //! - [`tls`]: explicit FTPS for `--tls explicit`: the rustls client settings and plain-or-TLS streams.
 //! - [`error`]: what can fail, one line each, and the timeout wrapper every network wait goes through.
 //! - [`scenario`]: `retr-big`, `stor-big`, `small-files`, `sessions`, `idle`, `list-big`.
+//! - [`soak`]: `ftp-bench soak`: seeded sessions through the fault proxy, then checks that nothing was lost.
 //! - [`procfs`]: a server's memory and CPU time summed over its process tree.
 //! - [`stats`]: latency percentiles (nearest rank).
 //! - [`size`]: `4KiB`/`1GiB` byte counts.
@@ -29,6 +30,7 @@ pub mod result;
 pub mod scenario;
 pub mod session;
 pub mod size;
+pub mod soak;
 pub mod stats;
 pub mod target;
 pub mod tls;

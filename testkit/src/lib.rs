@@ -1,5 +1,6 @@
 //! `ftp-testkit`: what the tests of every crate share, so that they read like the protocol (model: h2's
-//! `support` crate). Dev-only: no crate depends on it outside `[dev-dependencies]`.
+//! `support` crate). Dev-only, with one exception: `ftp-bench soak`
+//! drives its sessions through the fault [`proxy`].
 //!
 //! - [`server`]: this project's server in-process on `127.0.0.1:0` with a temporary root
 //!   ([`TestServer`]), or the built binary started with `--port 0` ([`spawn_listening`]).
@@ -7,6 +8,7 @@
 //!   counts every byte.
 //! - [`scripted`]: a scripted server for one connection ([`scripted()`], [`Peer`]), for tests of clients.
 //! - [`data`]: test data ([`pattern`], [`sparse_file`]) and data-connection helpers.
+//! - [`proxy`]: a fault-injecting TCP proxy ([`FaultProxy`]) for control and passive data connections.
 //! - [`tls`]: a test certificate authority ([`TestPki`]) and a TLS client ([`TlsClient`]) that resumes
 //!   sessions, for FTPS.
 //!
@@ -17,6 +19,7 @@
 
 pub mod control;
 pub mod data;
+pub mod proxy;
 pub mod scripted;
 pub mod server;
 pub mod tls;
@@ -25,6 +28,7 @@ use std::time::Duration;
 
 pub use control::Control;
 pub use data::{accept, connect_from, pattern, port_listener, read_to_end, sparse_file};
+pub use proxy::{FaultProxy, ProxyConfig};
 pub use scripted::{scripted, Peer};
 pub use server::{spawn_listening, TestServer};
 pub use tls::{TestPki, TlsClient};

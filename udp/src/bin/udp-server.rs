@@ -21,7 +21,8 @@ Examples:
   udp-server echo --port 0                 # any free port; prints `listening on IP:PORT`
   udp-server chat --port 9001              # chat relay
   udp-server tftp --port 6969 --root ./srv            # read-only TFTP
-  udp-server tftp --port 6969 --root ./srv --write    # also accept uploads";
+  udp-server tftp --port 6969 --root ./srv --write    # also accept uploads (new files only)
+  udp-server tftp --port 6969 --root ./srv --write --overwrite --max-transfers 32";
 
 /// UDP servers: echo, chat relay and TFTP.
 #[derive(Parser)]
@@ -73,6 +74,12 @@ enum Mode {
         /// Accept uploads (WRQ); without it they get "access violation".
         #[arg(long)]
         write: bool,
+        /// Let uploads replace existing files (never read-only ones); without it they get ERROR 6.
+        #[arg(long, requires = "write")]
+        overwrite: bool,
+        /// Transfers running at once; further requests get ERROR 0 "server busy".
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_transfers: u64,
         /// Retransmission timeout in milliseconds unless the client negotiates one.
         #[arg(long, default_value_t = 1000)]
         timeout_ms: u64,
@@ -129,6 +136,8 @@ async fn main() -> ExitCode {
             listen,
             root,
             write,
+            overwrite,
+            max_transfers,
             timeout_ms,
             max_windowsize,
         } => match Root::new(&root) {
@@ -140,6 +149,8 @@ async fn main() -> ExitCode {
                 Ok(socket) => {
                     let mut config = ServerConfig::new(root);
                     config.allow_write = write;
+                    config.allow_overwrite = overwrite;
+                    config.max_transfers = usize::try_from(max_transfers).unwrap_or(256);
                     config.timeout = Duration::from_millis(timeout_ms.max(1));
                     config.limits.max_windowsize = max_windowsize.max(1);
                     tftp_server::serve(socket, config, shutdown_signal()).await

@@ -23,6 +23,9 @@ pub struct ServerConfig {
     pub root: Root,
     /// Accept write requests (uploads).
     pub allow_write: bool,
+    /// Let a write request replace an existing file (never a read-only one). Off: ERROR 6, "file
+    /// already exists", as RFC 1350 lists it.
+    pub allow_overwrite: bool,
     /// Retransmission timeout unless the client negotiates one.
     pub timeout: Duration,
     /// Retransmissions before a transfer is abandoned.
@@ -37,6 +40,7 @@ impl ServerConfig {
         ServerConfig {
             root,
             allow_write: false,
+            allow_overwrite: false,
             timeout: Duration::from_secs(1),
             retries: 5,
             limits: ServerLimits {
@@ -208,6 +212,10 @@ async fn handle_write(
             return Err(TransferError::Protocol(message));
         }
     };
+    if let Err((code, message)) = may_replace(path.as_path(), config.allow_overwrite) {
+        early.abort(code, message).await;
+        return Err(TransferError::Protocol(message.to_owned()));
+    }
     // Receive into a hidden file next to the target and rename at the end, so a failed or
     // concurrent upload never leaves a half-written file under the real name.
     let local_port = socket.local_addr().map(|a| a.port()).unwrap_or_default();
@@ -246,4 +254,29 @@ async fn handle_write(
     }
     transfer::finish(&link, received.last_block, true).await?;
     Ok(received.bytes)
+}
+
+/// Whether a write request may put a file at `path`: a new name always; an existing file only with
+/// `allow_overwrite`, and never a read-only one (the rename at the end would replace it regardless of
+/// its permissions, so the check has to be made here).
+fn may_replace(
+    path: &std::path::Path,
+    allow_overwrite: bool,
+) -> Result<(), (ErrorCode, &'static str)> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if !allow_overwrite {
+        return Err((
+            ErrorCode::FileExists,
+            "file already exists (the server was started without --overwrite)",
+        ));
+    }
+    if meta.permissions().readonly() {
+        return Err((
+            ErrorCode::AccessViolation,
+            "access violation: the existing file is read-only",
+        ));
+    }
+    Ok(())
 }

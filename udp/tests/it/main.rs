@@ -7,5 +7,6 @@
 mod chat;
 mod cli;
 mod echo;
+mod hostile;
 mod support;
 mod tftp;
