@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `just fuzz TARGET [SECS]`: fuzz one target (command, reply, hostport, tftp, chat) for SECS seconds
+# `just fuzz TARGET [SECS]`: fuzz one target (command, reply, hostport, tftp, chat, listing) for SECS seconds
 # (default 60). Engine: AFL++ through cargo-afl (coverage-guided) when it is installed or installs
 # (`cargo install cargo-afl`, then `cargo afl config --build`); otherwise, or with FUZZ_ENGINE=proptest,
 # the structure-aware proptest runner (`ftp-fuzz`). Either way the corpus is fuzz/corpus/TARGET/ and an
@@ -16,9 +16,9 @@ if [ "${1:-}" = --smoke ]; then
   # The debug build: `just test` has just compiled it.
   exec cargo run -q -p ftp-fuzz -- --seconds 5 --seed 20261205
 fi
-TARGET=${1:?usage: fuzz.sh TARGET [SECS]   (TARGET: command reply hostport tftp chat)}
+TARGET=${1:?usage: fuzz.sh TARGET [SECS]   (TARGET: command reply hostport tftp chat listing)}
 SECS=${2:-60}
-case "$TARGET" in command|reply|hostport|tftp|chat) ;; *) echo "fuzz: unknown target $TARGET" >&2; exit 2 ;; esac
+case "$TARGET" in command|reply|hostport|tftp|chat|listing) ;; *) echo "fuzz: unknown target $TARGET" >&2; exit 2 ;; esac
 case "$SECS" in ''|*[!0-9]*) echo "fuzz: SECS must be a number" >&2; exit 2 ;; esac
 ENGINE=${FUZZ_ENGINE:-afl}
 

@@ -1,15 +1,7 @@
-//! The client's LIST/MLSD parsers (`ftp_proto::listing`), written on the `client-mirror` branch and not
-//! yet on this one. The target below is ready for that code; it compiles only with the `listing`
-//! feature until the branches meet.
-//!
-//! At merge: delete the `#![cfg(feature = "listing")]` line below and the `listing` feature in
-//! `fuzz/Cargo.toml`, add `Listing` to [`super::Target`] (name `listing`, `check`, `inputs`, and in
-//! `ALL`), add `listing` to the target lists of `fuzz/scripts/fuzz.sh` and the AFL harness's message,
-//! and copy a few lines of `fixtures/listings/*` into `fuzz/corpus/listing/`.
+//! The client's LIST/MLSD parsers (`ftp_proto::listing`): UNIX `ls -l`, DOS/IIS and MLSD fact lines.
 //!
 //! Holds: no panic on any line; an entry's name is non-empty and part of the line it came from (a
 //! parser never invents text); at most as many entries as lines.
-#![cfg(feature = "listing")]
 
 use ftp_proto::listing::{dos, parse_mlsx_line, unix};
 use proptest::collection::vec;

@@ -26,15 +26,18 @@ pub enum Target {
     Tftp,
     /// Chat datagrams, both directions (`udp::chat::protocol`).
     Chat,
+    /// LIST and MLSD lines (`ftp_proto::listing`), as the client reads listings.
+    Listing,
 }
 
 impl Target {
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::Command,
         Target::Reply,
         Target::Hostport,
         Target::Tftp,
         Target::Chat,
+        Target::Listing,
     ];
 
     /// The directory name of its corpus.
@@ -45,6 +48,7 @@ impl Target {
             Target::Hostport => "hostport",
             Target::Tftp => "tftp",
             Target::Chat => "chat",
+            Target::Listing => "listing",
         }
     }
 
@@ -56,6 +60,7 @@ impl Target {
             Target::Hostport => hostport::check(bytes),
             Target::Tftp => tftp::check(bytes),
             Target::Chat => chat::check(bytes),
+            Target::Listing => listing::check(bytes),
         }
     }
 
@@ -67,6 +72,7 @@ impl Target {
             Target::Hostport => hostport::inputs(),
             Target::Tftp => tftp::inputs(),
             Target::Chat => chat::inputs(),
+            Target::Listing => listing::inputs(),
         };
         mutate::damaged(structured).boxed()
     }
