@@ -319,15 +319,26 @@ fn list(format: Format) -> anyhow::Result<()> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&cases)?);
+            emit(
+                &format!("{}\n", serde_json::to_string_pretty(&cases)?),
+                None,
+            )
         }
         Format::Text | Format::Junit | Format::Html => {
-            for case in cases::all() {
-                println!("{:<48} {:<6} {}", case.id, case.level.as_str(), case.title);
-            }
+            let lines: String = cases::all()
+                .iter()
+                .map(|case| {
+                    format!(
+                        "{:<48} {:<6} {}\n",
+                        case.id,
+                        case.level.as_str(),
+                        case.title
+                    )
+                })
+                .collect();
+            emit(&lines, None)
         }
     }
-    Ok(())
 }
 
 /// Writes to the file, or to standard output.
@@ -337,8 +348,13 @@ fn emit(text: &str, output: Option<&PathBuf>) -> anyhow::Result<()> {
             std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
         }
         None => {
-            print!("{text}");
-            Ok(())
+            // A reader that stops early (`| head`) is not an error of ours: stop writing, quietly.
+            match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(error).context("cannot write to standard output")
+                }
+                _ => Ok(()),
+            }
         }
     }
 }
