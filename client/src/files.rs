@@ -134,6 +134,41 @@ impl Client {
             .await
     }
 
+    /// Uploads `local` as `remote`, resuming a partial upload of ours: when the server's copy (SIZE)
+    /// is shorter than `local` and no longer than `sent_before` (what earlier attempts sent, so that it
+    /// can only be their prefix, not an older different file), asks `REST <its size>` and sends only the
+    /// rest (RFC 3659 §5, REST STREAM before STOR). A server that refuses REST, or the STOR after it
+    /// (ours answers 554), gets the whole file. Returns the bytes sent.
+    pub async fn put_file_resuming(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        sent_before: u64,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<u64> {
+        // In TYPE A the server's byte count is not an offset into the local file: send it all.
+        let binary = self.options.transfer_type == crate::client::TransferType::Binary;
+        let local_len = blocking_len(local).await?;
+        let mut offset = 0;
+        if binary {
+            // SIZE counts in the current TYPE: ask in TYPE I, the one the upload uses.
+            self.ensure_type(crate::client::TransferType::Binary)
+                .await?;
+            if let Ok(remote_len) = self.size(remote).await {
+                if remote_len > 0 && remote_len < local_len && remote_len <= sent_before {
+                    offset = remote_len;
+                }
+            }
+        }
+        let stor = || ftp_proto::Command::Stor(remote.into());
+        match self.upload_file_from(local, stor(), offset, progress).await {
+            Err(Error::Refused { .. }) if offset > 0 => {
+                self.upload_file_from(local, stor(), 0, progress).await
+            }
+            other => other,
+        }
+    }
+
     /// Appends `local` to `remote` (APPE; the server creates `remote` if it is missing). Returns
     /// the bytes sent.
     pub async fn append_file(
@@ -153,6 +188,18 @@ impl Client {
         command: ftp_proto::Command,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<u64> {
+        self.upload_file_from(local, command, 0, progress).await
+    }
+
+    /// STOR or APPE of `local` from `offset` on, when the server takes `REST offset`; from the start
+    /// when it refuses.
+    async fn upload_file_from(
+        &mut self,
+        local: &Path,
+        command: ftp_proto::Command,
+        offset: u64,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<u64> {
         let path = PathBuf::from(local);
         let opened = blocking(move || {
             let file = File::open(&path)?;
@@ -163,8 +210,15 @@ impl Client {
             Ok((file, meta.len()))
         })
         .await;
-        let (file, len) = opened.map_err(|error| Error::local(local, error))?;
-        let mut transfer = self.open_transfer(command, 0).await?;
+        let (mut file, len) = opened.map_err(|error| Error::local(local, error))?;
+        let mut transfer = self.open_transfer(command, offset).await?;
+        // Both paths below read from the file's position: start where the server's copy ends.
+        let start = transfer.offset();
+        if start > 0 {
+            if let Err(error) = file.seek(SeekFrom::Start(start)) {
+                return Err(transfer.abandon(Error::local(local, error)).await);
+            }
+        }
         // TYPE A converts line ends; TLS encrypts in user space: both read the file through a buffer.
         if transfer.is_ascii() || !transfer.can_send_file() {
             let source = ReaderThread::spawn(file);
@@ -183,4 +237,12 @@ impl Client {
         }
         transfer.finish().await
     }
+}
+
+/// The length of the local file `path`, read off the blocking pool.
+async fn blocking_len(path: &Path) -> Result<u64> {
+    let owned = PathBuf::from(path);
+    blocking(move || std::fs::metadata(&owned).map(|meta| meta.len()))
+        .await
+        .map_err(|error| Error::local(path, error))
 }

@@ -1,11 +1,12 @@
 //! One mirror worker: its own session, files taken one at a time off the shared queue, each tried
 //! again after a transient failure ([`is_transient`]) with a doubling pause ([`backoff`]) and a new
 //! session when the old one broke. A retried download continues the local partial file with REST; a
-//! retried upload starts again (servers commonly refuse REST before STOR).
+//! retried upload continues the server's partial copy with REST before STOR where the server keeps one
+//! and takes REST (vsftpd, ProFTPD), and starts again where it refuses (ours keeps no partial upload).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -130,8 +131,13 @@ impl Worker {
             size: copy.size,
         });
         let mut attempt = 0;
+        // Bytes the failed attempts at this file sent: a retried upload resumes only a server copy
+        // no longer than that (see `Client::put_file_resuming`).
+        let mut sent_before = 0;
         loop {
-            let outcome = self.copy_once(copy, attempt > 0).await;
+            let sent = Arc::new(AtomicU64::new(0));
+            let outcome = self.copy_once(copy, attempt > 0, sent_before, &sent).await;
+            sent_before += sent.load(Ordering::Relaxed);
             match outcome {
                 Ok(bytes) => return Ok(bytes),
                 Err(error) if is_transient(&error) && attempt < self.spec.retries => {
@@ -158,8 +164,15 @@ impl Worker {
         }
     }
 
-    /// One attempt at one file; `again` resumes a download from the local partial file.
-    async fn copy_once(&mut self, copy: &Copy, again: bool) -> Result<u64> {
+    /// One attempt at one file; `again` resumes a download from the local partial file, an upload from
+    /// the server's.
+    async fn copy_once(
+        &mut self,
+        copy: &Copy,
+        again: bool,
+        sent_before: u64,
+        sent: &Arc<AtomicU64>,
+    ) -> Result<u64> {
         self.cannot_log_in = false;
         let session = match self.session.take() {
             Some(session) => self.session.insert(session),
@@ -173,8 +186,9 @@ impl Worker {
         };
         let remote = remote_join(&self.spec.remote, &copy.path);
         let local = local_path(&self.spec.local, &copy.path);
-        let (id, observer) = (self.id, self.observer.clone());
+        let (id, observer, sent) = (self.id, self.observer.clone(), sent.clone());
         let mut progress = move |p: crate::transfer::Progress| {
+            sent.store(p.done, Ordering::Relaxed);
             observer(Event::Progress {
                 worker: id,
                 done: p.done,
@@ -189,6 +203,11 @@ impl Worker {
                     set_local_mtime(&local, mtime)?;
                 }
                 Ok(got.received)
+            }
+            Direction::Upload if again => {
+                session
+                    .put_file_resuming(&local, &remote, sent_before, &mut progress)
+                    .await
             }
             Direction::Upload => session.put_file(&local, &remote, &mut progress).await,
         }

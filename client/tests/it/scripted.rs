@@ -314,3 +314,133 @@ async fn bytes_before_a_pause_reach_the_output_during_it() {
     client.quit().await.unwrap();
     script.await.unwrap();
 }
+
+/// Serves one resumable upload: the server's copy has `have` bytes and REST is answered `rest`;
+/// returns what the data connection carried.
+async fn serve_resumed_upload(peer: &mut Peer, have: u64, rest: &str) -> Vec<u8> {
+    peer.expect("TYPE").await;
+    peer.send("200 ok\r\n").await;
+    assert_eq!(peer.expect("SIZE").await, "f");
+    peer.send(&format!("213 {have}\r\n")).await;
+    assert_eq!(peer.expect("REST").await, have.to_string());
+    peer.send(rest).await;
+    let listener = peer.epsv().await;
+    peer.expect("STOR").await;
+    peer.send("150 send it\r\n").await;
+    let mut data = accept(&listener).await;
+    let mut received = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut data, &mut received)
+        .await
+        .unwrap();
+    peer.send("226 stored\r\n").await;
+    received
+}
+
+async fn resume_upload_against(rest: &'static str, sent_before: u64) -> (u64, Vec<u8>) {
+    let (carried, mut got) = tokio::sync::mpsc::unbounded_channel();
+    let (addr, script) = scripted(move |mut peer| async move {
+        peer.login().await;
+        let received = serve_resumed_upload(&mut peer, 4, rest).await;
+        carried.send(received).unwrap();
+        peer.finish().await;
+    })
+    .await;
+    let mut client = client_for(addr).await;
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("f");
+    std::fs::write(&local, b"0123456789").unwrap();
+    let sent = client
+        .put_file_resuming(&local, "f", sent_before, &mut |_| {})
+        .await
+        .unwrap();
+    client.quit().await.unwrap();
+    script.await.unwrap();
+    (sent, got.recv().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_resumed_upload_sends_only_what_the_server_lacks() {
+    let (sent, carried) = resume_upload_against("350 Restarting at 4\r\n", 4).await;
+    assert_eq!(carried, b"456789");
+    assert_eq!(sent, 6);
+}
+
+#[tokio::test]
+async fn a_resumed_upload_sends_everything_when_rest_is_refused() {
+    let (sent, carried) = resume_upload_against("554 REST before STOR not supported\r\n", 4).await;
+    assert_eq!(carried, b"0123456789");
+    assert_eq!(sent, 10);
+}
+
+/// Runs `put_file_resuming` of `0123456789` (with `sent_before`) against `script`; returns the bytes
+/// the client says it sent.
+async fn resume_with<F, Fut>(sent_before: u64, script: F) -> u64
+where
+    F: FnOnce(Peer) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (addr, script) = scripted(script).await;
+    let mut client = client_for(addr).await;
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("f");
+    std::fs::write(&local, b"0123456789").unwrap();
+    let sent = client
+        .put_file_resuming(&local, "f", sent_before, &mut |_| {})
+        .await
+        .unwrap();
+    client.quit().await.unwrap();
+    script.await.unwrap();
+    sent
+}
+
+/// Takes the whole upload on a new EPSV listener: STOR, 150, the data, 226.
+async fn take_whole_upload(peer: &mut Peer) {
+    let listener = peer.epsv().await;
+    peer.expect("STOR").await;
+    peer.send("150 send it\r\n").await;
+    let mut data = accept(&listener).await;
+    let mut received = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut data, &mut received)
+        .await
+        .unwrap();
+    assert_eq!(received, b"0123456789", "the whole file");
+    peer.send("226 stored\r\n").await;
+}
+
+/// A server copy longer than what earlier attempts sent is not their prefix (an older file): no REST.
+#[tokio::test]
+async fn a_server_copy_that_is_not_ours_is_replaced_whole() {
+    let sent = resume_with(2, |mut peer| async move {
+        peer.login().await;
+        peer.expect("TYPE").await;
+        peer.send("200 ok\r\n").await;
+        peer.expect("SIZE").await;
+        peer.send("213 4\r\n").await;
+        take_whole_upload(&mut peer).await;
+        peer.finish().await;
+    })
+    .await;
+    assert_eq!(sent, 10);
+}
+
+/// REST taken, but the STOR after it refused (as this project's server does): the whole file again.
+#[tokio::test]
+async fn a_refused_resumed_stor_is_followed_by_the_whole_file() {
+    let sent = resume_with(4, |mut peer| async move {
+        peer.login().await;
+        peer.expect("TYPE").await;
+        peer.send("200 ok\r\n").await;
+        peer.expect("SIZE").await;
+        peer.send("213 4\r\n").await;
+        peer.expect("REST").await;
+        peer.send("350 Restarting at 4\r\n").await;
+        let _refused_listener = peer.epsv().await;
+        peer.expect("STOR").await;
+        peer.send("554 Restarted uploads are not supported\r\n")
+            .await;
+        take_whole_upload(&mut peer).await;
+        peer.finish().await;
+    })
+    .await;
+    assert_eq!(sent, 10);
+}

@@ -1,4 +1,4 @@
-//! Client mode against scripted clients: the `naive-ftp-client` example is correct by default and
+//! Client mode against scripted clients: the `naive-ftp-client` binary is correct by default and
 //! passes every case; with one `--bug`, the cases about that bug fail (each case shown to be able to
 //! fail), while the baseline download still passes (the bug is the only difference).
 
@@ -10,17 +10,9 @@ use ftp_conformance::client_mode::command::Template;
 use ftp_conformance::client_mode::{self, ClientOptions};
 use rstest::rstest;
 
-/// The example binary; `cargo test` builds examples next to the test binaries' `deps` directory.
+/// The scripted client (a binary of this package, built before the tests).
 fn naive_client() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let debug = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path = debug.join("examples").join("naive-ftp-client");
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test` (which builds examples), or `cargo build --example naive-ftp-client`",
-        path.display()
-    );
-    path
+    PathBuf::from(env!("CARGO_BIN_EXE_naive-ftp-client"))
 }
 
 fn options(bug: Option<&str>, globs: &[&str]) -> ClientOptions {
