@@ -63,6 +63,11 @@ pub enum Flaw {
     AborAfterDrain,
     /// SYST is answered 215 and 200 by turns (a verdict that changes from run to run).
     FlipsSyst,
+    /// Not a flaw: a transfer without PORT/PASV uses the default data ports (RFC 959 §3.2): the mock
+    /// connects from its port L-1 (reserved at start) to the client's control port.
+    DefaultDataPort,
+    /// A transfer without PORT/PASV connects to the client's control port, but from any port.
+    DefaultDataPortFromAnyPort,
 }
 
 /// Connections from one address the flawless mock serves at once; the next one gets 421.
@@ -79,7 +84,14 @@ type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
 /// Starts the mock on 127.0.0.1:0.
 pub async fn start(flaw: Flaw) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (listener, below) = match flaw {
+        Flaw::DefaultDataPort => {
+            let (listener, below) = crate::default_port::listener_and_port_below().await;
+            (listener, Some(below))
+        }
+        _ => (TcpListener::bind("127.0.0.1:0").await.unwrap(), None),
+    };
+    let below = Arc::new(Mutex::new(below));
     let addr = listener.local_addr().unwrap();
     let files: Files = Arc::default();
     let per_address: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
@@ -94,11 +106,12 @@ pub async fn start(flaw: Flaw) -> SocketAddr {
             };
             let per_address = per_address.clone();
             let files = files.clone();
+            let below = below.clone();
             tokio::spawn(async move {
                 if count > MAX_PER_IP && flaw != Flaw::NoPerAddressLimit {
                     let _ = stream.write_all(b"421 Too many connections.\r\n").await;
                 } else {
-                    session(stream, flaw, files).await;
+                    session(stream, flaw, files, below).await;
                 }
                 *per_address.lock().unwrap().get_mut(&ip).unwrap() -= 1;
             });
@@ -111,6 +124,8 @@ enum Plan {
     None,
     Passive(TcpListener),
     Active(SocketAddr),
+    /// The default data port: connect to this address, from the socket (bound to L-1) if any.
+    Default(SocketAddr, Option<tokio::net::TcpSocket>),
 }
 
 async fn open(plan: Plan) -> Option<TcpStream> {
@@ -118,6 +133,8 @@ async fn open(plan: Plan) -> Option<TcpStream> {
         Plan::None => None,
         Plan::Passive(listener) => listener.accept().await.ok().map(|(s, _)| s),
         Plan::Active(addr) => TcpStream::connect(addr).await.ok(),
+        Plan::Default(addr, Some(below)) => below.connect(addr).await.ok(),
+        Plan::Default(addr, None) => TcpStream::connect(addr).await.ok(),
     }
 }
 
@@ -185,7 +202,14 @@ async fn reopen(listener: &TcpListener) -> TcpListener {
     TcpListener::from_std(std).unwrap()
 }
 
-async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
+/// One session; `below` is the socket bound to the mock's port L-1 (for [`Flaw::DefaultDataPort`]),
+/// taken by the first transfer that uses it.
+async fn session(
+    stream: TcpStream,
+    flaw: Flaw,
+    files: Files,
+    below: Arc<Mutex<Option<tokio::net::TcpSocket>>>,
+) {
     let peer = stream.peer_addr().unwrap();
     // ABOR's Telnet Synch comes as urgent data: read inline (and dropped with the other Telnet bytes),
     // so that it never holds up the reading of the line behind it.
@@ -354,6 +378,12 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                     }
                     (Plan::Active(addr), Flaw::ReusesPort) => Plan::Active(*addr),
                     _ => std::mem::replace(&mut plan, Plan::None),
+                };
+                let taken = match (taken, flaw) {
+                    (Plan::None, Flaw::DefaultDataPort | Flaw::DefaultDataPortFromAnyPort) => {
+                        Plan::Default(peer, below.lock().unwrap().take())
+                    }
+                    (taken, _) => taken,
                 };
                 let unreachable = match &taken {
                     Plan::Active(addr) if flaw == Flaw::Direct425 => {
