@@ -121,6 +121,9 @@ impl Control {
                 SocketAddr::V4(_) => TcpSocket::new_v4()?,
                 SocketAddr::V6(_) => TcpSocket::new_v6()?,
             };
+            // So that a listener may share the control connection's local port: the user's default
+            // data port is that port (RFC 959 §3.2, `rfc959/3.2/default-data-port`).
+            socket.set_reuseaddr(true)?;
             if let Some(source) = source {
                 socket.bind(SocketAddr::new(source, 0))?;
             }

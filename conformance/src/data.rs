@@ -182,9 +182,17 @@ impl Prepared {
 /// Waits for the server to connect to a PORT/EPRT listener, which stays open (for cases that check
 /// whether the server comes back to the same address).
 pub async fn accept(listener: &TcpListener, control: &Control) -> Step<Data> {
+    accept_within(listener, control, control.reply_timeout).await
+}
+
+/// Like [`accept`], waiting at most `wait`.
+pub async fn accept_within(
+    listener: &TcpListener,
+    control: &Control,
+    wait: Duration,
+) -> Step<Data> {
     let label = format!("{}-data", control.label());
     let transcript = control.transcript().clone();
-    let wait = control.reply_timeout;
     let (stream, peer) = tokio::time::timeout(wait, listener.accept())
         .await
         .map_err(|_| {

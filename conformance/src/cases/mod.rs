@@ -15,7 +15,8 @@
 //! - [`rfc4217_sequence`]: PBSZ and PROT before AUTH TLS; [`rfc2577_accounts`]: no user enumeration.
 //! - [`brief`]: the brief's example session and its ignore-during-transfer rule.
 //! - [`rfc959_5_4_table`], [`rfc959_5_4_errors`]: the rest of the §5.4 command-reply table (ACCT ... HELP,
-//!   path errors, REST sequencing, X-verbs), [`rfc959_5_4_capacity`] (421 when full); [`rfc959_3_representation`]: TYPE A/L 8, spaced names, Telnet.
+//!   path errors, REST sequencing, X-verbs), [`rfc959_5_4_capacity`] (421 when full); [`rfc959_3_representation`]: TYPE A/L 8, spaced names, Telnet;
+//!   [`rfc959_3_2_data_port`]: the default data port (RETR without PORT/PASV).
 //! - [`rfc2389_feat`]: FEAT and OPTS; [`rfc3659_mdtm_rest`], [`rfc3659_mlsx`]: MDTM, SIZE in TYPE A, REST
 //!   STREAM, MLST/MLSD; [`rfc2640_utf8`]: UTF-8 names. [`shared`]: steps those files share.
 
@@ -33,6 +34,7 @@ pub mod rfc3659_size;
 pub mod rfc4217_certificate;
 pub mod rfc4217_ftps;
 pub mod rfc4217_sequence;
+pub mod rfc959_3_2_data_port;
 pub mod rfc959_3_representation;
 pub mod rfc959_4_1_1_access;
 pub mod rfc959_4_1_2_transfer_params;
@@ -66,6 +68,7 @@ pub fn all() -> Vec<Case> {
         rfc959_5_4_errors::CASES,
         rfc959_5_4_capacity::CASES,
         rfc959_3_representation::CASES,
+        rfc959_3_2_data_port::CASES,
         rfc2389_feat::CASES,
         rfc3659_mdtm_rest::CASES,
         rfc3659_mlsx::CASES,

@@ -26,18 +26,19 @@ pub const CASES: &[Case] = &[
 
 /// A file to RETR, and a logged-in connection with TYPE I and no data connection prepared. The file is
 /// uploaded in a session of its own: a server may keep a PASV listener open after the upload (RFC 959
-/// allows it), and the case's session must not have had any PASV or PORT.
-async fn setup(cx: &Ctx) -> Step<(crate::conn::Control, String)> {
-    let path = {
+/// allows it), and the case's session must not have had any PASV or PORT. Also the file's contents,
+/// when the suite wrote it.
+pub(crate) async fn setup(cx: &Ctx) -> Step<(crate::conn::Control, String, Option<Vec<u8>>)> {
+    let (path, contents) = {
         let mut setup = cx.login("setup").await?;
-        let (path, _) = cx.readable_file(&mut setup).await?;
+        let file = cx.readable_file(&mut setup).await?;
         let _ = setup.cmd(&Command::Quit).await;
-        path
+        file
     };
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.check_reply("TYPE I", &reply, &[200], &[])?;
-    Ok((control, path))
+    Ok((control, path, contents))
 }
 
 /// What order of replies a RETR without a data connection must give.
@@ -112,7 +113,7 @@ async fn retr_gets_425(
 }
 
 async fn no_port_pasv(cx: Ctx) -> Step<Outcome> {
-    let (mut control, path) = setup(&cx).await?;
+    let (mut control, path, _) = setup(&cx).await?;
     retr_gets_425(&cx, &mut control, path, Order::Direct).await
 }
 
@@ -125,7 +126,7 @@ async fn port_closed_after_150(cx: Ctx) -> Step<Outcome> {
 }
 
 async fn port_closed_with(cx: Ctx, order: Order) -> Step<Outcome> {
-    let (mut control, path) = setup(&cx).await?;
+    let (mut control, path, _) = setup(&cx).await?;
     // A port that was just in use and is now closed: connecting to it is refused.
     let addr = {
         let listener = data::listen(control.local.ip(), false)?;
@@ -137,14 +138,14 @@ async fn port_closed_with(cx: Ctx, order: Order) -> Step<Outcome> {
 }
 
 async fn reuse(cx: Ctx) -> Step<Outcome> {
-    let (mut control, path) = setup(&cx).await?;
+    let (mut control, path, _) = setup(&cx).await?;
     steps::download(&mut control, &path, Mode::Passive).await?;
     retr_gets_425(&cx, &mut control, path, Order::Direct).await
 }
 
 /// ProFTPD, for one, keeps the PORT address for the next transfer; the brief does not allow it.
 async fn port_one_shot(cx: Ctx) -> Step<Outcome> {
-    let (mut control, path) = setup(&cx).await?;
+    let (mut control, path, _) = setup(&cx).await?;
     // The listener stays open through the second RETR: a server that reuses the PORT address connects
     // again and sends the file (150 then 226), instead of failing to connect (150 then 425).
     let listener = data::port(&mut control, false).await?;

@@ -6,6 +6,7 @@
 mod broken_servers;
 mod cli;
 mod client_mode;
+mod default_port;
 mod flaw_proxy;
 mod mock;
 mod modern;

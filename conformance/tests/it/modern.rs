@@ -1,4 +1,4 @@
-//! The FTPS, RFC 2428 and outside-link cases can fail: each flaw of the modern mock makes the case meant
+//! The FTPS, certificate, RFC 2428 and outside-link cases can fail: each flaw of the modern mock makes the case meant
 //! to catch it fail, and the flawless mock passes the same case. This project's server passes them all
 //! for real, over explicit and implicit FTPS (in [`the_project_server_passes_over_ftps`]).
 
@@ -45,8 +45,12 @@ fn tls_options(mode: TlsMode, required: bool) -> TlsOptions {
 }
 
 async fn against_mock(flaw: Flaw, setup: Setup, case: &str) -> Run {
-    let pki = TestPki::new();
-    let addr = modern_mock::start(flaw, &pki, setup.required).await;
+    against_mock_with(&TestPki::new(), flaw, setup, case).await
+}
+
+/// Like [`against_mock`], the mock presenting `pki`'s certificate.
+async fn against_mock_with(pki: &TestPki, flaw: Flaw, setup: Setup, case: &str) -> Run {
+    let addr = modern_mock::start(flaw, pki, setup.required).await;
     let mut options = options(addr, Profile::Rfc, setup.strict);
     // Flaws that leave the suite waiting (a TLS handshake nobody answers) cost a reply timeout, a
     // quarter of this; the mock answers at once otherwise.
@@ -92,6 +96,20 @@ const CAUGHT: &[(Flaw, Setup, &str)] = &[
     (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-mkd"),
     (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-stat"),
     (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-rnto"),
+    (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-nlst"),
+    (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-mlsd"),
+    (Flaw::FollowsLink, PLAIN, "rfc2577/9/outside-link-appe"),
+    (Flaw::BounceAccepted, PLAIN, "rfc2428/2/eprt-bounce"),
+    (
+        Flaw::PlaintextAfterHandshake,
+        TLS,
+        "rfc4217/4/plaintext-after-handshake",
+    ),
+    (
+        Flaw::ClearDataOverPort,
+        TLS,
+        "rfc4217/9/prot-p-active-round-trip",
+    ),
     (
         Flaw::SecurityBeforeAuth,
         TLS,
@@ -138,11 +156,6 @@ async fn each_flaw_fails_its_case_and_the_flawless_mock_passes_it() {
             "{flaw:?}: {:?}",
             flawed.cases[0]
         );
-        // EPSV ALL's last step is a real EPSV transfer, which the mock does not serve: our server
-        // passes it instead (below).
-        if *case == "rfc2428/4/epsv-all" {
-            continue;
-        }
         let flawless = against_mock(Flaw::None, setup, case).await;
         assert_eq!(
             ids_with(&flawless, "pass"),
@@ -150,6 +163,70 @@ async fn each_flaw_fails_its_case_and_the_flawless_mock_passes_it() {
             "{:?}",
             flawless.cases[0]
         );
+    }
+}
+
+/// `rfc4217/10.2/fresh-session-refused` is information: a server that takes a data connection with a
+/// fresh TLS session is legal (non-strict), one that refuses it with 522 passes, one that refuses it
+/// with a code outside NLST's row (550) fails. The policy costs nothing on resumed connections.
+#[tokio::test]
+async fn a_fresh_data_session_accepted_is_non_strict_refused_passes_and_a_wrong_code_fails() {
+    let case = "rfc4217/10.2/fresh-session-refused";
+    for (flaw, class) in [
+        (Flaw::None, "non-strict"),
+        (Flaw::RequiresResumption, "pass"),
+        (Flaw::RefusesFreshSessionWith550, "fail"),
+    ] {
+        let run = against_mock(flaw, TLS, case).await;
+        assert_eq!(
+            ids_with(&run, class),
+            vec![case],
+            "{flaw:?}: {:?}",
+            run.cases[0]
+        );
+    }
+    let resumed = against_mock(Flaw::RequiresResumption, TLS, "rfc4217/9/prot-p-round-trip").await;
+    assert_eq!(
+        ids_with(&resumed, "pass").len(),
+        1,
+        "{:?}",
+        resumed.cases[0]
+    );
+}
+
+/// A self-signed server certificate for `names`, valid from `from` to `to` (years, January 1st).
+fn pki_with_leaf(names: &[&str], from: i32, to: i32) -> TestPki {
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap();
+    params.not_before = rcgen::date_time_ymd(from, 1, 1);
+    params.not_after = rcgen::date_time_ymd(to, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = params.self_signed(&key).unwrap();
+    let mut pki = TestPki::new();
+    pki.cert_pem = leaf.pem();
+    pki.key_pem = key.serialize_pem();
+    pki
+}
+
+/// The certificate cases (under `--insecure`, so that the handshake lets any certificate through): an
+/// expired one fails the report, one for another name fails names-match-host; the test PKI's
+/// certificate (for `localhost` and `127.0.0.1`, valid now) passes both.
+#[tokio::test]
+async fn an_expired_or_misnamed_certificate_fails_its_case() {
+    let (report, names) = ("rfc4217/cert/report", "rfc4217/cert/names-match-host");
+    let expired = pki_with_leaf(&["127.0.0.1"], 2000, 2001);
+    let elsewhere = pki_with_leaf(&["elsewhere.example"], 2020, 4000);
+    for (pki, case, class) in [
+        (&expired, report, "fail"),
+        (&expired, names, "pass"),
+        (&elsewhere, names, "fail"),
+        (&elsewhere, report, "pass"),
+        (&TestPki::new(), report, "pass"),
+        (&TestPki::new(), names, "pass"),
+    ] {
+        let run = against_mock_with(pki, Flaw::None, TLS, case).await;
+        assert_eq!(ids_with(&run, class), vec![case], "{:?}", run.cases[0]);
     }
 }
 
@@ -192,6 +269,7 @@ async fn passes_over(mode: TlsMode) {
         "rfc959/5.4/read-failure",
         "brief/451-read-failure",
         "rfc2577/5/per-address-limit-421",
+        "rfc959/5.4/server-full-421",
         "rfc2577/9/",
         // Needs a named account; the test server logs in anonymously.
         "rfc2577/7/",

@@ -1,16 +1,19 @@
 //! A second scripted server, for the RFC 4217, RFC 2428 and RFC 2577-outside-link cases: it speaks
-//! AUTH TLS (rustls, the test CA of `ftp-testkit`), PBSZ, PROT, CCC, EPSV ALL, EPRT and the commands
-//! that name a path through the link `out`, each correctly unless one [`Flaw`] says otherwise. Data
-//! connections: PASV, then STOR, RETR, NLST or LIST, over TLS under PROT P (its own session cache, so
-//! data connections can resume the control connection's session).
+//! AUTH TLS (rustls, the certificate of the [`TestPki`] it is given), PBSZ, PROT, CCC, EPSV (and ALL),
+//! PORT, EPRT and the commands that name a path through the link `out`, each correctly unless one
+//! [`Flaw`] says otherwise. Data connections (`data`): PASV/EPSV or PORT/EPRT, then STOR, APPE, RETR,
+//! NLST, MLSD or LIST, over TLS under PROT P (its own session cache, so data connections can resume
+//! the control connection's session).
 
-use std::net::SocketAddr;
+mod data;
+
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use ftp_testkit::TestPki;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -41,7 +44,7 @@ pub enum Flaw {
     Epsv9Served,
     /// A malformed EPRT gets 200.
     EprtSyntaxAccepted,
-    /// MDTM, MLST, MKD, STAT and RNTO through the link `out` are served.
+    /// MDTM, MLST, MKD, STAT, RNTO, NLST, MLSD and APPE through the link `out` are served.
     FollowsLink,
     /// PBSZ and PROT before AUTH TLS get 200.
     SecurityBeforeAuth,
@@ -55,6 +58,19 @@ pub enum Flaw {
     NoResumption,
     /// Under PROT C, data connections are TLS anyway.
     TlsUnderProtC,
+    /// A plaintext line that follows the TLS handshake is answered, and the session goes on, in
+    /// plaintext (TLS 1.2: a full handshake ends on the server's flight, so the mock can peek at the
+    /// client's next byte before TLS reads it).
+    PlaintextAfterHandshake,
+    /// Under PROT P, data connections the mock opens (PORT/EPRT) are plaintext anyway.
+    ClearDataOverPort,
+    /// Not a flaw but a policy (vsftpd's require_ssl_reuse): a data connection whose TLS session does
+    /// not resume the control connection's is refused after 150, with 522.
+    RequiresResumption,
+    /// The same policy, refused with 550, a code outside the data commands' rows of RFC 959 §5.4.
+    RefusesFreshSessionWith550,
+    /// PORT and EPRT to another host than the client's are accepted, and the mock connects there.
+    BounceAccepted,
 }
 
 /// The link out of the mock's root and the file behind it.
@@ -65,8 +81,12 @@ pub const FILE: &str = "secret.txt";
 pub async fn start(flaw: Flaw, pki: &TestPki, required: bool) -> SocketAddr {
     let certs = vec![CertificateDer::from_pem_slice(pki.cert_pem.as_bytes()).unwrap()];
     let key = PrivateKeyDer::from_pem_slice(pki.key_pem.as_bytes()).unwrap();
+    let versions: &[&rustls::SupportedProtocolVersion] = match flaw {
+        Flaw::PlaintextAfterHandshake => &[&rustls::version::TLS12],
+        _ => rustls::DEFAULT_VERSIONS,
+    };
     let config = rustls::ServerConfig::builder_with_provider(ftp_server::tls::ring_provider())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(certs, key)
@@ -80,13 +100,14 @@ pub async fn start(flaw: Flaw, pki: &TestPki, required: bool) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
+        while let Ok((stream, peer)) = listener.accept().await {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let mut state = State {
                     flaw,
                     required,
                     acceptor: Some(acceptor.clone()),
+                    peer: Some(peer.ip()),
                     ..State::default()
                 };
                 let mut plain = BufReader::new(stream);
@@ -98,6 +119,14 @@ pub async fn start(flaw: Flaw, pki: &TestPki, required: bool) -> SocketAddr {
                     return;
                 };
                 state.tls = true;
+                let mut first = [0u8; 1];
+                let plaintext_next = flaw == Flaw::PlaintextAfterHandshake
+                    && matches!(tls.get_ref().0.peek(&mut first).await, Ok(1) if first[0].is_ascii_alphabetic());
+                if plaintext_next {
+                    let (tcp, _) = tls.into_inner();
+                    let _ = serve(&mut BufReader::new(tcp), &mut state).await;
+                    return;
+                }
                 let mut tls = BufReader::new(tls);
                 let _ = serve(&mut tls, &mut state).await;
             });
@@ -116,64 +145,48 @@ struct State {
     /// PROT P is in force (after PBSZ, under TLS).
     private: bool,
     passive: Option<TcpListener>,
+    /// The address PORT or EPRT named, for the next transfer.
+    active: Option<SocketAddr>,
+    /// The client's address (PORT and EPRT must name it).
+    peer: Option<IpAddr>,
     acceptor: Option<TlsAcceptor>,
     /// What STOR stored, by path, for RETR.
     files: std::collections::HashMap<String, Vec<u8>>,
-}
-
-/// Serves one data transfer on the passive listener: TLS under PROT P (unless the flaw says clear),
-/// `send` sent or the upload read (and returned), then close_notify (unless the flaw says no).
-async fn transfer(state: &mut State, send: Option<&[u8]>) -> Vec<u8> {
-    let mut sink = Vec::new();
-    let Some(listener) = state.passive.take() else {
-        return sink;
-    };
-    let Ok((tcp, _)) = listener.accept().await else {
-        return sink;
-    };
-    let tls = (state.private && state.flaw != Flaw::ClearDataUnderProtP)
-        || (state.tls && state.flaw == Flaw::TlsUnderProtC);
-    match (tls, state.acceptor.clone()) {
-        (true, Some(acceptor)) => {
-            let Ok(mut data) = acceptor.accept(tcp).await else {
-                return sink;
-            };
-            match send {
-                Some(bytes) => {
-                    let _ = data.write_all(bytes).await;
-                    if state.flaw == Flaw::NoCloseNotify {
-                        let _ = data.flush().await;
-                        let _ = data.get_mut().0.shutdown().await;
-                    } else {
-                        let _ = data.shutdown().await;
-                    }
-                }
-                None => {
-                    let _ = data.read_to_end(&mut sink).await;
-                    let _ = data.shutdown().await;
-                }
-            }
-        }
-        _ => {
-            let mut data = tcp;
-            match send {
-                Some(bytes) => {
-                    let _ = data.write_all(bytes).await;
-                }
-                None => {
-                    let _ = data.read_to_end(&mut sink).await;
-                }
-            }
-            let _ = data.shutdown().await;
-        }
-    }
-    sink
 }
 
 #[derive(PartialEq)]
 enum Next {
     Closed,
     StartTls,
+}
+
+impl State {
+    /// PORT/EPRT: the address for the next transfer, if it is the client's (or the flaw allows any).
+    fn set_active(&mut self, addr: SocketAddr) -> String {
+        if Some(addr.ip()) != self.peer && self.flaw != Flaw::BounceAccepted {
+            return "504 Only your own address.\r\n".into();
+        }
+        self.passive = None;
+        self.active = Some(addr);
+        "200 Ok.\r\n".into()
+    }
+
+    /// What a download command sends: the stored file, or a listing (of the outside directory, for
+    /// a command that went through the link).
+    fn download(&self, verb: &str, arg: &str, through_link: bool) -> Vec<u8> {
+        match (verb, through_link) {
+            // A file never stored: any bytes do (the listing's, as before).
+            ("RETR", _) => self
+                .files
+                .get(arg)
+                .cloned()
+                .unwrap_or(b"readable.txt\r\n".to_vec()),
+            ("MLSD", true) => format!("type=file;size=17; {FILE}\r\n").into_bytes(),
+            ("MLSD", false) => b"type=file;size=13; readable.txt\r\n".to_vec(),
+            (_, true) => format!("{LINK}/{FILE}\r\n").into_bytes(),
+            _ => b"readable.txt\r\n".to_vec(),
+        }
+    }
 }
 
 /// Serves lines until the connection closes, or until AUTH TLS asks for the handshake.
@@ -243,28 +256,55 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             "EPRT" if arg.starts_with("|9|") && flaw == Flaw::Bare522 => "522 Not supported.\r\n".into(),
             "EPRT" if arg.starts_with("|9|") => "522 Network protocol not supported, use (1)\r\n".into(),
             "EPRT" if flaw == Flaw::EprtSyntaxAccepted => "200 Ok.\r\n".into(),
-            "EPRT" => "501 Bad EPRT.\r\n".into(),
+            "EPRT" => match ftp_proto::hostport::decode_eprt(arg) {
+                Ok(addr) => state.set_active(addr),
+                Err(_) => "501 Bad EPRT.\r\n".into(),
+            },
+            "PORT" => match ftp_proto::hostport::decode_port(arg) {
+                Ok(addr) => state.set_active(SocketAddr::V4(addr)),
+                Err(_) => "501 Bad PORT.\r\n".into(),
+            },
+            "EPSV" if arg.is_empty() || arg == "1" => {
+                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let port = listener.local_addr().unwrap().port();
+                state.passive = Some(listener);
+                format!("229 {}\r\n", ftp_proto::hostport::epsv_reply_text(port))
+            }
             "PASV" => {
                 let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let SocketAddr::V4(addr) = listener.local_addr().unwrap() else {
                     unreachable!()
                 };
+                state.active = None;
                 state.passive = Some(listener);
                 format!("227 {}\r\n", ftp_proto::hostport::pasv_reply_text(addr))
             }
-            "STOR" | "RETR" | "NLST" | "LIST" if state.passive.is_none() => {
-                "425 Use PASV first.\r\n".into()
+            "NLST" | "MLSD" | "APPE" if through_link && flaw != Flaw::FollowsLink => {
+                state.passive = None;
+                state.active = None;
+                "550 Not allowed.\r\n".into()
             }
-            "STOR" | "RETR" | "NLST" | "LIST" => {
+            "STOR" | "APPE" | "RETR" | "NLST" | "MLSD" | "LIST"
+                if state.passive.is_none() && state.active.is_none() =>
+            {
+                "425 Use PASV or PORT first.\r\n".into()
+            }
+            "STOR" | "APPE" | "RETR" | "NLST" | "MLSD" | "LIST" => {
                 let _ = io.get_mut().write_all(b"150 Here it comes.\r\n").await;
-                let stored = state.files.get(arg).cloned();
-                let listing = b"readable.txt\r\n".to_vec();
-                let send = (verb != "STOR").then(|| stored.unwrap_or(listing));
-                let upload = transfer(state, send.as_deref()).await;
-                if verb == "STOR" {
-                    state.files.insert(arg.to_string(), upload);
+                let upload = verb == "STOR" || verb == "APPE";
+                let send = (!upload).then(|| state.download(&verb, arg, through_link));
+                match data::transfer(state, send.as_deref()).await {
+                    Ok(bytes) if verb == "APPE" => {
+                        state.files.entry(arg.to_string()).or_default().extend(bytes);
+                        "226 Done.\r\n".into()
+                    }
+                    Ok(bytes) if upload => {
+                        state.files.insert(arg.to_string(), bytes);
+                        "226 Done.\r\n".into()
+                    }
+                    Ok(_) => "226 Done.\r\n".into(),
+                    Err(refusal) => refusal.into(),
                 }
-                "226 Done.\r\n".into()
             }
             "MDTM" if through_link && flaw == Flaw::FollowsLink => "213 20260101000000\r\n".into(),
             "MLST" if through_link && flaw == Flaw::FollowsLink => {

@@ -1,5 +1,8 @@
 //! A small scripted FTP server for tests of the suite: correct enough for the suite to run, with one
-//! deliberate [`Flaw`] at a time, so that a test can show that the case meant to catch it fails.
+//! deliberate [`Flaw`] at a time, so that a test can show that the case meant to catch it fails. Its
+//! sockets (data-connection plans, the command reader, lingering close) are in `io`.
+
+mod io;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -11,6 +14,8 @@ use ftp_proto::hostport;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+
+use io::{linger, open, read_commands, reopen, Plan};
 
 /// What the mock gets wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +68,11 @@ pub enum Flaw {
     AborAfterDrain,
     /// SYST is answered 215 and 200 by turns (a verdict that changes from run to run).
     FlipsSyst,
+    /// Not a flaw: a transfer without PORT/PASV uses the default data ports (RFC 959 §3.2): the mock
+    /// connects from its port L-1 (reserved at start) to the client's control port.
+    DefaultDataPort,
+    /// A transfer without PORT/PASV connects to the client's control port, but from any port.
+    DefaultDataPortFromAnyPort,
 }
 
 /// Connections from one address the flawless mock serves at once; the next one gets 421.
@@ -79,7 +89,14 @@ type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
 /// Starts the mock on 127.0.0.1:0.
 pub async fn start(flaw: Flaw) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (listener, below) = match flaw {
+        Flaw::DefaultDataPort => {
+            let (listener, below) = crate::default_port::listener_and_port_below().await;
+            (listener, Some(below))
+        }
+        _ => (TcpListener::bind("127.0.0.1:0").await.unwrap(), None),
+    };
+    let below = Arc::new(Mutex::new(below));
     let addr = listener.local_addr().unwrap();
     let files: Files = Arc::default();
     let per_address: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
@@ -94,11 +111,12 @@ pub async fn start(flaw: Flaw) -> SocketAddr {
             };
             let per_address = per_address.clone();
             let files = files.clone();
+            let below = below.clone();
             tokio::spawn(async move {
                 if count > MAX_PER_IP && flaw != Flaw::NoPerAddressLimit {
                     let _ = stream.write_all(b"421 Too many connections.\r\n").await;
                 } else {
-                    session(stream, flaw, files).await;
+                    session(stream, flaw, files, below).await;
                 }
                 *per_address.lock().unwrap().get_mut(&ip).unwrap() -= 1;
             });
@@ -107,85 +125,14 @@ pub async fn start(flaw: Flaw) -> SocketAddr {
     addr
 }
 
-enum Plan {
-    None,
-    Passive(TcpListener),
-    Active(SocketAddr),
-}
-
-async fn open(plan: Plan) -> Option<TcpStream> {
-    match plan {
-        Plan::None => None,
-        Plan::Passive(listener) => listener.accept().await.ok().map(|(s, _)| s),
-        Plan::Active(addr) => TcpStream::connect(addr).await.ok(),
-    }
-}
-
-/// Reads command lines on a thread of its own with plain reads (tokio's reads of the line behind
-/// ABOR's urgent Telnet Synch were held up until the transfer ended), and sends them without Telnet
-/// bytes. The socket is shared with the tokio writer and so non-blocking: the thread polls it. With
-/// [`Flaw::CrlfOnly`] a bare LF does not end a line.
-fn read_commands(
-    stream: std::net::TcpStream,
+/// One session; `below` is the socket bound to the mock's port L-1 (for [`Flaw::DefaultDataPort`]),
+/// taken by the first transfer that uses it.
+async fn session(
+    stream: TcpStream,
     flaw: Flaw,
-) -> tokio::sync::mpsc::UnboundedReceiver<String> {
-    let (lines, received) = tokio::sync::mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        let mut reader = std::io::BufReader::new(stream);
-        let mut bytes = Vec::new();
-        loop {
-            match reader.read_until(b'\n', &mut bytes) {
-                Ok(0) => return,
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    if lines.is_closed() {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(2));
-                    continue;
-                }
-                Err(_) => return,
-            }
-            if flaw == Flaw::CrlfOnly && !bytes.ends_with(b"\r\n") {
-                continue;
-            }
-            bytes.retain(|b| b.is_ascii());
-            if lines
-                .send(String::from_utf8_lossy(&bytes).into_owned())
-                .is_err()
-            {
-                return;
-            }
-            bytes.clear();
-        }
-    });
-    received
-}
-
-/// Waits (bounded) for the client's end of file on a data connection whose sending side is closed: a
-/// lingering close, as ProFTPD's, which sends its final reply only afterwards.
-async fn linger(data: &mut TcpStream) {
-    let mut rest = vec![0u8; 64 * 1024];
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while let Ok(Ok(read)) = tokio::time::timeout_at(deadline, data.read(&mut rest)).await {
-        if read == 0 {
-            return;
-        }
-    }
-}
-
-/// A listener on the same address as `listener` for the next transfer: the mock's PASV stays open.
-async fn reopen(listener: &TcpListener) -> TcpListener {
-    // The real listener stays where it is; a transfer needs one to accept on, so the mock hands out
-    // a duplicate of its socket.
-    let std = socket2::SockRef::from(listener).try_clone().unwrap();
-    let std: std::net::TcpListener = std.into();
-    std.set_nonblocking(true).unwrap();
-    TcpListener::from_std(std).unwrap()
-}
-
-async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
+    files: Files,
+    below: Arc<Mutex<Option<tokio::net::TcpSocket>>>,
+) {
     let peer = stream.peer_addr().unwrap();
     // ABOR's Telnet Synch comes as urgent data: read inline (and dropped with the other Telnet bytes),
     // so that it never holds up the reading of the line behind it.
@@ -354,6 +301,12 @@ async fn session(stream: TcpStream, flaw: Flaw, files: Files) {
                     }
                     (Plan::Active(addr), Flaw::ReusesPort) => Plan::Active(*addr),
                     _ => std::mem::replace(&mut plan, Plan::None),
+                };
+                let taken = match (taken, flaw) {
+                    (Plan::None, Flaw::DefaultDataPort | Flaw::DefaultDataPortFromAnyPort) => {
+                        Plan::Default(peer, below.lock().unwrap().take())
+                    }
+                    (taken, _) => taken,
                 };
                 let unreachable = match &taken {
                     Plan::Active(addr) if flaw == Flaw::Direct425 => {
