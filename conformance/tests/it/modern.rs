@@ -273,8 +273,6 @@ async fn passes_over(mode: TlsMode) {
         "rfc2577/9/",
         // Needs a named account; the test server logs in anonymously.
         "rfc2577/7/",
-        // Fills the server, so it runs alone with --max-clients (tests/it/new_cases_can_fail.rs).
-        "rfc959/5.4/server-full-421",
     ];
     let skipped: Vec<String> = ids_with(&run, "skip")
         .into_iter()
