@@ -324,6 +324,11 @@ async fn serve_resumed_upload(peer: &mut Peer, have: u64, rest: &str) -> Vec<u8>
     peer.send(&format!("213 {have}\r\n")).await;
     assert_eq!(peer.expect("REST").await, have.to_string());
     peer.send(rest).await;
+    take_upload(peer).await
+}
+
+/// Takes one upload on a new EPSV listener (STOR, 150, the data, 226); returns the data.
+async fn take_upload(peer: &mut Peer) -> Vec<u8> {
     let listener = peer.epsv().await;
     peer.expect("STOR").await;
     peer.send("150 send it\r\n").await;
@@ -393,18 +398,9 @@ where
     sent
 }
 
-/// Takes the whole upload on a new EPSV listener: STOR, 150, the data, 226.
+/// Takes an upload that must be the whole file.
 async fn take_whole_upload(peer: &mut Peer) {
-    let listener = peer.epsv().await;
-    peer.expect("STOR").await;
-    peer.send("150 send it\r\n").await;
-    let mut data = accept(&listener).await;
-    let mut received = Vec::new();
-    tokio::io::AsyncReadExt::read_to_end(&mut data, &mut received)
-        .await
-        .unwrap();
-    assert_eq!(received, b"0123456789", "the whole file");
-    peer.send("226 stored\r\n").await;
+    assert_eq!(take_upload(peer).await, b"0123456789", "the whole file");
 }
 
 /// A server copy longer than what earlier attempts sent is not their prefix (an older file): no REST.
