@@ -82,7 +82,7 @@ check_mirror() {
   t2="$(now)"
   diff -r "$work/tree" "$work/down" >>"$LOG" 2>&1 || { echo "mirror byte-exact"; return; }
   [ "$(find "$work/down" -type f | wc -l)" -eq 1000 ] || { echo "mirror file count"; return; }
-  timeout 300 "$CLIENT" --timeout 20 mirror --only-newer --dry-run "$base/$remote_dir" "$work/down" \
+  timeout 300 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" mirror --only-newer --dry-run "$base/$remote_dir" "$work/down" \
     >"$work/plan.txt" 2>>"$LOG" </dev/null || { echo "mirror --only-newer --dry-run"; return; }
   ! grep -q '^get ' "$work/plan.txt" || { echo "mirror --only-newer would copy again"; return; }
   mkdir -p "$work/empty-tree"
@@ -108,7 +108,7 @@ check_server() {
   timeout 120 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" ls "$base/$dir" >"$work/ls.txt" 2>>"$LOG" </dev/null &&
     grep -q "data.bin" "$work/ls.txt" && grep -q "empty.bin" "$work/ls.txt" || { echo "ls after put"; return; }
   # ls -l: the parsed listing (MLSD or LIST), one normalised line per entry.
-  timeout 120 "$CLIENT" --timeout 20 ls -l "$base/$dir" >"$work/ls-l.txt" 2>>"$LOG" </dev/null &&
+  timeout 120 "$CLIENT" --timeout 20 "${TLS_ARGS[@]}" ls -l "$base/$dir" >"$work/ls-l.txt" 2>>"$LOG" </dev/null &&
     grep -Eq "^-[-rwx]{9} +$((3 * 1024 * 1024 + 123)) [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} data\.bin$" "$work/ls-l.txt" &&
     grep -Eq "^-[-rwx]{9} +0 .* empty\.bin$" "$work/ls-l.txt" || { echo "ls -l after put"; return; }
   ftpc get "$base/$dir/data.bin" -o "$work/got.bin" || { echo "get"; return; }
