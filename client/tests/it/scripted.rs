@@ -343,23 +343,13 @@ async fn take_upload(peer: &mut Peer) -> Vec<u8> {
 
 async fn resume_upload_against(rest: &'static str, sent_before: u64) -> (u64, Vec<u8>) {
     let (carried, mut got) = tokio::sync::mpsc::unbounded_channel();
-    let (addr, script) = scripted(move |mut peer| async move {
+    let sent = resume_with(sent_before, move |mut peer| async move {
         peer.login().await;
         let received = serve_resumed_upload(&mut peer, 4, rest).await;
         carried.send(received).unwrap();
         peer.finish().await;
     })
     .await;
-    let mut client = client_for(addr).await;
-    let work = tempfile::tempdir().unwrap();
-    let local = work.path().join("f");
-    std::fs::write(&local, b"0123456789").unwrap();
-    let sent = client
-        .put_file_resuming(&local, "f", sent_before, &mut |_| {})
-        .await
-        .unwrap();
-    client.quit().await.unwrap();
-    script.await.unwrap();
     (sent, got.recv().await.unwrap())
 }
 
