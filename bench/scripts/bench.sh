@@ -12,6 +12,7 @@
 #
 # Knobs (environment; full-run defaults, smoke defaults in brackets):
 #   BENCH_BIG_MIB=1024 [4]        size of the retr-big/stor-big file, MiB
+#   BENCH_BULK_RUNS=5 [2]         retr-big/stor-big transfers per server; the median one is reported
 #   BENCH_LIST_ENTRIES=100000 [300]  entries in the list-big directory
 #   BENCH_IDLE=10000 [40]         idle sessions held open
 #   BENCH_SMALL_COUNT=1000 [20]   sequential 4 KiB RETRs in small-files
@@ -37,12 +38,12 @@ case "${1:-}" in
 esac
 
 if [ "$SMOKE" = 1 ]; then
-  BIG_MIB=${BENCH_BIG_MIB:-4}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-300}; IDLE=${BENCH_IDLE:-40}
+  BIG_MIB=${BENCH_BIG_MIB:-4}; BULK_RUNS=${BENCH_BULK_RUNS:-2}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-300}; IDLE=${BENCH_IDLE:-40}
   SMALL_COUNT=${BENCH_SMALL_COUNT:-20}; PEERS=${BENCH_PEERS:-}; CLIENT=${BENCH_CLIENT:-0}
   UDP=${BENCH_UDP:-0}; PROFILE=${BENCH_PROFILE:-debug}; TLS_PEERS=${BENCH_TLS_PEERS:-}
   SESSIONS=(--count "${BENCH_SESSIONS_COUNT:-40}")
 else
-  BIG_MIB=${BENCH_BIG_MIB:-1024}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}; IDLE=${BENCH_IDLE:-10000}
+  BIG_MIB=${BENCH_BIG_MIB:-1024}; BULK_RUNS=${BENCH_BULK_RUNS:-5}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}; IDLE=${BENCH_IDLE:-10000}
   SMALL_COUNT=${BENCH_SMALL_COUNT:-1000}; PEERS=${BENCH_PEERS-vsftpd pure-ftpd proftpd}
   CLIENT=${BENCH_CLIENT:-1}; UDP=${BENCH_UDP:-1}; PROFILE=${BENCH_PROFILE:-release}
   TLS_PEERS=${BENCH_TLS_PEERS-vsftpd}
@@ -128,7 +129,7 @@ bench_all() {
   local scenario knobs
   for scenario in retr-big stor-big small-files sessions idle list-big; do
     case $scenario in
-      retr-big|stor-big) knobs=(--size "${BIG_MIB}MiB") ;;
+      retr-big|stor-big) knobs=(--size "${BIG_MIB}MiB" --count "$BULK_RUNS") ;;
       small-files) knobs=(--count "$SMALL_COUNT") ;;
       sessions) knobs=("${SESSIONS[@]}") ;;
       idle) knobs=(--count "$IDLE" --server-pid "$pid") ;;
@@ -144,7 +145,7 @@ bench_tls() {
   local label=$1 url=$2; shift 2
   local scenario
   for scenario in retr-big stor-big; do
-    bench_one "$label" "$url" "$scenario" --size "${BIG_MIB}MiB" --tls explicit --insecure "$@"
+    bench_one "$label" "$url" "$scenario" --size "${BIG_MIB}MiB" --count "$BULK_RUNS" --tls explicit --insecure "$@"
   done
 }
 

@@ -183,7 +183,8 @@ struct RunArgs {
     /// Directory for list-big.
     #[arg(long, default_value = "bench/many")]
     dir: String,
-    /// Iterations: transfers (small-files, default 1000), sessions (sessions, default 2000 unless
+    /// Iterations: transfers (retr-big and stor-big, default 1, reported as their median;
+    /// small-files, default 1000), sessions (sessions, default 2000 unless
     /// --seconds), open sessions (idle, default 1000), LISTs (list-big, default 3).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     count: Option<u64>,
@@ -239,10 +240,12 @@ impl RunArgs {
             ScenarioName::RetrBig => Scenario::RetrBig {
                 file: file("bench/big.bin"),
                 size: self.size,
+                runs: self.count.unwrap_or(1),
             },
             ScenarioName::StorBig => Scenario::StorBig {
                 file: file("bench/stor-big.bin"),
                 size: self.size,
+                runs: self.count.unwrap_or(1),
             },
             ScenarioName::SmallFiles => Scenario::SmallFiles {
                 file: file("bench/small.bin"),

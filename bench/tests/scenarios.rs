@@ -91,10 +91,42 @@ async fn retr_big_moves_the_whole_file() {
         Scenario::RetrBig {
             file: "bench/big.bin".into(),
             size: ByteSize(BIG),
+            runs: 1,
         },
     )
     .await;
     assert_eq!(result.figures[0].unit, "MB/s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_bulk_runs_report_the_median_between_the_extremes() {
+    let server = start().await;
+    for scenario in [
+        Scenario::RetrBig {
+            file: "bench/big.bin".into(),
+            size: ByteSize(BIG),
+            runs: 3,
+        },
+        Scenario::StorBig {
+            file: "bench/upload.bin".into(),
+            size: ByteSize(BIG),
+            runs: 3,
+        },
+    ] {
+        let result = bench(&server, scenario).await;
+        assert!(result.params.ends_with("median of 3 runs"), "{result:?}");
+        let figure = |name: &str| {
+            result
+                .figures
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| f.value)
+                .unwrap_or_else(|| panic!("no {name} in {result:?}"))
+        };
+        let (fastest, median, slowest) =
+            (figure("fastest"), figure("throughput"), figure("slowest"));
+        assert!(fastest >= median && median >= slowest, "{result:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,6 +136,7 @@ async fn retr_big_of_the_wrong_size_fails() {
         let scenario = Scenario::RetrBig {
             file: "bench/big.bin".into(),
             size: ByteSize(BIG + 1),
+            runs: 1,
         };
         let error = try_bench(server, &scenario, tls).await.unwrap_err();
         assert!(
@@ -121,6 +154,7 @@ async fn stor_big_uploads_then_deletes() {
         Scenario::StorBig {
             file: "bench/upload.bin".into(),
             size: ByteSize(BIG),
+            runs: 1,
         },
     )
     .await;
@@ -211,6 +245,7 @@ async fn retr_and_stor_big_under_prot_p() {
     let retr = RetrBig {
         file: "bench/big.bin".into(),
         size: ByteSize(BIG),
+        runs: 1,
     };
     let result = check(&server, retr, true, "-tls").await;
     assert_eq!(result.figures[0].unit, "MB/s");
@@ -219,6 +254,7 @@ async fn retr_and_stor_big_under_prot_p() {
     let stor = StorBig {
         file: "bench/upload.bin".into(),
         size: ByteSize(BIG),
+        runs: 1,
     };
     let result = check(&server, stor, true, "-tls").await;
     assert!(result.params.ends_with(", resumed"), "{result:?}");
@@ -244,6 +280,7 @@ async fn tls_against_a_server_without_it_is_a_clear_error() {
     let retr = RetrBig {
         file: "bench/big.bin".into(),
         size: ByteSize(BIG),
+        runs: 1,
     };
     let error = try_bench(&server, &retr, true).await.unwrap_err();
     assert!(error.to_string().starts_with("AUTH TLS"), "{error}");
