@@ -178,6 +178,8 @@ async fn run_tftp(direction: Direction) -> anyhow::Result<()> {
         },
         timeout: Duration::from_millis(args.retransmit_ms.max(1)),
         retries: args.retries,
+        // This thread runs nothing but the transfer (see `main`).
+        dedicated_thread: true,
     };
     let started = std::time::Instant::now();
     let outcome = if is_get {
@@ -238,7 +240,8 @@ async fn run_echo(
 
 // One thread: a client runs one conversation, and a lock-step transfer waits on every packet,
 // so handing each wake-up between worker threads (as the multi-threaded runtime does) only
-// adds latency. File I/O still goes to tokio's blocking pool.
+// adds latency. A TFTP transfer even blocks this thread in its socket calls (a dedicated
+// thread, see `tftp::wire`). File I/O still goes to tokio's blocking pool.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     udp_tools::init_logging();

@@ -12,6 +12,7 @@ use super::blocks::{BlockSink, BlockSource};
 use super::options::{Negotiated, Requested};
 use super::packet::{ErrorCode, Mode, Packet, Request};
 use super::transfer::{self, Link, Start, TransferError};
+use super::wire::Wire;
 
 /// How the client asks.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +24,11 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Retransmissions before giving up.
     pub retries: u32,
+    /// The calling thread does nothing else until the transfer ends: wait for packets in
+    /// blocking system calls (see [`Wire::Dedicated`]), which makes lock-step faster. Never set
+    /// it where the runtime must keep running other tasks meanwhile (a server, or the other end
+    /// of the transfer in the same runtime).
+    pub dedicated_thread: bool,
 }
 
 impl Default for ClientConfig {
@@ -32,6 +38,7 @@ impl Default for ClientConfig {
             options: Requested::default(),
             timeout: Duration::from_secs(1),
             retries: 5,
+            dedicated_thread: false,
         }
     }
 }
@@ -113,12 +120,17 @@ async fn accept(
     }
 }
 
-fn link<'a>(
-    socket: &'a UdpSocket,
-    peer: SocketAddr,
-    config: &ClientConfig,
-    n: &Negotiated,
-) -> Link<'a> {
+/// The transfer's socket, once the request phase (which may wait on several servers' ports) is
+/// over.
+fn wire(socket: UdpSocket, config: &ClientConfig) -> Result<Wire, TransferError> {
+    if config.dedicated_thread {
+        Wire::dedicated(socket).map_err(TransferError::Socket)
+    } else {
+        Ok(Wire::Shared(socket))
+    }
+}
+
+fn link<'a>(socket: &'a Wire, peer: SocketAddr, config: &ClientConfig, n: &Negotiated) -> Link<'a> {
     Link {
         socket,
         peer,
@@ -154,6 +166,7 @@ pub async fn get<W: AsyncWrite + Unpin>(
             )))
         }
     };
+    let socket = wire(socket, config)?;
     let link = link(&socket, peer, config, &negotiated);
     let received = transfer::receive(&link, &mut sink, &negotiated, start).await?;
     // No dallying here: if this ACK is lost the server retransmits and then gives up, but the
@@ -188,6 +201,7 @@ pub async fn put<R: AsyncRead + Unpin>(
             )))
         }
     };
+    let socket = wire(socket, config)?;
     let mut source = BlockSource::new(reader, config.mode);
     let bytes = transfer::send(
         &link(&socket, peer, config, &negotiated),

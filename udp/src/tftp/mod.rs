@@ -7,6 +7,7 @@
 //! - [`blocks`]: files cut into blocks, and blocks written to files.
 //! - [`transfer`]: the sender/receiver engine both ends share (lock-step or windowed,
 //!   retransmission on timeout only, block-number rollover).
+//! - [`wire`]: the transfer's socket, shared with a runtime or blocking on a dedicated thread.
 //! - [`jail`]: requested names to paths that cannot leave the served root.
 //! - [`server`], [`client`]: the two ends.
 
@@ -18,3 +19,4 @@ pub mod options;
 pub mod packet;
 pub mod server;
 pub mod transfer;
+pub mod wire;

@@ -16,6 +16,7 @@ use super::jail::Root;
 use super::options::{negotiate, ServerLimits};
 use super::packet::{ErrorCode, Mode, Packet, Request};
 use super::transfer::{self, Link, Start, TransferError};
+use super::wire::Wire;
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
@@ -113,7 +114,7 @@ pub async fn serve(
             continue;
         };
         let transfer_socket = match UdpSocket::bind(SocketAddr::new(local_ip, 0)).await {
-            Ok(s) => s,
+            Ok(s) => Wire::Shared(s),
             Err(e) => {
                 reply_error(
                     &socket,
@@ -148,7 +149,7 @@ async fn reply_error(socket: &UdpSocket, peer: SocketAddr, code: ErrorCode, mess
 }
 
 fn link<'a>(
-    socket: &'a UdpSocket,
+    socket: &'a Wire,
     peer: SocketAddr,
     config: &ServerConfig,
     timeout: Option<Duration>,
@@ -162,7 +163,7 @@ fn link<'a>(
 }
 
 async fn handle_read(
-    socket: &UdpSocket,
+    socket: &Wire,
     peer: SocketAddr,
     req: Request,
     config: &ServerConfig,
@@ -193,7 +194,7 @@ async fn handle_read(
 }
 
 async fn handle_write(
-    socket: &UdpSocket,
+    socket: &Wire,
     peer: SocketAddr,
     req: Request,
     config: &ServerConfig,

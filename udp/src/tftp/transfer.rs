@@ -21,12 +21,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
 use super::blocks::{BlockSink, BlockSource};
 use super::options::Negotiated;
 use super::packet::{begin_data, ErrorCode, Packet};
+use super::wire::Wire;
 
 /// Why a transfer stopped.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +62,7 @@ pub fn error_code_for(e: &io::Error) -> ErrorCode {
 
 /// One side of a transfer: a socket locked to the peer's transfer id (address and port).
 pub struct Link<'a> {
-    pub socket: &'a UdpSocket,
+    pub socket: &'a Wire,
     pub peer: SocketAddr,
     /// Wait this long for an answer before retransmitting.
     pub timeout: Duration,
@@ -75,7 +75,6 @@ impl Link<'_> {
         self.socket
             .send_to(bytes, self.peer)
             .await
-            .map(|_| ())
             .map_err(TransferError::Socket)
     }
 
@@ -97,11 +96,14 @@ impl Link<'_> {
         deadline: Instant,
     ) -> Result<Option<Packet>, TransferError> {
         loop {
-            let (len, from) =
-                match tokio::time::timeout_at(deadline, self.socket.recv_from(buf)).await {
-                    Err(_) => return Ok(None),
-                    Ok(r) => r.map_err(TransferError::Socket)?,
-                };
+            let Some((len, from)) = self
+                .socket
+                .recv_from(buf, deadline)
+                .await
+                .map_err(TransferError::Socket)?
+            else {
+                return Ok(None);
+            };
             if from != self.peer {
                 let _ = self
                     .socket

@@ -130,6 +130,7 @@ fn client_config() -> ClientConfig {
         options: Requested::default(),
         timeout: Duration::from_millis(200),
         retries: 10,
+        dedicated_thread: false,
     }
 }
 

@@ -50,7 +50,39 @@ fn quick(options: Requested) -> ClientConfig {
         options,
         timeout: Duration::from_millis(40),
         retries: 25,
+        dedicated_thread: false,
     }
+}
+
+/// `config` with the client blocking in its socket calls, as the `udp-client` binary runs.
+fn dedicated(config: ClientConfig) -> ClientConfig {
+    ClientConfig {
+        dedicated_thread: true,
+        ..config
+    }
+}
+
+/// Runs a client call where its config says: a dedicated client gets a thread (and runtime) of
+/// its own, since it blocks the thread it runs on; a shared one runs in the test's runtime.
+async fn on_clients_thread<T, F, Fut>(config: &ClientConfig, call: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce(ClientConfig) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+{
+    let config = *config;
+    if !config.dedicated_thread {
+        return call(config).await;
+    }
+    tokio::task::spawn_blocking(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(call(config))
+    })
+    .await
+    .unwrap()
 }
 
 async fn get(
@@ -58,9 +90,26 @@ async fn get(
     name: &str,
     config: &ClientConfig,
 ) -> Result<(Vec<u8>, client::Outcome), TransferError> {
-    let mut out = Vec::new();
-    let outcome = client::get(addr, name, &mut out, config).await?;
-    Ok((out, outcome))
+    let name = name.to_owned();
+    on_clients_thread(config, move |config| async move {
+        let mut out = Vec::new();
+        let outcome = client::get(addr, &name, &mut out, &config).await?;
+        Ok((out, outcome))
+    })
+    .await
+}
+
+async fn put(
+    addr: SocketAddr,
+    name: &str,
+    data: &[u8],
+    config: &ClientConfig,
+) -> Result<client::Outcome, TransferError> {
+    let (name, data) = (name.to_owned(), data.to_vec());
+    on_clients_thread(config, move |config| async move {
+        client::put(addr, &name, &data[..], &config).await
+    })
+    .await
 }
 
 #[rstest]
@@ -237,7 +286,10 @@ async fn netascii_converts_line_ends_on_the_wire_and_back() {
 /// which both ends once answered with "unexpected packet" (regression); and unlike a drop of every 7th
 /// datagram, random loss cannot fall into step with a final window of six blocks and its ACK, which
 /// lost that ACK in every round until the transfer timed out (1 run in 30 or so).
-async fn transfers_survive_a_lossy_relay(#[case] windowsize: u16) {
+async fn transfers_survive_a_lossy_relay(
+    #[case] windowsize: u16,
+    #[values(false, true)] dedicated_thread: bool,
+) {
     let fx = start(true).await;
     let data = content(60_000, 11);
     std::fs::write(fx.dir.path().join("f"), &data).unwrap();
@@ -253,11 +305,13 @@ async fn transfers_survive_a_lossy_relay(#[case] windowsize: u16) {
         windowsize: Some(windowsize),
         ..Requested::default()
     };
-    let (got, _) = get(relay.addr, "f", &quick(opts)).await.unwrap();
+    let config = ClientConfig {
+        dedicated_thread,
+        ..quick(opts)
+    };
+    let (got, _) = get(relay.addr, "f", &config).await.unwrap();
     assert!(got == data, "download through loss differs");
-    client::put(relay.addr, "up", &data[..], &quick(opts))
-        .await
-        .unwrap();
+    put(relay.addr, "up", &data, &config).await.unwrap();
     assert!(
         std::fs::read(fx.dir.path().join("up")).unwrap() == data,
         "upload differs"
@@ -444,4 +498,60 @@ async fn a_stranger_gets_unknown_tid_and_the_transfer_goes_on() {
             data: data[512..1024].to_vec()
         }
     );
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_dedicated_client_is_byte_exact(
+    #[values(0, 512, 100_000)] len: usize,
+    #[values(Requested::default(), Requested { blksize: Some(1428), windowsize: Some(16), ..Requested::default() })]
+    options: Requested,
+) {
+    let fx = start(true).await;
+    let data = content(len, 77);
+    std::fs::write(fx.dir.path().join("f"), &data).unwrap();
+    let config = dedicated(quick(options));
+    let (got, _) = get(fx.server.addr, "f", &config).await.unwrap();
+    assert!(got == data, "download differs");
+    put(fx.server.addr, "up", &data, &config).await.unwrap();
+    assert!(
+        std::fs::read(fx.dir.path().join("up")).unwrap() == data,
+        "upload differs"
+    );
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_silent_peer_times_the_client_out(#[values(false, true)] dedicated_thread: bool) {
+    // A "server" that sends DATA 1 (a full block, so more must follow) and then nothing.
+    let silent = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    let answering = tokio::spawn(async move {
+        let mut buf = [0u8; 1024];
+        let (_, client) = silent.recv_from(&mut buf).await.unwrap();
+        let block = Packet::Data {
+            block: 1,
+            data: vec![7; 512],
+        }
+        .encode();
+        silent.send_to(&block, client).await.unwrap();
+        // Keep the port open (so no ICMP error ends it early) until the client gives up.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    });
+    let config = ClientConfig {
+        timeout: Duration::from_millis(50),
+        retries: 3,
+        dedicated_thread,
+        ..quick(Requested::default())
+    };
+    let started = std::time::Instant::now();
+    let result = get(addr, "f", &config).await;
+    assert!(matches!(result, Err(TransferError::Timeout)), "{result:?}");
+    // 4 waits of 50 ms; generous for a loaded machine, but far below the 10 s the peer stays.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    answering.abort();
 }
