@@ -85,18 +85,26 @@ impl Session {
             Ok(prepared) => prepared,
             Err(refusal) => return self.send(refusal).await,
         };
-        let name = String::from_utf8_lossy(&argument.0).into_owned();
-        let mode = self.mode_name();
-        self.send(Reply::new(
-            ReplyCode::FileStatusOk,
-            format!("Opening {mode} mode data connection for {name} ({length} bytes)."),
-        ))
-        .await?;
+        self.send(self.opening_reply(argument, Some(length)))
+            .await?;
         let ascii = self.transfer_type == TransferType::Ascii;
         self.start(path, Some(Direction::Outgoing), link, |link| {
             transfer::send_file(link, file, length, ascii)
         });
         Ok(Flow::Continue)
+    }
+
+    /// The 150 before a transfer: the mode, the name and, for a download, the bytes to come.
+    fn opening_reply(&self, argument: &PathArg, length: Option<u64>) -> Reply {
+        let name = String::from_utf8_lossy(&argument.0);
+        let mode = self.mode_name();
+        let text = match length {
+            Some(length) => {
+                format!("Opening {mode} mode data connection for {name} ({length} bytes).")
+            }
+            None => format!("Opening {mode} mode data connection for {name}."),
+        };
+        Reply::new(ReplyCode::FileStatusOk, text)
     }
 
     /// What RETR checks before its 150: the file, open (a regular file only) and positioned at
@@ -137,13 +145,7 @@ impl Session {
             Ok(prepared) => prepared,
             Err(refusal) => return self.send(refusal).await,
         };
-        let name = String::from_utf8_lossy(&argument.0).into_owned();
-        let mode = self.mode_name();
-        self.send(Reply::new(
-            ReplyCode::FileStatusOk,
-            format!("Opening {mode} mode data connection for {name}."),
-        ))
-        .await?;
+        self.send(self.opening_reply(argument, None)).await?;
         self.start_upload(path, upload, link);
         Ok(Flow::Continue)
     }
