@@ -237,7 +237,6 @@ impl Client {
         };
         let path = path.map(|path| String::from_utf8_lossy(&path.0).into_owned());
         let path = path.as_deref();
-        self.ensure_protected().await?;
         let downloading = !matches!(command, Command::Stor(_) | Command::Appe(_));
         // First, before this transfer's TYPE and REST: the top-up is a listing of its own, which
         // sends TYPE A and would take a REST already sent (an upload after it went in TYPE A, its
@@ -268,6 +267,7 @@ impl Client {
                 ));
             }
         }
+        self.ensure_protected().await?;
         let mode = self.options.mode;
         let pending = data::prepare(&mut self.control, mode, &mut self.fallbacks).await?;
         let reply = self.control.command(&command).await?;
