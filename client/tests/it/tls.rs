@@ -47,6 +47,20 @@ async fn connect(port: u16, options: Options) -> Result<Client, Error> {
     Ok(client)
 }
 
+/// A TLS server and a client logged in to it over explicit FTPS (the CA file's directory kept alive).
+async fn explicit_session() -> (TestServer, tempfile::TempDir, Client) {
+    let pki = TestPki::new();
+    let server = tls_server(&pki).await;
+    let (dir, ca) = ca_file(&pki);
+    let client = connect(
+        server.addr.port(),
+        tls_options(TlsMode::Explicit, Trust::CaFile(ca)),
+    )
+    .await
+    .unwrap();
+    (server, dir, client)
+}
+
 #[rstest]
 #[case::explicit_passive(TlsMode::Explicit, DataMode::Passive)]
 #[case::explicit_active(TlsMode::Explicit, DataMode::Active)]
@@ -116,15 +130,7 @@ async fn put_then_get_under_tls_is_byte_exact_and_resumes_the_session(
 /// listings alternate as in a real `mput`, every data connection resuming.
 #[tokio::test]
 async fn many_transfers_in_one_session_all_resume() {
-    let pki = TestPki::new();
-    let server = tls_server(&pki).await;
-    let (_dir, ca) = ca_file(&pki);
-    let mut client = connect(
-        server.addr.port(),
-        tls_options(TlsMode::Explicit, Trust::CaFile(ca)),
-    )
-    .await
-    .unwrap();
+    let (server, _ca, mut client) = explicit_session().await;
     let work = tempfile::tempdir().unwrap();
     for index in 0..12 {
         let source = work.path().join(format!("f{index}.bin"));
@@ -144,15 +150,7 @@ async fn many_transfers_in_one_session_all_resume() {
 /// client reported success. Every upload of a long run must land byte for byte.
 #[tokio::test]
 async fn uploads_after_a_ticket_top_up_are_binary_and_byte_exact() {
-    let pki = TestPki::new();
-    let server = tls_server(&pki).await;
-    let (_dir, ca) = ca_file(&pki);
-    let mut client = connect(
-        server.addr.port(),
-        tls_options(TlsMode::Explicit, Trust::CaFile(ca)),
-    )
-    .await
-    .unwrap();
+    let (server, _ca, mut client) = explicit_session().await;
     let work = tempfile::tempdir().unwrap();
     for index in 0..20 {
         let mut data = pattern(2000 + index);
