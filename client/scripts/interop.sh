@@ -4,8 +4,9 @@
 # TLS required: explicit FTPS (AUTH TLS; --tls explicit) on all three, implicit FTPS (ftps://) on
 # vsftpd and proftpd (Debian's pure-ftpd has none). The client trusts the CA start.sh made
 # (--ca-file), so certificates are checked. Prints a PASS/FAIL table, one row per server and mode
-# with the first failing step; exits non-zero if any failed. Each row also mirrors 1,000 files both
-# ways with --parallel 4 (byte-exact, timed).
+# with the first failing step; exits non-zero if any failed. Each row, TLS rows included, also
+# fetches a file with get --segments 4 and mirrors 1,000 files both ways with --parallel 4
+# (byte-exact, on the server's disk too; timed).
 #
 #   client/scripts/interop.sh [NAME...]        default: vsftpd pure-ftpd proftpd
 #   FTP_CLIENT_INTEROP_MODES="plain explicit implicit"   the default; any subset
@@ -89,8 +90,8 @@ check_mirror() {
   ftpc mirror -R --delete "$work/empty-tree" "$base/$remote_dir" || { echo "mirror -R --delete"; return; }
   [ -z "$(ls -A "$WRITABLE_DIR/$remote_dir")" ] || { echo "mirror --delete left files"; return; }
   ftpc rmdir "$base/$remote_dir" || { echo "rmdir mirrored tree"; return; }
-  awk -v n="$name" -v a="$t0" -v b="$t1" -v c="$t2" \
-    'BEGIN { printf "%-10s up %.1f s, down %.1f s\n", n, b - a, c - b }' >>"$work/mirror-times"
+  awk -v n="$name" -v m="$mode" -v a="$t0" -v b="$t1" -v c="$t2" \
+    'BEGIN { printf "%-10s %-9s up %.1f s, down %.1f s\n", n, m, b - a, c - b }' >>"$work/mirror-times"
 }
 
 # Runs the steps against one server; echoes the first failing step, or nothing.
@@ -113,12 +114,8 @@ check_server() {
     grep -Eq "^-[-rwx]{9} +0 .* empty\.bin$" "$work/ls-l.txt" || { echo "ls -l after put"; return; }
   ftpc get "$base/$dir/data.bin" -o "$work/got.bin" || { echo "get"; return; }
   [ "$(sha256sum <"$work/got.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get sha256"; return; }
-  # Plain rows only for now: under TLS, get --segments times out on implicit FTPS (vsftpd, proftpd) and
-  # mirror -R to proftpd (explicit) left a file that differs; both are open bugs (session note 2026-12-05).
-  if [ "${#TLS_ARGS[@]}" -eq 0 ]; then
-    ftpc get --segments 4 "$base/$dir/data.bin" -o "$work/segments.bin" || { echo "get --segments 4"; return; }
-    [ "$(sha256sum <"$work/segments.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get --segments sha256"; return; }
-  fi
+  ftpc get --segments 4 "$base/$dir/data.bin" -o "$work/segments.bin" || { echo "get --segments 4"; return; }
+  [ "$(sha256sum <"$work/segments.bin" | cut -d' ' -f1)" = "$want" ] || { echo "get --segments sha256"; return; }
   ftpc get "$base/$dir/empty.bin" -o "$work/got-empty.bin" && [ ! -s "$work/got-empty.bin" ] || { echo "get 0-byte"; return; }
   truncate -s 1000000 "$work/got.bin"
   ftpc get -c "$base/$dir/data.bin" -o "$work/got.bin" || { echo "get -c"; return; }
@@ -133,7 +130,7 @@ check_server() {
   ftpc rm "$base/$dir/renamed.bin" || { echo "rm"; return; }
   ftpc rm "$base/$dir/empty.bin" || { echo "rm 0-byte"; return; }
   ftpc rmdir "$base/$dir" || { echo "rmdir"; return; }
-  [ "${#TLS_ARGS[@]}" -ne 0 ] || check_mirror "$name" "$base" "$work" "mirror-$$"
+  check_mirror "$name" "$base" "$work" "mirror-$$"
 }
 
 # The TLS variant start.sh takes for a mode, or nothing when the server does not offer it.

@@ -211,6 +211,10 @@ impl Client {
         })
         .await;
         let (mut file, len) = opened.map_err(|error| Error::local(local, error))?;
+        let stored = match &command {
+            ftp_proto::Command::Stor(path) => Some(String::from_utf8_lossy(&path.0).into_owned()),
+            _ => None,
+        };
         let mut transfer = self.open_transfer(command, offset).await?;
         // Both paths below read from the file's position: start where the server's copy ends.
         let start = transfer.offset();
@@ -219,23 +223,46 @@ impl Client {
                 return Err(transfer.abandon(Error::local(local, error)).await);
             }
         }
+        let binary = !transfer.is_ascii();
         // TYPE A converts line ends; TLS encrypts in user space: both read the file through a buffer.
-        if transfer.is_ascii() || !transfer.can_send_file() {
+        let sent = if !binary || !transfer.can_send_file() {
             let source = ReaderThread::spawn(file);
-            return pump_up(transfer, source, Some(len), progress).await;
-        }
-        // TYPE I: the kernel moves the file to the socket (see `zerocopy`).
-        loop {
-            match transfer.send_file(&file, local).await {
-                Ok(0) => break,
-                Ok(_) => progress(Progress {
-                    done: transfer.moved(),
-                    total: Some(len),
-                }),
-                Err(error) => return Err(transfer.abandon(error).await),
+            pump_up(transfer, source, Some(len), progress).await?
+        } else {
+            // TYPE I: the kernel moves the file to the socket (see `zerocopy`).
+            loop {
+                match transfer.send_file(&file, local).await {
+                    Ok(0) => break,
+                    Ok(_) => progress(Progress {
+                        done: transfer.moved(),
+                        total: Some(len),
+                    }),
+                    Err(error) => return Err(transfer.abandon(error).await),
+                }
             }
+            transfer.finish().await?
+        };
+        match stored {
+            // In TYPE A the server's size counts its own line ends: nothing to compare.
+            Some(remote) if binary => self.check_stored_size(&remote, len).await?,
+            _ => {}
         }
-        transfer.finish().await
+        Ok(sent)
+    }
+
+    /// After a STOR in TYPE I that the server confirmed: its copy of `remote` must be `len` bytes
+    /// long. A 226 only says the server is done; a cut or changed upload can still get one. A server
+    /// without SIZE (or that refuses it here) is taken at its word.
+    async fn check_stored_size(&mut self, remote: &str, len: u64) -> Result<()> {
+        match self.size(remote).await {
+            Ok(size) if size != len => Err(Error::Transfer {
+                what: remote.to_string(),
+                reason: format!(
+                    "the server confirmed the upload, but its copy has {size} bytes, not {len}"
+                ),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 

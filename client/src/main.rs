@@ -84,7 +84,8 @@ struct Global {
     ascii: bool,
     /// FTPS: `explicit` sends AUTH TLS and fails if the server refuses; `auto` sends AUTH TLS and,
     /// if refused, fails unless --tls-fallback allows plain FTP; `implicit` starts TLS at once (as
-    /// an ftps:// URL does); `off` is plain FTP. An ftps:// URL always means implicit.
+    /// an ftps:// URL does), on port 990 unless the URL names one; `off` is plain FTP. An ftps://
+    /// URL always means implicit.
     #[arg(long, global = true, value_name = "MODE", default_value = "off",
           value_parser = ["auto", "explicit", "implicit", "off"])]
     tls: String,

@@ -237,6 +237,13 @@ impl Client {
         };
         let path = path.map(|path| String::from_utf8_lossy(&path.0).into_owned());
         let path = path.as_deref();
+        let downloading = !matches!(command, Command::Stor(_) | Command::Appe(_));
+        // First, before this transfer's TYPE and REST: the top-up is a listing of its own, which
+        // sends TYPE A and would take a REST already sent (an upload after it went in TYPE A, its
+        // line ends changed by the server, and a resumed one lost its offset).
+        if !downloading {
+            self.top_up_tls_tickets().await;
+        }
         let wanted = if is_file {
             self.options.transfer_type
         } else {
@@ -261,10 +268,6 @@ impl Client {
             }
         }
         self.ensure_protected().await?;
-        let downloading = !matches!(command, Command::Stor(_) | Command::Appe(_));
-        if !downloading {
-            self.top_up_tls_tickets().await;
-        }
         let mode = self.options.mode;
         let pending = data::prepare(&mut self.control, mode, &mut self.fallbacks).await?;
         let reply = self.control.command(&command).await?;

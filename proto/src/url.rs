@@ -53,7 +53,11 @@ pub struct FtpUrl {
     pub password: Option<String>,
     /// Host name or address; an IPv6 address without its brackets.
     pub host: String,
+    /// The URL's port, or its scheme's default when it names none.
     pub port: u16,
+    /// The URL names its port (`ftp://h:21/` does, `ftp://h/` does not): a client told to use
+    /// implicit FTPS on an `ftp://` URL keeps a named port and moves only the default to 990.
+    pub port_given: bool,
     /// The decoded path after the host's `/`; empty for the login directory.
     pub path: String,
 }
@@ -114,7 +118,7 @@ impl FtpUrl {
             },
             None => (None, None),
         };
-        let (host, port) = split_host_port(hostport, scheme.default_port())?;
+        let (host, port) = split_host_port(hostport)?;
         if host.is_empty() {
             return Err(UrlError::NoHost);
         }
@@ -124,7 +128,8 @@ impl FtpUrl {
             user: user.filter(|u| !u.is_empty()),
             password,
             host,
-            port,
+            port: port.unwrap_or(scheme.default_port()),
+            port_given: port.is_some(),
             path: decode(path)?,
         })
     }
@@ -160,7 +165,7 @@ impl fmt::Display for FtpUrl {
         } else {
             f.write_str(&self.host)?;
         }
-        if self.port != self.scheme.default_port() {
+        if self.port_given || self.port != self.scheme.default_port() {
             write!(f, ":{}", self.port)?;
         }
         if !self.path.is_empty() {
@@ -170,8 +175,9 @@ impl fmt::Display for FtpUrl {
     }
 }
 
-/// `host`, `host:port`, `[v6]` or `[v6]:port`; port 0 is refused, as no server listens there.
-fn split_host_port(text: &str, default_port: u16) -> Result<(String, u16), UrlError> {
+/// `host`, `host:port`, `[v6]` or `[v6]:port` (`None` when no port is named); port 0 is refused, as
+/// no server listens there.
+fn split_host_port(text: &str) -> Result<(String, Option<u16>), UrlError> {
     let (host, port) = if let Some(inner) = text.strip_prefix('[') {
         let (host, after) = inner.split_once(']').ok_or(UrlError::UnclosedBracket)?;
         match after.strip_prefix(':') {
@@ -186,12 +192,13 @@ fn split_host_port(text: &str, default_port: u16) -> Result<(String, u16), UrlEr
         }
     };
     let port = match port {
-        Some(port) => port
-            .parse()
-            .ok()
-            .filter(|p| *p != 0)
-            .ok_or_else(|| UrlError::Port(port.to_string()))?,
-        None => default_port,
+        Some(port) => Some(
+            port.parse()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| UrlError::Port(port.to_string()))?,
+        ),
+        None => None,
     };
     Ok((host.to_string(), port))
 }
@@ -313,6 +320,8 @@ mod tests {
             (Scheme::Ftps, 990, "pub")
         );
         assert_eq!(FtpUrl::parse("ftps://h:21/").unwrap().port, 21);
+        assert!(FtpUrl::parse("ftp://h:21/").unwrap().port_given);
+        assert!(!FtpUrl::parse("ftp://h/").unwrap().port_given);
         assert_eq!(FtpUrl::parse("ftp://h/").unwrap().scheme, Scheme::Ftp);
         assert_eq!(
             FtpUrl::parse("sftp://h/"),
@@ -325,6 +334,7 @@ mod tests {
     #[case("ftps://h")]
     #[case("ftps://h:21/x")]
     #[case("ftp://h:990/x")]
+    #[case("ftp://h:21/x")]
     #[case("ftp://u:p%40ss@h:2121/a%20b/c")]
     #[case("ftp://[::1]:2121//abs")]
     fn displays_what_it_parsed(#[case] text: &str) {
@@ -356,11 +366,14 @@ mod tests {
             password in proptest::option::of(part()),
             host in host(),
             port in 1u16..,
+            named in any::<bool>(),
             path in part(),
             implicit_tls in any::<bool>(),
         ) {
             let scheme = if implicit_tls { Scheme::Ftps } else { Scheme::Ftp };
-            let url = FtpUrl { scheme, user, password, host, port, path };
+            // A port other than the default can only come from the URL naming it.
+            let port_given = named || port != scheme.default_port();
+            let url = FtpUrl { scheme, user, password, host, port, port_given, path };
             prop_assert_eq!(FtpUrl::parse(&url.to_string()), Ok(url));
         }
     }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::client::{Client, Options};
+use crate::connect::Login;
 use crate::error::{Error, Result};
 use crate::netrc;
 use crate::tls::TlsMode;
@@ -65,20 +66,36 @@ pub fn credentials(url: &FtpUrl, sources: &LoginSources) -> Result<(String, Stri
     Ok((user, password))
 }
 
-/// Connects to the URL's host and logs in; an `ftps://` URL means implicit FTPS whatever `--tls` says.
-pub async fn connect_and_login(
-    url: &FtpUrl,
-    sources: &LoginSources,
-    options: Options,
-) -> Result<Client> {
+/// The [`Login`] for `url`'s server, credentials resolved now (a password prompt at most once).
+/// Every session of a command opens from it, so the first and the extra ones (`mirror --parallel`,
+/// `get --segments`) connect alike: an `ftps://` URL means implicit FTPS whatever `--tls` says, and
+/// implicit FTPS on a URL that names no port goes to 990 (a named port always wins).
+pub fn login_for(url: &FtpUrl, sources: &LoginSources, options: Options) -> Result<Login> {
     let (user, password) = credentials(url, sources)?;
     let mut options = options;
     if url.scheme == Scheme::Ftps {
         options.tls.mode = TlsMode::Implicit;
     }
-    let mut client = Client::connect(&url.host, url.port, options).await?;
-    client.login(&user, &password).await?;
-    Ok(client)
+    let port = match options.tls.mode {
+        TlsMode::Implicit if !url.port_given => Scheme::Ftps.default_port(),
+        _ => url.port,
+    };
+    Ok(Login {
+        host: url.host.clone(),
+        port,
+        user,
+        password,
+        options,
+    })
+}
+
+/// Connects to the URL's host and logs in (see [`login_for`]).
+pub async fn connect_and_login(
+    url: &FtpUrl,
+    sources: &LoginSources,
+    options: Options,
+) -> Result<Client> {
+    login_for(url, sources, options)?.open().await
 }
 
 #[cfg(test)]
@@ -91,6 +108,27 @@ mod tests {
             netrc,
             may_prompt: false,
         }
+    }
+
+    /// `(port, TLS mode)` a command connects with, for `url` and `--tls mode`.
+    fn target(url: &str, mode: TlsMode) -> (u16, TlsMode) {
+        let mut options = Options::default();
+        options.tls.mode = mode;
+        let url = FtpUrl::parse(url).unwrap();
+        let login = login_for(&url, &sources(None, None), options).unwrap();
+        (login.port, login.options.tls.mode)
+    }
+
+    #[test]
+    fn implicit_tls_defaults_to_port_990_unless_the_url_names_one() {
+        use TlsMode::*;
+        assert_eq!(target("ftp://h/", Implicit), (990, Implicit));
+        assert_eq!(target("ftp://h:21/", Implicit), (21, Implicit));
+        assert_eq!(target("ftp://h:2121/", Implicit), (2121, Implicit));
+        assert_eq!(target("ftps://h/", Off), (990, Implicit));
+        assert_eq!(target("ftps://h:2990/", Explicit), (2990, Implicit));
+        assert_eq!(target("ftp://h/", Explicit), (21, Explicit));
+        assert_eq!(target("ftp://h/", Off), (21, Off));
     }
 
     #[test]

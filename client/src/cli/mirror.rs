@@ -6,14 +6,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::cli::login::{credentials, LoginSources};
+use crate::cli::login::{login_for, LoginSources};
 use crate::cli::mirror_bars::Bars;
 use crate::cli::notice::Notices;
 use crate::client::Options;
 use crate::connect::Login;
 use crate::error::{Error, Result};
 use crate::mirror::{self, Direction, MirrorSpec, PlanOptions, Report};
-use crate::url::FtpUrl;
 
 /// Retries per file unless `--retries` says otherwise.
 pub const DEFAULT_RETRIES: u32 = 5;
@@ -113,18 +112,6 @@ impl MirrorArgs {
             retries: self.retries,
         }
     }
-}
-
-/// The [`Login`] for `url`'s server, credentials resolved now (a password prompt at most once).
-pub fn login_for(url: &FtpUrl, sources: &LoginSources, options: Options) -> Result<Login> {
-    let (user, password) = credentials(url, sources)?;
-    Ok(Login {
-        host: url.host.clone(),
-        port: url.port,
-        user,
-        password,
-        options,
-    })
 }
 
 /// The one-shot `mirror`: the remote side is a URL (DEST with `-R`, else SOURCE), the other a local

@@ -39,9 +39,10 @@ impl Notices {
     }
 }
 
-/// The connection, as both `open` and `status` show it.
+/// The connection, as both `open` and `status` show it: the URL's host and the port connected to
+/// (not the URL's: `--tls implicit` moves a URL's default port to 990).
 pub fn connected(url: &FtpUrl, peer: SocketAddr) -> String {
-    format!("Connected to {}:{} ({peer}).", url.host, url.port)
+    format!("Connected to {}:{} ({peer}).", url.host, peer.port())
 }
 
 /// A finished download: `REMOTE -> LOCAL: N bytes [(resumed at N)] in S s`.

@@ -6,8 +6,8 @@ use std::fs::File;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
-use crate::cli::login::{connect_and_login, LoginSources};
-use crate::cli::mirror::{login_for, one_shot_mirror, run_pget, MirrorArgs};
+use crate::cli::login::{connect_and_login, login_for, LoginSources};
+use crate::cli::mirror::{one_shot_mirror, run_pget, MirrorArgs};
 use crate::cli::notice::{self, Notices};
 use crate::cli::progress::Bar;
 use crate::cli::shell::session::base_name;

@@ -341,11 +341,19 @@ async fn take_upload(peer: &mut Peer) -> Vec<u8> {
     received
 }
 
+/// Answers the SIZE a client sends after a binary STOR to check the server's copy.
+async fn confirm_size(peer: &mut Peer, stored: usize) {
+    assert_eq!(peer.expect("SIZE").await, "f");
+    peer.send(&format!("213 {stored}\r\n")).await;
+}
+
 async fn resume_upload_against(rest: &'static str, sent_before: u64) -> (u64, Vec<u8>) {
     let (carried, mut got) = tokio::sync::mpsc::unbounded_channel();
     let sent = resume_with(sent_before, move |mut peer| async move {
         peer.login().await;
         let received = serve_resumed_upload(&mut peer, 4, rest).await;
+        let kept = if rest.starts_with("350") { 4 } else { 0 };
+        confirm_size(&mut peer, kept + received.len()).await;
         carried.send(received).unwrap();
         peer.finish().await;
     })
@@ -388,9 +396,42 @@ where
     sent
 }
 
-/// Takes an upload that must be the whole file.
+/// Takes an upload that must be the whole file, and confirms its size.
 async fn take_whole_upload(peer: &mut Peer) {
+    take_whole_upload_reporting(peer, 10).await;
+}
+
+/// A server that confirms an upload (226) but kept fewer bytes than were sent: the client checks
+/// with SIZE and reports the upload as failed, never as done.
+#[tokio::test]
+async fn an_upload_the_server_kept_short_despite_226_fails() {
+    let (addr, script) = scripted(|mut peer| async move {
+        peer.login().await;
+        peer.expect("TYPE").await;
+        peer.send("200 ok\r\n").await;
+        take_whole_upload_reporting(&mut peer, 7).await;
+        peer.finish().await;
+    })
+    .await;
+    let mut client = client_for(addr).await;
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("f");
+    std::fs::write(&local, b"0123456789").unwrap();
+    match client.put_file(&local, "f", &mut |_| {}).await {
+        Err(Error::Transfer { what, reason }) => {
+            assert_eq!(what, "f");
+            assert!(reason.contains("has 7 bytes, not 10"), "{reason}");
+        }
+        other => panic!("a short server copy passed as {other:?}"),
+    }
+    client.quit().await.unwrap();
+    script.await.unwrap();
+}
+
+/// Takes the whole file, then answers SIZE with `stored`.
+async fn take_whole_upload_reporting(peer: &mut Peer, stored: usize) {
     assert_eq!(take_upload(peer).await, b"0123456789", "the whole file");
+    confirm_size(peer, stored).await;
 }
 
 /// A server copy longer than what earlier attempts sent is not their prefix (an older file): no REST.

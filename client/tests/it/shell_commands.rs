@@ -240,6 +240,71 @@ fn one_shot_ftps_explicit_and_implicit_are_byte_exact() {
     );
 }
 
+/// Regression (interop: `get --segments 4` timed out on implicit FTPS against vsftpd and ProFTPD):
+/// the extra sessions of `get --segments` and `mirror --parallel` were opened without the `ftps://`
+/// URL's implicit TLS, spoke plain FTP to the TLS port and waited for a greeting that never came.
+#[test]
+fn segments_and_parallel_mirror_over_implicit_ftps_are_byte_exact() {
+    let f = tls_fixture();
+    let data = pattern(1_500_007);
+    f.server.write("big.bin", &data);
+    let ca = ["--ca-file", "ca.pem"];
+    f.cmd()
+        .args(ca)
+        .args(["get", "--segments", "4", &f.implicit_url("big.bin")])
+        .args(["-o", "segments.bin"])
+        .assert()
+        .success();
+    assert_eq!(
+        sha256(&std::fs::read(f.work.path().join("segments.bin")).unwrap()),
+        sha256(&data)
+    );
+    // `--tls implicit` on an ftp:// URL that names the port: that port, under TLS at once.
+    let port = f.server.implicit_tls.unwrap().port();
+    f.cmd()
+        .args(ca)
+        .args(["--tls", "implicit", "get", "--segments", "3"])
+        .args([
+            &format!("ftp://127.0.0.1:{port}/big.bin"),
+            "-o",
+            "named.bin",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        sha256(&std::fs::read(f.work.path().join("named.bin")).unwrap()),
+        sha256(&data)
+    );
+    let tree = f.work.path().join("tree");
+    for index in 0..12 {
+        let dir = tree.join(format!("d{}", index % 3));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut content = pattern(3000 + index);
+        content.extend_from_slice(b"\r\n");
+        std::fs::write(dir.join(format!("f{index}.bin")), content).unwrap();
+    }
+    f.cmd()
+        .args(ca)
+        .args(["mirror", "-R", "--parallel", "3", "tree"])
+        .arg(f.implicit_url("up"))
+        .assert()
+        .success();
+    f.cmd()
+        .args(ca)
+        .args(["mirror", "--parallel", "3"])
+        .args([&f.implicit_url("up"), "down"])
+        .assert()
+        .success();
+    for index in 0..12 {
+        let relative = format!("d{}/f{index}.bin", index % 3);
+        let sent = std::fs::read(tree.join(&relative)).unwrap();
+        let landed = std::fs::read(f.server.path(&format!("up/{relative}"))).unwrap();
+        let back = std::fs::read(f.work.path().join("down").join(&relative)).unwrap();
+        assert_eq!(sha256(&landed), sha256(&sent), "{relative} on the server");
+        assert_eq!(sha256(&back), sha256(&sent), "{relative} mirrored back");
+    }
+}
+
 #[test]
 fn one_shot_ftps_trust_wrong_ca_and_insecure() {
     let f = tls_fixture();

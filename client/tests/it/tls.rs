@@ -47,6 +47,20 @@ async fn connect(port: u16, options: Options) -> Result<Client, Error> {
     Ok(client)
 }
 
+/// A TLS server and a client logged in to it over explicit FTPS (the CA file's directory kept alive).
+async fn explicit_session() -> (TestServer, tempfile::TempDir, Client) {
+    let pki = TestPki::new();
+    let server = tls_server(&pki).await;
+    let (dir, ca) = ca_file(&pki);
+    let client = connect(
+        server.addr.port(),
+        tls_options(TlsMode::Explicit, Trust::CaFile(ca)),
+    )
+    .await
+    .unwrap();
+    (server, dir, client)
+}
+
 #[rstest]
 #[case::explicit_passive(TlsMode::Explicit, DataMode::Passive)]
 #[case::explicit_active(TlsMode::Explicit, DataMode::Active)]
@@ -116,15 +130,7 @@ async fn put_then_get_under_tls_is_byte_exact_and_resumes_the_session(
 /// listings alternate as in a real `mput`, every data connection resuming.
 #[tokio::test]
 async fn many_transfers_in_one_session_all_resume() {
-    let pki = TestPki::new();
-    let server = tls_server(&pki).await;
-    let (_dir, ca) = ca_file(&pki);
-    let mut client = connect(
-        server.addr.port(),
-        tls_options(TlsMode::Explicit, Trust::CaFile(ca)),
-    )
-    .await
-    .unwrap();
+    let (server, _ca, mut client) = explicit_session().await;
     let work = tempfile::tempdir().unwrap();
     for index in 0..12 {
         let source = work.path().join(format!("f{index}.bin"));
@@ -135,6 +141,35 @@ async fn many_transfers_in_one_session_all_resume() {
             .unwrap_or_else(|error| panic!("upload {index}: {error}"));
     }
     assert_eq!(client.nlst(None).await.unwrap().len(), 12);
+    client.quit().await.unwrap();
+}
+
+/// Regression (mirror -R to ProFTPD over FTPS left files that differed): once the session ran out
+/// of TLS 1.3 tickets, the listing that fetches new ones ran after the upload's TYPE I, left the
+/// session in TYPE A, and the upload went in ASCII: the server turned its CR LF into LF and the
+/// client reported success. Every upload of a long run must land byte for byte.
+#[tokio::test]
+async fn uploads_after_a_ticket_top_up_are_binary_and_byte_exact() {
+    let (server, _ca, mut client) = explicit_session().await;
+    let work = tempfile::tempdir().unwrap();
+    for index in 0..20 {
+        let mut data = pattern(2000 + index);
+        // Line ends that TYPE A would change on the way in.
+        data.extend_from_slice(b"line\r\nend\r\n");
+        let source = work.path().join(format!("f{index}.bin"));
+        std::fs::write(&source, &data).unwrap();
+        let name = format!("f{index}.bin");
+        client
+            .put_file(&source, &name, &mut |_| {})
+            .await
+            .unwrap_or_else(|error| panic!("upload {index}: {error}"));
+        let landed = std::fs::read(server.path(&name)).unwrap();
+        assert_eq!(
+            (landed.len(), sha256(&landed)),
+            (data.len(), sha256(&data)),
+            "upload {index} differs on the server's disk"
+        );
+    }
     client.quit().await.unwrap();
 }
 

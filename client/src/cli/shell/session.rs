@@ -307,7 +307,7 @@ impl Session {
     /// A [`crate::connect::Login`] for more sessions to the open connection's server.
     fn login(&self) -> Result<crate::connect::Login> {
         let url = self.url.as_ref().ok_or(Error::NotConnected)?;
-        crate::cli::mirror::login_for(url, &self.sources, self.options.clone())
+        crate::cli::login::login_for(url, &self.sources, self.options.clone())
     }
 
     /// `path` made absolute against the remote current directory, for other sessions.
