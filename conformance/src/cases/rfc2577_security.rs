@@ -22,7 +22,7 @@ pub const CASES: &[Case] = &[
     crate::case!("rfc2577/3/pasv-foreign-source", Must, "a PASV data connection from another host (127.0.0.2) is refused; the client's own works", "RFC 2577 §5 (port stealing): \"the server [should] ... verify that the connection to the passive port comes from the same address as the control connection\"", pasv_foreign),
     crate::case!("rfc2577/4/cwd-stays-in-root", Must, "`CWD ../../..` never leaves the root", "RFC 2577 §4: a server restricting access \"to a subset of the file system\" must not be escaped; RFC 959 CDUP at the root stays there", cwd_root),
     crate::case!("rfc2577/4/retr-stays-in-root", Must, "`RETR ../../etc/passwd` and absolute paths never reach files outside the root", "RFC 2577 §4: access restrictions on files must hold for every pathname form", retr_root),
-    crate::case!("rfc2577/5/per-address-limit-421", Must, "with --max-per-ip N: the N+1st connection from one address gets 421; after one closes, a new one is accepted", "RFC 2577 §5: \"To combat the use of multiple concurrent connections, the server could either limit the total number of control connections possible or attempt to detect suspicious activity across sessions and refuse further connections from the site.\" RFC 959 §4.2: \"421 Service not available, closing control connection.\"", per_address_limit),
+    crate::case!("rfc2577/5/per-address-limit-421", Must, "with --max-per-ip N: the N+1st connection from one address gets 421; after one closes, a new one is accepted", "RFC 2577 §5: \"To combat the use of multiple concurrent connections, the server could either limit the total number of control connections possible or attempt to detect suspicious activity across sessions and refuse further connections from the site.\" RFC 959 §4.2: \"421 Service not available, closing control connection.\"", per_address_limit).filling_the_server(),
     crate::case!("rfc2577/5/failed-login-delay", Should, "a refused PASS is answered after a delay (at least 0.5 s)", "RFC 2577 §5: \"it is suggested that the server impose a 5 second delay before replying to an invalid \"PASS\" command to diminish the efficiency of a brute force attack.\"", failed_login_delay),
     crate::case!("rfc2577/9/outside-link-refused", Must, "with --outside-link: CWD, LIST, SIZE, RETR, RNFR and STOR through a symlink that points outside the root are refused", "RFC 2577 §9: \"Anonymous FTP refers to the ability of a client to connect to an FTP server with minimal authentication and gain access to public files.  Security problems arise when such a user can read all files on the system or can create files.\"", outside_link_refused),
     crate::case!("rfc2577/9/outside-link-rename-race", Must, "with --outside-link and --outside-file: RNFR dir/FILE, a second session swaps dir with the link, RNTO: no outside file is moved in", "RFC 2577 §9: \"Security problems arise when such a user can read all files on the system or can create files.\" The check behind a jail must hold at the time of use, not only at RNFR.", outside_link_rename_race),
@@ -274,7 +274,8 @@ async fn retr_root(cx: Ctx) -> Step<Outcome> {
 }
 
 /// The crowding client of the per-address case: an address no other case connects from, so that the
-/// suite's other connections (from 127.0.0.1) neither count towards the limit nor get its 421.
+/// suite's other connections (from 127.0.0.1) neither count towards the limit nor get its 421. Its
+/// connections still take places the server as a whole has, so the case runs last, alone.
 const CROWDING_HOST: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
 
 async fn per_address_limit(cx: Ctx) -> Step<Outcome> {

@@ -2,7 +2,7 @@
 //! (the server's limit of connections at once), filling the server must end in a 421 greeting, and a
 //! place freed must be taken again. Other cases may hold connections at the same time, so the 421 may
 //! come before the N+1st connection of this case; it must come by then. While the server is full, other
-//! cases' new connections get 421 too: run this case alone (`--case rfc959/5.4/server-full-421`).
+//! cases' new connections get 421 too: the runner keeps this case for last and runs it alone.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -21,7 +21,8 @@ pub const CASES: &[Case] = &[crate::case!(
     "with --max-clients N: connections beyond N get a 421 greeting (by the N+1st); after one closes, a new one gets 220",
     "RFC 959 §5.4, Connection Establishment: \"120 220 220 421\"; §4.2.1: \"421 Service not available, closing control connection. This may be a reply to any command if the service knows it must shut down\"",
     server_full
-)];
+)
+.filling_the_server()];
 
 /// The source of connection `n`: on loopback a different address each time (127.0.0.10 to .209), so
 /// that a per-address limit does not answer in place of the server-wide one.
@@ -48,7 +49,7 @@ async fn connect(cx: &Ctx, n: usize) -> Step<(Control, Step<ftp_proto::Reply>)> 
 async fn server_full(cx: Ctx) -> Step<Outcome> {
     let Some(limit) = cx.target.max_clients else {
         return Err(Outcome::skip(
-            "needs --max-clients N, the server's limit of connections at once (run this case alone: it fills the server)",
+            "needs --max-clients N, the server's limit of connections at once",
         ));
     };
     let mut held = Vec::with_capacity(limit);
