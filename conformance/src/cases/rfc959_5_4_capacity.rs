@@ -89,9 +89,19 @@ async fn server_full(cx: Ctx) -> Step<Outcome> {
         let _ = leaving.cmd(&Command::Quit).await;
         let _ = leaving.closed_within(cx.target.reply_timeout).await;
     }
+    let verdict = taken_again(&cx, refused).await;
+    // Leave the server as found: the next connection of the suite (the scratch directory's cleanup,
+    // the next round) must not meet a server that still counts this case's connections.
+    drop(held);
+    until_accepting(&cx).await;
+    verdict
+}
+
+/// Connection `n` again until it is greeted with 220, within the reply timeout.
+async fn taken_again(cx: &Ctx, n: usize) -> Step<Outcome> {
     let deadline = Instant::now() + cx.target.reply_timeout;
     loop {
-        let (_again, greeting) = connect(&cx, refused).await?;
+        let (_again, greeting) = connect(cx, n).await?;
         match greeting {
             Ok(reply) if reply.code == 220 => return Ok(Outcome::Pass),
             Ok(reply) if reply.code == 421 && Instant::now() < deadline => {
@@ -105,5 +115,19 @@ async fn server_full(cx: Ctx) -> Step<Outcome> {
             }
             Err(outcome) => return Err(outcome),
         }
+    }
+}
+
+/// Waits (within the reply timeout) until a new connection is greeted with 220 again, and quits it.
+async fn until_accepting(cx: &Ctx) {
+    let deadline = Instant::now() + cx.target.reply_timeout;
+    while Instant::now() < deadline {
+        if let Ok((mut control, Ok(reply))) = connect(cx, 0).await {
+            if reply.code == 220 {
+                let _ = control.cmd(&Command::Quit).await;
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -81,7 +81,7 @@ const CAUGHT: &[(Flaw, Setup, &str)] = &[
         TLS_REQUIRED,
         "rfc4217/4/user-before-auth-refused",
     ),
-    (Flaw::CccOdd, TLS, "rfc4217/12.3/ccc-reply"),
+    (Flaw::CccOdd, TLS, "rfc4217/5/ccc-reply"),
     (Flaw::FeatWithoutTls, TLS, "rfc4217/6/feat-lists-tls"),
     (Flaw::EpsvAllIgnored, PLAIN, "rfc2428/4/epsv-all"),
     (Flaw::Bare522, PLAIN, "rfc2428/2/eprt-522-lists-protocols"),
@@ -108,7 +108,7 @@ const CAUGHT: &[(Flaw, Setup, &str)] = &[
     (
         Flaw::ClearDataOverPort,
         TLS,
-        "rfc4217/9/prot-p-active-round-trip",
+        "rfc4217/7/prot-p-active-round-trip",
     ),
     (
         Flaw::SecurityBeforeAuth,
