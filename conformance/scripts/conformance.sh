@@ -4,8 +4,9 @@
 # With a URL: runs ftp-conformance against that server with the given arguments.
 # Without: builds, starts this project's server (--write) on a temporary root at port 0, runs the
 # suite with --profile brief --strict and a fault file in that root (so the 451 case runs for real),
-# the server's --max-per-ip and a link `out` from the root to a directory outside it (so the per-address
-# and outside-link cases run), prints the report and stops the server. The server's log goes to a file whose path is printed at the
+# the server's --max-per-ip and --max-connections (as --max-clients) and a link `out` from the root to a
+# directory outside it (so the per-address, server-full and outside-link cases run), prints the report
+# and stops the server. The server's log goes to a file whose path is printed at the
 # end. The exit status is the suite's: 0 pass, 1 failures, 2 errors.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,11 +23,12 @@ echo "outside the root" >"$OUTSIDE/secret.txt"
 ln -s "$OUTSIDE" "$ROOT/out"
 trap 'own_server_stop; rm -rf "$ROOT" "$OUTSIDE"' EXIT
 MAX_PER_IP=20
-own_server_start "$ROOT" --max-per-ip "$MAX_PER_IP"
+MAX_CLIENTS=30
+own_server_start "$ROOT" --max-per-ip "$MAX_PER_IP" --max-connections "$MAX_CLIENTS"
 started=$(date +%s%N)
 status=0
 "$BIN/ftp-conformance" "ftp://127.0.0.1:$OWN_PORT/" --name ftp-server --profile brief --strict \
-  --fault-file "$ROOT/fault.bin" --max-per-ip "$MAX_PER_IP" --outside-link out --outside-file secret.txt \
+  --fault-file "$ROOT/fault.bin" --max-per-ip "$MAX_PER_IP" --max-clients "$MAX_CLIENTS" --outside-link out --outside-file secret.txt \
   "$@" || status=$?
 if [ "$(cat "$OUTSIDE/secret.txt" 2>/dev/null)" != "outside the root" ]; then
   echo "just conformance: the file outside the root was changed or moved ($OUTSIDE/secret.txt)" >&2

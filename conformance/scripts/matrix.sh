@@ -12,6 +12,12 @@
 # cases, seconds) and the total time. Exits 0 when every failure is listed in
 # conformance/known-deviations.toml, non-zero when an unlisted failure (or a run error) appears.
 # CONFORMANCE_REPEAT (default 3) and CONFORMANCE_JOBS (default 4) tune the runs.
+#
+# Every server gets the same limit of clients at once, CONFORMANCE_MAX_CLIENTS (default 30: below
+# pure-ftpd's own cap of half its 64 passive ports), and the suite is told it (--max-clients), so the
+# server-full case runs in every column; the runner keeps it for last. The third-party servers read
+# it from FTP_INTEROP_MAX_CLIENTS (vsftpd max_clients, pure-ftpd --maxclientsnumber, proftpd
+# MaxInstances and MaxClients), ours from --max-connections.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=common.sh
@@ -23,6 +29,8 @@ export FTP_INTEROP_RUN="$WORK/run"
 SERVERS=(vsftpd pure-ftpd proftpd)
 REPEAT="${CONFORMANCE_REPEAT:-3}"
 JOBS="${CONFORMANCE_JOBS:-4}"
+MAX_CLIENTS="${CONFORMANCE_MAX_CLIENTS:-30}"
+export FTP_INTEROP_MAX_CLIENTS="$MAX_CLIENTS"
 started=$(date +%s)
 pids=()
 cleanup() {
@@ -40,7 +48,7 @@ run_suite() {
   shift 2
   t0=$(date +%s)
   "$BIN/ftp-conformance" "$url" --name "$column" --format json --output "$WORK/${column//\//+}.json" \
-    --jobs "$JOBS" --repeat "$REPEAT" "$@" || status=$?
+    --jobs "$JOBS" --repeat "$REPEAT" --max-clients "$MAX_CLIENTS" "$@" || status=$?
   if [ "$status" -gt 1 ]; then
     echo "conformance: the suite could not run against $column ($url)" >&2
     return 1
@@ -94,11 +102,12 @@ ours() {
     local args=(--fault-file "$root/fault.bin" --max-per-ip 20 --outside-link out --outside-file secret.txt)
     if [ "$tls" = 1 ]; then
       # TLS required of everyone, as the third-party servers are started with FTP_INTEROP_TLS=1.
-      own_server_start "$root" --max-per-ip 20 --tls-self-signed --require-tls --require-tls-anonymous
+      own_server_start "$root" --max-per-ip 20 --max-connections "$MAX_CLIENTS" --tls-self-signed \
+        --require-tls --require-tls-anonymous
       both_profiles ftp-server-tls "ftp://127.0.0.1:$OWN_PORT/" "${args[@]}" --tls explicit --insecure \
         --tls-required
     else
-      own_server_start "$root" --max-per-ip 20
+      own_server_start "$root" --max-per-ip 20 --max-connections "$MAX_CLIENTS"
       both_profiles ftp-server "ftp://127.0.0.1:$OWN_PORT/" "${args[@]}"
     fi
     own_server_stop

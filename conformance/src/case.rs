@@ -135,7 +135,20 @@ pub struct Case {
     /// The requirement, quoted from the RFC or the brief.
     pub requirement: &'static str,
     pub level: Level,
+    /// The case fills the server (every place it has): it runs after all other cases, alone, so that
+    /// their connections are not refused meanwhile ([`Case::filling_the_server`]).
+    pub fills_server: bool,
     pub run: fn(Ctx) -> CaseFuture,
+}
+
+impl Case {
+    /// This case, marked as one that fills the server.
+    pub const fn filling_the_server(self) -> Case {
+        Case {
+            fills_server: true,
+            ..self
+        }
+    }
 }
 
 impl std::fmt::Debug for Case {
@@ -156,6 +169,7 @@ macro_rules! case {
             title: $title,
             requirement: $requirement,
             level: $crate::case::Level::$level,
+            fills_server: false,
             run: |cx| -> $crate::case::CaseFuture { Box::pin($run(cx)) },
         }
     };

@@ -330,17 +330,22 @@ impl Data {
         let Some(tcp) = self.stream.take_plain() else {
             return Ok(());
         };
-        match session.handshake(tcp, wait).await {
+        match session.data_handshake(tcp, wait).await {
             Ok(stream) => {
+                let protocol = stream.protocol().unwrap_or_default();
+                // Under TLS 1.3 each resumption spends a ticket: the count shows why one could not.
+                let tickets = match protocol.as_str() {
+                    "TLSv1_3" => format!("; {}", session.tickets()),
+                    _ => String::new(),
+                };
                 self.transcript.push(format!(
-                    "{}: TLS handshake done ({}, {})",
+                    "{}: TLS handshake done ({protocol}, {}{tickets})",
                     self.label,
-                    stream.protocol().unwrap_or_default(),
                     if stream.resumed() == Some(true) {
                         "resumed the control session"
                     } else {
                         "full handshake"
-                    }
+                    },
                 ));
                 self.stream = stream;
                 Ok(())

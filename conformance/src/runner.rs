@@ -91,7 +91,9 @@ pub struct Silent;
 
 impl Watch for Silent {}
 
-/// Runs `cases` against `target`, `jobs` at a time; reports come back in the order of `cases`.
+/// Runs `cases` against `target`, `jobs` at a time, except those that fill the server: they run after
+/// all others, one at a time, so that no other case's connection meets a full server. Reports come
+/// back in the order of `cases`.
 pub async fn run(
     target: Arc<Target>,
     cases: Vec<Case>,
@@ -99,6 +101,26 @@ pub async fn run(
     watch: &mut dyn Watch,
 ) -> Vec<CaseReport> {
     watch.started(cases.len());
+    let (crowd, alone): (Vec<usize>, Vec<usize>) =
+        (0..cases.len()).partition(|&index| !cases[index].fills_server);
+    let mut reports: Vec<Option<CaseReport>> = vec![None; cases.len()];
+    for (batch, jobs) in [(crowd, jobs), (alone, 1)] {
+        let picked = batch.iter().map(|&index| cases[index]).collect();
+        let done = run_batch(target.clone(), picked, jobs, watch).await;
+        for (index, report) in batch.into_iter().zip(done) {
+            reports[index] = Some(report);
+        }
+    }
+    reports.into_iter().flatten().collect()
+}
+
+/// Runs `cases`, `jobs` at a time; reports come back in the order of `cases`.
+async fn run_batch(
+    target: Arc<Target>,
+    cases: Vec<Case>,
+    jobs: usize,
+    watch: &mut dyn Watch,
+) -> Vec<CaseReport> {
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
     let mut set = JoinSet::new();
     for (index, case) in cases.iter().copied().enumerate() {

@@ -2,9 +2,10 @@
 //! explicit, trusting `--ca-file` or, with `--insecure`, any certificate), and [`Stream`], the one byte
 //! stream control and data connections run over, plain TCP or TLS over it.
 //!
-//! Every control connection gets its own TLS session store ([`TlsSetup::session`]): its data connections
-//! then resume *its* session, as RFC 4217 §10.2 and servers such as vsftpd (`require_ssl_reuse`) and
-//! ours expect, and never a session another case's connection left in a shared cache.
+//! Every control connection gets its own TLS session store ([`TlsSetup::session`], [`Tickets`]): its data
+//! connections then resume *its* session, as RFC 4217 §10.2 and servers such as vsftpd
+//! (`require_ssl_reuse`) and ours expect, and never a session another case's connection left in a
+//! shared cache. The store counts TLS 1.3 tickets, so a data connection that finds none left says so.
 
 use std::io;
 use std::net::IpAddr;
@@ -24,6 +25,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
+
+use crate::tls_tickets::{Origin, TicketCount, Tickets};
 
 /// How TLS starts on the control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -130,10 +133,16 @@ impl TlsSetup {
     /// A client for one control connection and its data connections: its own session store, so the
     /// data connections resume this control connection's session and no other.
     pub fn session(&self) -> TlsSession {
-        let mut config = (*self.config).clone();
-        config.resumption = Resumption::in_memory_sessions(16);
+        let tickets = Tickets::new();
+        let connector = |origin| {
+            let mut config = (*self.config).clone();
+            config.resumption = Resumption::store(tickets.view(origin));
+            TlsConnector::from(Arc::new(config))
+        };
         TlsSession {
-            connector: TlsConnector::from(Arc::new(config)),
+            control: connector(Origin::Control),
+            data: connector(Origin::Data),
+            tickets,
             name: self.name.clone(),
         }
     }
@@ -142,7 +151,9 @@ impl TlsSetup {
 /// One control connection's TLS client; data connections made with it can resume its session.
 #[derive(Clone)]
 pub struct TlsSession {
-    connector: TlsConnector,
+    control: TlsConnector,
+    data: TlsConnector,
+    tickets: Arc<Tickets>,
     name: ServerName<'static>,
 }
 
@@ -155,9 +166,29 @@ impl std::fmt::Debug for TlsSession {
 }
 
 impl TlsSession {
-    /// The client handshake on `tcp`, within `wait`.
+    /// The client handshake of the control connection on `tcp`, within `wait`.
     pub async fn handshake(&self, tcp: TcpStream, wait: Duration) -> io::Result<Stream> {
-        let connecting = self.connector.connect(self.name.clone(), tcp);
+        self.connect(&self.control, tcp, wait).await
+    }
+
+    /// The client handshake of a data connection on `tcp`, within `wait`: it resumes with a ticket
+    /// (or TLS 1.2 session) the control connection or an earlier data connection got.
+    pub async fn data_handshake(&self, tcp: TcpStream, wait: Duration) -> io::Result<Stream> {
+        self.connect(&self.data, tcp, wait).await
+    }
+
+    /// The TLS 1.3 tickets this session got and used so far.
+    pub fn tickets(&self) -> TicketCount {
+        self.tickets.count()
+    }
+
+    async fn connect(
+        &self,
+        connector: &TlsConnector,
+        tcp: TcpStream,
+        wait: Duration,
+    ) -> io::Result<Stream> {
+        let connecting = connector.connect(self.name.clone(), tcp);
         match tokio::time::timeout(wait, connecting).await {
             Ok(Ok(tls)) => Ok(Stream::Tls(Box::new(tls))),
             Ok(Err(e)) => Err(e),

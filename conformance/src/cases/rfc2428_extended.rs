@@ -10,7 +10,7 @@ use crate::data::{self, ConnectOptions};
 pub const CASES: &[Case] = &[
     crate::case!("rfc2428/3/epsv-229", Must, "EPSV's 229 port accepts and serves a listing", "RFC 2428 §3: \"The response to this command includes only the TCP port number of the listening connection\": 229 Entering Extended Passive Mode (|||port|)", epsv),
     crate::case!("rfc2428/2/eprt", Must, "EPRT |1|addr|port| is accepted and the server connects there", "RFC 2428 §2: \"The EPRT command allows for the specification of an extended address for the data connection\": EPRT<space><d><net-prt><d><net-addr><d><tcp-port><d>", eprt),
-    crate::case!("rfc2428/2/eprt-unsupported-522", Should, "EPRT with an unknown network protocol gets 522", "RFC 2428 §2: \"If the server does not support the network protocol ... the server returns 522 Network protocol not supported, use (1,2)\"", eprt_522),
+    crate::case!("rfc2428/2/eprt-unsupported-522", Should, "EPRT with an unknown network protocol gets 522", "RFC 2428 §2: \"The response code 522 indicates that the server does not support the requested network protocol.\" Example: \"Network protocol not supported, use (1,2)\"", eprt_522),
 ];
 
 async fn epsv(cx: Ctx) -> Step<Outcome> {

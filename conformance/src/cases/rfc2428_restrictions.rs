@@ -13,10 +13,10 @@ use crate::data;
 
 pub const CASES: &[Case] = &[
     crate::case!("rfc2428/4/epsv-all", Must, "after EPSV ALL, PORT, PASV and EPRT are refused and EPSV still works", "RFC 2428 §4: \"Upon receipt of an EPSV ALL command, the server MUST reject all data connection setup commands other than EPSV (i.e., EPRT, PORT, PASV, et al.).\"", epsv_all),
-    crate::case!("rfc2428/2/eprt-522-lists-protocols", Should, "the 522 to EPRT with an unknown protocol names the supported ones, e.g. (1,2)", "RFC 2428 §2: \"If the server does not support the network protocol ... the server returns 522 ... The text portion of the response ... should list the network protocols the server supports\", e.g. \"522 Network protocol not supported, use (1,2)\"", eprt_522_list),
-    crate::case!("rfc2428/3/epsv-unknown-protocol-522", Should, "EPSV with an unknown network protocol gets 522", "RFC 2428 §3: \"If the server does not support the requested network protocol ... it MUST return the 522 response\"", epsv_unknown),
+    crate::case!("rfc2428/2/eprt-522-lists-protocols", Should, "the 522 to EPRT with an unknown protocol names the supported ones, e.g. (1,2)", "RFC 2428 §2: \"The response code 522 indicates that the server does not support the requested network protocol. ... The text portion of the response MUST indicate which network protocols the server does support.\" e.g. \"Network protocol not supported, use (1,2)\"", eprt_522_list),
+    crate::case!("rfc2428/3/epsv-unknown-protocol-522", Should, "EPSV with an unknown network protocol gets 522", "RFC 2428 §3: \"If the requested protocol is supported by the server, it SHOULD use the protocol. If not, the server MUST return the 522 error messages as outlined in section 2.\"", epsv_unknown),
     crate::case!("rfc2428/2/eprt-syntax-501", Must, "EPRT with a malformed argument gets 501", "RFC 959 §4.2: \"501 Syntax error in parameters or arguments.\" (RFC 2428 §2 gives EPRT's grammar: <d><net-prt><d><net-addr><d><tcp-port><d>)", eprt_syntax),
-    crate::case!("rfc2428/2/eprt-bounce", Must, "EPRT to a third host (127.0.0.2) is refused and nothing connects there", "RFC 2428 §2: EPRT names the data connection's address like PORT; RFC 2577 §3: servers should \"disallow PORT commands that specify an address other than the client's\" (FTP bounce)", eprt_bounce),
+    crate::case!("rfc2428/2/eprt-bounce", Must, "EPRT to a third host (127.0.0.2) is refused and nothing connects there", "RFC 2428 §2: EPRT names the data connection's address like PORT; RFC 2577 §2: \"The attack involves sending an FTP \"PORT\" command to an FTP server containing the network address and the port number of the machine and service being attacked.\" (FTP bounce)", eprt_bounce),
 ];
 
 async fn epsv_all(cx: Ctx) -> Step<Outcome> {

@@ -12,7 +12,7 @@ pub const CASES: &[Case] = &[crate::case!(
     "rfc3659/4/size",
     Must,
     "SIZE in TYPE I gives the exact byte count; a missing file gets 550",
-    "RFC 3659 §4.2: \"the server-PI will respond with a 213 reply giving the transfer size of the file\"; \"550 ... if the file does not exist\"",
+    "RFC 3659 §4.1: \"The server-PI will respond to the SIZE command with a 213 reply giving the transfer size of the file whose pathname was supplied\"; §4.2: \"Where the command is correctly parsed but the size is not available, perhaps because the pathname identifies no existing entity ... then a 550 reply should be sent.\"",
     size
 )];
 

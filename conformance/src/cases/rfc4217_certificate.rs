@@ -1,4 +1,4 @@
-//! The server's TLS certificate (RFC 4217 §11): a report of its subject, names and validity in the
+//! The server's TLS certificate (RFC 4217 §15.1.1): a report of its subject, names and validity in the
 //! transcript (information; it fails only when the certificate is not valid now), and whether it names
 //! the host the URL names (checked by the handshake under `--ca-file`, by this case under `--insecure`).
 
@@ -6,8 +6,8 @@ use crate::case::{Case, Outcome, Step};
 use crate::ctx::Ctx;
 
 pub const CASES: &[Case] = &[
-    crate::case!("rfc4217/cert/report", Must, "information: the server's certificate (names, validity); fails when it has expired", "RFC 4217 §11: the client authenticates the server by its certificate; RFC 5280 §4.1.2.5: a certificate is valid only between notBefore and notAfter", certificate_report),
-    crate::case!("rfc4217/cert/names-match-host", Should, "the server's certificate names the host of the URL", "RFC 4217 §11 / RFC 6125 §6: a client checks that the certificate names the server it asked for (with --ca-file the handshake checks it; this case also checks it under --insecure)", names_match_host),
+    crate::case!("rfc4217/cert/report", Must, "information: the server's certificate (names, validity); fails when it has expired", "RFC 4217 §15.1.1: \"If Server Certificates are not used, then many of the security benefits will not be realised.\" A certificate is valid only between its notBefore and notAfter times (RFC 5280 §4.1.2.5)", certificate_report),
+    crate::case!("rfc4217/cert/names-match-host", Should, "the server's certificate names the host of the URL", "RFC 4217 §15.1.1: \"it is recommended that certificates used for server authentication of the TLS session contain the server identification information in a similar manner to those used for http servers (see [RFC-2818]).\" A client checks that the certificate names the server it asked for (RFC 6125 §6; with --ca-file the handshake checks it, this case also under --insecure)", names_match_host),
 ];
 
 /// Skips on a plain target.

@@ -10,7 +10,7 @@ use crate::ctx::Ctx;
 use crate::steps::{replies_until, QUIET};
 
 pub const CASES: &[Case] = &[
-    crate::case!("rfc959/5.3/lowercase-verbs", Must, "verbs in lower case work, login included", "RFC 959 §5.3.1: \"The command codes themselves are alphabetic characters ... The upper or lower case alphabetic characters are to be treated identically.\"", lowercase),
+    crate::case!("rfc959/5.3/lowercase-verbs", Must, "verbs in lower case work, login included", "RFC 959 §5.3.1: \"The command codes are four or fewer alphabetic characters. Upper and lower case alphabetic characters are to be treated identically.\"", lowercase),
     crate::case!("rfc959/5.3/bare-lf", Must, "a command ended by a bare LF does not hang the session", "RFC 959 §5.3: commands end with <CRLF>; a line ended otherwise is the client's error, which the server answers (or ignores, or reads on to the next CRLF) and goes on", bare_lf),
     crate::case!("rfc959/5.3/unknown-command-500", Must, "an unknown verb gets 500", "RFC 959 §4.2.1: \"500 Syntax error, command unrecognized.\"", unknown),
     crate::case!("rfc959/5.3/empty-line", Must, "an empty line is refused or ignored and the session goes on", "RFC 959 §5.3: <command> ::= <verb> [<SP> <argument>] <CRLF>; §4.2.1: \"500 Syntax error, command unrecognized. This may include errors such as command line too long.\"", empty),

@@ -2,7 +2,7 @@
 //! (the server's limit of connections at once), filling the server must end in a 421 greeting, and a
 //! place freed must be taken again. Other cases may hold connections at the same time, so the 421 may
 //! come before the N+1st connection of this case; it must come by then. While the server is full, other
-//! cases' new connections get 421 too: run this case alone (`--case rfc959/5.4/server-full-421`).
+//! cases' new connections get 421 too: the runner keeps this case for last and runs it alone.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -21,7 +21,8 @@ pub const CASES: &[Case] = &[crate::case!(
     "with --max-clients N: connections beyond N get a 421 greeting (by the N+1st); after one closes, a new one gets 220",
     "RFC 959 §5.4, Connection Establishment: \"120 220 220 421\"; §4.2.1: \"421 Service not available, closing control connection. This may be a reply to any command if the service knows it must shut down\"",
     server_full
-)];
+)
+.filling_the_server()];
 
 /// The source of connection `n`: on loopback a different address each time (127.0.0.10 to .209), so
 /// that a per-address limit does not answer in place of the server-wide one.
@@ -48,7 +49,7 @@ async fn connect(cx: &Ctx, n: usize) -> Step<(Control, Step<ftp_proto::Reply>)> 
 async fn server_full(cx: Ctx) -> Step<Outcome> {
     let Some(limit) = cx.target.max_clients else {
         return Err(Outcome::skip(
-            "needs --max-clients N, the server's limit of connections at once (run this case alone: it fills the server)",
+            "needs --max-clients N, the server's limit of connections at once",
         ));
     };
     let mut held = Vec::with_capacity(limit);
@@ -88,9 +89,19 @@ async fn server_full(cx: Ctx) -> Step<Outcome> {
         let _ = leaving.cmd(&Command::Quit).await;
         let _ = leaving.closed_within(cx.target.reply_timeout).await;
     }
+    let verdict = taken_again(&cx, refused).await;
+    // Leave the server as found: the next connection of the suite (the scratch directory's cleanup,
+    // the next round) must not meet a server that still counts this case's connections.
+    drop(held);
+    until_accepting(&cx).await;
+    verdict
+}
+
+/// Connection `n` again until it is greeted with 220, within the reply timeout.
+async fn taken_again(cx: &Ctx, n: usize) -> Step<Outcome> {
     let deadline = Instant::now() + cx.target.reply_timeout;
     loop {
-        let (_again, greeting) = connect(&cx, refused).await?;
+        let (_again, greeting) = connect(cx, n).await?;
         match greeting {
             Ok(reply) if reply.code == 220 => return Ok(Outcome::Pass),
             Ok(reply) if reply.code == 421 && Instant::now() < deadline => {
@@ -104,5 +115,19 @@ async fn server_full(cx: Ctx) -> Step<Outcome> {
             }
             Err(outcome) => return Err(outcome),
         }
+    }
+}
+
+/// Waits (within the reply timeout) until a new connection is greeted with 220 again, and quits it.
+async fn until_accepting(cx: &Ctx) {
+    let deadline = Instant::now() + cx.target.reply_timeout;
+    while Instant::now() < deadline {
+        if let Ok((mut control, Ok(reply))) = connect(cx, 0).await {
+            if reply.code == 220 {
+                let _ = control.cmd(&Command::Quit).await;
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -81,7 +81,7 @@ const CAUGHT: &[(Flaw, Setup, &str)] = &[
         TLS_REQUIRED,
         "rfc4217/4/user-before-auth-refused",
     ),
-    (Flaw::CccOdd, TLS, "rfc4217/12.3/ccc-reply"),
+    (Flaw::CccOdd, TLS, "rfc4217/5/ccc-reply"),
     (Flaw::FeatWithoutTls, TLS, "rfc4217/6/feat-lists-tls"),
     (Flaw::EpsvAllIgnored, PLAIN, "rfc2428/4/epsv-all"),
     (Flaw::Bare522, PLAIN, "rfc2428/2/eprt-522-lists-protocols"),
@@ -108,7 +108,7 @@ const CAUGHT: &[(Flaw, Setup, &str)] = &[
     (
         Flaw::ClearDataOverPort,
         TLS,
-        "rfc4217/9/prot-p-active-round-trip",
+        "rfc4217/7/prot-p-active-round-trip",
     ),
     (
         Flaw::SecurityBeforeAuth,
@@ -295,4 +295,49 @@ async fn passes_over(mode: TlsMode) {
 async fn the_project_server_passes_over_ftps() {
     passes_over(TlsMode::Explicit).await;
     passes_over(TlsMode::Implicit).await;
+}
+
+/// The numbers of a data connection's `TLS 1.3 tickets: C from the control connection, D from data
+/// connections, U used, L left` transcript line.
+fn ticket_counts(line: &str) -> Option<[usize; 4]> {
+    let counts = line.split("TLS 1.3 tickets: ").nth(1)?;
+    let numbers: Vec<usize> = counts
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|n| !n.is_empty())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    numbers.get(..4)?.try_into().ok()
+}
+
+/// Regression test for the proftpd-tls 425s on the third data connection: every TLS 1.3 data
+/// connection's transcript line says how many tickets the session got and used, so a data connection
+/// that had none left to resume with shows it. Our server sends its tickets on the control connection
+/// and none on upload connections, as proftpd does: STOR, APPE and RETR spend three.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_tls13_data_connection_shows_the_tickets_spent() {
+    let pki = TestPki::new();
+    let server = TestServer::start_tls(&pki, |_| {}).await;
+    let mut options = options(server.addr, Profile::Rfc, true);
+    options.tls = Some(tls_options(TlsMode::Explicit, false));
+    let run = runner::run_suite(
+        &options,
+        vec!["rfc959/5.4/appe".into()],
+        1,
+        &mut runner::Silent,
+    )
+    .await
+    .unwrap();
+    let case = &run.cases[0];
+    let counts: Vec<[usize; 4]> = case
+        .transcript
+        .iter()
+        .filter(|line| line.contains("-data: TLS handshake done (TLSv1_3"))
+        .filter_map(|line| ticket_counts(line))
+        .collect();
+    assert_eq!(counts.len(), 3, "{:#?}", case.transcript);
+    for (n, [control, data, used, left]) in counts.into_iter().enumerate() {
+        assert!(control >= 3, "{control} tickets on the control connection");
+        assert_eq!((data, used), (0, n + 1), "{:#?}", case.transcript);
+        assert_eq!(left, control - used);
+    }
 }

@@ -12,7 +12,7 @@ pub fn cases() -> Vec<ClientCase> {
         ClientCase {
             id: "client/rfc4217/data/session-reuse",
             title: "the server refuses (522) a PROT P data connection that does not resume the control connection's TLS session",
-            requirement: "RFC 4217 (FTP over TLS) lets a server tie each protected data connection to the control connection's client; servers do it by requiring the data connection's TLS session to resume the control connection's (vsftpd's require_ssl_reuse, on by default, answers \"522 SSL connection failed: session reuse required\"). A client should resume it, or it cannot transfer from such servers.",
+            requirement: "RFC 4217 §10.2: \"It is reasonable for the server to insist that the data connection uses a TLS cached session. This might be a cache of a previous data connection or of a cleared control connection. ... Note: This has an important impact on client design, but allows servers to minimise the cycles used during TLS negotiation by refusing to perform a full negotiation with a previously authenticated client.\" vsftpd's require_ssl_reuse (on by default) answers \"522 SSL connection failed: session reuse required\": a client that does not resume cannot transfer from such servers.",
             level: Level::Should,
             script: Script {
                 tls: Tls::RequireSessionReuse,
