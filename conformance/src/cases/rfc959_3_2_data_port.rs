@@ -18,6 +18,9 @@ pub const CASES: &[Case] = &[
     crate::case!("rfc959/3.2/default-data-port", Should, "information: RETR without PORT/PASV: the server connects from port L-1 to the client's control port U and sends the file (425 is reported non-strict)", "RFC 959 §3.2: \"The user-process default data port is the same as the control connection port (i.e., U). The server-process default data port is the port adjacent to the control connection port (i.e., L-1).\" §3.3: the passive side \"shall 'listen' on the data port prior to sending a transfer request command\"", default_data_port),
 ];
 
+/// Control connections tried before the case gives up on listening on U.
+const CONTROL_PORT_TRIES: u32 = 5;
+
 /// A listener on the control connection's own local address and port (U).
 fn listen_on_control_port(control: &Control) -> Step<TcpListener> {
     let at = control.local;
@@ -35,7 +38,25 @@ fn listen_on_control_port(control: &Control) -> Step<TcpListener> {
 
 async fn default_data_port(cx: Ctx) -> Step<Outcome> {
     let (mut control, path, contents) = super::rfc959_5_4_data_errors::setup(&cx).await?;
-    let listener = listen_on_control_port(&control)?;
+    // U is an ephemeral port, which another program's connection to some other address may also
+    // use without SO_REUSEADDR; then no listener can share it. Another control connection gets
+    // another U (a bounded number of times).
+    let mut tries = 1;
+    let listener = loop {
+        match listen_on_control_port(&control) {
+            Ok(listener) => break listener,
+            Err(taken) if tries == CONTROL_PORT_TRIES => return Err(taken),
+            Err(_) => {
+                tries += 1;
+                cx.transcript.push(format!(
+                    "suite: port {} is taken by another socket; reconnecting",
+                    control.local.port()
+                ));
+                let _ = control.cmd(&Command::Quit).await;
+                control = super::rfc959_5_4_data_errors::login_binary(&cx).await?;
+            }
+        }
+    };
     cx.transcript.push(format!(
         "suite: listening on {} (the control connection's port)",
         control.local

@@ -35,10 +35,15 @@ pub(crate) async fn setup(cx: &Ctx) -> Step<(crate::conn::Control, String, Optio
         let _ = setup.cmd(&Command::Quit).await;
         file
     };
+    Ok((login_binary(cx).await?, path, contents))
+}
+
+/// The case's own session, `c1`, logged in and in TYPE I.
+pub(crate) async fn login_binary(cx: &Ctx) -> Step<crate::conn::Control> {
     let mut control = cx.login("c1").await?;
     let reply = control.cmd(&Command::Type(TransferType::Image)).await?;
     cx.check_reply("TYPE I", &reply, &[200], &[])?;
-    Ok((control, path, contents))
+    Ok(control)
 }
 
 /// What order of replies a RETR without a data connection must give.
