@@ -111,6 +111,9 @@ bench_one() {
   # A smoke run insists that our server has no failed session; a peer's failures are reported.
   [ "$SMOKE" = 1 ] && [ "$label" = ours ] && args+=(--fail-on-errors)
   echo "== $label: $name" >&2
+  # Dirty pages left by the last scenario (or by the fixture itself: the server that runs first
+  # would pay for writing back the freshly made big file) are written back before, not during, it.
+  sync
   local status=0
   "$BENCH" "$url" --scenario "$scenario" "${args[@]}" \
     --save "$RESULTS/$label-$name.json" | sed -e 's/^/   /' >&2 || status=${PIPESTATUS[0]}
