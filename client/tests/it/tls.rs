@@ -130,7 +130,7 @@ async fn put_then_get_under_tls_is_byte_exact_and_resumes_the_session(
 /// listings alternate as in a real `mput`, every data connection resuming.
 #[tokio::test]
 async fn many_transfers_in_one_session_all_resume() {
-    let (server, _ca, mut client) = explicit_session().await;
+    let (_server, _ca, mut client) = explicit_session().await;
     let work = tempfile::tempdir().unwrap();
     for index in 0..12 {
         let source = work.path().join(format!("f{index}.bin"));

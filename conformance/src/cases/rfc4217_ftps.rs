@@ -18,7 +18,7 @@ pub const CASES: &[Case] = &[
     crate::case!("rfc4217/4/auth-unknown-504", Must, "AUTH with an unknown mechanism is refused, best with 504", "RFC 2228 §3 (AUTH): \"If the server does not understand the named security mechanism, it should respond with reply code 504.\" (the case also accepts 500, 501, 502 and 534, refusals AUTH may give)", auth_unknown),
     crate::case!("rfc4217/4/plaintext-after-handshake", Must, "a plaintext command sent after the TLS handshake is never answered in plaintext", "RFC 2228 §3 (CCC): \"If unprotected commands are allowed on any connection, then an attacker could insert a command on the control stream, and the server would have no way to know that it was invalid. In order to prevent such attacks, once a security data exchange completes successfully, if the security mechanism supports integrity, then integrity ... must be used, until the CCC command is issued\"", plaintext_after_handshake),
     crate::case!("rfc4217/4/user-before-auth-refused", Must, "with --tls-required: USER before AUTH TLS gets 530 or 534", "RFC 4217 §4.2: \"the same effect can be achieved by refusing to accept certain FTP commands until the session is secured to a level that is acceptable to the server.\" §10.1: \"Deny certain commands before TLS is negotiated (e.g., USER, PASS, or ACCT).\" RFC 2228 §5.1: \"534 Request denied for policy reasons.\" RFC 959 §4.2.1: \"530 Not logged in.\"", user_before_auth),
-    crate::case!("rfc4217/6/feat-lists-tls", Should, "FEAT lists AUTH TLS, PBSZ and PROT", "RFC 4217 §6: \"If a server supports the FEAT command, then it MUST advertise supported AUTH, PBSZ, and PROT commands in the reply, as described in section 3.2 of [RFC-2389]. Additionally, the AUTH command should have a reply that identifies 'TLS' as one of the possible parameters to AUTH.\"", feat_lists_tls),
+    crate::case!("rfc4217/6/feat-lists-tls", Must, "FEAT lists AUTH, PBSZ and PROT (and AUTH names TLS, a should)", "RFC 4217 §6: \"If a server supports the FEAT command, then it MUST advertise supported AUTH, PBSZ, and PROT commands in the reply, as described in section 3.2 of [RFC-2389]. Additionally, the AUTH command should have a reply that identifies 'TLS' as one of the possible parameters to AUTH.\"", feat_lists_tls),
     crate::case!("rfc4217/9/pbsz-0-200", Must, "PBSZ 0 after AUTH TLS gets 200", "RFC 4217 §9: \"Thus, the PBSZ command MUST still be issued, but must have a parameter of '0' to indicate that no buffering is taking place and the data connection should not be encapsulated.\" RFC 2228 §3 (PBSZ): \"Otherwise, the server must reply with a 200 reply code.\"", pbsz_zero),
     crate::case!("rfc4217/9/prot-before-pbsz-503", Should, "PROT P before PBSZ gets 503", "RFC 2228 §3 (PROT): \"The PROT command will be rejected and the server should reply 503 if no previous PBSZ command was issued.\" RFC 4217 §9: \"Specifically, the PROT command MUST be preceded by a PBSZ command\"", prot_before_pbsz),
     crate::case!("rfc4217/9/prot-p-data-is-tls", Must, "after PROT P a listing comes over a TLS data connection", "RFC 4217 §9: \"If the data connection security level is 'Private', then a TLS negotiation must take place on the data connection to the satisfaction of the Client and Server prior to any data being transmitted over the connection.\"", prot_p_tls),
@@ -152,27 +152,44 @@ async fn user_before_auth(cx: Ctx) -> Step<Outcome> {
 
 async fn feat_lists_tls(cx: Ctx) -> Step<Outcome> {
     tls(&cx)?;
-    let missing: Vec<&str> = [("AUTH", "AUTH TLS"), ("PBSZ", "PBSZ"), ("PROT", "PROT")]
-        .iter()
-        .filter(|(first, whole)| {
-            !cx.target
-                .features
-                .iter()
-                .any(|line| line.starts_with(whole) || (*first != "AUTH" && line == first))
+    let features = &cx.target.features;
+    let listed = |command: &str| {
+        features.iter().any(|line| {
+            line.split_whitespace()
+                .next()
+                .is_some_and(|first| first.eq_ignore_ascii_case(command))
         })
-        .map(|(_, whole)| *whole)
+    };
+    let missing: Vec<&str> = ["AUTH", "PBSZ", "PROT"]
+        .into_iter()
+        .filter(|command| !listed(command))
         .collect();
-    if missing.is_empty() {
-        return Ok(Outcome::Pass);
+    if !missing.is_empty() {
+        return Err(Outcome::fail(
+            &["FEAT lines AUTH, PBSZ and PROT"],
+            format!(
+                "missing: {}; FEAT: {}",
+                missing.join(", "),
+                features.join(" | ")
+            ),
+        ));
     }
-    Err(Outcome::fail(
-        &["FEAT lines AUTH TLS, PBSZ and PROT"],
-        format!(
-            "missing: {}; FEAT: {}",
-            missing.join(", "),
-            cx.target.features.join(" | ")
-        ),
-    ))
+    // §6's second sentence is a "should": AUTH's line names TLS among its parameters.
+    let names_tls = features.iter().any(|line| {
+        let mut words = line.split(|c: char| c.is_whitespace() || c == ';' || c == ',');
+        words
+            .next()
+            .is_some_and(|first| first.eq_ignore_ascii_case("AUTH"))
+            && words.any(|word| word.eq_ignore_ascii_case("TLS"))
+    });
+    if names_tls {
+        Ok(Outcome::Pass)
+    } else {
+        Ok(Outcome::non_strict(
+            &["an AUTH line naming TLS"],
+            format!("FEAT: {}", features.join(" | ")),
+        ))
+    }
 }
 
 /// A logged-in TLS control connection with no PBSZ or PROT sent yet.

@@ -166,6 +166,20 @@ async fn each_flaw_fails_its_case_and_the_flawless_mock_passes_it() {
     }
 }
 
+/// `rfc4217/6/feat-lists-tls`: AUTH, PBSZ and PROT in FEAT are a MUST, and an AUTH line that names
+/// TLS only a "should": a server whose AUTH line names only SSL is non-strict, not a failure.
+#[tokio::test]
+async fn feat_naming_auth_without_tls_is_non_strict() {
+    let case = "rfc4217/6/feat-lists-tls";
+    let run = against_mock(Flaw::FeatAuthSslOnly, TLS, case).await;
+    assert_eq!(
+        ids_with(&run, "non-strict"),
+        vec![case],
+        "{:?}",
+        run.cases[0]
+    );
+}
+
 /// `rfc4217/10.2/fresh-session-refused` is information: a server that takes a data connection with a
 /// fresh TLS session is legal (non-strict), one that refuses it with 522 passes, one that refuses it
 /// with a code outside NLST's row (550) fails. The policy costs nothing on resumed connections.

@@ -36,6 +36,8 @@ pub enum Flaw {
     CccOdd,
     /// FEAT lists no AUTH TLS.
     FeatWithoutTls,
+    /// FEAT lists AUTH, PBSZ and PROT, but AUTH names only SSL.
+    FeatAuthSslOnly,
     /// After EPSV ALL, PASV is still served.
     EpsvAllIgnored,
     /// 522 without the list of supported protocols.
@@ -242,6 +244,9 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             "CCC" => "534 Not allowed.\r\n".into(),
             "FEAT" if flaw == Flaw::FeatWithoutTls => {
                 "211-Features:\r\n EPSV\r\n EPRT\r\n MDTM\r\n MLST type*;size*;\r\n211 End\r\n".into()
+            }
+            "FEAT" if flaw == Flaw::FeatAuthSslOnly => {
+                "211-Features:\r\n AUTH SSL\r\n PBSZ\r\n PROT\r\n EPSV\r\n211 End\r\n".into()
             }
             "FEAT" => "211-Features:\r\n AUTH TLS\r\n PBSZ\r\n PROT\r\n EPSV\r\n EPRT\r\n MDTM\r\n MLST type*;size*;\r\n211 End\r\n".into(),
             "EPSV" if arg.eq_ignore_ascii_case("ALL") => {
