@@ -286,6 +286,21 @@ async fn per_address_limit(cx: Ctx) -> Step<Outcome> {
     };
     // Off loopback the connections come from the suite's own address: run this case alone there.
     let source = cx.target.on_loopback().then_some(IpAddr::V4(CROWDING_HOST));
+    let mut held = Vec::with_capacity(limit + 1);
+    let verdict = crowd_one_address(&cx, source, limit, &mut held).await;
+    drop(held);
+    super::rfc959_5_4_capacity::until_accepting(&cx, source).await;
+    verdict
+}
+
+/// Opens `limit` connections from `source` (kept in `held`), expects 421 for one more, then frees
+/// one place and expects it to be taken again.
+async fn crowd_one_address(
+    cx: &Ctx,
+    source: Option<IpAddr>,
+    limit: usize,
+    held: &mut Vec<Control>,
+) -> Step<Outcome> {
     let connect = |label: String| {
         let cx = cx.clone();
         async move {
@@ -301,7 +316,6 @@ async fn per_address_limit(cx: Ctx) -> Step<Outcome> {
             Ok::<_, Outcome>((control, greeting))
         }
     };
-    let mut held = Vec::with_capacity(limit);
     for n in 1..=limit {
         let (control, greeting) = connect(format!("c{n}")).await?;
         let greeting = greeting?;
@@ -336,9 +350,12 @@ async fn per_address_limit(cx: Ctx) -> Step<Outcome> {
     }
     let deadline = Instant::now() + cx.target.reply_timeout;
     loop {
-        let (_again, greeting) = connect("again".into()).await?;
+        let (again, greeting) = connect("again".into()).await?;
         match greeting {
-            Ok(reply) if reply.code == 220 => return Ok(Outcome::Pass),
+            Ok(reply) if reply.code == 220 => {
+                held.push(again);
+                return Ok(Outcome::Pass);
+            }
             Ok(reply) if reply.code == 421 && Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }

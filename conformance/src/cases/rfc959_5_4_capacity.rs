@@ -90,10 +90,8 @@ async fn server_full(cx: Ctx) -> Step<Outcome> {
         let _ = leaving.closed_within(cx.target.reply_timeout).await;
     }
     let verdict = taken_again(&cx, refused).await;
-    // Leave the server as found: the next connection of the suite (the scratch directory's cleanup,
-    // the next round) must not meet a server that still counts this case's connections.
     drop(held);
-    until_accepting(&cx).await;
+    until_accepting(&cx, source(&cx, 0)).await;
     verdict
 }
 
@@ -118,14 +116,27 @@ async fn taken_again(cx: &Ctx, n: usize) -> Step<Outcome> {
     }
 }
 
-/// Waits (within the reply timeout) until a new connection is greeted with 220 again, and quits it.
-async fn until_accepting(cx: &Ctx) {
+/// Waits (within the reply timeout) until a new connection from `from` is greeted with 220 again, and
+/// quits it: a case that filled the server (or one address's share of it) leaves it as found, so that
+/// the next connection of the suite (the scratch directory's cleanup, the next round) is not refused
+/// because the server still counts connections the case has dropped.
+pub(crate) async fn until_accepting(cx: &Ctx, from: Option<IpAddr>) {
     let deadline = Instant::now() + cx.target.reply_timeout;
     while Instant::now() < deadline {
-        if let Ok((mut control, Ok(reply))) = connect(cx, 0).await {
-            if reply.code == 220 {
-                let _ = control.cmd(&Command::Quit).await;
-                return;
+        let connected = Control::connect_from(
+            cx.target.addr,
+            from,
+            "after",
+            cx.transcript.clone(),
+            cx.target.reply_timeout,
+        )
+        .await;
+        if let Ok(mut control) = connected {
+            if let Ok(reply) = control.reply().await {
+                if reply.code == 220 {
+                    let _ = control.cmd(&Command::Quit).await;
+                    return;
+                }
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
