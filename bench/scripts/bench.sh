@@ -12,10 +12,12 @@
 #
 # Knobs (environment; full-run defaults, smoke defaults in brackets):
 #   BENCH_BIG_MIB=1024 [4]        size of the retr-big/stor-big file, MiB
-#   BENCH_BULK_RUNS=5 [2]         retr-big/stor-big transfers per server; the median one is reported
+#   BENCH_ROUNDS=5 [2]            rounds of retr-big, stor-big and small-files (every server takes one
+#                                 turn per round: one transfer, or BENCH_SMALL_COUNT RETRs); the median
+#                                 round is reported. Also the transfers per server under FTPS.
 #   BENCH_LIST_ENTRIES=100000 [300]  entries in the list-big directory
 #   BENCH_IDLE=10000 [40]         idle sessions held open
-#   BENCH_SMALL_COUNT=1000 [20]   sequential 4 KiB RETRs in small-files
+#   BENCH_SMALL_COUNT=1000 [20]   sequential 4 KiB RETRs in small-files, per round
 #   BENCH_SESSIONS_SECONDS=10 [-] sessions scenario duration (smoke: BENCH_SESSIONS_COUNT=40 sessions)
 #   BENCH_CONCURRENCY=50          concurrent sessions
 #   BENCH_PEERS="vsftpd pure-ftpd proftpd" [""]  third-party servers to run against
@@ -38,12 +40,12 @@ case "${1:-}" in
 esac
 
 if [ "$SMOKE" = 1 ]; then
-  BIG_MIB=${BENCH_BIG_MIB:-4}; BULK_RUNS=${BENCH_BULK_RUNS:-2}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-300}; IDLE=${BENCH_IDLE:-40}
+  BIG_MIB=${BENCH_BIG_MIB:-4}; ROUNDS=${BENCH_ROUNDS:-2}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-300}; IDLE=${BENCH_IDLE:-40}
   SMALL_COUNT=${BENCH_SMALL_COUNT:-20}; PEERS=${BENCH_PEERS:-}; CLIENT=${BENCH_CLIENT:-0}
   UDP=${BENCH_UDP:-0}; PROFILE=${BENCH_PROFILE:-debug}; TLS_PEERS=${BENCH_TLS_PEERS:-}
   SESSIONS=(--count "${BENCH_SESSIONS_COUNT:-40}")
 else
-  BIG_MIB=${BENCH_BIG_MIB:-1024}; BULK_RUNS=${BENCH_BULK_RUNS:-5}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}; IDLE=${BENCH_IDLE:-10000}
+  BIG_MIB=${BENCH_BIG_MIB:-1024}; ROUNDS=${BENCH_ROUNDS:-5}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}; IDLE=${BENCH_IDLE:-10000}
   SMALL_COUNT=${BENCH_SMALL_COUNT:-1000}; PEERS=${BENCH_PEERS-vsftpd pure-ftpd proftpd}
   CLIENT=${BENCH_CLIENT:-1}; UDP=${BENCH_UDP:-1}; PROFILE=${BENCH_PROFILE:-release}
   TLS_PEERS=${BENCH_TLS_PEERS-vsftpd}
@@ -101,8 +103,8 @@ chmod -R a+rX "$WORK/fixture"
 # seed DIR: the fixture under DIR/bench, as hard links (no second copy of the big file).
 seed() { mkdir -p "$1"; cp -al "$FIXTURE" "$1/bench"; }
 
-# bench_one LABEL URL SCENARIO [ARG...]: one scenario against one server, saved as
-# $RESULTS/LABEL-SCENARIO[-tls].json (-tls when the arguments include --tls).
+# bench_one LABEL URL SCENARIO [ARG...]: one scenario against one server, added to
+# $RESULTS/LABEL-SCENARIO[-tls].json (-tls when the arguments include --tls; a round adds a line).
 bench_one() {
   local label=$1 url=$2 scenario=$3; shift 3
   local name=$scenario
@@ -118,27 +120,52 @@ bench_one() {
   "$BENCH" "$url" --scenario "$scenario" "${args[@]}" \
     --save "$RESULTS/$label-$name.json" | sed -e 's/^/   /' >&2 || status=${PIPESTATUS[0]}
   if [ "$status" != 0 ]; then
-    # Exit 3: it ran but some sessions failed (smoke runs only). Otherwise there is no figure:
-    # say so and keep going, except in a smoke run.
-    [ "$status" = 3 ] || rm -f "$RESULTS/$label-$name.json"
+    # Exit 3: it ran but some sessions failed (smoke runs only; the result was saved). Otherwise
+    # nothing was saved: say so and keep going, except in a smoke run.
     echo "bench: $name against $label failed (exit $status)" >&2
     [ "$SMOKE" = 0 ] || [ "$label" != ours ] || exit 1
   fi
 }
 
-# bench_all LABEL URL PID [--ours]: every scenario against one server; each result is one JSON file.
-bench_all() {
+# knobs SCENARIO PID: the sizes of one scenario (bulk transfers and small files: one round's worth).
+knobs() {
+  case $1 in
+    retr-big|stor-big) KNOBS=(--size "${BIG_MIB}MiB" --count 1) ;;
+    small-files) KNOBS=(--count "$SMALL_COUNT") ;;
+    sessions) KNOBS=("${SESSIONS[@]}") ;;
+    idle) KNOBS=(--count "$IDLE" --server-pid "$2") ;;
+    list-big) KNOBS=(--count 3 --server-pid "$2") ;;
+  esac
+}
+
+# The close races, run head to head by bench_rounds; the others run one server at a time (bench_rest).
+ROUND_SCENARIOS="retr-big stor-big small-files"
+REST_SCENARIOS="sessions idle list-big"
+
+# bench_rounds LABEL...: every ROUND_SCENARIOS scenario, ROUNDS rounds, every server (URLS[LABEL])
+# taking one turn per round and a different one going first each round, so that a slow spell of
+# the shared machine hits them alike; the report keeps each server's median round.
+bench_rounds() {
+  local labels=("$@") scenario round i label ours
+  for scenario in $ROUND_SCENARIOS; do
+    knobs "$scenario" ""
+    for round in $(seq "$ROUNDS"); do
+      for i in $(seq 0 $((${#labels[@]} - 1))); do
+        label=${labels[$(((i + round) % ${#labels[@]}))]}
+        ours=(); [ "$label" != ours ] || ours=(--ours)
+        bench_one "$label" "${URLS[$label]}" "$scenario" "${KNOBS[@]}" --concurrency "$CONCURRENCY" "${ours[@]}"
+      done
+    done
+  done
+}
+
+# bench_rest LABEL URL PID [--ours]: the REST_SCENARIOS scenarios against one server.
+bench_rest() {
   local label=$1 url=$2 pid=$3; shift 3
-  local scenario knobs
-  for scenario in retr-big stor-big small-files sessions idle list-big; do
-    case $scenario in
-      retr-big|stor-big) knobs=(--size "${BIG_MIB}MiB" --count "$BULK_RUNS") ;;
-      small-files) knobs=(--count "$SMALL_COUNT") ;;
-      sessions) knobs=("${SESSIONS[@]}") ;;
-      idle) knobs=(--count "$IDLE" --server-pid "$pid") ;;
-      list-big) knobs=(--count 3 --server-pid "$pid") ;;
-    esac
-    bench_one "$label" "$url" "$scenario" "${knobs[@]}" --concurrency "$CONCURRENCY" "$@"
+  local scenario
+  for scenario in $REST_SCENARIOS; do
+    knobs "$scenario" "$pid"
+    bench_one "$label" "$url" "$scenario" "${KNOBS[@]}" --concurrency "$CONCURRENCY" "$@"
   done
 }
 
@@ -148,7 +175,7 @@ bench_tls() {
   local label=$1 url=$2; shift 2
   local scenario
   for scenario in retr-big stor-big; do
-    bench_one "$label" "$url" "$scenario" --size "${BIG_MIB}MiB" --count "$BULK_RUNS" --tls explicit --insecure "$@"
+    bench_one "$label" "$url" "$scenario" --size "${BIG_MIB}MiB" --count "$ROUNDS" --tls explicit --insecure "$@"
   done
 }
 
@@ -178,18 +205,39 @@ stop_ours() {
 echo "== ours" >&2
 seed "$WORK/ours"
 start_ours ours
-bench_all ours "ftp://$OURS_ADDR/" "$OURS_PID" --ours
+declare -A URLS=([ours]="ftp://$OURS_ADDR/")
+LABELS=(ours)
 
 if [ -n "$PEERS" ]; then
   [ "$(id -u)" = 0 ] || { echo "bench: the peers need root (or set BENCH_PEERS=)" >&2; exit 2; }
   # shellcheck disable=SC2086
   scripts/interop/install.sh $PEERS >&2
+  # Side by side for the rounds, with the scripts' small default limits: one client at a time.
+  for name in $PEERS; do
+    scripts/interop/start.sh "$name" "$WORK/peers-rounds/$name" >/dev/null
+    # shellcheck disable=SC1090
+    URLS[$name]=$(
+      . "$FTP_INTEROP_RUN/$name.env"
+      seed "$WRITABLE_DIR"
+      chown -R ftp:ftp "$WRITABLE_DIR/bench"
+      echo "$URL"
+    )
+    LABELS+=("$name")
+  done
+fi
+echo "== rounds: $ROUND_SCENARIOS; ${LABELS[*]} take turns" >&2
+bench_rounds "${LABELS[@]}"
+for name in $PEERS; do scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true; done
+
+echo "== ours: $REST_SCENARIOS" >&2
+bench_rest ours "${URLS[ours]}" "$OURS_PID" --ours
+if [ -n "$PEERS" ]; then
   # Room for the idle sessions; pure-ftpd allows half its passive range as clients.
   export FTP_INTEROP_MAX_CLIENTS=$((IDLE + CONCURRENCY + 10))
   PASV=$((2 * FTP_INTEROP_MAX_CLIENTS)); [ "$PASV" -le 11000 ] || PASV=11000
   export FTP_INTEROP_PASV_COUNT=$PASV
   for name in $PEERS; do
-    echo "== $name" >&2
+    echo "== $name: $REST_SCENARIOS" >&2
     scripts/interop/start.sh "$name" "$WORK/peers/$name" >/dev/null
     # shellcheck disable=SC1090
     (
@@ -198,7 +246,7 @@ if [ -n "$PEERS" ]; then
       chown -R ftp:ftp "$WRITABLE_DIR/bench"
       [ "$name" != pure-ftpd ] || [ "$FTP_INTEROP_PASV_COUNT" -ge $((2 * FTP_INTEROP_MAX_CLIENTS)) ] ||
         echo "bench: pure-ftpd allows $((FTP_INTEROP_PASV_COUNT / 2)) clients (half its $FTP_INTEROP_PASV_COUNT passive ports)" >&2
-      bench_all "$name" "$URL" "$PID"
+      bench_rest "$name" "$URL" "$PID"
     )
     scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true
   done

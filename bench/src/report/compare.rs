@@ -8,7 +8,7 @@ use crate::result::{Better, RunResult};
 pub struct Group {
     /// Scenario name.
     pub scenario: String,
-    /// One row per server (a server measured twice keeps both rows).
+    /// One row per server (a server measured in several rounds is one row: [`super::rounds`]).
     pub rows: Vec<RunResult>,
 }
 
@@ -60,11 +60,11 @@ pub fn merit(ours: &RunResult, peer: &RunResult) -> Option<f64> {
     })
 }
 
-/// Groups results by scenario: the harness's scenarios first in their usual order, then their TLS
-/// variants in the same order, then any others (client, TFTP) in the order they appear.
+/// Groups results by scenario, one row per server: the harness's scenarios first in their usual order,
+/// then their TLS variants in the same order, then any others (client, TFTP) in the order they appear.
 pub fn group(results: &[RunResult]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    for result in results {
+    for result in &super::rounds::merge(results) {
         match groups.iter_mut().find(|g| g.scenario == result.scenario) {
             Some(group) => group.rows.push(result.clone()),
             None => groups.push(Group {

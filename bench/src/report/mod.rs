@@ -2,6 +2,7 @@
 //! chart per scenario.
 //!
 //! - [`compare`]: groups results by scenario and computes ours versus the best peer.
+//! - [`rounds`]: a server measured in several rounds (servers taking turns) becomes one row.
 //! - [`machine`]: what the machine is (CPUs, memory, kernel) and today's date, from `/proc`.
 //! - [`markdown`]: the document.
 //! - [`chart`]: the SVG bar charts (plotters, SVG backend only).
@@ -10,6 +11,7 @@ pub mod chart;
 pub mod compare;
 pub mod machine;
 pub mod markdown;
+pub mod rounds;
 
 use std::fs;
 use std::path::{Path, PathBuf};
