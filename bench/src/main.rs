@@ -323,7 +323,12 @@ fn main() -> ExitCode {
 fn run_scenario(args: &RunArgs) -> Result<ExitCode> {
     let scenario = args.scenario()?;
     let settings = args.settings()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = if scenario.one_session_at_a_time() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = builder
         .enable_all()
         .build()
         .context("starting the runtime")?;
