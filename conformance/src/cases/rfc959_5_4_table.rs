@@ -108,9 +108,14 @@ async fn rest_350(cx: Ctx) -> Step<Outcome> {
 /// STOU in the case's scratch directory: the preliminary reply and the final one.
 async fn stou_upload(cx: &Ctx, contents: &[u8]) -> Step<(crate::conn::Control, String, String)> {
     let mut control = cx.login("c1").await?;
-    let (dir, _) = split(&cx.scratch_path("stou")?);
+    // A directory of the case's own: STOU names its file in the current directory, and a server
+    // whose unique names are not unique under concurrency (two STOUs at once in one directory, from
+    // this case's other rounds or the other STOU case) would otherwise fail this case for it.
+    let dir = cx.scratch_path("stou")?;
+    let reply = control.cmd(&Command::Mkd(PathArg::from(&dir))).await?;
+    cx.check_reply("MKD a directory for the STOU", &reply, &[257], &[])?;
     let reply = control.cmd(&Command::Cwd(PathArg::from(&dir))).await?;
-    cx.check_reply("CWD to the scratch directory", &reply, &[250], &[])?;
+    cx.check_reply("CWD to it", &reply, &[250], &[])?;
     let reply = control
         .cmd(&Command::Type(ftp_proto::TransferType::Image))
         .await?;
