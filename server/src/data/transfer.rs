@@ -305,7 +305,7 @@ pub async fn send_file(link: DataLink, file: FileReader, length: u64, ascii: boo
                 socket: DataSocket::Plain(socket),
                 stall_limit,
             },
-        ) if !ascii => send_zero_copy(socket, stall_limit, &counter, file, length).await,
+        ) if !ascii => send_zero_copy(socket, stall_limit, counter, file, length).await,
         (source, stream) => {
             send_buffered(stream, &counter, source.into_reader(), length, ascii).await
         }
@@ -313,11 +313,13 @@ pub async fn send_file(link: DataLink, file: FileReader, length: u64, ascii: boo
 }
 
 /// A binary RETR of a local file: `sendfile` from where the storage positioned the file, each call
-/// held to the stall limit like any other write.
+/// held to the stall limit like any other write. What the socket does not take at once (a file larger
+/// than its buffer) is sent from a thread of its own while one is free
+/// ([`zero_copy::send_rest_on_thread`]); a small file never leaves the session's task.
 async fn send_zero_copy(
     socket: TcpStream,
     stall_limit: Duration,
-    counter: &AtomicU64,
+    counter: Arc<AtomicU64>,
     file: std::fs::File,
     length: u64,
 ) -> Outcome {
@@ -325,20 +327,34 @@ async fn send_zero_copy(
         Ok(offset) => offset,
         Err(error) => return Outcome::ReadFailed(error),
     };
-    let end = offset + length;
+    let (start, end) = (offset, offset + length);
     let limit = stall_limit;
+    let file_ended = |offset: u64| {
+        let sent = length - (end - offset);
+        let why = format!("file ended after {sent} of {length} bytes");
+        Outcome::ReadFailed(io::Error::new(io::ErrorKind::UnexpectedEof, why))
+    };
     while offset < end {
+        // The first call filled the socket's buffer and the file goes on.
+        if offset > start {
+            if let Some(claim) = zero_copy::SENDING_THREADS.claim() {
+                let (reached, sent) = zero_copy::send_rest_on_thread(
+                    claim, socket, file, offset, end, limit, counter,
+                )
+                .await;
+                return match sent {
+                    Ok(()) if reached < end => file_ended(reached),
+                    Ok(()) => Outcome::Complete,
+                    Err(error) => transfer_failed(error, limit),
+                };
+            }
+        }
         let left = end - offset;
         let chunk = zero_copy::send_chunk(&socket, &file, &mut offset, left);
         let sent = match tokio::time::timeout(limit, chunk).await {
-            Ok(Ok(0)) => {
-                let sent = length - (end - offset);
-                let why = format!("file ended after {sent} of {length} bytes");
-                return Outcome::ReadFailed(io::Error::new(io::ErrorKind::UnexpectedEof, why));
-            }
+            Ok(Ok(0)) => return file_ended(offset),
             Ok(Ok(sent)) => sent,
-            Ok(Err(TransferError::Socket(error))) => return Outcome::ConnectionBroken(error),
-            Ok(Err(TransferError::File(error))) => return Outcome::ReadFailed(error),
+            Ok(Err(error)) => return transfer_failed(error, limit),
             Err(_) => return Outcome::ConnectionBroken(stalled(limit)),
         };
         counter.fetch_add(sent as u64, Ordering::Relaxed);
@@ -348,6 +364,15 @@ async fn send_zero_copy(
         stall_limit,
     };
     stream.finish().await
+}
+
+/// How a failed download is answered: 426 when the connection failed, 451 when the file did.
+fn transfer_failed(error: TransferError, limit: Duration) -> Outcome {
+    match error {
+        TransferError::Socket(error) => Outcome::ConnectionBroken(error),
+        TransferError::Stalled => Outcome::ConnectionBroken(stalled(limit)),
+        TransferError::File(error) => Outcome::ReadFailed(error),
+    }
 }
 
 /// RETR through a 64 KiB buffer, converting line ends for TYPE A.
@@ -450,7 +475,9 @@ async fn receive_zero_copy(
             }
             Ok(Err(TransferError::Socket(error))) => return Some(Outcome::ConnectionBroken(error)),
             Ok(Err(TransferError::File(error))) => return Some(Outcome::WriteFailed(error)),
-            Err(_) => return Some(Outcome::ConnectionBroken(stalled(limit))),
+            Ok(Err(TransferError::Stalled)) | Err(_) => {
+                return Some(Outcome::ConnectionBroken(stalled(limit)))
+            }
         }
     }
 }

@@ -9,16 +9,22 @@
 //! STOR the copy through our buffer (plus a blocking-pool hop per write) cost 2-3× the CPU of `vsftpd`;
 //! splicing cut the server's CPU per GiB to about half of it, and was kept because it measured so.
 //!
-//! The data socket stays non-blocking and owned by tokio: each call waits for the socket to be writable,
-//! then lets the kernel move what fits (`try_io`, so a `EAGAIN` clears tokio's readiness and the next
-//! wait is real). The file is read at an explicit offset, so the descriptor's own position is never
+//! A download starts on tokio's non-blocking socket: a call waits for the socket to be writable, then
+//! lets the kernel move what fits (`try_io`, so a `EAGAIN` clears tokio's readiness and the next wait is
+//! real). A small file goes in that one call. What does not fit is sent from a thread of its own, with
+//! the socket taken off the reactor and blocking ([`send_rest_on_thread`]), while one of
+//! [`SENDING_THREADS`] is free. The file is read at an explicit offset, so the descriptor's own position is never
 //! relied on. Reading the file itself may block on the disk, as it would in `vsftpd`: on a warm page
 //! cache that is a memory copy inside the kernel, and a chunk is bounded by [`MAX_CHUNK`]. Likewise the
 //! pipe-to-file half of a splice writes at most one pipe's worth (1 MiB) into the page cache inline.
 
 use std::fs::File;
 use std::io;
+use std::net::Shutdown;
 use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use rustix::pipe::{PipeFlags, SpliceFlags};
 
@@ -37,6 +43,8 @@ pub enum TransferError {
     Socket(io::Error),
     /// The file could not be read or written.
     File(io::Error),
+    /// The socket took nothing for the whole stall limit.
+    Stalled,
 }
 
 /// Sends up to `count` bytes (at most [`MAX_CHUNK`]) of `file` from `*offset` to `stream`, waiting until
@@ -76,6 +84,145 @@ fn is_socket_error(error: &io::Error) -> bool {
             | io::ErrorKind::HostUnreachable
             | io::ErrorKind::NetworkUnreachable
     )
+}
+
+/// How many downloads may each have a thread of their own at once. A thread per download is what
+/// `vsftpd` and `proftpd` have (a process per session), and with it a large RETR keeps pace with
+/// theirs; past a few per core it buys nothing, and tokio's blocking pool (512 threads) must keep
+/// room for the file-system calls of every other session. Downloads beyond this stay on the reactor.
+pub static SENDING_THREADS: ThreadBudget = ThreadBudget::new(32);
+
+/// A number of threads that transfers may claim, one each.
+pub struct ThreadBudget {
+    limit: usize,
+    taken: AtomicUsize,
+}
+
+impl ThreadBudget {
+    pub const fn new(limit: usize) -> ThreadBudget {
+        ThreadBudget {
+            limit,
+            taken: AtomicUsize::new(0),
+        }
+    }
+
+    /// One thread, or `None` when every one is taken.
+    pub fn claim(&'static self) -> Option<ThreadClaim> {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
+                (taken < self.limit).then_some(taken + 1)
+            })
+            .ok()
+            .map(|_| ThreadClaim(self))
+    }
+
+    #[cfg(test)]
+    fn in_use(&self) -> usize {
+        self.taken.load(Ordering::Acquire)
+    }
+}
+
+/// A claim on one thread of a [`ThreadBudget`], given back when dropped.
+pub struct ThreadClaim(&'static ThreadBudget);
+
+impl Drop for ThreadClaim {
+    fn drop(&mut self) {
+        self.0.taken.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Shuts the socket down when the transfer's future is dropped (ABOR, the session's end), which wakes
+/// the thread out of a `sendfile` blocked on a full socket (`EPIPE`), so it ends at once.
+struct ShutDownOnDrop(Option<Arc<std::net::TcpStream>>);
+
+impl Drop for ShutDownOnDrop {
+    fn drop(&mut self) {
+        if let Some(socket) = &self.0 {
+            let _ = socket.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// Sends the rest of `file`, from `offset` to `end`, on a thread of the blocking pool with the socket in
+/// blocking mode, then closes the write side so that the client sees end-of-file; returns where the
+/// file's bytes got to (short of `end` when the file ended early).
+///
+/// Why a thread: driven by readiness, every refill of the socket's buffer was a wake-up of the
+/// reactor's thread and a poll of the task, and on a busy machine those hop between tokio's workers;
+/// a thread asleep inside `sendfile` is woken by the kernel as the buffer drains, as `proftpd`'s is.
+/// The stall limit becomes the socket's send timeout (`SO_SNDTIMEO`): a call that moves nothing
+/// for that long fails with `EAGAIN`.
+pub async fn send_rest_on_thread(
+    claim: ThreadClaim,
+    socket: TcpStream,
+    file: File,
+    offset: u64,
+    end: u64,
+    stall_limit: Duration,
+    counter: Arc<AtomicU64>,
+) -> (u64, Result<(), TransferError>) {
+    let socket = match blocking(socket, stall_limit) {
+        Ok(socket) => Arc::new(socket),
+        Err(error) => return (offset, Err(TransferError::Socket(error))),
+    };
+    let mut guard = ShutDownOnDrop(Some(Arc::clone(&socket)));
+    let thread = tokio::task::spawn_blocking(move || {
+        let _claim = claim;
+        let mut offset = offset;
+        let sent = send_blocking(&socket, &file, &mut offset, end, &counter);
+        (offset, sent)
+    });
+    let ended = match thread.await {
+        Ok(ended) => ended,
+        Err(error) => (offset, Err(TransferError::Socket(io::Error::other(error)))),
+    };
+    if ended.1.is_ok() {
+        // Sent and shut down for writing (or the file ended early): nothing to cut short.
+        guard.0 = None;
+    }
+    ended
+}
+
+/// The socket out of tokio's hands, blocking, with the stall limit as its send timeout.
+fn blocking(socket: TcpStream, stall_limit: Duration) -> io::Result<std::net::TcpStream> {
+    let socket = socket.into_std()?;
+    socket.set_nonblocking(false)?;
+    // A zero timeout would mean none at all.
+    socket.set_write_timeout(Some(stall_limit.max(Duration::from_millis(1))))?;
+    Ok(socket)
+}
+
+fn send_blocking(
+    socket: &std::net::TcpStream,
+    file: &File,
+    offset: &mut u64,
+    end: u64,
+    counter: &AtomicU64,
+) -> Result<(), TransferError> {
+    while *offset < end {
+        let count = usize::try_from(end - *offset)
+            .unwrap_or(MAX_CHUNK)
+            .min(MAX_CHUNK);
+        match rustix::fs::sendfile(socket, file, Some(&mut *offset), count) {
+            Ok(0) => return Ok(()),
+            Ok(sent) => {
+                counter.fetch_add(sent as u64, Ordering::Relaxed);
+            }
+            Err(rustix::io::Errno::INTR) => {}
+            Err(rustix::io::Errno::AGAIN) => return Err(TransferError::Stalled),
+            Err(error) => {
+                let error = io::Error::from(error);
+                return Err(if is_socket_error(&error) {
+                    TransferError::Socket(error)
+                } else {
+                    TransferError::File(error)
+                });
+            }
+        }
+    }
+    socket
+        .shutdown(Shutdown::Write)
+        .map_err(TransferError::Socket)
 }
 
 /// A pipe for receiving with `splice(2)`: socket → pipe moves page references, pipe → file copies once
@@ -155,5 +302,125 @@ pub async fn receive_chunk(
             }
         }
         return Ok(received);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    /// A sparse file of `len` bytes (zeros), and a connected pair: the server's side and the client's.
+    async fn file_and_connection(len: u64) -> (tempfile::TempDir, File, TcpStream, TcpStream) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file");
+        let file = File::create(&path).unwrap();
+        file.set_len(len).unwrap();
+        let file = File::open(&path).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (dir, file, server, client)
+    }
+
+    /// Waits (at most 5 s) until nothing of `budget` is claimed.
+    async fn until_all_given_back(budget: &ThreadBudget) {
+        for _ in 0..500 {
+            if budget.in_use() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("{} thread(s) still claimed after 5 s", budget.in_use());
+    }
+
+    #[test]
+    fn a_budget_gives_out_its_threads_and_no_more_and_takes_them_back() {
+        static BUDGET: ThreadBudget = ThreadBudget::new(2);
+        let first = BUDGET.claim().unwrap();
+        let _second = BUDGET.claim().unwrap();
+        assert!(BUDGET.claim().is_none());
+        drop(first);
+        assert!(BUDGET.claim().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_whole_file_arrives_byte_for_byte_from_an_offset_and_then_end_of_file() {
+        static BUDGET: ThreadBudget = ThreadBudget::new(1);
+        let len = 20 * 1024 * 1024 + 3;
+        let (_dir, file, server, mut client) = file_and_connection(len).await;
+        let counter = Arc::new(AtomicU64::new(0));
+        let send = send_rest_on_thread(
+            BUDGET.claim().unwrap(),
+            server,
+            file,
+            7,
+            len,
+            Duration::from_secs(10),
+            Arc::clone(&counter),
+        );
+        let mut received = Vec::new();
+        let (ended, read) = tokio::join!(send, client.read_to_end(&mut received));
+        assert_eq!(ended.0, len);
+        assert!(ended.1.is_ok());
+        assert_eq!(read.unwrap() as u64, len - 7);
+        assert!(received.iter().all(|&byte| byte == 0));
+        assert_eq!(counter.load(Ordering::Relaxed), len - 7);
+        until_all_given_back(&BUDGET).await;
+    }
+
+    #[tokio::test]
+    async fn a_client_that_stops_reading_is_given_up_after_the_stall_limit() {
+        static BUDGET: ThreadBudget = ThreadBudget::new(1);
+        let len = 256 * 1024 * 1024;
+        let (_dir, file, server, _client) = file_and_connection(len).await;
+        let counter = Arc::new(AtomicU64::new(0));
+        let claim = BUDGET.claim().unwrap();
+        let limit = Duration::from_millis(300);
+        let send = send_rest_on_thread(claim, server, file, 0, len, limit, Arc::clone(&counter));
+        let (reached, ended) = tokio::time::timeout(Duration::from_secs(10), send)
+            .await
+            .expect("the stall limit ends the send");
+        assert!(matches!(ended, Err(TransferError::Stalled)), "{ended:?}");
+        assert!(reached > 0 && reached < len);
+        assert_eq!(counter.load(Ordering::Relaxed), reached);
+        until_all_given_back(&BUDGET).await;
+    }
+
+    /// ABOR, or the session's end, drops the transfer while its thread is blocked on a full socket:
+    /// the thread must end at once (not at the stall limit) and the client must see the connection end.
+    #[tokio::test]
+    async fn dropping_the_send_ends_its_thread_and_closes_the_connection() {
+        static BUDGET: ThreadBudget = ThreadBudget::new(1);
+        let len = 256 * 1024 * 1024;
+        let (_dir, file, server, mut client) = file_and_connection(len).await;
+        let counter = Arc::new(AtomicU64::new(0));
+        let hour = Duration::from_secs(3600);
+        let send =
+            send_rest_on_thread(BUDGET.claim().unwrap(), server, file, 0, len, hour, counter);
+        // Long enough for the socket to fill and the thread to block on it.
+        let dropped = tokio::time::timeout(Duration::from_millis(300), send).await;
+        assert!(
+            dropped.is_err(),
+            "the client reads nothing: the send cannot finish"
+        );
+        until_all_given_back(&BUDGET).await;
+        let mut sink = vec![0u8; 1024 * 1024];
+        let mut received = 0u64;
+        let read_all = async {
+            loop {
+                match client.read(&mut sink).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(read) => received += read as u64,
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), read_all)
+            .await
+            .expect("the connection ends");
+        assert!(received < len);
     }
 }

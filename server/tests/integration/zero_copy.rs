@@ -1,7 +1,8 @@
 //! Binary RETR of a local file goes through `sendfile(2)` (issue 10); these pin what it must keep:
 //! exact bytes from every REST offset, TYPE A conversion (which keeps the buffered path), the buffered
-//! path of a wrapped storage, and ABOR in the middle of a long send. A binary STOR is spliced into its
-//! file: the stall limit still holds there.
+//! path of a wrapped storage, ABOR in the middle of a long send, the stall limit, and exact bytes when
+//! more downloads run at once than get a thread of their own. A binary STOR is spliced into its file:
+//! the stall limit still holds there.
 
 use rstest::rstest;
 
@@ -110,6 +111,59 @@ async fn abor_in_the_middle_of_a_sendfile_answers_426_then_226() {
     control.expect("RETR small", 150).await;
     assert_eq!(read_to_end(&mut data).await, b"after the abort");
     control.expect_reply(226).await;
+}
+
+/// A download larger than the socket's buffer is sent from a thread of its own, blocked in `sendfile`:
+/// a client that stops reading still gets 426 at the stall limit, and the session goes on.
+#[tokio::test]
+async fn a_download_the_client_stops_reading_is_426_at_the_stall_limit() {
+    let server =
+        TestServer::start_with(|config| config.idle_timeout = std::time::Duration::from_secs(1))
+            .await;
+    sparse_file(&server.path("huge"), 1024 * 1024 * 1024);
+    let mut control = server.login().await;
+    control.expect("TYPE I", 200).await;
+    let data = control.pasv().await;
+    control.expect("RETR huge", 150).await;
+    assert_eq!(
+        control.expect_reply(426).await.text(),
+        "Connection closed; transfer aborted."
+    );
+    drop(data);
+    control.expect("NOOP", 200).await;
+}
+
+/// More downloads at once than there are threads to send from (32): the rest are sent by the reactor,
+/// and every client gets its file byte for byte. Each client waits until all have their 150, so that
+/// every transfer is under way, its socket full, at the same time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_downloads_at_once_than_sending_threads_are_all_byte_exact() {
+    const CLIENTS: usize = 40;
+    let server = TestServer::start().await;
+    let contents = pattern(SIZE);
+    server.write("file", &contents);
+    let all_started = std::sync::Arc::new(tokio::sync::Barrier::new(CLIENTS));
+    let mut clients = tokio::task::JoinSet::new();
+    for index in 0..CLIENTS {
+        let mut control = server.login().await;
+        let all_started = std::sync::Arc::clone(&all_started);
+        clients.spawn(async move {
+            control.expect("TYPE I", 200).await;
+            let mut data = control.pasv().await;
+            control.expect("RETR file", 150).await;
+            all_started.wait().await;
+            let received = read_to_end(&mut data).await;
+            control.expect_reply(226).await;
+            (index, received)
+        });
+    }
+    while let Some(joined) = tokio::time::timeout(ftp_testkit::TIMEOUT, clients.join_next())
+        .await
+        .unwrap()
+    {
+        let (index, received) = joined.unwrap();
+        assert!(received == contents, "client {index} got different bytes");
+    }
 }
 
 /// A binary STOR is spliced into its file (issue 10): the stall limit still gives up on a client that
