@@ -9,14 +9,15 @@
 //! STOR the copy through our buffer (plus a blocking-pool hop per write) cost 2-3× the CPU of `vsftpd`;
 //! splicing cut the server's CPU per GiB to about half of it, and was kept because it measured so.
 //!
-//! A download starts on tokio's non-blocking socket: a call waits for the socket to be writable, then
-//! lets the kernel move what fits (`try_io`, so a `EAGAIN` clears tokio's readiness and the next wait is
-//! real). A small file goes in that one call. What does not fit is sent from a thread of its own, with
-//! the socket taken off the reactor and blocking ([`send_rest_on_thread`]), while one of
-//! [`SENDING_THREADS`] is free. The file is read at an explicit offset, so the descriptor's own position is never
-//! relied on. Reading the file itself may block on the disk, as it would in `vsftpd`: on a warm page
-//! cache that is a memory copy inside the kernel, and a chunk is bounded by [`MAX_CHUNK`]. Likewise the
-//! pipe-to-file half of a splice writes at most one pipe's worth (1 MiB) into the page cache inline.
+//! A small download goes out on tokio's non-blocking socket: a call waits for the socket to be
+//! writable, then lets the kernel move what fits (`try_io`, so a `EAGAIN` clears tokio's readiness and
+//! the next wait is real). A large one, or whatever the socket's buffer does not take at once, is sent
+//! from a thread of its own with the socket taken off the reactor and blocking
+//! ([`send_rest_on_thread`]), while one of [`SENDING_THREADS`] is free. The file is read at an explicit
+//! offset, so the descriptor's own position is never relied on. Reading the file itself may block on
+//! the disk, as it would in `vsftpd`: on a warm page cache that is a memory copy inside the kernel, and
+//! a chunk is bounded by [`MAX_CHUNK`]. Likewise the pipe-to-file half of a splice writes at most one
+//! pipe's worth (1 MiB) into the page cache inline.
 
 use std::fs::File;
 use std::io;
