@@ -141,3 +141,28 @@ async fn pasv_connections_from_another_address_are_dropped() {
         .unwrap();
     assert!(stolen.is_empty(), "the foreign connection got data");
 }
+
+/// The same when nobody has connected by the time of the RETR, so that the server waits for the
+/// connection (on the reactor, not straight from the listener's queue): the first to come is a thief.
+#[tokio::test]
+async fn pasv_connections_from_another_address_are_dropped_while_the_server_waits() {
+    let server = TestServer::start().await;
+    server.write("f", b"for the client only");
+    let mut control = server.login().await;
+    let reply = control.expect("PASV", 227).await;
+    let addr = ftp_proto::hostport::decode_pasv_reply(&reply.text()).unwrap();
+    control.expect("RETR f", 150).await;
+    let mut thief = ftp_testkit::connect_from("127.0.0.2", addr.into())
+        .await
+        .unwrap();
+    let mut data = ftp_testkit::connect_from("127.0.0.1", addr.into())
+        .await
+        .unwrap();
+    assert_eq!(read_to_end(&mut data).await, b"for the client only");
+    control.expect_reply(226).await;
+    let mut stolen = Vec::new();
+    let _ = tokio::time::timeout(ftp_testkit::TIMEOUT, thief.read_to_end(&mut stolen))
+        .await
+        .unwrap();
+    assert!(stolen.is_empty(), "the foreign connection got data");
+}
