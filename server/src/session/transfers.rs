@@ -351,10 +351,6 @@ impl Session {
         };
         let bytes = running.counter.load(Ordering::Relaxed);
         let elapsed = running.started.elapsed();
-        let rate = format!(
-            "{:.2} MB/s",
-            bytes as f64 / elapsed.as_secs_f64().max(1e-6) / 1e6
-        );
         let peer = self.control.addrs().peer;
         if !matches!(outcome, Outcome::NoConnection(_) | Outcome::NotResumed) {
             self.statistics.data_bytes += bytes;
@@ -372,6 +368,11 @@ impl Session {
                     self.statistics.file_bytes += bytes;
                     self.statistics.files += 1;
                 }
+                // Formatted only when the line is logged.
+                let rate = format_args!(
+                    "{:.2} MB/s",
+                    bytes as f64 / elapsed.as_secs_f64().max(1e-6) / 1e6
+                );
                 tracing::info!(%peer, path = %running.what, bytes, ?elapsed, %rate, "transfer complete");
             }
             Some(error) => {
