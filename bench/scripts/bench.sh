@@ -70,10 +70,11 @@ RESULTS=$WORK/results
 OUT=${BENCH_OUT:-$([ "$SMOKE" = 1 ] && echo "$WORK/benchmarks.md" || echo "$REPO/docs/benchmarks.md")}
 CHARTS=${OUT%.md}
 export FTP_INTEROP_RUN=$WORK/interop-run   # our own run dir: servers started by hand keep running
-OURS_PID=
+# shellcheck source=ours.sh
+source bench/scripts/ours.sh
 cleanup() {
   local status=$?
-  if [ -n "$OURS_PID" ]; then kill "$OURS_PID" 2>/dev/null || true; wait "$OURS_PID" 2>/dev/null || true; fi
+  ours_stop
   if [ -n "$PEERS$TLS_PEERS" ] && [ -d "$FTP_INTEROP_RUN" ]; then
     for name in $PEERS $TLS_PEERS; do scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true; done
   fi
@@ -185,23 +186,8 @@ bench_tls() {
 # sets OURS_PID and OURS_ADDR.
 start_ours() {
   local name=$1; shift
-  "$BIN/ftp-server" --port 0 --root "$WORK/ours" --write -q \
-    --max-connections $((IDLE + CONCURRENCY + 100)) --max-per-ip $((IDLE + CONCURRENCY + 100)) --idle-timeout 900 \
-    "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  OURS_PID=$!
-  for _ in $(seq 100); do
-    grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null && break
-    sleep 0.05
-  done
-  OURS_ADDR=$(sed -n 's/^listening on //p' "$WORK/$name.out")
-  [ -n "$OURS_ADDR" ] || { echo "bench: ftp-server did not start: $(cat "$WORK/$name.err")" >&2; exit 1; }
-}
-
-# stop_ours: stops the server start_ours started.
-stop_ours() {
-  kill "$OURS_PID" 2>/dev/null || true
-  wait "$OURS_PID" 2>/dev/null || true
-  OURS_PID=
+  ours_start "$BIN/ftp-server" "$WORK/$name.out" "$WORK/$name.err" --root "$WORK/ours" --write -q \
+    --max-connections $((IDLE + CONCURRENCY + 100)) --max-per-ip $((IDLE + CONCURRENCY + 100)) --idle-timeout 900 "$@"
 }
 
 echo "== ours" >&2
@@ -331,10 +317,10 @@ fi
 if [ "$TLS" = 1 ]; then
   # A separate instance, so that the plain figures above are of a server without a certificate.
   echo "== ours with TLS (self-signed certificate)" >&2
-  stop_ours
+  ours_stop
   start_ours ours-tls --tls-self-signed
   bench_tls ours "ftp://$OURS_ADDR/" --ours
-  stop_ours
+  ours_stop
 fi
 
 if [ -n "$TLS_PEERS" ]; then

@@ -41,12 +41,10 @@ cargo build -q $PROFILE_FLAG -p ftp-server -p ftp-bench
 BIN=${CARGO_TARGET_DIR:-$REPO/target}/$PROFILE
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ftp-soak.XXXXXX")
 chmod 755 "$WORK"
-SERVER_PID=
+# shellcheck source=ours.sh
+source bench/scripts/ours.sh
 cleanup() {
-  if [ "$SERVER" = ours ] && [ -n "$SERVER_PID" ]; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  ours_stop
   if [ "$SERVER" = vsftpd ] && [ -z "$URL" ]; then
     scripts/interop/stop.sh vsftpd >/dev/null 2>&1 || true
   fi
@@ -59,16 +57,9 @@ if [ -n "$URL" ]; then
   [ -n "$ROOT" ] || { echo "soak: --url needs --root (the URL's directory on disk)" >&2; exit 2; }
 elif [ "$SERVER" = ours ]; then
   mkdir -p "$WORK/root"
-  "$BIN/ftp-server" --port 0 --root "$WORK/root" --write -q \
-    --max-connections 2000 --max-per-ip 2000 >"$WORK/server.out" 2>"$WORK/server.err" &
-  SERVER_PID=$!
-  for _ in $(seq 200); do
-    grep -q '^listening on ' "$WORK/server.out" 2>/dev/null && break
-    sleep 0.05
-  done
-  ADDR=$(sed -n 's/^listening on //p' "$WORK/server.out")
-  [ -n "$ADDR" ] || { echo "soak: ftp-server did not start: $(cat "$WORK/server.err")" >&2; exit 1; }
-  URL="ftp://$ADDR/" ROOT="$WORK/root" PID=$SERVER_PID
+  ours_start "$BIN/ftp-server" "$WORK/server.out" "$WORK/server.err" --root "$WORK/root" --write -q \
+    --max-connections 2000 --max-per-ip 2000
+  URL="ftp://$OURS_ADDR/" ROOT="$WORK/root" PID=$OURS_PID
   ARGS+=(--label "ftp-server ($PROFILE)")
 elif [ "$SERVER" = vsftpd ]; then
   [ "$(id -u)" = 0 ] || { echo "soak: vsftpd needs root" >&2; exit 2; }
