@@ -141,6 +141,22 @@ async fn the_issue_8_cases_pass_the_flawless_mock_and_catch_their_flaw() {
     }
 }
 
+/// A 421 among the first N connections is tried again (a server may still count, for a moment, one
+/// that has just closed), but one that lasts is still a failure: here the operator declares one more
+/// than the mock's limit.
+#[tokio::test]
+async fn a_per_address_limit_lower_than_declared_still_fails() {
+    let mut options = operator_options(mock::start(Flaw::None).await);
+    options.max_per_ip = Some(mock::MAX_PER_IP + 1);
+    // The retries last one reply timeout: a quarter of this, clamped to at least 1 s.
+    options.case_timeout = std::time::Duration::from_secs(4);
+    let run = run(&options, &["rfc2577/5/per-address-limit-421"]).await;
+    let outcome = &run.cases[0].outcome;
+    assert!(outcome.is_failure(), "{outcome:?}");
+    let evidence = format!("connection {}: 421", mock::MAX_PER_IP + 1);
+    assert!(format!("{outcome:?}").contains(&evidence), "{outcome:?}");
+}
+
 #[tokio::test]
 async fn the_operator_option_cases_skip_with_a_reason_without_their_options() {
     let addr = mock::start(Flaw::None).await;
