@@ -373,6 +373,28 @@ mod tests {
         until_all_given_back(&BUDGET).await;
     }
 
+    /// A file that shrank after it was opened: the thread stops where it ends, and says so.
+    #[tokio::test]
+    async fn a_file_that_ends_early_stops_the_send_where_it_ends() {
+        static BUDGET: ThreadBudget = ThreadBudget::new(1);
+        let len = 4 * 1024 * 1024;
+        let (_dir, file, server, mut client) = file_and_connection(len).await;
+        let counter = Arc::new(AtomicU64::new(0));
+        let hour = Duration::from_secs(3600);
+        let claim = BUDGET.claim().unwrap();
+        let send = send_rest_on_thread(claim, server, file, 0, 2 * len, hour, counter);
+        let mut received = Vec::new();
+        let (ended, read) = tokio::join!(send, client.read_to_end(&mut received));
+        assert_eq!(ended.0, len);
+        assert!(ended.1.is_ok(), "{:?}", ended.1);
+        assert_eq!(
+            read.unwrap() as u64,
+            len,
+            "the connection ends after the file's bytes"
+        );
+        until_all_given_back(&BUDGET).await;
+    }
+
     #[tokio::test]
     async fn a_client_that_stops_reading_is_given_up_after_the_stall_limit() {
         static BUDGET: ThreadBudget = ThreadBudget::new(1);
