@@ -57,7 +57,7 @@ pub async fn send_chunk(
     offset: &mut u64,
     count: u64,
 ) -> Result<usize, TransferError> {
-    let count = usize::try_from(count).unwrap_or(MAX_CHUNK).min(MAX_CHUNK);
+    let count = at_most_a_chunk(count);
     loop {
         stream.writable().await.map_err(TransferError::Socket)?;
         let sent = stream.try_io(Interest::WRITABLE, || {
@@ -67,15 +67,19 @@ pub async fn send_chunk(
             Ok(sent) => return Ok(sent),
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) if is_socket_error(&error) => return Err(TransferError::Socket(error)),
-            Err(error) => return Err(TransferError::File(error)),
+            Err(error) => return Err(sendfile_failure(error)),
         }
     }
 }
 
-/// `sendfile` reports both sides' failures through one `errno`: these are the socket's.
-fn is_socket_error(error: &io::Error) -> bool {
-    matches!(
+/// `count`, or [`MAX_CHUNK`] if that is less.
+fn at_most_a_chunk(count: u64) -> usize {
+    usize::try_from(count).unwrap_or(MAX_CHUNK).min(MAX_CHUNK)
+}
+
+/// Whose fault a failed `sendfile` was: it reports both sides' failures through one `errno`.
+fn sendfile_failure(error: io::Error) -> TransferError {
+    let socket = matches!(
         error.kind(),
         io::ErrorKind::BrokenPipe
             | io::ErrorKind::ConnectionReset
@@ -84,7 +88,12 @@ fn is_socket_error(error: &io::Error) -> bool {
             | io::ErrorKind::TimedOut
             | io::ErrorKind::HostUnreachable
             | io::ErrorKind::NetworkUnreachable
-    )
+    );
+    if socket {
+        TransferError::Socket(error)
+    } else {
+        TransferError::File(error)
+    }
 }
 
 /// How many downloads may each have a thread of their own at once. A thread per download is what
@@ -201,9 +210,7 @@ fn send_blocking(
     counter: &AtomicU64,
 ) -> Result<(), TransferError> {
     while *offset < end {
-        let count = usize::try_from(end - *offset)
-            .unwrap_or(MAX_CHUNK)
-            .min(MAX_CHUNK);
+        let count = at_most_a_chunk(end - *offset);
         match rustix::fs::sendfile(socket, file, Some(&mut *offset), count) {
             Ok(0) => return Ok(()),
             Ok(sent) => {
@@ -211,14 +218,7 @@ fn send_blocking(
             }
             Err(rustix::io::Errno::INTR) => {}
             Err(rustix::io::Errno::AGAIN) => return Err(TransferError::Stalled),
-            Err(error) => {
-                let error = io::Error::from(error);
-                return Err(if is_socket_error(&error) {
-                    TransferError::Socket(error)
-                } else {
-                    TransferError::File(error)
-                });
-            }
+            Err(error) => return Err(sendfile_failure(error.into())),
         }
     }
     socket
