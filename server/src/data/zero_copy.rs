@@ -193,12 +193,19 @@ pub async fn send_rest_on_thread(
     ended
 }
 
-/// The socket out of tokio's hands, blocking, with the stall limit as its send timeout.
+/// The socket out of tokio's hands, blocking, with the stall limit as its send timeout, and corked.
+///
+/// Corked (`TCP_CORK`), as `proftpd` sends a file: the kernel then sends only full segments until the
+/// socket is shut down, which pushes out the last one. Without it, each time the send buffer filled
+/// and `sendfile` went to sleep, what was queued went out as a short segment: a 1 GiB RETR took about
+/// 44,000 segments on loopback (data and ACKs, `OutSegs`) against 24,000 corked, the client woke
+/// twice as often, and the transfer ran at 0.76× `proftpd`'s speed; corked, 1.0× (Linux 6.18).
 fn blocking(socket: TcpStream, stall_limit: Duration) -> io::Result<std::net::TcpStream> {
     let socket = socket.into_std()?;
     socket.set_nonblocking(false)?;
     // A zero timeout would mean none at all.
     socket.set_write_timeout(Some(stall_limit.max(Duration::from_millis(1))))?;
+    socket2::SockRef::from(&socket).set_tcp_cork(true)?;
     Ok(socket)
 }
 
@@ -346,6 +353,17 @@ mod tests {
         assert!(BUDGET.claim().is_none());
         drop(first);
         assert!(BUDGET.claim().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_socket_handed_to_a_thread_blocks_times_out_at_the_stall_limit_and_is_corked() {
+        let (_dir, _file, server, _client) = file_and_connection(0).await;
+        let limit = Duration::from_secs(7);
+        let socket = blocking(server, limit).unwrap();
+        let socket = socket2::SockRef::from(&socket);
+        assert!(!socket.nonblocking().unwrap());
+        assert_eq!(socket.write_timeout().unwrap(), Some(limit));
+        assert!(socket.tcp_cork().unwrap());
     }
 
     #[tokio::test]
