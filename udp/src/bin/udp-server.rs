@@ -80,6 +80,10 @@ enum Mode {
         /// Transfers running at once; further requests get ERROR 0 "server busy".
         #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=100_000))]
         max_transfers: u64,
+        /// Of those, how many each get a thread of their own (lock-step transfers run faster
+        /// blocking in their own socket calls); 0 runs every transfer on the shared threads.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(0..=4096))]
+        threaded_transfers: u64,
         /// Retransmission timeout in milliseconds unless the client negotiates one.
         #[arg(long, default_value_t = 1000)]
         timeout_ms: u64,
@@ -138,6 +142,7 @@ async fn main() -> ExitCode {
             write,
             overwrite,
             max_transfers,
+            threaded_transfers,
             timeout_ms,
             max_windowsize,
         } => match Root::new(&root) {
@@ -151,6 +156,7 @@ async fn main() -> ExitCode {
                     config.allow_write = write;
                     config.allow_overwrite = overwrite;
                     config.max_transfers = usize::try_from(max_transfers).unwrap_or(256);
+                    config.threaded_transfers = usize::try_from(threaded_transfers).unwrap_or(64);
                     config.timeout = Duration::from_millis(timeout_ms.max(1));
                     config.limits.max_windowsize = max_windowsize.max(1);
                     tftp_server::serve(socket, config, shutdown_signal()).await

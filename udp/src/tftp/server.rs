@@ -1,6 +1,14 @@
 //! The TFTP server: the main socket only takes requests; each request gets its own socket
 //! (a new transfer id, RFC 1350 §4) and its own task, so many transfers run at once.
+//!
+//! Up to [`ServerConfig::threaded_transfers`] transfers at once run each on a thread of its own,
+//! blocking in its socket calls ([`Wire::Dedicated`]), as tftpd-hpa runs each in a process of its
+//! own: a lock-step transfer waits on every packet, and waking a task through tokio's reactor for
+//! each one cost about a quarter of the throughput (64 MiB, blksize 512, loopback: 8.5 MB/s shared,
+//! 11.2 MB/s dedicated). Further transfers share the runtime's threads. At shutdown the threads'
+//! sockets are shut down ([`Stopper`]), which ends their transfers at once.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -9,14 +17,14 @@ use std::time::Duration;
 
 use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{self, JoinSet};
 
 use super::blocks::{BlockSink, BlockSource};
 use super::jail::Root;
 use super::options::{negotiate, ServerLimits};
 use super::packet::{ErrorCode, Mode, Packet, Request};
 use super::transfer::{self, Link, Start, TransferError};
-use super::wire::Wire;
+use super::wire::{Stopper, Wire};
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
@@ -34,6 +42,9 @@ pub struct ServerConfig {
     pub limits: ServerLimits,
     /// Transfers running at once; more requests get ERROR 0 "server busy".
     pub max_transfers: usize,
+    /// Of those, how many may each have a thread of their own (see the module's notes); 0 runs
+    /// every transfer on the runtime's threads.
+    pub threaded_transfers: usize,
 }
 
 impl ServerConfig {
@@ -49,6 +60,23 @@ impl ServerConfig {
                 max_windowsize: 64,
             },
             max_transfers: 256,
+            threaded_transfers: 64,
+        }
+    }
+}
+
+/// How long, at shutdown, the stopped transfers' threads may take to return.
+const STOPPING_TIME: Duration = Duration::from_secs(5);
+
+/// The transfers running on threads of their own, by task: each one's [`Stopper`]. Dropping this
+/// (at shutdown, or when the server's future is dropped) stops them all.
+#[derive(Default)]
+struct Threaded(HashMap<task::Id, Stopper>);
+
+impl Drop for Threaded {
+    fn drop(&mut self) {
+        for stopper in self.0.values() {
+            stopper.stop();
         }
     }
 }
@@ -63,12 +91,26 @@ pub async fn serve(
     let local_ip = socket.local_addr()?.ip();
     let permits = Arc::new(Semaphore::new(config.max_transfers));
     let mut transfers = JoinSet::new();
+    let mut threaded = Threaded::default();
     let mut buf = transfer::packet_buffer();
     tokio::pin!(shutdown);
     loop {
         let (len, peer) = tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            Some(_) = transfers.join_next(), if !transfers.is_empty() => continue,
+            () = &mut shutdown => {
+                drop(threaded);
+                transfers.abort_all();
+                let all_ended = async { while transfers.join_next().await.is_some() {} };
+                let _ = tokio::time::timeout(STOPPING_TIME, all_ended).await;
+                return Ok(());
+            }
+            Some(ended) = transfers.join_next_with_id(), if !transfers.is_empty() => {
+                let id = match ended {
+                    Ok((id, ())) => id,
+                    Err(error) => error.id(),
+                };
+                threaded.0.remove(&id);
+                continue;
+            }
             r = socket.recv_from(&mut buf) => match r {
                 Ok(r) => r,
                 Err(e) => {
@@ -113,8 +155,14 @@ pub async fn serve(
             .await;
             continue;
         };
+        let own_thread = threaded.0.len() < config.threaded_transfers;
         let transfer_socket = match UdpSocket::bind(SocketAddr::new(local_ip, 0)).await {
-            Ok(s) => Wire::Shared(s),
+            Ok(s) if own_thread => Wire::dedicated(s),
+            Ok(s) => Ok(Wire::Shared(s)),
+            Err(e) => Err(e),
+        };
+        let transfer_socket = match transfer_socket {
+            Ok(s) => s,
             Err(e) => {
                 reply_error(
                     &socket,
@@ -127,7 +175,8 @@ pub async fn serve(
             }
         };
         let config = config.clone();
-        transfers.spawn(async move {
+        let stopper = transfer_socket.stopper();
+        let transfer = async move {
             let _permit = permit;
             let what = if is_read { "read" } else { "write" };
             let name = request.filename.clone();
@@ -140,7 +189,19 @@ pub async fn serve(
                 Ok(bytes) => tracing::info!("{peer}: {what} {name:?}: {bytes} bytes"),
                 Err(e) => tracing::info!("{peer}: {what} {name:?} failed: {e}"),
             }
-        });
+        };
+        match stopper {
+            Some(stopper) => {
+                // The transfer blocks its thread in socket calls; the runtime's handle still
+                // serves its file I/O (tokio's blocking pool).
+                let runtime = tokio::runtime::Handle::current();
+                let task = transfers.spawn_blocking(move || runtime.block_on(transfer));
+                threaded.0.insert(task.id(), stopper);
+            }
+            None => {
+                transfers.spawn(transfer);
+            }
+        }
     }
 }
 

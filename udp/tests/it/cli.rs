@@ -169,6 +169,10 @@ fn usage_errors_are_one_line() {
     for (bin, args) in [
         ("udp-server", vec!["tftp", "--port", "0"]),
         ("udp-server", vec!["echo", "--bogus"]),
+        (
+            "udp-server",
+            vec!["tftp", "--root", ".", "--threaded-transfers", "5000"],
+        ),
         ("udp-client", vec!["echo"]),
     ] {
         let output = Command::cargo_bin(bin)

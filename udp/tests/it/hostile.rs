@@ -183,6 +183,36 @@ async fn every_ack_sent_twice_does_not_double_the_data_sent() {
     );
 }
 
+#[tokio::test]
+async fn stopping_the_server_ends_a_transfer_blocked_on_its_own_thread() {
+    // The transfer's thread waits in a blocking recvfrom with a long timeout; aborting its task
+    // cannot reach it, so without the server stopping it, it would answer the ACK below.
+    let fx = tftp(|config| {
+        config.timeout = Duration::from_secs(5);
+        config.threaded_transfers = 1;
+    })
+    .await;
+    std::fs::write(fx.dir.path().join("f"), content(5000, 9)).unwrap();
+    let me = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    me.send_to(b"\x00\x01f\0octet\0", fx.server.addr)
+        .await
+        .unwrap();
+    let Some((Packet::Data { block: 1, .. }, tid)) =
+        recv_packet(&me, Duration::from_secs(10)).await
+    else {
+        panic!("no DATA 1");
+    };
+    tokio::time::timeout(Duration::from_secs(30), fx.server.stop())
+        .await
+        .expect("the server did not stop")
+        .unwrap();
+    me.send_to(&Packet::Ack { block: 1 }.encode(), tid)
+        .await
+        .unwrap();
+    let after = recv_packet(&me, Duration::from_secs(1)).await;
+    assert!(after.is_none(), "the stopped server still sent {after:?}");
+}
+
 async fn put(addr: SocketAddr, name: &str, bytes: &[u8]) -> Result<u64, TransferError> {
     client::put(addr, name, bytes, &client_config())
         .await

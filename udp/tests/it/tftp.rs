@@ -35,11 +35,16 @@ struct Fixture {
 }
 
 async fn start(write: bool) -> Fixture {
+    start_with(write, |_| {}).await
+}
+
+async fn start_with(write: bool, adjust: impl FnOnce(&mut ServerConfig)) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServerConfig::new(Root::new(dir.path()).unwrap());
     config.allow_write = write;
     config.timeout = Duration::from_millis(40);
     config.retries = 25;
+    adjust(&mut config);
     let server = Running::start(|s, stop| server::serve(s, config, stop)).await;
     Fixture { dir, server }
 }
@@ -350,9 +355,15 @@ async fn duplicated_acks_do_not_cause_duplicate_data() {
     );
 }
 
+/// Every transfer on the runtime's threads, some on threads of their own and the rest shared, and
+/// every one on its own thread.
+#[rstest]
 #[tokio::test]
-async fn many_transfers_at_once() {
-    let fx = start(true).await;
+async fn many_transfers_at_once(#[values(0, 3, 64)] threaded_transfers: usize) {
+    let fx = start_with(true, |config| {
+        config.threaded_transfers = threaded_transfers
+    })
+    .await;
     let files: Vec<Vec<u8>> = (0..8)
         .map(|i| content(50_000 + i * 999, i as u64))
         .collect();
