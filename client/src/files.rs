@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::local::{ReaderThread, WriterThread};
+use crate::local::{InlineFile, ReaderThread, WriterThread};
 use crate::transfer::{pump_down, pump_up, Progress};
 
 /// What a download did.
@@ -105,7 +105,12 @@ impl Client {
             Err(error) => return Err(transfer.abandon(Error::local(local, error)).await),
         };
         let name = local.display().to_string();
-        let received = pump_down(transfer, WriterThread::spawn(file), &name, progress).await?;
+        let received = match file.metadata() {
+            Ok(meta) if meta.is_file() => {
+                pump_down(transfer, InlineFile(file), &name, progress).await?
+            }
+            _ => pump_down(transfer, WriterThread::spawn(file), &name, progress).await?,
+        };
         Ok(Downloaded { offset, received })
     }
 

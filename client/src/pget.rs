@@ -150,13 +150,8 @@ impl Segment {
             let wanted = usize::try_from(self.end - position)
                 .unwrap_or(usize::MAX)
                 .min(count);
-            let chunk = buffer[..wanted].to_vec();
-            let file = self.file.clone();
-            let at = position;
-            let written = tokio::task::spawn_blocking(move || file.write_all_at(&chunk, at))
-                .await
-                .unwrap_or_else(|error| Err(std::io::Error::other(error)));
-            if let Err(error) = written {
+            // Inline, as a single download writes a regular file (see `crate::local`).
+            if let Err(error) = self.file.write_all_at(&buffer[..wanted], position) {
                 return Err(transfer.abandon(Error::local(&self.local, error)).await);
             }
             position += wanted as u64;

@@ -13,8 +13,8 @@ use std::io;
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-/// How much one call may move: as much as a buffer of the buffered path.
-const MAX_SEND: usize = crate::local::CHUNK;
+/// How much one call may move: no buffer of ours is involved, so as much as keeps the calls few.
+const MAX_SEND: usize = 1024 * 1024;
 
 /// Sends the next bytes of `file` (from its current offset, which advances) into `stream`, waiting
 /// until the socket takes some. Returns how many; 0 at the end of the file.
