@@ -11,15 +11,14 @@ use udp_tools::chat::client::{ChatClient, ClientConfig as MemberConfig, Event};
 use udp_tools::chat::server::{self as chat_server, ChatConfig};
 use udp_tools::echo::{self, EchoClient, EchoMode, RetryPolicy};
 use udp_tools::tftp::client::{self, ClientConfig};
-use udp_tools::tftp::jail::Root;
 use udp_tools::tftp::options::Requested;
 use udp_tools::tftp::packet::{ErrorCode, Mode, Packet};
-use udp_tools::tftp::server::{self, ServerConfig};
+use udp_tools::tftp::server::ServerConfig;
 use udp_tools::tftp::transfer::TransferError;
 
 use crate::cli::ServerProcess;
 use crate::support::Running;
-use crate::tftp::content;
+use crate::tftp::{content, Fixture};
 
 /// The largest UDP payload over IPv4.
 const LARGEST: usize = 65_507;
@@ -110,18 +109,13 @@ async fn the_chat_relay_refuses_or_drops_hostile_datagrams_and_serves_on() {
     }
 }
 
-struct Tftp {
-    dir: tempfile::TempDir,
-    server: Running,
-}
-
-async fn tftp(adjust: impl FnOnce(&mut ServerConfig)) -> Tftp {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = ServerConfig::new(Root::new(dir.path()).unwrap());
-    config.allow_write = true;
-    adjust(&mut config);
-    let server = Running::start(|s, stop| server::serve(s, config, stop)).await;
-    Tftp { dir, server }
+/// A TFTP server that takes uploads, its defaults otherwise changed by `adjust`.
+async fn tftp(adjust: impl FnOnce(&mut ServerConfig)) -> Fixture {
+    crate::tftp::serve(|config| {
+        config.allow_write = true;
+        adjust(config);
+    })
+    .await
 }
 
 fn client_config() -> ClientConfig {

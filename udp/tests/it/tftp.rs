@@ -29,24 +29,33 @@ pub fn content(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    server: Running,
+pub(crate) struct Fixture {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) server: Running,
+}
+
+/// A TFTP server in-process on a fresh directory, its defaults changed by `adjust`.
+pub(crate) async fn serve(adjust: impl FnOnce(&mut ServerConfig)) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig::new(Root::new(dir.path()).unwrap());
+    adjust(&mut config);
+    let server = Running::start(|s, stop| server::serve(s, config, stop)).await;
+    Fixture { dir, server }
 }
 
 async fn start(write: bool) -> Fixture {
     start_with(write, |_| {}).await
 }
 
+/// This module's server: quick retransmissions, so that the loss tests finish fast.
 async fn start_with(write: bool, adjust: impl FnOnce(&mut ServerConfig)) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = ServerConfig::new(Root::new(dir.path()).unwrap());
-    config.allow_write = write;
-    config.timeout = Duration::from_millis(40);
-    config.retries = 25;
-    adjust(&mut config);
-    let server = Running::start(|s, stop| server::serve(s, config, stop)).await;
-    Fixture { dir, server }
+    serve(|config| {
+        config.allow_write = write;
+        config.timeout = Duration::from_millis(40);
+        config.retries = 25;
+        adjust(config);
+    })
+    .await
 }
 
 fn quick(options: Requested) -> ClientConfig {
