@@ -24,7 +24,8 @@
 #   BENCH_TLS=1                   run retr-big and stor-big under FTPS too (--tls explicit --insecure)
 #   BENCH_TLS_PEERS=vsftpd [""]   third-party servers for the TLS runs (only vsftpd is set up for TLS)
 #   BENCH_CLIENT=1 [0]            time ftp-client get/put against curl and lftp
-#   BENCH_CLIENT_RUNS=3           rounds of the client runs (they take turns); the median is reported
+#   BENCH_CLIENT_RUNS=5           rounds of the client runs (they take turns, a different one first each
+#                                 round); the median is reported
 #   BENCH_UDP=1 [0]               run udp/scripts/bench.sh (BENCH_UDP_MB=64)
 #   BENCH_OUT=docs/benchmarks.md [$WORK/benchmarks.md]  the report; charts go to ${BENCH_OUT%.md}/
 #   BENCH_PROFILE=release [debug] cargo profile of the binaries
@@ -52,7 +53,7 @@ else
   SESSIONS=(--seconds "${BENCH_SESSIONS_SECONDS:-10}")
 fi
 CONCURRENCY=${BENCH_CONCURRENCY:-50}
-CLIENT_RUNS=${BENCH_CLIENT_RUNS:-3}
+CLIENT_RUNS=${BENCH_CLIENT_RUNS:-5}
 TLS=${BENCH_TLS:-1}
 [ "$TLS" = 1 ] || TLS_PEERS=
 
@@ -281,16 +282,27 @@ if [ "$CLIENT" = 1 ]; then
     { apt-get -o DPkg::Lock::Timeout=120 update -qq && apt-get -o DPkg::Lock::Timeout=120 install -y -qq curl lftp; } >/dev/null 2>&1 || true
   bytes=$((BIG_MIB * 1048576)); url="ftp://$OURS_ADDR/bench"; dl=$WORK/dl; up=$WORK/ours/bench
   mkdir -p "$dl" "$WORK/samples"
-  # The clients take turns, round after round, so that a slow spell of the machine hits them alike.
-  for _ in $(seq "$CLIENT_RUNS"); do
-    timed client-get ftp-client "$bytes" "$dl/big.bin" -- "$BIN/ftp-client" get "$url/big.bin" -o "$dl/big.bin"
-    timed client-get curl "$bytes" "$dl/big.bin" -- curl -sS -o "$dl/big.bin" "$url/big.bin"
-    command -v lftp >/dev/null &&
-      timed client-get lftp "$bytes" "$dl/big.bin" -- lftp -c "set xfer:clobber on; open $url; get big.bin -o $dl/big.bin"
-    timed client-put ftp-client "$bytes" "$up/up-client.bin" -- "$BIN/ftp-client" put "$FIXTURE/big.bin" "$url/up-client.bin"
-    timed client-put curl "$bytes" "$up/up-curl.bin" -- curl -sS -T "$FIXTURE/big.bin" "$url/up-curl.bin"
-    command -v lftp >/dev/null &&
-      timed client-put lftp "$bytes" "$up/up-lftp.bin" -- lftp -c "open $url; put $FIXTURE/big.bin -o up-lftp.bin"
+  clients=(ftp-client curl); command -v lftp >/dev/null && clients+=(lftp)
+  # client_run SCENARIO CLIENT: one timed get or put.
+  client_run() {
+    case "$1 $2" in
+      "client-get ftp-client") timed "$1" "$2" "$bytes" "$dl/big.bin" -- "$BIN/ftp-client" get "$url/big.bin" -o "$dl/big.bin" ;;
+      "client-get curl") timed "$1" "$2" "$bytes" "$dl/big.bin" -- curl -sS -o "$dl/big.bin" "$url/big.bin" ;;
+      "client-get lftp") timed "$1" "$2" "$bytes" "$dl/big.bin" -- lftp -c "set xfer:clobber on; open $url; get big.bin -o $dl/big.bin" ;;
+      "client-put ftp-client") timed "$1" "$2" "$bytes" "$up/up-client.bin" -- "$BIN/ftp-client" put "$FIXTURE/big.bin" "$url/up-client.bin" ;;
+      "client-put curl") timed "$1" "$2" "$bytes" "$up/up-curl.bin" -- curl -sS -T "$FIXTURE/big.bin" "$url/up-curl.bin" ;;
+      "client-put lftp") timed "$1" "$2" "$bytes" "$up/up-lftp.bin" -- lftp -c "open $url; put $FIXTURE/big.bin -o up-lftp.bin" ;;
+    esac
+  }
+  # The clients take turns, round after round, so that a slow spell of the machine hits them alike,
+  # and a different one goes first each round (as the servers do in bench_rounds), so that no client
+  # always runs right after the last round's uploads.
+  for round in $(seq "$CLIENT_RUNS"); do
+    for scenario in client-get client-put; do
+      for i in $(seq 0 $((${#clients[@]} - 1))); do
+        client_run "$scenario" "${clients[$(((i + round) % ${#clients[@]}))]}"
+      done
+    done
   done
   for scenario in client-get client-put; do
     emit_median "$scenario" ftp-client true
