@@ -16,11 +16,11 @@
 //! the writer thread, 817-961 MB/s inline, curl 694-947 MB/s. A device, a FIFO or stdout may block
 //! for as long as its reader likes, so those keep the thread.
 //!
-//! Why [`CHUNK`] is 64 KiB (lftp's size), not 1 MiB: the kernel's time to put the same GiB into the
-//! page cache grew with the size of each write on this project's machine (Linux 6.18, ext4; `dd`
-//! shows it too). 1 GiB to a file, system time of five alternating rounds: 0.56-1.31 s with 64 KiB
-//! buffers, 1.04-2.95 s with 128 KiB, curl (8 KiB writes) 0.85-1.38 s; with 1 MiB buffers and the
-//! writer thread the download ran at 255-450 MB/s.
+//! Why [`CHUNK`] is 64 KiB (lftp's size), not 1 MiB: the kernel took less time to put the same GiB
+//! into the page cache in 64 KiB writes than in larger ones on this project's machine (Linux 6.18,
+//! ext4). 1 GiB to a file, system time of five alternating rounds: 0.56-1.31 s with 64 KiB buffers,
+//! 1.04-2.95 s with 128 KiB, curl (8 KiB writes) 0.85-1.38 s; with 1 MiB buffers and the writer
+//! thread the download ran at 255-450 MB/s.
 
 use std::io::{self, Read, Write};
 

@@ -199,7 +199,8 @@ pub async fn send_rest_on_thread(
 /// socket is shut down, which pushes out the last one. Without it, each time the send buffer filled
 /// and `sendfile` went to sleep, what was queued went out as a short segment: a 1 GiB RETR took about
 /// 44,000 segments on loopback (data and ACKs, `OutSegs`) against 24,000 corked, the client woke
-/// twice as often, and the transfer ran at 0.76× `proftpd`'s speed; corked, 1.0× (Linux 6.18).
+/// twice as often, and the transfer ran at about 0.8× `proftpd`'s speed; corked, 0.99-1.0× in
+/// alternating A/B runs (Linux 6.18).
 fn blocking(socket: TcpStream, stall_limit: Duration) -> io::Result<std::net::TcpStream> {
     let socket = socket.into_std()?;
     socket.set_nonblocking(false)?;
