@@ -38,8 +38,9 @@ pub fn check_resumable(local: &Path) -> Result<()> {
 
 /// Opens the download's target without truncating it, then, if it is a regular file, cuts it to
 /// `offset` and seeks there. Anything else (a character device such as `/dev/null`, a FIFO) is
-/// written as a stream: it cannot be cut or sought, and was refused for resume before.
-fn open_target(local: &Path, offset: u64) -> io::Result<File> {
+/// written as a stream: it cannot be cut or sought, and was refused for resume before. Returns the
+/// file and whether it is a regular one.
+fn open_target(local: &Path, offset: u64) -> io::Result<(File, bool)> {
     let mut file = OpenOptions::new()
         .write(true)
         .create(true)
@@ -59,7 +60,7 @@ fn open_target(local: &Path, offset: u64) -> io::Result<File> {
             "cannot resume into something that is not a regular file",
         ));
     }
-    Ok(file)
+    Ok((file, meta.is_file()))
 }
 
 /// Runs blocking `work` on tokio's blocking pool.
@@ -106,16 +107,15 @@ impl Client {
         // where the data starts (the resume offset, or 0 when REST was refused or not asked for).
         let offset = transfer.offset();
         let path = PathBuf::from(local);
-        let file = match blocking(move || open_target(&path, offset)).await {
-            Ok(file) => file,
+        let (file, regular) = match blocking(move || open_target(&path, offset)).await {
+            Ok(opened) => opened,
             Err(error) => return Err(transfer.abandon(Error::local(local, error)).await),
         };
         let name = local.display().to_string();
-        let received = match file.metadata() {
-            Ok(meta) if meta.is_file() => {
-                pump_down(transfer, InlineFile(file), &name, progress).await?
-            }
-            _ => pump_down(transfer, WriterThread::spawn(file), &name, progress).await?,
+        let received = if regular {
+            pump_down(transfer, InlineFile(file), &name, progress).await?
+        } else {
+            pump_down(transfer, WriterThread::spawn(file), &name, progress).await?
         };
         Ok(Downloaded { offset, received })
     }

@@ -46,7 +46,11 @@ fn lost(error: tokio::task::JoinError) -> io::Error {
 
 /// A buffer the other side is done with, or a new one; at most `QUEUED + 2` are ever made.
 fn recycled(empty: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> Vec<u8> {
-    let mut bytes = empty.try_recv().unwrap_or_default();
+    full_size(empty.try_recv().unwrap_or_default())
+}
+
+/// `bytes`, grown to at least [`CHUNK`] bytes, to be filled again.
+fn full_size(mut bytes: Vec<u8>) -> Vec<u8> {
     if bytes.len() < CHUNK {
         bytes.resize(CHUNK, 0);
     }
@@ -117,11 +121,7 @@ pub(crate) struct InlineFile(pub(crate) std::fs::File);
 impl Sink for InlineFile {
     async fn write(&mut self, chunk: Chunk) -> io::Result<Vec<u8>> {
         self.0.write_all(&chunk.bytes[..chunk.len])?;
-        let mut bytes = chunk.bytes;
-        if bytes.len() < CHUNK {
-            bytes.resize(CHUNK, 0);
-        }
-        Ok(bytes)
+        Ok(full_size(chunk.bytes))
     }
 
     async fn close(mut self) -> io::Result<()> {
@@ -134,12 +134,9 @@ impl Sink for InlineFile {
 pub(crate) struct AsyncSink<'a, W>(pub(crate) &'a mut W);
 
 impl<W: tokio::io::AsyncWrite + Unpin> Sink for AsyncSink<'_, W> {
-    async fn write(&mut self, mut chunk: Chunk) -> io::Result<Vec<u8>> {
+    async fn write(&mut self, chunk: Chunk) -> io::Result<Vec<u8>> {
         tokio::io::AsyncWriteExt::write_all(self.0, &chunk.bytes[..chunk.len]).await?;
-        if chunk.bytes.len() < CHUNK {
-            chunk.bytes.resize(CHUNK, 0);
-        }
-        Ok(chunk.bytes)
+        Ok(full_size(chunk.bytes))
     }
 
     async fn close(self) -> io::Result<()> {
@@ -172,10 +169,7 @@ impl<'a, R> AsyncSource<'a, R> {
 
 impl<R: tokio::io::AsyncRead + Unpin> Source for AsyncSource<'_, R> {
     async fn next(&mut self) -> io::Result<Chunk> {
-        let mut bytes = std::mem::take(&mut self.spare);
-        if bytes.len() < CHUNK {
-            bytes.resize(CHUNK, 0);
-        }
+        let mut bytes = full_size(std::mem::take(&mut self.spare));
         let len = tokio::io::AsyncReadExt::read(self.input, &mut bytes).await?;
         Ok(Chunk { bytes, len })
     }
