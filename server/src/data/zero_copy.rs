@@ -9,9 +9,9 @@
 //! STOR the copy through our buffer (plus a blocking-pool hop per write) cost 2-3× the CPU of `vsftpd`;
 //! splicing cut the server's CPU per GiB to about half of it, and was kept because it measured so.
 //!
-//! A small download goes out on tokio's non-blocking socket: a call waits for the socket to be
-//! writable, then lets the kernel move what fits (`try_io`, so a `EAGAIN` clears tokio's readiness and
-//! the next wait is real). A large one, or whatever the socket's buffer does not take at once, is sent
+//! A small download goes out on tokio's non-blocking socket: a call lets the kernel move what fits,
+//! and when nothing fits it waits for the socket to be writable and tries again (`try_io`, so a
+//! `EAGAIN` clears tokio's readiness and the next wait is real). A large one, or whatever the socket's buffer does not take at once, is sent
 //! from a thread of its own with the socket taken off the reactor and blocking
 //! ([`send_rest_on_thread`]), while one of [`SENDING_THREADS`] is free. The file is read at an explicit
 //! offset, so the descriptor's own position is never relied on. Reading the file itself may block on
@@ -48,8 +48,8 @@ pub enum TransferError {
     Stalled,
 }
 
-/// Sends up to `count` bytes (at most [`MAX_CHUNK`]) of `file` from `*offset` to `stream`, waiting until
-/// the socket can take some, and advances `*offset` by what was sent. `Ok(0)` means the file ended
+/// Sends up to `count` bytes (at most [`MAX_CHUNK`]) of `file` from `*offset` to `stream`, waiting
+/// until the socket can take some if it takes none at once, and advances `*offset` by what was sent. `Ok(0)` means the file ended
 /// before `*offset` (with `count > 0`).
 pub async fn send_chunk(
     stream: &TcpStream,
@@ -58,6 +58,14 @@ pub async fn send_chunk(
     count: u64,
 ) -> Result<usize, TransferError> {
     let count = at_most_a_chunk(count);
+    // Tried once before asking tokio: a socket accepted a moment ago is writable, but tokio learns so
+    // only on the reactor's next turn, and waiting for that turn was a yield and a wake-up more for
+    // every small RETR. A failure here leaves tokio's readiness as it was; the loop below clears it.
+    match rustix::fs::sendfile(stream, file, Some(&mut *offset), count) {
+        Ok(sent) => return Ok(sent),
+        Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {}
+        Err(error) => return Err(sendfile_failure(error.into())),
+    }
     loop {
         stream.writable().await.map_err(TransferError::Socket)?;
         let sent = stream.try_io(Interest::WRITABLE, || {
