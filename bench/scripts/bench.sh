@@ -163,7 +163,8 @@ bench_rounds() {
       for i in $(seq 0 $((${#labels[@]} - 1))); do
         label=${labels[$(((i + round) % ${#labels[@]}))]}
         ours=(); [ "$label" != ours ] || ours=(--ours)
-        bench_one "$label" "${URLS[$label]}" "$scenario" "${KNOBS[@]}" --concurrency "$CONCURRENCY" "${ours[@]}"
+        bench_one "$label" "${URLS[$label]}" "$scenario" "${KNOBS[@]}" --concurrency "$CONCURRENCY" \
+          --round "$round" "${ours[@]}"
       done
     done
   done
@@ -247,17 +248,20 @@ if [ -n "$PEERS" ]; then
   done
 fi
 
-# emit SCENARIO LABEL OURS(true|false) PARAMS NAME VALUE UNIT BETTER: one result line by hand.
+# emit SCENARIO LABEL OURS(true|false) PARAMS NAME VALUE UNIT BETTER [ROUND]: one result line by hand
+# (of round ROUND when given: the report takes the median round and compares round by round).
 emit() {
   [ -n "$6" ] || { echo "bench: no figure for $2 ($1)" >&2; return 0; }
-  printf '{"scenario":"%s","server":"%s","ours":%s,"params":"%s","figures":[{"name":"%s","value":%s,"unit":"%s","better":"%s"}]}\n' \
-    "$@" >>"$RESULTS/$1.json"
+  local round=; [ -z "${9:-}" ] || round=",\"round\":$9"
+  printf '{"scenario":"%s","server":"%s","ours":%s,"params":"%s","figures":[{"name":"%s","value":%s,"unit":"%s","better":"%s"}]%s}\n' \
+    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$round" >>"$RESULTS/$1.json"
 }
 
-# timed SCENARIO LABEL BYTES CHECK_FILE -- COMMAND...: one client run's MB/s, added to the label's samples.
-# Dirty pages of the previous run are written back first (sync), so no run pays for another's writes.
+# timed SCENARIO LABEL ROUND BYTES CHECK_FILE -- COMMAND...: one client run's MB/s, as a result of
+# round ROUND. Dirty pages of the previous run are written back first (sync), so no run pays for
+# another's writes.
 timed() {
-  local scenario=$1 label=$2 bytes=$3 check=$4; shift 5
+  local scenario=$1 label=$2 round=$3 bytes=$4 check=$5; shift 6
   local t0 t1
   rm -f "$check"; sync
   t0=$(date +%s.%N)
@@ -271,14 +275,8 @@ timed() {
   local mbps
   mbps=$(awk -v b="$bytes" -v a="$t0" -v c="$t1" 'BEGIN { printf "%.1f", b / 1e6 / (c - a) }')
   echo "   $scenario $label: $mbps MB/s" >&2
-  echo "$mbps" >>"$WORK/samples/$scenario-$label"
-}
-
-# emit_median SCENARIO LABEL OURS: the median of a client's runs as its figure.
-emit_median() {
-  local samples=$WORK/samples/$1-$2 median=
-  [ -s "$samples" ] && median=$(sort -n "$samples" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-  emit "$1" "$2" "$3" "${BIG_MIB} MiB, ours server, median of $CLIENT_RUNS runs" throughput "$median" MB/s higher
+  local ours=false; [ "$label" != ftp-client ] || ours=true
+  emit "$scenario" "$label" "$ours" "${BIG_MIB} MiB, ours server" throughput "$mbps" MB/s higher "$round"
 }
 
 if [ "$CLIENT" = 1 ]; then
@@ -287,17 +285,18 @@ if [ "$CLIENT" = 1 ]; then
     apt-get -o DPkg::Lock::Timeout=120 install -y -qq curl lftp >/dev/null 2>&1 ||
     { apt-get -o DPkg::Lock::Timeout=120 update -qq && apt-get -o DPkg::Lock::Timeout=120 install -y -qq curl lftp; } >/dev/null 2>&1 || true
   bytes=$((BIG_MIB * 1048576)); url="ftp://$OURS_ADDR/bench"; dl=$WORK/dl; up=$WORK/ours/bench
-  mkdir -p "$dl" "$WORK/samples"
+  mkdir -p "$dl"
   clients=(ftp-client curl); command -v lftp >/dev/null && clients+=(lftp)
-  # client_run SCENARIO CLIENT: one timed get or put.
+  # client_run SCENARIO CLIENT ROUND: one timed get or put.
   client_run() {
+    local run=("$1" "$2" "$3" "$bytes")
     case "$1 $2" in
-      "client-get ftp-client") timed "$1" "$2" "$bytes" "$dl/big.bin" -- "$BIN/ftp-client" get "$url/big.bin" -o "$dl/big.bin" ;;
-      "client-get curl") timed "$1" "$2" "$bytes" "$dl/big.bin" -- curl -sS -o "$dl/big.bin" "$url/big.bin" ;;
-      "client-get lftp") timed "$1" "$2" "$bytes" "$dl/big.bin" -- lftp -c "set xfer:clobber on; open $url; get big.bin -o $dl/big.bin" ;;
-      "client-put ftp-client") timed "$1" "$2" "$bytes" "$up/up-client.bin" -- "$BIN/ftp-client" put "$FIXTURE/big.bin" "$url/up-client.bin" ;;
-      "client-put curl") timed "$1" "$2" "$bytes" "$up/up-curl.bin" -- curl -sS -T "$FIXTURE/big.bin" "$url/up-curl.bin" ;;
-      "client-put lftp") timed "$1" "$2" "$bytes" "$up/up-lftp.bin" -- lftp -c "open $url; put $FIXTURE/big.bin -o up-lftp.bin" ;;
+      "client-get ftp-client") timed "${run[@]}" "$dl/big.bin" -- "$BIN/ftp-client" get "$url/big.bin" -o "$dl/big.bin" ;;
+      "client-get curl") timed "${run[@]}" "$dl/big.bin" -- curl -sS -o "$dl/big.bin" "$url/big.bin" ;;
+      "client-get lftp") timed "${run[@]}" "$dl/big.bin" -- lftp -c "set xfer:clobber on; open $url; get big.bin -o $dl/big.bin" ;;
+      "client-put ftp-client") timed "${run[@]}" "$up/up-client.bin" -- "$BIN/ftp-client" put "$FIXTURE/big.bin" "$url/up-client.bin" ;;
+      "client-put curl") timed "${run[@]}" "$up/up-curl.bin" -- curl -sS -T "$FIXTURE/big.bin" "$url/up-curl.bin" ;;
+      "client-put lftp") timed "${run[@]}" "$up/up-lftp.bin" -- lftp -c "open $url; put $FIXTURE/big.bin -o up-lftp.bin" ;;
     esac
   }
   # The clients take turns, round after round, so that a slow spell of the machine hits them alike,
@@ -306,14 +305,9 @@ if [ "$CLIENT" = 1 ]; then
   for round in $(seq "$CLIENT_RUNS"); do
     for scenario in client-get client-put; do
       for i in $(seq 0 $((${#clients[@]} - 1))); do
-        client_run "$scenario" "${clients[$(((i + round) % ${#clients[@]}))]}"
+        client_run "$scenario" "${clients[$(((i + round) % ${#clients[@]}))]}" "$round"
       done
     done
-  done
-  for scenario in client-get client-put; do
-    emit_median "$scenario" ftp-client true
-    emit_median "$scenario" curl false
-    emit_median "$scenario" lftp false
   done
   rm -rf "$dl" "$up"/up-*.bin
 fi

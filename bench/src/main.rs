@@ -203,6 +203,10 @@ struct RunArgs {
     /// Mark the results as this project's (the report compares everything else against them).
     #[arg(long)]
     ours: bool,
+    /// Number the result as round N of a comparison in which the servers take turns (`just bench`
+    /// does); the report then also compares the servers round by round.
+    #[arg(long, value_name = "N")]
+    round: Option<u32>,
     /// Limit in seconds on every single network wait.
     #[arg(long, default_value_t = 30.0)]
     timeout: f64,
@@ -333,9 +337,10 @@ fn run_scenario(args: &RunArgs) -> Result<ExitCode> {
         .build()
         .context("starting the runtime")?;
     let progress = Progress::for_terminal();
-    let result = runtime
+    let mut result = runtime
         .block_on(ftp_bench::run(&scenario, &settings, &progress))
         .with_context(|| format!("{} against {}", scenario.name(), settings.label))?;
+    result.round = args.round;
     if args.json {
         println!("{}", output::json(&result)?);
     } else {

@@ -91,6 +91,7 @@ mod tests {
             errors: 1,
             first_error: Some("connect: refused".into()),
             elapsed_s: 0.5,
+            round: None,
         };
         let text = table(&result);
         assert!(text.contains("sessions against ours (ours)"), "{text}");

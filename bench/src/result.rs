@@ -72,6 +72,10 @@ pub struct RunResult {
     /// Wall time of the whole run, in seconds.
     #[serde(default)]
     pub elapsed_s: f64,
+    /// The round of a comparison in which the servers take turns (`--round`): the report sets the
+    /// results of one round side by side, since they were measured within seconds of each other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<u32>,
 }
 
 impl RunResult {

@@ -108,6 +108,7 @@ pub fn draw(group: &Group, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::compare::group;
     use crate::report::compare::tests::row;
     use crate::result::Figure;
 
@@ -115,24 +116,16 @@ mod tests {
     fn draws_an_svg_with_every_server() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("retr-big.svg");
-        let group = Group {
-            scenario: "retr-big".into(),
-            rows: vec![
-                row(
-                    "retr-big",
-                    "ours",
-                    true,
-                    Figure::higher("throughput", 812.0, "MB/s"),
-                ),
-                row(
-                    "retr-big",
-                    "vsftpd",
-                    false,
-                    Figure::higher("throughput", 1780.0, "MB/s"),
-                ),
-            ],
+        let throughput = |server: &str, value: f64| {
+            row(
+                "retr-big",
+                server,
+                server == "ours",
+                Figure::higher("throughput", value, "MB/s"),
+            )
         };
-        draw(&group, &path).unwrap();
+        let groups = group(&[throughput("ours", 812.0), throughput("vsftpd", 1780.0)]);
+        draw(&groups[0], &path).unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..100.min(svg.len())]);
         for text in ["ours", "vsftpd", "1780 MB/s", "higher is better"] {

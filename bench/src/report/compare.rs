@@ -1,6 +1,7 @@
 //! Ours against the peers, per scenario. A ratio is a figure of merit: above 1 means ours is better,
 //! whichever way the figure points — ours ÷ peer for throughput, peer ÷ ours for latency, memory and CPU.
 
+use super::rounds::RoundByRound;
 use crate::result::{Better, RunResult};
 
 /// All results of one scenario, in the order they were read.
@@ -10,6 +11,8 @@ pub struct Group {
     pub scenario: String,
     /// One row per server (a server measured in several rounds is one row: [`super::rounds`]).
     pub rows: Vec<RunResult>,
+    /// Ours against each peer round by round, for the peers measured in numbered rounds with ours.
+    pub by_round: Vec<(String, RoundByRound)>,
 }
 
 impl Group {
@@ -42,6 +45,14 @@ impl Group {
         let ours = self.ours()?;
         merit(ours, self.best_peer()?)
     }
+
+    /// Ours against `peer` round by round, if they ran in numbered rounds.
+    pub fn by_round(&self, peer: &str) -> Option<&RoundByRound> {
+        self.by_round
+            .iter()
+            .find(|(server, _)| server == peer)
+            .map(|(_, rounds)| rounds)
+    }
 }
 
 fn headline(row: &RunResult) -> f64 {
@@ -70,8 +81,20 @@ pub fn group(results: &[RunResult]) -> Vec<Group> {
             None => groups.push(Group {
                 scenario: result.scenario.clone(),
                 rows: vec![result.clone()],
+                by_round: Vec::new(),
             }),
         }
+    }
+    for group in &mut groups {
+        group.by_round = group
+            .rows
+            .iter()
+            .filter(|row| !row.ours)
+            .filter_map(|peer| {
+                let rounds = super::rounds::round_by_round(results, &group.scenario, &peer.server)?;
+                Some((peer.server.clone(), rounds))
+            })
+            .collect();
     }
     let names = crate::scenario::NAMES;
     let position = |name: &str| names.iter().position(|n| *n == name);
@@ -103,6 +126,7 @@ pub(crate) mod tests {
             errors: 0,
             first_error: None,
             elapsed_s: 1.0,
+            round: None,
         }
     }
 
@@ -130,6 +154,7 @@ pub(crate) mod tests {
                     Figure::higher("throughput", 400.0, "MB/s"),
                 ),
             ],
+            by_round: Vec::new(),
         };
         assert_eq!(group.best_peer().unwrap().server, "vsftpd");
         assert_eq!(group.ratio_to_best(), Some(0.5));
@@ -159,6 +184,7 @@ pub(crate) mod tests {
                     Figure::lower("p50", 2.0, "ms"),
                 ),
             ],
+            by_round: Vec::new(),
         };
         assert_eq!(group.best_peer().unwrap().server, "vsftpd");
         assert_eq!(group.ratio_to_best(), Some(0.5 / 40.0));
@@ -169,6 +195,7 @@ pub(crate) mod tests {
         let only_ours = Group {
             scenario: "x".into(),
             rows: vec![row("x", "ours", true, Figure::higher("r", 1.0, ""))],
+            by_round: Vec::new(),
         };
         assert_eq!(only_ours.ratio_to_best(), None);
         let zero_peer = Group {
@@ -177,6 +204,7 @@ pub(crate) mod tests {
                 row("x", "ours", true, Figure::higher("r", 1.0, "")),
                 row("x", "peer", false, Figure::higher("r", 0.0, "")),
             ],
+            by_round: Vec::new(),
         };
         assert_eq!(zero_peer.ratio_to_best(), None);
     }

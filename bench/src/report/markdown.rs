@@ -29,26 +29,36 @@ pub fn render(groups: &[Group], charts: &[String], machine: &Machine, note: &str
         "\nAll traffic is on loopback: the driver and the servers share the machine's CPUs. \
 A **ratio** is ours against the best peer as a figure of merit: above 1 means ours is better, \
 whichever way the figure points (ours ÷ peer for throughput and rates; peer ÷ ours for time, \
-latency, memory and CPU).\n"
+latency, memory and CPU). Where the servers took turns in rounds, **ahead** counts the rounds in \
+which ours beat that peer: each round's two results were measured seconds apart.\n"
     );
     let _ = writeln!(out, "## Summary\n");
-    let _ = writeln!(out, "| scenario | figure | ours | best peer | ratio |");
-    let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
+    let _ = writeln!(
+        out,
+        "| scenario | figure | ours | best peer | ratio | ahead |"
+    );
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
     for group in groups {
         let Some(ours) = group.ours() else { continue };
         let Some(figure) = ours.headline() else {
             continue;
         };
-        let peer = group.best_peer().map_or("-".to_string(), |peer| {
+        let best = group.best_peer();
+        let peer = best.map_or("-".to_string(), |peer| {
             format!(
                 "{} {}",
                 number(peer.headline().map_or(f64::NAN, |f| f.value)),
                 peer.server
             )
         });
+        let ahead = best
+            .and_then(|peer| group.by_round(&peer.server))
+            .map_or("-".to_string(), |rounds| {
+                format!("{} of {}", rounds.ours_ahead, rounds.rounds)
+            });
         let _ = writeln!(
             out,
-            "| {} | {} ({}, {}) | {} | {} | {} |",
+            "| {} | {} ({}, {}) | {} | {} | {} | {ahead} |",
             group.scenario,
             figure.name,
             figure.unit,
@@ -117,7 +127,16 @@ fn scenario_section(out: &mut String, group: &Group, chart: &str) {
             })
             .collect();
         let vs = match ours {
-            Some(ours) if !row.ours => merit(ours, row).map_or("-".to_string(), ratio),
+            Some(ours) if !row.ours => {
+                let overall = merit(ours, row).map_or("-".to_string(), ratio);
+                match group.by_round(&row.server) {
+                    Some(rounds) => format!(
+                        "{overall} (ahead in {} of {} rounds)",
+                        rounds.ours_ahead, rounds.rounds
+                    ),
+                    None => overall,
+                }
+            }
             _ => "".to_string(),
         };
         let errors = match &row.first_error {
@@ -138,6 +157,18 @@ fn scenario_section(out: &mut String, group: &Group, chart: &str) {
             "\nOurs against the best peer ({peer}): **{}**.",
             ratio(r)
         );
+        if let Some(rounds) = group.by_round(peer) {
+            let _ = writeln!(
+                out,
+                "Round by round: ours was ahead in {} of {} rounds; the rounds' ratios have a median \
+of {}, from {} to {}.",
+                rounds.ours_ahead,
+                rounds.rounds,
+                ratio(rounds.median),
+                ratio(rounds.lowest),
+                ratio(rounds.highest)
+            );
+        }
     }
     let _ = writeln!(out, "\n![{}]({chart})", group.scenario);
 }
@@ -214,6 +245,42 @@ mod tests {
         );
         assert!(
             text.contains("![sessions](benchmarks/sessions.svg)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn rounds_show_how_often_ours_was_ahead() {
+        let result = |server: &str, throughput: f64, round: u32| {
+            let figure = Figure::higher("throughput", throughput, "MB/s");
+            let mut result = row("retr-big", server, server == "ours", figure);
+            result.round = Some(round);
+            result
+        };
+        let results = [
+            result("ours", 100.0, 1),
+            result("proftpd", 200.0, 1),
+            result("ours", 300.0, 2),
+            result("proftpd", 100.0, 2),
+        ];
+        let machine = Machine {
+            cpus: 2,
+            cpu_model: "Example".into(),
+            memory_gib: 24.0,
+            kernel: "6.1".into(),
+            date: "2025-01-01".into(),
+        };
+        let text = render(&group(&results), &["c.svg".into()], &machine, "");
+        assert!(text.contains("| 1.50× | 1 of 2 |"), "{text}");
+        assert!(
+            text.contains("| 1.50× (ahead in 1 of 2 rounds) |"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "ours was ahead in 1 of 2 rounds; the rounds' ratios have a median of 3×, from \
+0.500× to 3×."
+            ),
             "{text}"
         );
     }

@@ -2,7 +2,8 @@
 //! chart per scenario.
 //!
 //! - [`compare`]: groups results by scenario and computes ours versus the best peer.
-//! - [`rounds`]: a server measured in several rounds (servers taking turns) becomes one row.
+//! - [`rounds`]: a server (or client) measured in several rounds, taking turns with the others, becomes
+//!   one row; and ours against each of the others round by round.
 //! - [`machine`]: what the machine is (CPUs, memory, kernel) and today's date, from `/proc`.
 //! - [`markdown`]: the document.
 //! - [`chart`]: the SVG bar charts (plotters, SVG backend only).

@@ -194,6 +194,7 @@ pub async fn run(
         errors: outcome.errors,
         first_error: outcome.first_error,
         elapsed_s: started.elapsed().as_secs_f64(),
+        round: None,
     })
 }
 
