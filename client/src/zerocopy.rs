@@ -13,8 +13,12 @@ use std::io;
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-/// How much one call may move: no buffer of ours is involved, so as much as keeps the calls few.
-const MAX_SEND: usize = 1024 * 1024;
+/// How much one call may move. No buffer of ours is involved, yet 1 MiB calls were slower than smaller
+/// ones: 1 GiB puts to our server, the sizes taking turns, 8 rounds: 256 KiB calls ran at a median
+/// 2380 MB/s and 85 CPU ticks per GiB on both sides, 1 MiB calls 2160 MB/s and 92 ticks (256 KiB ahead
+/// in 7 rounds of 8), 64 KiB calls 2196 MB/s and 92 ticks, curl 2028 MB/s and 94 ticks. 128 KiB and
+/// 512 KiB measured within the noise of 256 KiB.
+const MAX_SEND: usize = 256 * 1024;
 
 /// Sends the next bytes of `file` (from its current offset, which advances) into `stream`, waiting
 /// until the socket takes some. Returns how many; 0 at the end of the file.
