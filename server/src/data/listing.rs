@@ -60,7 +60,9 @@ impl Listing for Sorted {
     }
 }
 
-/// Appends one `ls -l` line, CRLF-terminated.
+/// Appends one `ls -l` line, CRLF-terminated (as `" {:>3} {:<8} {:<8} {:>12} {date} {name}"` after the
+/// mode). Written digit by digit, not with `write!`: in a `perf` profile of a 100,000-entry LIST, the
+/// formatting machinery and a `String` per date took about a sixth of the server's CPU time.
 pub fn long_line(entry: &Entry, now: SystemTime, out: &mut Vec<u8>) {
     let stat = &entry.stat;
     let kind = match stat.kind {
@@ -89,16 +91,17 @@ pub fn long_line(entry: &Entry, now: SystemTime, out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(&mode);
-    // Writing to a Vec cannot fail.
-    let _ = write!(
-        out,
-        " {:>3} {:<8} {:<8} {:>12} {} ",
-        stat.links,
-        stat.uid,
-        stat.gid,
-        stat.len,
-        ls_date(stat.modified, now)
-    );
+    out.push(b' ');
+    push_decimal(out, stat.links, Align::Right(3));
+    out.push(b' ');
+    push_decimal(out, u64::from(stat.uid), Align::Left(8));
+    out.push(b' ');
+    push_decimal(out, u64::from(stat.gid), Align::Left(8));
+    out.push(b' ');
+    push_decimal(out, stat.len, Align::Right(12));
+    out.push(b' ');
+    push_ls_date(out, stat.modified, now);
+    out.push(b' ');
     out.extend_from_slice(&entry.name);
     out.extend_from_slice(b"\r\n");
 }
@@ -114,21 +117,67 @@ const MONTHS: [&str; 12] = [
 ];
 const SIX_MONTHS_SECS: u64 = 182 * 24 * 3600;
 
-/// `Mon DD HH:MM` for recent times, `Mon DD  YYYY` otherwise (as `ls -l` does).
-fn ls_date(time: SystemTime, now: SystemTime) -> String {
+/// Appends `Mon DD HH:MM` for recent times, `Mon DD  YYYY` otherwise (as `ls -l` does).
+fn push_ls_date(out: &mut Vec<u8>, time: SystemTime, now: SystemTime) {
     let civil = Civil::from(time);
     let recent = now
         .duration_since(time)
         .map(|age| age.as_secs() < SIX_MONTHS_SECS)
         .unwrap_or(false);
-    let month = MONTHS[(civil.month - 1) as usize];
+    out.extend_from_slice(MONTHS[(civil.month - 1) as usize].as_bytes());
+    out.push(b' ');
+    push_decimal(out, u64::from(civil.day), Align::Right(2));
     if recent {
-        format!(
-            "{month} {:>2} {:02}:{:02}",
-            civil.day, civil.hour, civil.minute
-        )
+        out.push(b' ');
+        push_decimal(out, u64::from(civil.hour), Align::Zeros(2));
+        out.push(b':');
+        push_decimal(out, u64::from(civil.minute), Align::Zeros(2));
     } else {
-        format!("{month} {:>2}  {:>4}", civil.day, civil.year)
+        out.extend_from_slice(b"  ");
+        match u64::try_from(civil.year) {
+            Ok(year) => push_decimal(out, year, Align::Right(4)),
+            // Before the year 0: no file system gives such a time, but the format can show it.
+            Err(_) => {
+                let _ = write!(out, "{:>4}", civil.year);
+            }
+        }
+    }
+}
+
+/// How [`push_decimal`] fills a field of a minimum width.
+#[derive(Clone, Copy)]
+enum Align {
+    /// `{:>N}`: spaces before.
+    Right(usize),
+    /// `{:<N}`: spaces after.
+    Left(usize),
+    /// `{:0N}`: zeros before.
+    Zeros(usize),
+}
+
+/// Appends `value` in decimal, padded to the field's width (never cut: a wider number overflows it).
+fn push_decimal(out: &mut Vec<u8>, value: u64, align: Align) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = value;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = &digits[start..];
+    let pad = |width: usize| width.saturating_sub(digits.len());
+    match align {
+        Align::Right(width) => out.resize(out.len() + pad(width), b' '),
+        Align::Zeros(width) => out.resize(out.len() + pad(width), b'0'),
+        Align::Left(_) => {}
+    }
+    out.extend_from_slice(digits);
+    if let Align::Left(width) = align {
+        out.resize(out.len() + pad(width), b' ');
     }
 }
 
@@ -217,6 +266,12 @@ mod tests {
         UNIX_EPOCH + Duration::from_secs(secs)
     }
 
+    fn ls_date(time: SystemTime, now: SystemTime) -> String {
+        let mut out = Vec::new();
+        push_ls_date(&mut out, time, now);
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn dates() {
         // 2017-10-13 12:34:56 UTC, the brief's start date.
@@ -227,6 +282,8 @@ mod tests {
             "Oct 13 12:34"
         );
         assert_eq!(ls_date(time, at(1_600_000_000)), "Oct 13  2017");
+        assert_eq!(ls_date(at(3 * 60), at(1_600_000_000)), "Jan  1  1970");
+        assert_eq!(ls_date(at(3 * 60), at(3 * 60)), "Jan  1 00:03");
         assert_eq!(mdtm_timestamp(at(951_782_400)), "20000229000000");
         assert_eq!(mdtm_timestamp(UNIX_EPOCH), "19700101000000");
         assert_eq!(
@@ -272,5 +329,47 @@ mod tests {
         let mut names = Vec::new();
         name_line(&entry("a", FileKind::File, 0, 0), &mut names);
         assert_eq!(names, b"a\r\n");
+    }
+
+    proptest::proptest! {
+        /// Each field as `format!` pads it, for any value and width.
+        #[test]
+        fn decimals_are_padded_as_format_pads_them(value: u64, width in 0usize..25) {
+            for (align, expected) in [
+                (Align::Right(width), format!("{value:>width$}")),
+                (Align::Left(width), format!("{value:<width$}")),
+                (Align::Zeros(width), format!("{value:0width$}")),
+            ] {
+                let mut out = b"x".to_vec();
+                push_decimal(&mut out, value, align);
+                proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), format!("x{expected}"));
+            }
+        }
+
+        /// A whole line as the `write!` it replaced wrote it, for any counts, sizes and times.
+        #[test]
+        fn long_lines_match_the_format_string(
+            links: u64, uid: u32, gid: u32, len: u64, modified in 0u64..40_000_000_000, age in 0u64..400_000_000,
+        ) {
+            let mut file = entry("name", FileKind::File, 0o640, len);
+            file.stat.links = links;
+            file.stat.uid = uid;
+            file.stat.gid = gid;
+            file.stat.modified = at(modified);
+            let now = at(modified + age);
+            let mut line = Vec::new();
+            long_line(&file, now, &mut line);
+            let date = {
+                let c = Civil::from(file.stat.modified);
+                let month = MONTHS[(c.month - 1) as usize];
+                if age < SIX_MONTHS_SECS {
+                    format!("{month} {:>2} {:02}:{:02}", c.day, c.hour, c.minute)
+                } else {
+                    format!("{month} {:>2}  {:>4}", c.day, c.year)
+                }
+            };
+            let expected = format!("-rw-r----- {links:>3} {uid:<8} {gid:<8} {len:>12} {date} name\r\n");
+            proptest::prop_assert_eq!(String::from_utf8(line).unwrap(), expected);
+        }
     }
 }
