@@ -197,6 +197,16 @@ mod tests {
     use crate::report::compare::tests::row;
     use crate::result::Figure;
 
+    fn example_machine() -> Machine {
+        Machine {
+            cpus: 2,
+            cpu_model: "Example".into(),
+            memory_gib: 24.0,
+            kernel: "6.1".into(),
+            date: "2025-01-01".into(),
+        }
+    }
+
     #[test]
     fn summary_and_sections() {
         let mut peer = row(
@@ -217,13 +227,7 @@ mod tests {
             peer,
         ];
         let groups = group(&results);
-        let machine = Machine {
-            cpus: 2,
-            cpu_model: "Example".into(),
-            memory_gib: 24.0,
-            kernel: "6.1".into(),
-            date: "2025-01-01".into(),
-        };
+        let machine = example_machine();
         let text = render(
             &groups,
             &["benchmarks/sessions.svg".into()],
@@ -263,13 +267,7 @@ mod tests {
             result("ours", 300.0, 2),
             result("proftpd", 100.0, 2),
         ];
-        let machine = Machine {
-            cpus: 2,
-            cpu_model: "Example".into(),
-            memory_gib: 24.0,
-            kernel: "6.1".into(),
-            date: "2025-01-01".into(),
-        };
+        let machine = example_machine();
         let text = render(&group(&results), &["c.svg".into()], &machine, "");
         assert!(text.contains("| 1.50× | 1 of 2 |"), "{text}");
         assert!(

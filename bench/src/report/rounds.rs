@@ -1,7 +1,7 @@
 //! Rounds: `just bench` measures the close races (bulk transfers, small-file latency, the clients) in
 //! rounds, every server (or client) taking its turn in each, so that a slow spell of the shared machine
-//! hits all of them alike instead of whichever one happened to run then. Here the rounds of one server become one row,
-//! and ours is set against each peer round by round ([`round_by_round`]).
+//! hits all of them alike instead of whichever one happened to run then. Here the rounds of one server
+//! become one row, and ours is set against each peer round by round ([`round_by_round`]).
 
 use crate::result::{Better, Figure, RunResult};
 

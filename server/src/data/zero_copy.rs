@@ -11,12 +11,12 @@
 //!
 //! A small download goes out on tokio's non-blocking socket: a call lets the kernel move what fits,
 //! and when nothing fits it waits for the socket to be writable and tries again (`try_io`, so a
-//! `EAGAIN` clears tokio's readiness and the next wait is real). A large one, or whatever the socket's buffer does not take at once, is sent
-//! from a thread of its own with the socket taken off the reactor and blocking
-//! ([`send_rest_on_thread`]), while one of [`SENDING_THREADS`] is free. The file is read at an explicit
-//! offset, so the descriptor's own position is never relied on. Reading the file itself may block on
-//! the disk, as it would in `vsftpd`: on a warm page cache that is a memory copy inside the kernel, and
-//! a chunk is bounded by [`MAX_CHUNK`]. Likewise the pipe-to-file half of a splice writes at most one
+//! `EAGAIN` clears tokio's readiness and the next wait is real). A large one, or whatever the
+//! socket's buffer does not take at once, is sent from a thread of its own with the socket taken off
+//! the reactor and blocking ([`send_rest_on_thread`]), while one of [`SENDING_THREADS`] is free. The
+//! file is read at an explicit offset, so the descriptor's own position is never relied on. Reading
+//! the file itself may block on the disk, as it would in `vsftpd`: on a warm page cache that is a
+//! memory copy inside the kernel, and a chunk is bounded by [`MAX_CHUNK`]. Likewise the pipe-to-file half of a splice writes at most one
 //! pipe's worth (1 MiB) into the page cache inline.
 
 use std::fs::File;
@@ -49,8 +49,8 @@ pub enum TransferError {
 }
 
 /// Sends up to `count` bytes (at most [`MAX_CHUNK`]) of `file` from `*offset` to `stream`, waiting
-/// until the socket can take some if it takes none at once, and advances `*offset` by what was sent. `Ok(0)` means the file ended
-/// before `*offset` (with `count > 0`).
+/// until the socket can take some if it takes none at once, and advances `*offset` by what was sent.
+/// `Ok(0)` means the file ended before `*offset` (with `count > 0`).
 pub async fn send_chunk(
     stream: &TcpStream,
     file: &File,
