@@ -16,8 +16,8 @@
 //! the reactor and blocking ([`send_rest_on_thread`]), while one of [`SENDING_THREADS`] is free. The
 //! file is read at an explicit offset, so the descriptor's own position is never relied on. Reading
 //! the file itself may block on the disk, as it would in `vsftpd`: on a warm page cache that is a
-//! memory copy inside the kernel, and a chunk is bounded by [`MAX_CHUNK`]. Likewise the pipe-to-file half of a splice writes at most one
-//! pipe's worth (1 MiB) into the page cache inline.
+//! memory copy inside the kernel, and a chunk is bounded by [`MAX_CHUNK`]. Likewise the pipe-to-file
+//! half of a splice writes at most one pipe's worth (1 MiB) into the page cache inline.
 
 use std::fs::File;
 use std::io;
