@@ -15,12 +15,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use ftp_tls::{ring_provider, AnyCertificate};
 use rustls::client::Resumption;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -74,13 +73,6 @@ pub enum TlsSetupError {
     Rustls(#[from] rustls::Error),
 }
 
-/// The one crypto provider of the workspace: *ring* (as the server; no aws-lc, no OpenSSL). rustls
-/// deprecates it for lacking post-quantum key exchange; every FTPS server speaks X25519 or the NIST curves.
-#[allow(deprecated)]
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
 impl TlsSetup {
     /// Trusts the certificates in `ca_file`, or any certificate when `insecure` (signatures are still
     /// checked, so the handshake is real); `host` is the name the certificate is checked against.
@@ -91,7 +83,7 @@ impl TlsSetup {
         insecure: bool,
         required: bool,
     ) -> Result<TlsSetup, TlsSetupError> {
-        let builder = ClientConfig::builder_with_provider(provider())
+        let builder = ClientConfig::builder_with_provider(ring_provider())
             .with_safe_default_protocol_versions()?;
         let config = match (ca_file, insecure) {
             (Some(path), _) => {
@@ -113,7 +105,7 @@ impl TlsSetup {
             }
             (None, true) => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider())))
+                .with_custom_certificate_verifier(AnyCertificate::new(ring_provider()))
                 .with_no_client_auth(),
             (None, false) => return Err(TlsSetupError::NoTrust),
         };
@@ -197,56 +189,6 @@ impl TlsSession {
                 format!("no TLS handshake within {wait:?}"),
             )),
         }
-    }
-}
-
-/// Accepts any certificate (`--insecure`, for self-signed test servers), but checks the handshake's
-/// signatures with the provider, so that the connection is still really TLS.
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 

@@ -106,7 +106,7 @@ impl TlsContext {
             CertificateSource::SelfSigned => self_signed()?,
         };
         let fingerprint = chain.first().map(fingerprint).unwrap_or_default();
-        let base = ServerConfig::builder_with_provider(ring_provider())
+        let base = ServerConfig::builder_with_provider(ftp_tls::ring_provider())
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(chain, key)?;
@@ -149,14 +149,6 @@ pub struct SessionTls {
     pub control: Arc<ServerConfig>,
     /// Upload data connections: no tickets (see the module documentation).
     pub upload: Arc<ServerConfig>,
-}
-
-/// rustls with *ring*: the build stays light (no aws-lc, no OpenSSL). rustls 0.23.48 deprecates this
-/// provider because it has no post-quantum key exchange; X25519 and the NIST curves remain, which every
-/// FTPS client speaks. Tests use the same provider on the client side.
-#[allow(deprecated)]
-pub fn ring_provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
 }
 
 fn read_chain(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, TlsError> {

@@ -58,7 +58,7 @@ impl TestPki {
     pub fn client(&self) -> TlsClient {
         let mut roots = RootCertStore::empty();
         roots.add(self.ca.clone()).unwrap();
-        let config = ClientConfig::builder_with_provider(ftp_server::tls::ring_provider())
+        let config = ClientConfig::builder_with_provider(ftp_tls::ring_provider())
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_root_certificates(roots)

@@ -21,7 +21,7 @@ const FILE_LEN: usize = 200_000;
 fn acceptor(pki: &TestPki) -> TlsAcceptor {
     let chain = vec![CertificateDer::from_pem_slice(pki.cert_pem.as_bytes()).unwrap()];
     let key = PrivateKeyDer::from_pem_slice(pki.key_pem.as_bytes()).unwrap();
-    let config = ServerConfig::builder_with_provider(ftp_server::tls::ring_provider())
+    let config = ServerConfig::builder_with_provider(ftp_tls::ring_provider())
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()

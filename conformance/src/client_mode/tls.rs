@@ -55,7 +55,7 @@ pub fn make() -> Result<ScriptedTls, String> {
     let leaf = leaf_params.signed_by(&leaf_key, &ca).map_err(error)?;
     let chain = vec![CertificateDer::from(leaf.der().to_vec())];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
-    let mut config = ServerConfig::builder_with_provider(ring_provider())
+    let mut config = ServerConfig::builder_with_provider(ftp_tls::ring_provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_no_client_auth()
@@ -68,13 +68,6 @@ pub fn make() -> Result<ScriptedTls, String> {
         config: Arc::new(config),
         ca_pem: ca.pem(),
     })
-}
-
-/// The *ring* provider, deprecated in rustls 0.23.48 for lacking post-quantum key exchange; the
-/// project's server uses it too, and every FTPS client speaks its X25519 and NIST curves.
-#[allow(deprecated)]
-fn ring_provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
 }
 
 /// A connection: plain TCP, TLS over TCP, or gone (while a control connection is being upgraded).

@@ -20,11 +20,9 @@ pub struct Tls {
     shared: Arc<ClientConfig>,
 }
 
-#[allow(deprecated)]
 fn config(roots: &RootCertStore) -> Result<Arc<ClientConfig>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(Arc::new(
-        ClientConfig::builder_with_provider(provider)
+        ClientConfig::builder_with_provider(ftp_tls::ring_provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| e.to_string())?
             .with_root_certificates(roots.clone())

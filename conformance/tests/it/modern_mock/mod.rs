@@ -87,7 +87,7 @@ pub async fn start(flaw: Flaw, pki: &TestPki, required: bool) -> SocketAddr {
         Flaw::PlaintextAfterHandshake => &[&rustls::version::TLS12],
         _ => rustls::DEFAULT_VERSIONS,
     };
-    let config = rustls::ServerConfig::builder_with_provider(ftp_server::tls::ring_provider())
+    let config = rustls::ServerConfig::builder_with_provider(ftp_tls::ring_provider())
         .with_protocol_versions(versions)
         .unwrap()
         .with_no_client_auth()
