@@ -61,3 +61,35 @@ interop_alive() { ps -o stat= -p "$1" 2>/dev/null | grep -qv '^Z'; }
 # True if process group PGID has a member that is not a zombie.
 # shellcheck disable=SC2009
 interop_group_alive() { ps -o stat= -g "$1" 2>/dev/null | grep -qv '^Z'; }
+
+# interop_pick_ports COUNT [LOW HIGH]: prints "PORT PASV_MIN PASV_MAX", a control port followed by
+# COUNT passive ports, all free on 127.0.0.1 and within LOW..HIGH (default 20000..32000): below
+# Linux's ephemeral range (32768-60999), so that client sockets never take them. Why it matters: a
+# port a server bound for a passive connection keeps that connection's TIME_WAIT for a minute, and
+# `connect()` will not use such a port; passive ports inside the ephemeral range (what a server
+# picks with no range set) leave clients without ports after a few thousand sessions.
+interop_pick_ports() {
+  python3 - "$1" "${2:-20000}" "${3:-32000}" <<'PY'
+import random, socket, sys
+n, low, high = (int(arg) for arg in sys.argv[1:4])
+rng = random.SystemRandom()
+for _ in range(500):
+    base = rng.randrange(low, high - n - 1)
+    socks = []
+    try:
+        for p in range(base, base + n + 1):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(s)
+            # As the servers do: a port whose last connection is in TIME_WAIT is free to listen on.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(base, base + 1, base + n)
+    sys.exit(0)
+sys.exit("no free port block found")
+PY
+}

@@ -85,34 +85,6 @@ PASV_COUNT="${FTP_INTEROP_PASV_COUNT:-64}"
 case "$MAX_CLIENTS$PASV_COUNT" in *[!0-9]*) interop_die "FTP_INTEROP_MAX_CLIENTS and FTP_INTEROP_PASV_COUNT must be numbers" ;; esac
 [ "$PASV_COUNT" -ge 1 ] && [ "$PASV_COUNT" -le 11000 ] || interop_die "FTP_INTEROP_PASV_COUNT must be 1..11000"
 
-# Print "PORT PASV_MIN PASV_MAX": a control port followed by PASV_COUNT
-# passive ports, all free on 127.0.0.1, below Linux's ephemeral range so that
-# client sockets never take them.
-pick_ports() {
-  python3 - "$PASV_COUNT" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-rng = random.SystemRandom()
-for _ in range(500):
-    base = rng.randrange(20000, 32000 - n - 1)
-    socks = []
-    try:
-        for p in range(base, base + n + 1):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            socks.append(s)
-            # As the servers do: a port whose last connection is in TIME_WAIT is free to listen on.
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        for s in socks:
-            s.close()
-    print(base, base + 1, base + n)
-    sys.exit(0)
-sys.exit("no free port block found")
-PY
-}
 
 # True once 127.0.0.1:$1 greets with 220 (inside TLS under FTP_INTEROP_TLS=implicit).
 greets() {
@@ -268,9 +240,9 @@ launch() {
 }
 
 # A few attempts, each on new ports, in case another process took a port
-# between pick_ports and the server's bind.
+# between interop_pick_ports and the server's bind.
 for attempt in 1 2 3; do
-  read -r PORT PASV_MIN PASV_MAX < <(pick_ports)
+  read -r PORT PASV_MIN PASV_MAX < <(interop_pick_ports "$PASV_COUNT")
   launch
   deadline=$(( $(date +%s) + TIMEOUT ))
   up=0
