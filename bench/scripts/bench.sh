@@ -238,10 +238,8 @@ for name in $PEERS; do scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true; 
 # peer, started for them and stopped after.
 rest_pass() {
   local scenarios=$1 name
-  echo "== ours: $scenarios" >&2
   bench_rest ours "${URLS[ours]}" "$OURS_PID" "$scenarios" --ours
   for name in $PEERS; do
-    echo "== $name: $scenarios" >&2
     scripts/interop/start.sh "$name" "$WORK/peers/$name" >/dev/null
     # shellcheck disable=SC1090
     (
