@@ -263,9 +263,9 @@ export FTP_INTEROP_MAX_CLIENTS=$((IDLE + CONCURRENCY + 10))
 PASV=$((2 * FTP_INTEROP_MAX_CLIENTS)); [ "$PASV" -le 11000 ] || PASV=11000
 export FTP_INTEROP_PASV_COUNT=$PASV
 rest_pass "$REST_SCENARIOS"
-# Idle last, for every server: a forking server's 10,000 sessions leave the machine slower at forking
-# for a while. vsftpd, by hand: 604 sessions/s fresh, 412 right after its idle scenario and 387 half a
-# minute later, against 658-694 in three runs in a row with no idle scenario before them.
+# Idle last, for every server: after a forking server's 10,000 idle sessions, its next scenario ran
+# slower. vsftpd, by hand: 604 sessions/s fresh, 412 right after its idle scenario and 387 half a minute
+# later, against 658-694 in three runs in a row with no idle scenario before them.
 rest_pass idle
 
 # emit SCENARIO LABEL OURS(true|false) PARAMS NAME VALUE UNIT BETTER [ROUND]: one result line by hand

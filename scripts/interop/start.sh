@@ -85,7 +85,6 @@ PASV_COUNT="${FTP_INTEROP_PASV_COUNT:-64}"
 case "$MAX_CLIENTS$PASV_COUNT" in *[!0-9]*) interop_die "FTP_INTEROP_MAX_CLIENTS and FTP_INTEROP_PASV_COUNT must be numbers" ;; esac
 [ "$PASV_COUNT" -ge 1 ] && [ "$PASV_COUNT" -le 11000 ] || interop_die "FTP_INTEROP_PASV_COUNT must be 1..11000"
 
-
 # True once 127.0.0.1:$1 greets with 220 (inside TLS under FTP_INTEROP_TLS=implicit).
 greets() {
   python3 - "$1" "$TLS" <<'PY' 2>/dev/null
