@@ -11,6 +11,7 @@
 //! - [`scenario`]: `retr-big`, `stor-big`, `small-files`, `sessions`, `idle`, `list-big`.
 //! - [`soak`]: `ftp-bench soak`: seeded sessions through the fault proxy, then checks that nothing was lost.
 //! - [`procfs`]: a server's memory and CPU time summed over its process tree.
+//! - [`steal`]: the share of CPU time the hypervisor took during a run.
 //! - [`stats`]: latency percentiles (nearest rank).
 //! - [`size`]: `4KiB`/`1GiB` byte counts.
 //! - [`result`]: the figures of a run (the `--json` format, read back by the report).
@@ -32,6 +33,7 @@ pub mod session;
 pub mod size;
 pub mod soak;
 pub mod stats;
+pub mod steal;
 pub mod target;
 pub mod tls;
 

@@ -76,6 +76,10 @@ pub struct RunResult {
     /// results of one round side by side, since they were measured within seconds of each other.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round: Option<u32>,
+    /// The share of the machine's CPU time the hypervisor took while this ran, in percent
+    /// ([`crate::steal`]); `None` where it cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steal_percent: Option<f64>,
 }
 
 impl RunResult {

@@ -127,6 +127,7 @@ pub(crate) mod tests {
             first_error: None,
             elapsed_s: 1.0,
             round: None,
+            steal_percent: None,
         }
     }
 

@@ -30,7 +30,9 @@ pub fn render(groups: &[Group], charts: &[String], machine: &Machine, note: &str
 A **ratio** is ours against the best peer as a figure of merit: above 1 means ours is better, \
 whichever way the figure points (ours ÷ peer for throughput and rates; peer ÷ ours for time, \
 latency, memory and CPU). Where the servers took turns in rounds, **ahead** counts the rounds in \
-which ours beat that peer: each round's two results were measured seconds apart.\n"
+which ours beat that peer: each round's two results were measured seconds apart. **Stolen** is the \
+share of the machine's CPU time the hypervisor took while a server ran (for rounds, the most in any \
+one of them): figures measured while it was high are low for reasons outside the servers.\n"
     );
     let _ = writeln!(out, "## Summary\n");
     let _ = writeln!(
@@ -110,10 +112,14 @@ fn scenario_section(out: &mut String, group: &Group, chart: &str) {
         .collect();
     let _ = writeln!(
         out,
-        "| server | {} | errors | ours ÷ this |",
+        "| server | {} | errors | stolen (%) | ours ÷ this |",
         names.join(" | ")
     );
-    let _ = writeln!(out, "| --- |{} --- | --- |", " --- |".repeat(names.len()));
+    let _ = writeln!(
+        out,
+        "| --- |{} --- | --- | --- |",
+        " --- |".repeat(names.len())
+    );
     let ours = group.ours();
     for row in &group.rows {
         let cells: Vec<String> = first
@@ -148,7 +154,12 @@ fn scenario_section(out: &mut String, group: &Group, chart: &str) {
         } else {
             row.server.clone()
         };
-        let _ = writeln!(out, "| {name} | {} | {errors} | {vs} |", cells.join(" | "));
+        let stolen = row.steal_percent.map_or("-".to_string(), number);
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {errors} | {stolen} | {vs} |",
+            cells.join(" | ")
+        );
     }
     if let Some(r) = group.ratio_to_best() {
         let peer = group.best_peer().map_or("-", |p| p.server.as_str());
@@ -216,6 +227,7 @@ mod tests {
             Figure::higher("rate", 50.0, "sessions/s"),
         );
         peer.errors = 2;
+        peer.steal_percent = Some(3.5);
         peer.first_error = Some("USER: server replied 421 a|b".into());
         let results = vec![
             row(
@@ -242,9 +254,11 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains("| **ours** | 1000 | 0 |  |"), "{text}");
+        assert!(text.contains("| **ours** | 1000 | 0 | - |  |"), "{text}");
         assert!(
-            text.contains("| vsftpd | 50 | 2 (first: USER: server replied 421 a\\|b) | 20× |"),
+            text.contains(
+                "| vsftpd | 50 | 2 (first: USER: server replied 421 a\\|b) | 3.50 | 20× |"
+            ),
             "{text}"
         );
         assert!(

@@ -49,7 +49,8 @@ pub fn round_by_round(results: &[RunResult], scenario: &str, peer: &str) -> Opti
 
 /// Results of the same scenario and server become one, kept at the place of the first: the median
 /// round by the headline figure, with `fastest` and `slowest` (added when missing) the best and worst
-/// headline any round saw, the errors of all rounds added up, and the round count in the params.
+/// headline any round saw, the errors of all rounds added up, the most CPU time any round had stolen,
+/// and the round count in the params.
 /// Single results pass through unchanged.
 pub fn merge(results: &[RunResult]) -> Vec<RunResult> {
     let mut keys: Vec<(&str, &str)> = Vec::new();
@@ -94,6 +95,10 @@ fn median_round(rounds: &[&RunResult]) -> Option<RunResult> {
     merged.errors = rounds.iter().map(|r| r.errors).sum();
     merged.first_error = rounds.iter().find_map(|r| r.first_error.clone());
     merged.elapsed_s = rounds.iter().map(|r| r.elapsed_s).sum();
+    merged.steal_percent = rounds
+        .iter()
+        .filter_map(|r| r.steal_percent)
+        .reduce(f64::max);
     merged.round = None;
     merged.params = format!(
         "{}, median of {} rounds (taking turns)",
@@ -151,10 +156,14 @@ mod tests {
 
     #[test]
     fn the_median_round_stands_for_the_server_with_the_extremes_beside_it() {
+        let stolen = |mut result: RunResult, percent: f64| {
+            result.steal_percent = Some(percent);
+            result
+        };
         let results = vec![
-            bulk("ours", 300.0, 0),
+            stolen(bulk("ours", 300.0, 0), 0.5),
             bulk("vsftpd", 500.0, 0),
-            bulk("ours", 100.0, 1),
+            stolen(bulk("ours", 100.0, 1), 7.5),
             bulk("vsftpd", 400.0, 0),
             bulk("ours", 200.0, 0),
         ];
@@ -164,6 +173,7 @@ mod tests {
         assert_eq!(ours.server, "ours");
         let values: Vec<f64> = ours.figures.iter().map(|f| f.value).collect();
         assert_eq!(values, [200.0, 300.0, 100.0]);
+        assert_eq!(ours.steal_percent, Some(7.5));
         assert_eq!(ours.errors, 1);
         assert_eq!(ours.params, "tiny, median of 3 rounds (taking turns)");
         // Two rounds: the upper of the middle two.

@@ -154,7 +154,34 @@ pub async fn run(
     progress: &Progress,
 ) -> Result<RunResult, BenchError> {
     let started = Instant::now();
-    let outcome = match scenario {
+    let (outcome, steal_percent) =
+        crate::steal::during(run_scenario(scenario, settings, progress)).await;
+    let outcome = outcome?;
+    progress.finish();
+    let name = match settings.tls {
+        Some(_) => format!("{}{TLS_SUFFIX}", scenario.name()),
+        None => scenario.name().to_string(),
+    };
+    Ok(RunResult {
+        scenario: name,
+        server: settings.label.clone(),
+        ours: settings.ours,
+        params: outcome.params,
+        figures: outcome.figures,
+        errors: outcome.errors,
+        first_error: outcome.first_error,
+        elapsed_s: started.elapsed().as_secs_f64(),
+        round: None,
+        steal_percent,
+    })
+}
+
+async fn run_scenario(
+    scenario: &Scenario,
+    settings: &Settings,
+    progress: &Progress,
+) -> Result<Outcome, BenchError> {
+    Ok(match scenario {
         Scenario::RetrBig { file, size, runs } => {
             bulk::repeated(*runs, *size, || bulk::retr(settings, file, *size, progress)).await?
         }
@@ -179,22 +206,6 @@ pub async fn run(
             count,
             server_pid,
         } => list_big::run(settings, dir, *count, *server_pid, progress).await?,
-    };
-    progress.finish();
-    let name = match settings.tls {
-        Some(_) => format!("{}{TLS_SUFFIX}", scenario.name()),
-        None => scenario.name().to_string(),
-    };
-    Ok(RunResult {
-        scenario: name,
-        server: settings.label.clone(),
-        ours: settings.ours,
-        params: outcome.params,
-        figures: outcome.figures,
-        errors: outcome.errors,
-        first_error: outcome.first_error,
-        elapsed_s: started.elapsed().as_secs_f64(),
-        round: None,
     })
 }
 
