@@ -14,7 +14,7 @@
 #   BENCH_BIG_MIB=1024 [4]        size of the retr-big/stor-big file, MiB
 #   BENCH_ROUNDS=7 [2]            rounds of retr-big and stor-big (every server takes one turn per
 #                                 round: one transfer); the median round is reported. Also the
-#                                 transfers per server under FTPS.
+#                                 rounds under FTPS.
 #   BENCH_SMALL_ROUNDS=15 [2]     rounds of small-files (a turn is BENCH_SMALL_COUNT RETRs); the median
 #                                 round is reported. A round is cheap, and its p50 is bimodal: on the
 #                                 2-core VM 0.06-0.09 ms when the kernel ran server and client on one
@@ -27,7 +27,7 @@
 #   BENCH_PEERS="vsftpd pure-ftpd proftpd" [""]  third-party servers to run against
 #   BENCH_TLS=1                   run retr-big and stor-big under FTPS too (--tls explicit --insecure)
 #   BENCH_TLS_PEERS=vsftpd [""]   third-party servers for the TLS runs (only vsftpd is set up for TLS)
-#   BENCH_MAX_STEAL=5             a round in which the hypervisor took this share (%) of the machine's
+#   BENCH_MAX_STEAL=5 [101]       a round in which the hypervisor took this share (%) of the machine's
 #                                 CPU time or more during some turn is run again, all its turns (see
 #                                 bench_rounds); at most BENCH_STEAL_RERUNS [BENCH_ROUNDS] times per scenario
 #   BENCH_CLIENT=1 [0]            time ftp-client get/put against curl and lftp
@@ -52,6 +52,8 @@ if [ "$SMOKE" = 1 ]; then
   SMALL_COUNT=${BENCH_SMALL_COUNT:-20}; PEERS=${BENCH_PEERS:-}; CLIENT=${BENCH_CLIENT:-0}
   UDP=${BENCH_UDP:-0}; PROFILE=${BENCH_PROFILE:-debug}; TLS_PEERS=${BENCH_TLS_PEERS:-}
   SESSIONS=(--count "${BENCH_SESSIONS_COUNT:-40}")
+  # A smoke turn lasts a few ticks of /proc/stat, so one stolen tick reads as 20-30%: no reruns.
+  MAX_STEAL=${BENCH_MAX_STEAL:-101}
 else
   BIG_MIB=${BENCH_BIG_MIB:-1024}; ROUNDS=${BENCH_ROUNDS:-7}; SMALL_ROUNDS=${BENCH_SMALL_ROUNDS:-15}; LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}; IDLE=${BENCH_IDLE:-10000}
   SMALL_COUNT=${BENCH_SMALL_COUNT:-1000}; PEERS=${BENCH_PEERS-vsftpd pure-ftpd proftpd}
@@ -61,7 +63,7 @@ else
 fi
 CONCURRENCY=${BENCH_CONCURRENCY:-50}
 CLIENT_RUNS=${BENCH_CLIENT_RUNS:-7}
-MAX_STEAL=${BENCH_MAX_STEAL:-5}
+MAX_STEAL=${MAX_STEAL:-${BENCH_MAX_STEAL:-5}}
 STEAL_RERUNS=${BENCH_STEAL_RERUNS:-$ROUNDS}
 TLS=${BENCH_TLS:-1}
 [ "$TLS" = 1 ] || TLS_PEERS=
@@ -271,16 +273,6 @@ bench_rest() {
   done
 }
 
-# bench_tls LABEL URL [--ours]: retr-big and stor-big under explicit FTPS (PROT P, data connections
-# resuming the control connection's TLS session); the certificates are self-signed.
-bench_tls() {
-  local label=$1 url=$2; shift 2
-  local scenario
-  for scenario in retr-big stor-big; do
-    bench_one "$label" "$url" "$scenario" --size "${BIG_MIB}MiB" --count "$ROUNDS" --tls explicit --insecure "$@"
-  done
-}
-
 # start_ours NAME [ARG...]: our server on a free port serving $WORK/ours, its output in $WORK/NAME.*;
 # sets OURS_PID and OURS_ADDR. Its passive ports are 8,000 below the peers' (which start.sh picks from
 # 20000-32000) and, like theirs, outside the ephemeral range: with none set, the sessions scenario's
@@ -297,6 +289,19 @@ start_ours() {
     --max-connections $((IDLE + CONCURRENCY + 100)) --max-per-ip $((IDLE + CONCURRENCY + 100)) --idle-timeout 900 "$@"
 }
 
+# start_peer NAME DIR: starts a third-party server (scripts/interop/start.sh) serving DIR with the
+# fixture in its writable directory, and prints its URL.
+start_peer() {
+  scripts/interop/start.sh "$1" "$2" >/dev/null
+  # shellcheck disable=SC1090
+  (
+    . "$FTP_INTEROP_RUN/$1.env"
+    seed "$WRITABLE_DIR"
+    chown -R ftp:ftp "$WRITABLE_DIR/bench"
+    echo "$URL"
+  )
+}
+
 echo "== ours" >&2
 seed "$WORK/ours"
 start_ours ours
@@ -309,14 +314,7 @@ if [ -n "$PEERS" ]; then
   scripts/interop/install.sh $PEERS >&2
   # Side by side for the rounds, with the scripts' small default limits: one client at a time.
   for name in $PEERS; do
-    scripts/interop/start.sh "$name" "$WORK/peers-rounds/$name" >/dev/null
-    # shellcheck disable=SC1090
-    URLS[$name]=$(
-      . "$FTP_INTEROP_RUN/$name.env"
-      seed "$WRITABLE_DIR"
-      chown -R ftp:ftp "$WRITABLE_DIR/bench"
-      echo "$URL"
-    )
+    URLS[$name]=$(start_peer "$name" "$WORK/peers-rounds/$name")
     LABELS+=("$name")
   done
 fi
@@ -443,32 +441,34 @@ if [ "$UDP" = 1 ]; then
   fi
 fi
 
-# Under FTPS, last: the client runs above need our plain server.
+# Under FTPS, last (the client runs above need our plain server): retr-big and stor-big with PROT P,
+# data connections resuming the control connection's TLS session, self-signed certificates. Ours and
+# the TLS peers run side by side and take turns in rounds, as in bench_rounds: one after the other,
+# a steal spell of the host (see in_rounds) fell on one server's seven transfers and not the other's.
 if [ "$TLS" = 1 ]; then
   # A separate instance, so that the plain figures above are of a server without a certificate.
   echo "== ours with TLS (self-signed certificate)" >&2
   ours_stop
   start_ours ours-tls --tls-self-signed
-  bench_tls ours "ftp://$OURS_ADDR/" --ours
-  ours_stop
-fi
-
-if [ -n "$TLS_PEERS" ]; then
-  [ "$(id -u)" = 0 ] || { echo "bench: the TLS peers need root (or set BENCH_TLS_PEERS=)" >&2; exit 2; }
-  # shellcheck disable=SC2086
-  scripts/interop/install.sh $TLS_PEERS >&2
-  for name in $TLS_PEERS; do
-    echo "== $name with TLS (self-signed certificate)" >&2
-    FTP_INTEROP_TLS=1 scripts/interop/start.sh "$name" "$WORK/peers-tls/$name" >/dev/null
-    # shellcheck disable=SC1090
-    (
-      . "$FTP_INTEROP_RUN/$name.env"
-      seed "$WRITABLE_DIR"
-      chown -R ftp:ftp "$WRITABLE_DIR/bench"
-      bench_tls "$name" "$URL"
-    )
-    scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true
+  URLS=([ours]="ftp://$OURS_ADDR/")
+  LABELS=(ours)
+  if [ -n "$TLS_PEERS" ]; then
+    [ "$(id -u)" = 0 ] || { echo "bench: the TLS peers need root (or set BENCH_TLS_PEERS=)" >&2; exit 2; }
+    # shellcheck disable=SC2086
+    scripts/interop/install.sh $TLS_PEERS >&2
+    for name in $TLS_PEERS; do
+      echo "== $name with TLS (self-signed certificate)" >&2
+      URLS[$name]=$(FTP_INTEROP_TLS=1 start_peer "$name" "$WORK/peers-tls/$name")
+      LABELS+=("$name")
+    done
+  fi
+  ROUND_LABELS=("${LABELS[@]}")
+  KNOBS=(--size "${BIG_MIB}MiB" --count 1 --tls explicit --insecure)
+  for ROUND_SCENARIO in retr-big stor-big; do
+    in_rounds "$ROUND_SCENARIO-tls" "$ROUNDS" server_turns
   done
+  ours_stop
+  for name in $TLS_PEERS; do scripts/interop/stop.sh "$name" >/dev/null 2>&1 || true; done
 fi
 
 echo "== report" >&2
