@@ -29,7 +29,7 @@
 #   BENCH_TLS_PEERS=vsftpd [""]   third-party servers for the TLS runs (only vsftpd is set up for TLS)
 #   BENCH_MAX_STEAL=5 [101]       a round in which the hypervisor took this share (%) of the machine's
 #                                 CPU time or more during some turn is run again, all its turns (see
-#                                 bench_rounds); at most BENCH_STEAL_RERUNS [BENCH_ROUNDS] times per scenario
+#                                 in_rounds); at most BENCH_STEAL_RERUNS [BENCH_ROUNDS] times per scenario
 #   BENCH_CLIENT=1 [0]            time ftp-client get/put against curl and lftp
 #   BENCH_CLIENT_RUNS=7           rounds of the client runs (they take turns, a different one first each
 #                                 round); the median is reported
@@ -158,10 +158,8 @@ ROUND_SCENARIOS="retr-big stor-big small-files"
 # idle last, after every server's sessions and list-big (see rest_pass).
 REST_SCENARIOS="sessions list-big"
 
-# Stolen rounds. On a virtual machine the host may take CPU time from it: on the project's 2-core VM,
-# for about 25 s after 12-20 GiB of page cache was freed, the host took 20-50% of it while the memory
-# was used again, and every server's 1 GiB uploads ran at 1,000-1,500 MB/s instead of 2,400-2,800.
-# A ratio of two turns is then a draw of which one the host hit harder. ftp-bench records the share
+# Stolen rounds. On a virtual machine the host may take CPU time from it, and then every server runs
+# slower (figures in bench/src/steal.rs): a ratio of two turns is a draw of which one it hit harder. ftp-bench records the share
 # of each run (steal_percent), and a round in which some turn saw MAX_STEAL% or more is voided (its
 # results move to $STOLEN, counted in the report's note) and run again, every turn of it, after the
 # machine is quiet: the rule looks at the machine, never at the figures, and treats every server alike.

@@ -22,7 +22,7 @@ pub fn number(value: f64) -> String {
 }
 
 /// Steal from which the table warns: on the project's VM, rounds with under 1% were the rule, and
-/// rounds from 10% on ran 1.5-2.5× slower.
+/// rounds from 10% on ran 1.5-2.1× slower.
 const NOTABLE_STEAL_PERCENT: f64 = 1.0;
 
 /// The human table for one run.
