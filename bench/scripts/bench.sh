@@ -159,11 +159,10 @@ ROUND_SCENARIOS="retr-big stor-big small-files"
 REST_SCENARIOS="sessions list-big"
 
 # Stolen rounds. On a virtual machine the host may take CPU time from it, and then every server runs
-# slower (figures in bench/src/steal.rs): a ratio of two turns is a draw of which one it hit harder. ftp-bench records the share
-# of each run (steal_percent), and a round in which some turn saw MAX_STEAL% or more is voided (its
-# results move to $STOLEN, counted in the report's note) and run again, every turn of it, after the
-# machine is quiet: the rule looks at the machine, never at the figures, and treats every server alike.
-STOLEN=$WORK/stolen.json
+# slower (figures in bench/src/steal.rs): a ratio of two turns is a draw of which one it hit harder.
+# ftp-bench records the share of each run (steal_percent), and a round in which some turn saw
+# MAX_STEAL% or more is voided (its results are dropped; the report's note counts the reruns) and run
+# again, every turn of it, after the machine is quiet: the rule looks at the machine, never at the figures, and treats every server alike.
 declare -A RERUNS=()
 RERUN_ORDER=()
 
@@ -175,7 +174,7 @@ steal_since() {
   cpu_clock | awk -v s="$1" -v t="$2" '{ printf "%.2f", ($2 > t) ? 100 * ($1 - s) / ($2 - t) : 0 }'
 }
 
-# in_round SCENARIO ROUND: an awk program's prefix that matches the result lines of that round.
+# in_round SCENARIO ROUND: an awk condition that matches the result lines of that round.
 in_round() {
   printf 'index($0, "\\"scenario\\":\\"%s\\"") && (index($0, "\\"round\\":%s,") || index($0, "\\"round\\":%s}"))' \
     "$1" "$2" "$2"
@@ -188,11 +187,11 @@ round_steal() {
        END { print m + 0 }' "$RESULTS"/*.json
 }
 
-# void_round SCENARIO ROUND: moves that round's results out of $RESULTS into $STOLEN.
+# void_round SCENARIO ROUND: drops that round's results from $RESULTS.
 void_round() {
   local file
   for file in "$RESULTS"/*.json; do
-    awk -v out="$STOLEN" "$(in_round "$1" "$2")"' { print >> out; next } { print }' "$file" >"$file.kept"
+    awk "!($(in_round "$1" "$2"))" "$file" >"$file.kept"
     mv "$file.kept" "$file"
   done
 }
