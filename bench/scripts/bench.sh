@@ -118,6 +118,18 @@ chmod -R a+rX "$WORK/fixture"
 # seed DIR: the fixture under DIR/bench, as hard links (no second copy of the big file).
 seed() { mkdir -p "$1"; cp -al "$FIXTURE" "$1/bench"; }
 
+# recycle_memory: write and delete a scratch file a quarter larger than the big file, right before a
+# turn that writes the big file into the page cache (stor-big, and the client runs). On a virtual
+# machine whose freed memory goes back to the host (free page reporting, as on the Firecracker
+# machines this project is benched on), the guest's first write to such a page waits for the host
+# to fault it in: 1 GiB then went into the page cache at ~400 MB/s instead of 3-5 GB/s, with no CPU
+# steal to show for it, and a STOR turn of any server was fast or slow by which pages the kernel
+# handed it. The kernel hands out just-freed pages first, so the turn lands on pages just touched.
+recycle_memory() {
+  dd if=/dev/zero of="$WORK/scratch" bs=1M count=$((BIG_MIB + BIG_MIB / 4)) status=none
+  rm -f "$WORK/scratch"
+}
+
 # bench_one LABEL URL SCENARIO [ARG...]: one scenario against one server, added to
 # $RESULTS/LABEL-SCENARIO[-tls].json (-tls when the arguments include --tls; a round adds a line).
 bench_one() {
@@ -128,6 +140,7 @@ bench_one() {
   # A smoke run insists that our server has no failed session; a peer's failures are reported.
   [ "$SMOKE" = 1 ] && [ "$label" = ours ] && args+=(--fail-on-errors)
   echo "== $label: $name" >&2
+  [ "$scenario" != stor-big ] || recycle_memory
   # Dirty pages left by the last scenario (or by the fixture itself: the server that runs first
   # would pay for writing back the freshly made big file) are written back before, not during, it.
   sync
@@ -375,12 +388,13 @@ emit() {
 }
 
 # timed SCENARIO LABEL ROUND BYTES CHECK_FILE -- COMMAND...: one client run's MB/s, as a result of
-# round ROUND. Dirty pages of the previous run are written back first (sync), so no run pays for
+# round ROUND. Every run writes the big file (get here, put on our server), so it runs on recycled
+# memory; dirty pages of the previous run are written back first (sync), so no run pays for
 # another's writes.
 timed() {
   local scenario=$1 label=$2 round=$3 bytes=$4 check=$5; shift 6
   local t0 t1 clock
-  rm -f "$check"; sync
+  rm -f "$check"; recycle_memory; sync
   read -r -a clock < <(cpu_clock)
   t0=$(date +%s.%N)
   if ! timeout 600 "$@" >"$WORK/client.log" 2>&1; then
