@@ -120,22 +120,19 @@ seed() { mkdir -p "$1"; cp -al "$FIXTURE" "$1/bench"; }
 
 # recycle_memory: write and delete a scratch file a quarter larger than the big file, right before a
 # turn that writes the big file into the page cache (stor-big, and the client runs). On a virtual
-# machine whose freed memory goes back to the host (free page reporting, as on the Firecracker
-# machines this project is benched on), the guest's first write to such a page waits for the host
-# to fault it in: 1 GiB then went into the page cache at ~400 MB/s instead of 3-5 GB/s, with no CPU
-# steal to show for it, and a STOR turn of any server was fast or slow by which pages the kernel
-# handed it. The kernel hands out just-freed pages first, so the turn lands on pages just touched.
+# machine that gives freed memory back to the host (free page reporting, as on the Firecracker
+# machines this project is benched on), the guest's first write to such a page waits for the host, so
+# any server's turn was slow or fast by which pages the kernel handed it; the kernel hands out
+# just-freed pages first, so the turn lands on pages just touched. (Figures: README, Benchmarks.)
 recycle_memory() {
   dd if=/dev/zero of="$WORK/scratch" bs=1M count=$((BIG_MIB + BIG_MIB / 4)) status=none
   rm -f "$WORK/scratch"
 }
 
 # warm_fixture: read the big file, right before a turn that reads it (retr-big, and the client runs),
-# so that the turn finds all of it in the page cache. The Firecracker machines also page out memory
-# that has gone untouched for about a minute (DAMON's `pageout` scheme, up to 128 MiB/s), the page
-# cache included: after a pause, 2.7 MiB of the 1 GiB file had gone back to the disk, and our RETR
-# waited for the disk 61-113 times (folio waits inside sendfile) where the server that ran right after
-# it waited for none.
+# so that the turn finds all of it in the page cache: those machines also page out memory left
+# untouched for about a minute (DAMON's `pageout` scheme, at most 128 MiB/s), page cache included,
+# and a RETR after a pause waited on the disk inside sendfile where the next server's did not.
 warm_fixture() { cat "$FIXTURE/big.bin" >/dev/null; }
 
 # bench_one LABEL URL SCENARIO [ARG...]: one scenario against one server, added to
