@@ -247,7 +247,7 @@ impl Session {
         let shown = command.to_string();
         self.expect_preliminary(command).await?;
         let mut data = self.protect(data).await?;
-        self.data_tls = data.tls_description();
+        self.data_tls = data.description();
         let (mut bytes, mut lines) = (0u64, 0u64);
         loop {
             let n = within(self.timeout, || format!("{shown}: data"), async {
@@ -286,7 +286,7 @@ impl Session {
         let data = self.open_data().await?;
         self.expect_preliminary(&Command::Stor(path.into())).await?;
         let mut data = self.protect(data).await?;
-        self.data_tls = data.tls_description();
+        self.data_tls = data.description();
         let mut left = size;
         while left > 0 {
             let chunk = &pattern[..pattern

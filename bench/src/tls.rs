@@ -95,7 +95,7 @@ pub async fn finish_upload(
     })
     .await?;
     if data.is_tls() {
-        data.drain(timeout).await;
+        ftp_client::stream::drain(&mut data, timeout).await;
     }
     Ok(())
 }

@@ -85,7 +85,7 @@ impl Control {
             reader: BufReader::new(stream),
             ..self
         };
-        if let Some(description) = control.reader.get_ref().tls_description() {
+        if let Some(description) = control.reader.get_ref().description() {
             control.note(&format!("-- control connection under TLS: {description}"));
         }
         Ok(control)

@@ -37,7 +37,7 @@ impl Client {
             }
             _ => Stream::Plain(tcp),
         };
-        if let Some(description) = stream.tls_description() {
+        if let Some(description) = stream.description() {
             self.control
                 .note(&format!("-- data connection under TLS: {description}"));
         }

@@ -78,7 +78,7 @@ impl Transfer<'_> {
     /// Whether the data connection's TLS handshake resumed the control connection's session;
     /// `None` for a plain data connection.
     pub fn tls_resumed(&self) -> Option<bool> {
-        self.stream.tls_resumed()
+        self.stream.resumed()
     }
 
     fn progress(&self) -> Progress {
@@ -175,7 +175,7 @@ impl Transfer<'_> {
                 let error = self.broken("the upload's TLS close_notify could not be sent".into());
                 return Err(self.abandon(error).await);
             }
-            self.stream.drain(timeout).await;
+            crate::stream::drain(&mut self.stream, timeout).await;
         }
         drop(self.stream);
         let reply = self.client.control.reply().await?;

@@ -10,9 +10,7 @@
 use std::io;
 use std::net::IpAddr;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ftp_tls::{ring_provider, AnyCertificate};
@@ -20,9 +18,7 @@ use rustls::client::Resumption;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 use crate::tls_tickets::{Origin, TicketCount, Tickets};
@@ -193,122 +189,7 @@ impl TlsSession {
 }
 
 /// The byte stream of a connection: plain TCP, or TLS over it.
-pub enum Stream {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-    /// Only while the stream is being upgraded; every operation fails.
-    Gone,
-}
-
-impl Stream {
-    /// The TCP socket underneath (urgent data, peeking, socket options).
-    pub fn tcp(&self) -> Option<&TcpStream> {
-        match self {
-            Stream::Plain(tcp) => Some(tcp),
-            Stream::Tls(tls) => Some(tls.get_ref().0),
-            Stream::Gone => None,
-        }
-    }
-
-    /// True when this is TLS.
-    pub fn is_tls(&self) -> bool {
-        matches!(self, Stream::Tls(_))
-    }
-
-    /// Whether the TLS handshake resumed an earlier session (`None` on plain TCP).
-    pub fn resumed(&self) -> Option<bool> {
-        match self {
-            Stream::Tls(tls) => {
-                Some(tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed))
-            }
-            _ => None,
-        }
-    }
-
-    /// The server's certificate chain, leaf first (empty on plain TCP).
-    pub fn peer_certificates(&self) -> Vec<CertificateDer<'static>> {
-        match self {
-            Stream::Tls(tls) => tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .map(|chain| chain.iter().map(|c| c.clone().into_owned()).collect())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The negotiated TLS version, e.g. `TLSv1_3`.
-    pub fn protocol(&self) -> Option<String> {
-        match self {
-            Stream::Tls(tls) => tls.get_ref().1.protocol_version().map(|v| format!("{v:?}")),
-            _ => None,
-        }
-    }
-
-    /// Takes the TCP socket out to start TLS on it; the stream is [`Stream::Gone`] until replaced.
-    pub fn take_plain(&mut self) -> Option<TcpStream> {
-        match std::mem::replace(self, Stream::Gone) {
-            Stream::Plain(tcp) => Some(tcp),
-            other => {
-                *self = other;
-                None
-            }
-        }
-    }
-}
-
-fn gone() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotConnected,
-        "the connection was lost in a TLS upgrade",
-    )
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
-            Stream::Gone => Poll::Ready(Err(gone())),
-        }
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
-            Stream::Gone => Poll::Ready(Err(gone())),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
-            Stream::Gone => Poll::Ready(Err(gone())),
-        }
-    }
-
-    /// On TLS this sends close_notify first (RFC 4217 §10.2 wants it at the end of a transfer).
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
-            Stream::Gone => Poll::Ready(Err(gone())),
-        }
-    }
-}
+pub use ftp_tls::stream::ClientStream as Stream;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

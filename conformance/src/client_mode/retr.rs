@@ -143,7 +143,7 @@ async fn open_data(session: &mut Session, passive: &Passive) -> Result<Stream, R
             return Err(no_connection());
         }
     };
-    let resumed = stream.resumed();
+    let resumed = stream.resumed() == Some(true);
     note(
         &session.evidence,
         format!(

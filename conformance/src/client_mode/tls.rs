@@ -4,16 +4,12 @@
 //! so that data connections can resume the control connection's session, and [`Stream`], a connection
 //! that is plain TCP or TLS over it.
 
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::ServerSessionMemoryCache;
 use rustls::ServerConfig;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
 /// TLS sessions the server keeps for resumption (one case's control and data connections).
 const SESSIONS: usize = 64;
@@ -71,65 +67,4 @@ pub fn make() -> Result<ScriptedTls, String> {
 }
 
 /// A connection: plain TCP, TLS over TCP, or gone (while a control connection is being upgraded).
-pub enum Stream {
-    Plain(TcpStream),
-    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
-    /// Reads end at once, writes fail: the placeholder during AUTH TLS's handshake.
-    Gone,
-}
-
-impl Stream {
-    /// True when the handshake resumed an earlier TLS session (false for plain TCP).
-    pub fn resumed(&self) -> bool {
-        match self {
-            Stream::Tls(tls) => {
-                tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
-            }
-            _ => false,
-        }
-    }
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
-            Stream::Gone => Poll::Ready(Ok(())),
-        }
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
-            Stream::Gone => Poll::Ready(Err(std::io::ErrorKind::NotConnected.into())),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
-            Stream::Gone => Poll::Ready(Ok(())),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
-            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
-            Stream::Gone => Poll::Ready(Ok(())),
-        }
-    }
-}
+pub use ftp_tls::stream::ServerStream as Stream;

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ftp_proto::ascii::{CrlfToLf, LfToCrlf};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -158,58 +158,8 @@ async fn secure(
     Ok(stream)
 }
 
-/// A data connection: the socket itself, or TLS over it (boxed: its buffers are large).
-enum DataSocket {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for DataSocket {
-    fn poll_read(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buffer: &mut ReadBuf<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        match self.get_mut() {
-            DataSocket::Plain(stream) => std::pin::Pin::new(stream).poll_read(cx, buffer),
-            DataSocket::Tls(stream) => std::pin::Pin::new(stream).poll_read(cx, buffer),
-        }
-    }
-}
-
-impl AsyncWrite for DataSocket {
-    fn poll_write(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        bytes: &[u8],
-    ) -> std::task::Poll<io::Result<usize>> {
-        match self.get_mut() {
-            DataSocket::Plain(stream) => std::pin::Pin::new(stream).poll_write(cx, bytes),
-            DataSocket::Tls(stream) => std::pin::Pin::new(stream).poll_write(cx, bytes),
-        }
-    }
-
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        match self.get_mut() {
-            DataSocket::Plain(stream) => std::pin::Pin::new(stream).poll_flush(cx),
-            DataSocket::Tls(stream) => std::pin::Pin::new(stream).poll_flush(cx),
-        }
-    }
-
-    /// Under TLS: close_notify, then the TCP FIN.
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        match self.get_mut() {
-            DataSocket::Plain(stream) => std::pin::Pin::new(stream).poll_shutdown(cx),
-            DataSocket::Tls(stream) => std::pin::Pin::new(stream).poll_shutdown(cx),
-        }
-    }
-}
+/// A data connection: the socket itself, or TLS over it.
+type DataSocket = ftp_tls::stream::ServerStream;
 
 /// How long, after our close_notify, the client may take to close its side. Until then the socket stays
 /// open and what arrives is read, so that the client's own close_notify is not answered with a reset.
