@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use ftp_client::tls::TlsSession;
+use ftp_client::tls::{Origin, TlsSession};
 use ftp_proto::{
     hostport, AuthMechanism, Command, EpsvArg, ProtectionLevel, Reply, ReplyParser, TransferType,
 };
@@ -86,7 +86,8 @@ impl Session {
             return Err(BenchError::Protocol("AUTH TLS: already under TLS".into()));
         };
         let session = tls.session(self.peer)?;
-        let stream = tls::handshake(&session, tcp, self.timeout, "control").await?;
+        let stream =
+            tls::handshake(&session, Origin::Control, tcp, self.timeout, "control").await?;
         Ok(Session {
             control: BufReader::with_capacity(8 * 1024, stream),
             tls: Some(session),
@@ -228,7 +229,7 @@ impl Session {
     async fn protect(&self, data: Stream) -> Result<Stream, BenchError> {
         match (&self.tls, data) {
             (Some(session), Stream::Plain(tcp)) => {
-                tls::handshake(session, tcp, self.timeout, "data connection").await
+                tls::handshake(session, Origin::Data, tcp, self.timeout, "data connection").await
             }
             (_, data) => Ok(data),
         }

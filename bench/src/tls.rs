@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use ftp_client::stream::Stream;
-use ftp_client::tls::TlsSession;
+use ftp_client::tls::{Origin, TlsSession};
 use ftp_client::{TlsMode, TlsOptions, Trust};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -56,15 +56,16 @@ impl Tls {
     }
 }
 
-/// The client handshake on `tcp` within `timeout`; `what` names the connection.
+/// The client handshake on `tcp`, a connection of `origin`, within `timeout`; `what` names it.
 pub async fn handshake(
     session: &TlsSession,
+    origin: Origin,
     tcp: TcpStream,
     timeout: Duration,
     what: &str,
 ) -> Result<Stream, BenchError> {
     session
-        .handshake(tcp, timeout, what)
+        .handshake(origin, tcp, timeout, what)
         .await
         .map_err(|e| BenchError::Protocol(e.to_string()))
 }

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 
 use crate::error::{Error, Result};
 use crate::stream::Stream;
-use crate::tls::TlsSession;
+use crate::tls::{Origin, TlsSession};
 
 /// A longer reply line than this is cut (it is still read to its end), so a hostile server cannot make
 /// the client buffer without bound.
@@ -79,7 +79,7 @@ impl Control {
             ));
         };
         let stream = tls
-            .handshake(tcp, self.timeout, "the control connection")
+            .handshake(Origin::Control, tcp, self.timeout, "the control connection")
             .await?;
         let control = Control {
             reader: BufReader::new(stream),

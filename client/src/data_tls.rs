@@ -8,6 +8,7 @@ use tokio::net::TcpStream;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::stream::Stream;
+use crate::tls::Origin;
 
 impl Client {
     /// PBSZ 0 and PROT P (RFC 4217 §8-9), once, before the first data connection of a session under
@@ -30,7 +31,10 @@ impl Client {
         let timeout = self.control.timeout();
         let stream = match &self.tls {
             Some(tls) if self.data_protected => {
-                match tls.handshake(tcp, timeout, "the data connection").await {
+                match tls
+                    .handshake(Origin::Data, tcp, timeout, "the data connection")
+                    .await
+                {
                     Ok(stream) => stream,
                     Err(error) => return Err(self.after_failed_data_handshake(error).await),
                 }
@@ -45,7 +49,7 @@ impl Client {
     }
 
     /// Before an upload under TLS 1.3 with no ticket left to resume with (see
-    /// [`crate::session_store`]): a listing of the current directory, whose data connection brings
+    /// [`ftp_tls::tickets`]): a listing of the current directory, whose data connection brings
     /// new tickets. Without it, a long run of uploads to a server that sends no tickets on upload
     /// connections ends in a refused data connection. A failure here only means the upload may fail.
     pub(crate) async fn top_up_tls_tickets(&mut self) {

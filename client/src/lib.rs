@@ -48,7 +48,6 @@ pub mod metadata;
 pub mod mirror;
 pub mod netrc;
 pub mod pget;
-mod session_store;
 pub mod stream;
 pub mod tls;
 pub mod transfer;

@@ -19,6 +19,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ftp_tls::tickets::Tickets;
 use ftp_tls::AnyCertificate;
 use rustls::client::Resumption;
 use rustls::pki_types::pem::PemObject;
@@ -28,11 +29,10 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use crate::error::{Error, Result};
-use crate::session_store::SessionStore;
 use crate::stream::Stream;
 
-/// TLS sessions one FTP session keeps: its control connection's and those its data connections renew.
-const SESSIONS_PER_CLIENT: usize = 32;
+/// Which connection a handshake is for: the session cache counts tickets by where they arrived.
+pub use ftp_tls::tickets::Origin;
 
 /// When the control connection uses TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,10 +113,13 @@ impl Default for TlsOptions {
 /// One FTP session's TLS client: its settings, its session cache, and the name every handshake uses.
 #[derive(Clone)]
 pub struct TlsSession {
-    connector: TlsConnector,
+    /// For the control connection and for data connections: one configuration, seen through a view
+    /// of the session cache each, so that the cache counts where its tickets came from.
+    control: TlsConnector,
+    data: TlsConnector,
     name: ServerName<'static>,
     /// The session cache; `None` when resumption is off.
-    store: Option<Arc<SessionStore>>,
+    tickets: Option<Arc<Tickets>>,
 }
 
 impl TlsSession {
@@ -141,31 +144,44 @@ impl TlsSession {
                 .with_custom_certificate_verifier(AnyCertificate::new(provider)),
         }
         .with_no_client_auth();
-        let store = options
-            .reuse_sessions
-            .then(|| SessionStore::new(SESSIONS_PER_CLIENT));
-        config.resumption = match &store {
-            Some(store) => Resumption::store(store.clone()),
-            None => Resumption::disabled(),
+        let tickets = options.reuse_sessions.then(Tickets::new);
+        let mut connector = |origin| {
+            config.resumption = match &tickets {
+                Some(tickets) => Resumption::store(tickets.view(origin)),
+                None => Resumption::disabled(),
+            };
+            TlsConnector::from(Arc::new(config.clone()))
         };
         Ok(TlsSession {
-            connector: TlsConnector::from(Arc::new(config)),
+            control: connector(Origin::Control),
+            data: connector(Origin::Data),
             name,
-            store,
+            tickets,
         })
     }
 
     /// True when the next data connection has no TLS 1.3 ticket to resume with (see
-    /// [`crate::session_store`]).
+    /// [`ftp_tls::tickets`]).
     pub fn out_of_tls13_tickets(&self) -> bool {
-        self.store
+        self.tickets
             .as_ref()
-            .is_some_and(|store| store.out_of_tls13_tickets())
+            .is_some_and(|tickets| tickets.count().ran_out())
     }
 
-    /// The client handshake on `tcp` within `timeout`; `what` names the connection in errors.
-    pub async fn handshake(&self, tcp: TcpStream, timeout: Duration, what: &str) -> Result<Stream> {
-        let connecting = self.connector.connect(self.name.clone(), tcp);
+    /// The client handshake on `tcp`, a connection of `origin`, within `timeout`; `what` names the
+    /// connection in errors.
+    pub async fn handshake(
+        &self,
+        origin: Origin,
+        tcp: TcpStream,
+        timeout: Duration,
+        what: &str,
+    ) -> Result<Stream> {
+        let connector = match origin {
+            Origin::Control => &self.control,
+            Origin::Data => &self.data,
+        };
+        let connecting = connector.connect(self.name.clone(), tcp);
         match tokio::time::timeout(timeout, connecting).await {
             Ok(Ok(tls)) => Ok(Stream::Tls(Box::new(tls))),
             Ok(Err(error)) => Err(handshake_error(&error, what)),

@@ -13,8 +13,8 @@
 //! - [`target`]: the server under test: URL (parsed by `ftp_proto::FtpUrl`), credentials, FEAT, scratch
 //!   directory and its lifecycle; [`ctx`]: what one case gets (the target, its transcript, reply checks).
 //! - [`tls`]: FTPS targets (RFC 4217): implicit or explicit TLS, the trust the command line gives, and
-//!   the stream type control and data connections share; [`tls_tickets`]: the session store of one
-//!   control connection and its data connections, counting TLS 1.3 tickets.
+//!   the stream type control and data connections share (`ftp_tls::stream`, with the session store
+//!   of one control connection and its data connections in `ftp_tls::tickets`).
 //! - [`cases`]: the cases, one module per RFC section.
 //! - [`runner`]: selection by glob (the `glob` crate, `*` across `/`) and level, parallel runs, per-case
 //!   time limits; [`progress`]: the `--progress` bar or lines on stderr.
@@ -40,4 +40,3 @@ pub mod steps;
 pub mod table;
 pub mod target;
 pub mod tls;
-pub mod tls_tickets;

@@ -21,7 +21,7 @@ use rustls::{ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use crate::tls_tickets::{Origin, TicketCount, Tickets};
+use ftp_tls::tickets::{Origin, TicketCount, Tickets};
 
 /// How TLS starts on the control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,14 +1,16 @@
 //! The workspace's TLS ground: its one crypto provider ([`ring_provider`]), the verifier behind
-//! `--insecure` ([`AnyCertificate`]) and the plain-or-TLS connection ([`stream::MaybeTls`]). The
-//! server, the client, the conformance suite (as a client of servers and as the server of clients)
-//! and the naive client build their rustls configurations on these, so that all of them offer the
-//! same cipher suites and check handshake signatures alike.
+//! `--insecure` ([`AnyCertificate`]), the plain-or-TLS connection ([`stream::MaybeTls`]) and the
+//! session cache of one FTP session ([`tickets::Tickets`]). The server, the client, the conformance
+//! suite (as a client of servers and as the server of clients) and the naive client build their
+//! rustls configurations on these, so that all of them offer the same cipher suites and check
+//! handshake signatures alike.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 use std::sync::Arc;
 
 pub mod stream;
+pub mod tickets;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};

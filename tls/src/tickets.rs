@@ -1,13 +1,15 @@
-//! [`Tickets`]: the TLS session cache one control connection shares with its data connections, and the
-//! count of the TLS 1.3 tickets it got, by where they came from, and used.
+//! [`Tickets`]: the TLS session cache one FTP control connection shares with its data connections, and
+//! the count of the TLS 1.3 tickets it got, by where they came from, and used. The client resumes with
+//! it, and the suite shows its counts in the transcript of every protected data connection.
 //!
 //! Why count: rustls uses each TLS 1.3 ticket once, as RFC 8446 Appendix C.4 asks ("Clients SHOULD NOT
 //! reuse a ticket for multiple connections"), so every resumed data connection spends one. A server
 //! that issues few tickets on the control connection and none on some data connections (proftpd sends
-//! OpenSSL's default two, and none on upload connections) leaves nothing to resume with after a few
-//! transfers; the next data connection makes a full handshake, which a server that insists on a cached
-//! session refuses (RFC 4217 §10.2). The count, written into the transcript of every protected data
-//! connection, shows when that is why a transfer failed.
+//! OpenSSL's default two, and ours none on upload connections, so that clients which never read an
+//! upload connection do not get it reset) leaves nothing to resume with after a few transfers; the next
+//! data connection makes a full handshake, which a server that insists on a cached session refuses
+//! (RFC 4217 §10.2). Knowing the count, the client fetches new tickets before that happens, and the
+//! suite can say when that is why a transfer failed.
 //!
 //! Tickets a data connection brings are kept: RFC 4217 §10.2 names "a cache of a previous data
 //! connection" as one a server may insist on, and they resume the control connection's session too.
@@ -52,6 +54,13 @@ pub struct TicketCount {
     pub from_data: usize,
     pub used: usize,
     pub held: usize,
+}
+
+impl TicketCount {
+    /// True when the server sends TLS 1.3 tickets and none is left for the next data connection.
+    pub fn ran_out(&self) -> bool {
+        self.from_control + self.from_data > 0 && self.held == 0
+    }
 }
 
 impl fmt::Display for TicketCount {
@@ -180,5 +189,19 @@ mod tests {
             tickets.count().to_string(),
             "TLS 1.3 tickets: 0 from the control connection, 0 from data connections, 0 used, 0 left"
         );
+        assert!(!tickets.count().ran_out(), "no ticket ever came: TLS 1.2");
+    }
+
+    #[test]
+    fn a_ticket_that_came_and_was_used_leaves_the_store_run_out() {
+        let count = |from_control, from_data, used, held| TicketCount {
+            from_control,
+            from_data,
+            used,
+            held,
+        };
+        assert!(count(2, 0, 2, 0).ran_out());
+        assert!(count(0, 1, 1, 0).ran_out());
+        assert!(!count(2, 0, 1, 1).ran_out());
     }
 }
