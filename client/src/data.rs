@@ -9,7 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use ftp_proto::{hostport, Command, EpsvArg};
+use ftp_proto::{hostport, Command, EpsvArg, Reply};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::control::Control;
@@ -75,10 +75,37 @@ fn not_understood(code: u16) -> bool {
     matches!(code, 500 | 501 | 502 | 504 | 522)
 }
 
+/// How many times a passive command is asked again after a transient refusal, and the pause first.
+const PASSIVE_RETRIES: u32 = 2;
+const PASSIVE_RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+/// Sends EPSV or PASV, and asks again (twice at most) while the server refuses for now: a 4yz reply
+/// other than 421 means "the error condition is temporary and the action may be requested again"
+/// (RFC 959 §4.2). Seen with proftpd: it binds a port of its passive range, then listens on it, so
+/// two of its sessions that draw the same port at once leave one with `425 EPSV: Address already in
+/// use`; a segmented get opens four sessions at once.
+async fn passive_command(control: &mut Control, command: &Command) -> Result<Reply> {
+    let mut reply = control.command(command).await?;
+    for _ in 0..PASSIVE_RETRIES {
+        if !(reply.is_transient() && reply.code != 421) {
+            break;
+        }
+        control.note(&format!(
+            "-- {} refused for now ({} {}), asking again",
+            command.verb(),
+            reply.code,
+            reply.text()
+        ));
+        tokio::time::sleep(PASSIVE_RETRY_PAUSE).await;
+        reply = control.command(command).await?;
+    }
+    Ok(reply)
+}
+
 async fn passive(control: &mut Control, fallbacks: &mut Fallbacks) -> Result<TcpStream> {
     let peer = control.peer();
     let port = if !fallbacks.epsv_refused {
-        let reply = control.command(&Command::Epsv(EpsvArg::Open)).await?;
+        let reply = passive_command(control, &Command::Epsv(EpsvArg::Open)).await?;
         if reply.code == 229 {
             Some(hostport::decode_epsv_reply(&reply.text()).map_err(|error| {
                 Error::Protocol(format!(
@@ -124,7 +151,7 @@ async fn pasv_port(control: &mut Control, peer: IpAddr) -> Result<u16> {
             "the server refused EPSV and PASV cannot work over IPv6".into(),
         ));
     }
-    let reply = control.command(&Command::Pasv).await?;
+    let reply = passive_command(control, &Command::Pasv).await?;
     if reply.code != 227 {
         return Err(Error::Refused {
             command: "PASV".into(),

@@ -79,6 +79,58 @@ async fn epsv_refused_then_pasv_with_a_private_address_uses_the_control_peer() {
     script.await.unwrap();
 }
 
+/// proftpd answers `425 EPSV: Address already in use` when two of its sessions draw the same passive
+/// port at once: a 4yz the client asks again (RFC 959 §4.2), twice at most, and then reports.
+#[tokio::test]
+async fn a_transient_refusal_of_epsv_is_asked_again_twice_at_most() {
+    let (addr, script) = scripted(|mut peer| async move {
+        peer.login().await;
+        peer.expect("TYPE").await;
+        peer.send("200 ok\r\n").await;
+        peer.expect("SIZE").await;
+        peer.send("213 5\r\n").await;
+        peer.expect("EPSV").await;
+        peer.send("425 EPSV: Address already in use\r\n").await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        peer.expect("EPSV").await;
+        peer.send(&format!(
+            "229 Entering Extended Passive Mode (|||{port}|)\r\n"
+        ))
+        .await;
+        assert_eq!(peer.expect("RETR").await, "f.txt");
+        serve_download(&mut peer, &listener, b"hello", "226 done\r\n").await;
+        // Refused for now three times in a row: the third refusal is the answer.
+        peer.expect("SIZE").await;
+        peer.send("213 2\r\n").await;
+        for _ in 0..3 {
+            peer.expect("EPSV").await;
+            peer.send("425 EPSV: Address already in use\r\n").await;
+        }
+        peer.finish().await;
+    })
+    .await;
+    let mut client = client_for(addr).await;
+    let mut out = Vec::new();
+    client
+        .retrieve("f.txt", &mut out, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(out, b"hello");
+    let error = client
+        .retrieve("g.txt", &mut Vec::new(), &mut |_| {})
+        .await
+        .unwrap_err();
+    match &error {
+        Error::Refused { command, reply } => {
+            assert_eq!((command.as_str(), reply.code), ("EPSV", 425), "{error}");
+        }
+        other => panic!("expected the EPSV refusal, got {other:?}"),
+    }
+    client.quit().await.unwrap();
+    script.await.unwrap();
+}
+
 #[tokio::test]
 async fn odd_multi_line_replies_are_read_to_their_closing_line() {
     // Inner lines that start with digits or another code, an empty line and non-UTF-8 bytes; a
