@@ -15,6 +15,13 @@ async fn client_for(addr: std::net::SocketAddr) -> Client {
     client
 }
 
+/// Downloads `path` into memory; the test fails if the client reports an error.
+async fn retrieved(client: &mut Client, path: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    client.retrieve(path, &mut out, &mut |_| {}).await.unwrap();
+    out
+}
+
 /// Sends `body` on a data connection from `listener` after 150, closes it, then sends `closing`.
 async fn serve_download(
     peer: &mut Peer,
@@ -29,18 +36,29 @@ async fn serve_download(
     peer.send(closing).await;
 }
 
+/// The server's side of a download up to its first EPSV: login, TYPE, then SIZE answered with `size`.
+async fn until_epsv(peer: &mut Peer, size: u64) {
+    peer.login().await;
+    peer.expect("TYPE").await;
+    peer.send("200 ok\r\n").await;
+    peer.expect("SIZE").await;
+    peer.send(&format!("213 {size}\r\n")).await;
+    peer.expect("EPSV").await;
+}
+
+/// A listener for one passive data connection, and its port.
+async fn data_listener() -> (tokio::net::TcpListener, u16) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
 #[tokio::test]
 async fn epsv_refused_then_pasv_with_a_private_address_uses_the_control_peer() {
     let (addr, script) = scripted(|mut peer| async move {
-        peer.login().await;
-        peer.expect("TYPE").await;
-        peer.send("200 ok\r\n").await;
-        peer.expect("SIZE").await;
-        peer.send("213 5\r\n").await;
-        peer.expect("EPSV").await;
+        until_epsv(&mut peer, 5).await;
         peer.send("500 EPSV not understood\r\n").await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let (listener, port) = data_listener().await;
         // A NATed server announcing its private address: the client must not go there.
         peer.expect("PASV").await;
         peer.send(&format!(
@@ -63,18 +81,8 @@ async fn epsv_refused_then_pasv_with_a_private_address_uses_the_control_peer() {
     })
     .await;
     let mut client = client_for(addr).await;
-    let mut out = Vec::new();
-    client
-        .retrieve("f.txt", &mut out, &mut |_| {})
-        .await
-        .unwrap();
-    assert_eq!(out, b"hello");
-    out.clear();
-    client
-        .retrieve("g.txt", &mut out, &mut |_| {})
-        .await
-        .unwrap();
-    assert_eq!(out, b"ok");
+    assert_eq!(retrieved(&mut client, "f.txt").await, b"hello");
+    assert_eq!(retrieved(&mut client, "g.txt").await, b"ok");
     client.quit().await.unwrap();
     script.await.unwrap();
 }
@@ -84,15 +92,9 @@ async fn epsv_refused_then_pasv_with_a_private_address_uses_the_control_peer() {
 #[tokio::test]
 async fn a_transient_refusal_of_epsv_is_asked_again_twice_at_most() {
     let (addr, script) = scripted(|mut peer| async move {
-        peer.login().await;
-        peer.expect("TYPE").await;
-        peer.send("200 ok\r\n").await;
-        peer.expect("SIZE").await;
-        peer.send("213 5\r\n").await;
-        peer.expect("EPSV").await;
+        until_epsv(&mut peer, 5).await;
         peer.send("425 EPSV: Address already in use\r\n").await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let (listener, port) = data_listener().await;
         peer.expect("EPSV").await;
         peer.send(&format!(
             "229 Entering Extended Passive Mode (|||{port}|)\r\n"
@@ -111,12 +113,7 @@ async fn a_transient_refusal_of_epsv_is_asked_again_twice_at_most() {
     })
     .await;
     let mut client = client_for(addr).await;
-    let mut out = Vec::new();
-    client
-        .retrieve("f.txt", &mut out, &mut |_| {})
-        .await
-        .unwrap();
-    assert_eq!(out, b"hello");
+    assert_eq!(retrieved(&mut client, "f.txt").await, b"hello");
     let error = client
         .retrieve("g.txt", &mut Vec::new(), &mut |_| {})
         .await
