@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ftp_tls::tickets::{Origin, TicketCount, Tickets};
 use ftp_tls::{ring_provider, AnyCertificate};
 use rustls::client::Resumption;
 use rustls::pki_types::pem::PemObject;
@@ -20,8 +21,6 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-
-use ftp_tls::tickets::{Origin, TicketCount, Tickets};
 
 /// How TLS starts on the control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
